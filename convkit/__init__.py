@@ -1,0 +1,53 @@
+"""convkit: see and check why a convolutional layer's output shape need not match the next layer's input.
+
+The public API is re-exported here. Heavy parts (matplotlib renderers, ipywidgets/anywidget widgets,
+the Keras adapter) load on first use, so ``import convkit`` stays fast and never imports TensorFlow.
+
+>>> import convkit
+>>> convkit.layers.Conv2D(32, 3, strides=2).compute_output_shape((3, 28, 28, 3))
+(3, 13, 13, 32)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+
+class ConvkitWarning(UserWarning):
+    """Warnings issued by convkit itself (the test suite turns them into errors)."""
+
+
+# public name -> (module, attribute); loaded on first access
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "layers": ("convkit.layers", None),
+    "convolve": ("convkit.core.numeric", "convolve"),
+    "pool": ("convkit.core.numeric", "pool"),
+    "traverse": ("convkit.core.traversal", "traverse"),
+    "Traversal": ("convkit.core.traversal", "Traversal"),
+    "trace": ("convkit.core.trace", "trace"),
+    "KernelTraversal": ("convkit.widgets.traversal", "KernelTraversal"),
+    "LayerStack": ("convkit.stack", "LayerStack"),
+    "summary": ("convkit.stack", "summary"),
+    "explain_error": ("convkit.adapters.errors", "explain_error"),
+    "explained": ("convkit.adapters.errors", "explained"),
+}
+
+__all__ = ["ConvkitWarning", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'convkit' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,434 @@
+"""Reusable helpers for testing notebooks in a real JupyterLab driven by headless Chromium.
+
+Follows the checked recipe in ``shared/docs/browser-testing.md``: an isolated Lab server on a free port with a
+random token, the system Chromium launched through Playwright, and page helpers whose every wait is bounded and
+says what it was waiting for when it times out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import weakref
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+#: Chromium flags that work as root without a network (no ``--user-data-dir``: Playwright makes a fresh profile).
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+#: Lab user settings that make tests stable (no news/update toasts; every cell kept in the DOM).
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+        "doNotDisturbMode": True,
+    },
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+STDERR_SELECTOR = (
+    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'],"
+    " .jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']"
+)
+ERROR_SELECTOR = (
+    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error'],"
+    " .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
+)
+WIDGET_PROBLEMS = ("Loading widget", "Error displaying widget")
+
+
+# --------------------------------------------------------------------------------------------- server
+
+
+class LabServer:
+    """An isolated JupyterLab server over a temp copy of a folder; use as a context manager.
+
+    >>> with LabServer(REPO_ROOT / "notebooks") as lab:  # doctest: +SKIP
+    ...     print(lab.url, lab.token, lab.root_dir)
+    """
+
+    def __init__(self, source_dir: Path | None = None, *, startup_timeout: float = 90.0) -> None:
+        self.source_dir = Path(source_dir) if source_dir is not None else None
+        self.startup_timeout = startup_timeout
+        self.token = secrets.token_hex(16)
+        self.base = Path(tempfile.mkdtemp(prefix="convkit-lab-"))
+        self.root_dir = self.base / "root"
+        self.data_dir = self.base / "data"
+        self.log_path = self.base / "server.log"
+        self.url = ""
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: Any = None
+
+    # -- lifecycle
+    def __enter__(self) -> LabServer:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
+
+    def _env(self) -> dict[str, str]:
+        dirs = {
+            "JUPYTER_CONFIG_DIR": "config",
+            "JUPYTER_DATA_DIR": "data",
+            "JUPYTER_RUNTIME_DIR": "runtime",
+            "JUPYTERLAB_SETTINGS_DIR": "settings",
+            "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
+            "IPYTHONDIR": "ipython",
+        }
+        env = dict(os.environ)
+        for var, sub in dirs.items():
+            (self.base / sub).mkdir(parents=True, exist_ok=True)
+            env[var] = str(self.base / sub)
+        env["JUPYTER_PLATFORM_DIRS"] = "1"
+        return env
+
+    def _write_settings(self) -> None:
+        for rel, value in LAB_SETTINGS.items():
+            path = self.base / "settings" / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(value), encoding="utf-8")
+
+    def start(self) -> None:
+        """Copy the notebooks, start Lab, and wait until ``/api/status`` answers."""
+        if self.source_dir is not None:
+            shutil.copytree(self.source_dir, self.root_dir)
+        else:
+            self.root_dir.mkdir(parents=True)
+        env = self._env()
+        self._write_settings()
+        cmd = [
+            sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", "--port=0",
+            f"--IdentityProvider.token={self.token}",
+            "--ServerApp.password=",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+            "--ServerApp.terminals_enabled=False",
+            f"--ServerApp.root_dir={self.root_dir}",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self._proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + self.startup_timeout
+        runtime_file = Path(env["JUPYTER_RUNTIME_DIR"]) / f"jpserver-{self._proc.pid}.json"
+        while not self.url:
+            self._check_alive("the runtime file " + runtime_file.name, deadline)
+            try:
+                self.url = json.loads(runtime_file.read_text(encoding="utf-8"))["url"]
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.1)
+        if not self.url.endswith("/"):
+            self.url += "/"
+        while True:
+            self._check_alive(f"{self.url}api/status", deadline)
+            try:
+                self.api("GET", "api/status", timeout=5)
+                return
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.2)
+
+    def _check_alive(self, what: str, deadline: float) -> None:
+        assert self._proc is not None
+        if self._proc.poll() is not None:
+            raise RuntimeError(
+                f"JupyterLab exited with code {self._proc.returncode} while waiting for {what}.\n{self.log_tail()}"
+            )
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"JupyterLab: no {what} after {self.startup_timeout:.0f} s.\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The last lines of the server log, for error messages."""
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no server log)"
+        return "--- server log (tail) ---\n" + "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM (Lab then shuts its kernels down), wait, kill only after ``timeout``; remove the temp dirs."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=10)
+        self._proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    # -- REST
+    def api(self, method: str, path: str, *, timeout: float = 30.0) -> Any:
+        """Call the REST API with ``Authorization: token``; return the decoded JSON body (or None)."""
+        req = urllib.request.Request(
+            self.url + path.lstrip("/"), method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            body = resp.read()
+        return json.loads(body) if body else None
+
+    def delete_sessions(self) -> int:
+        """Delete every kernel session (they outlive pages); return how many there were."""
+        sessions = self.api("GET", "api/sessions") or []
+        for session in sessions:
+            try:
+                self.api("DELETE", f"api/sessions/{session['id']}")
+            except urllib.error.HTTPError as err:
+                if err.code != 404:
+                    raise
+        return len(sessions)
+
+    def notebook_url(self, relpath: str) -> str:
+        """The page URL that opens ``relpath`` with a fresh workspace."""
+        quoted = urllib.parse.quote(relpath)
+        return f"{self.url}lab/tree/{quoted}?reset&token={self.token}"
+
+
+# --------------------------------------------------------------------------------------------- browser
+
+
+def chromium_path() -> str | None:
+    """Env ``CONVKIT_CHROMIUM``, else ``/usr/bin/chromium``, else ``chromium`` on PATH; None when none exists."""
+    env = os.environ.get("CONVKIT_CHROMIUM")
+    if env:
+        return env if Path(env).exists() else None
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+def launch_chromium(playwright: Any, executable: str | None = None) -> Any:
+    """Launch the system Chromium through Playwright (``playwright`` is the object from ``sync_playwright()``)."""
+    path = executable or chromium_path()
+    if path is None:
+        raise FileNotFoundError("no Chromium found (set CONVKIT_CHROMIUM or install Debian's chromium)")
+    return playwright.chromium.launch(executable_path=path, headless=True, args=LAUNCH_ARGS)
+
+
+# --------------------------------------------------------------------------------------------- pages
+
+
+def _timeout_error() -> type[Exception]:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    return PlaywrightTimeout
+
+
+def wait_js(page: Any, what: str, js: str, timeout: float, arg: Any = None) -> Any:
+    """``page.wait_for_function`` with a bounded timeout (seconds) and an error naming ``what``."""
+    try:
+        return page.wait_for_function(js, arg=arg, timeout=timeout * 1000, polling=100)
+    except _timeout_error() as err:
+        raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}") from err
+
+
+def open_notebook(page: Any, server: LabServer, relpath: str, timeout: float = 60.0) -> Any:
+    """Open ``relpath`` in Lab (fresh workspace) and wait for its cells; return the notebook panel locator."""
+    page.goto(server.notebook_url(relpath), timeout=timeout * 1000)
+    try:
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout * 1000)
+    except _timeout_error() as err:
+        raise TimeoutError(f"timed out after {timeout:.0f} s waiting for the cells of {relpath} to appear") from err
+    return page.locator(".jp-NotebookPanel").first
+
+
+_KERNEL_IDLE_JS = """() => {
+  const name = document.querySelector('.jp-KernelName');
+  const text = name ? name.textContent.trim() : '';
+  const ind = [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator')];
+  return text !== '' && text !== 'No Kernel' && ind.length > 0
+      && ind.every(e => e.getAttribute('data-status') === 'idle');
+}"""
+
+
+def wait_kernel_idle(page: Any, timeout: float = 120.0) -> None:
+    """Wait until a kernel is attached (name is not ``No Kernel``) and the execution indicator says idle."""
+    wait_js(page, "a kernel to be attached and idle", _KERNEL_IDLE_JS, timeout)
+
+
+_WATCH_RUN_JS = """() => {
+  window.__convkitRunStarted = false;
+  const started = () => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+      .some(p => p.textContent.includes('*'))
+    || document.querySelector('.jp-Notebook-ExecutionIndicator:not([data-status=idle])') !== null;
+  const obs = new MutationObserver(() => {
+    if (started()) { window.__convkitRunStarted = true; obs.disconnect(); }
+  });
+  obs.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+# Done when the run has started, the kernel is idle again, nothing is queued, and every non-empty code cell
+# shows [n] (or an error output stopped the run: the caller then reports it).
+_RUN_DONE_JS = """(errorSelector) => {
+  if (!window.__convkitRunStarted) return false;
+  const ind = [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator')];
+  if (!ind.length || ind.some(e => e.getAttribute('data-status') !== 'idle')) return false;
+  const prompts = [...document.querySelectorAll('.jp-CodeCell')]
+    .filter(c => (c.querySelector('.cm-content')?.textContent ?? 'x').trim() !== '')
+    .map(c => c.querySelector('.jp-InputArea-prompt')?.textContent ?? '');
+  if (prompts.some(t => t.includes('*'))) return false;
+  return prompts.every(t => /\\[\\d+\\]/.test(t)) || document.querySelector(errorSelector) !== null;
+}"""
+
+
+def run_all(page: Any, timeout: float = 240.0) -> None:
+    """Run menu -> Run All Cells; wait until every code cell prompt shows ``[n]`` and the kernel is idle."""
+    page.evaluate(_WATCH_RUN_JS)
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click(timeout=10_000)
+    page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click(timeout=10_000)
+    wait_js(page, "Run All to finish (every code cell numbered, kernel idle)", _RUN_DONE_JS, timeout, ERROR_SELECTOR)
+    errors = page.locator(ERROR_SELECTOR).all_inner_texts()
+    if errors:
+        raise AssertionError("Run All stopped on an error:\n" + "\n---\n".join(errors))
+
+
+def widget_problems(page: Any) -> list[str]:
+    """Output areas that show ``Loading widget`` or ``Error displaying widget``."""
+    texts = page.locator(".jp-OutputArea-output").all_inner_texts()
+    return [t.strip() for t in texts if any(p in t for p in WIDGET_PROBLEMS)]
+
+
+def assert_no_errors(page: Any, *, settle: float = 30.0, ignore: Iterable[str] = ()) -> None:
+    """Fail on stderr outputs, error tracebacks, and widgets stuck on ``Loading widget`` or that failed.
+
+    Waits up to ``settle`` seconds for ``Loading widget`` placeholders to go away first. ``ignore`` holds regular
+    expressions for stderr texts that are allowed (``re.search``).
+    """
+    deadline = time.monotonic() + settle
+    while widget_problems(page) and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    patterns = [re.compile(p) for p in ignore]
+    stderr = [t for t in page.locator(STDERR_SELECTOR).all_inner_texts() if not any(p.search(t) for p in patterns)]
+    problems = [f"stderr output:\n{t}" for t in stderr]
+    problems += [f"error output:\n{t}" for t in page.locator(ERROR_SELECTOR).all_inner_texts()]
+    problems += [f"widget did not render (after {settle:.0f} s):\n{t}" for t in widget_problems(page)]
+    if problems:
+        raise AssertionError("the notebook shows problems:\n" + "\n---\n".join(problems))
+
+
+# --------------------------------------------------------------------------------------------- websockets
+
+
+class _WsTracker:
+    """Remembers a page's websockets so counters can listen to sockets opened before they started."""
+
+    def __init__(self, page: Any) -> None:
+        self.sockets: list[Any] = []
+        self.listeners: list[Callable[[Any, Any], None]] = []
+        page.on("websocket", self._add)
+
+    def _add(self, ws: Any) -> None:
+        self.sockets.append(ws)
+        ws.on("framesent", lambda payload: [cb(ws, payload) for cb in list(self.listeners)])
+
+
+_TRACKERS: weakref.WeakKeyDictionary[Any, _WsTracker] = weakref.WeakKeyDictionary()
+
+
+def track_websockets(page: Any) -> None:
+    """Start remembering the page's websockets; call before navigating (the ``page`` fixture does)."""
+    if page not in _TRACKERS:
+        _TRACKERS[page] = _WsTracker(page)
+
+
+class WsFrameCounter:
+    """Counts frames the page sends over websockets whose URL contains ``url_contains`` while it is running.
+
+    Playwright delivers events during Playwright calls: let time pass with ``page.wait_for_timeout(ms)``.
+    """
+
+    def __init__(self, tracker: _WsTracker, url_contains: str | None) -> None:
+        self.frames: list[tuple[str, Any]] = []
+        self._tracker = tracker
+        self._url_contains = url_contains
+        tracker.listeners.append(self._on_frame)
+
+    def _on_frame(self, ws: Any, payload: Any) -> None:
+        if self._url_contains is None or self._url_contains in ws.url:
+            self.frames.append((ws.url, payload))
+
+    @property
+    def count(self) -> int:
+        """Frames sent so far."""
+        return len(self.frames)
+
+    def stop(self) -> int:
+        """Stop counting; return the count."""
+        if self._on_frame in self._tracker.listeners:
+            self._tracker.listeners.remove(self._on_frame)
+        return self.count
+
+    def __enter__(self) -> WsFrameCounter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def count_sent_ws_frames(page: Any, url_contains: str | None = "/api/kernels/") -> WsFrameCounter:
+    """Start counting frames sent to the kernel (default) or, with ``url_contains=None``, on any websocket.
+
+    Sockets opened before this call are seen only if :func:`track_websockets` ran before they opened.
+    """
+    track_websockets(page)
+    return WsFrameCounter(_TRACKERS[page], url_contains)
+
+
+# --------------------------------------------------------------------------------------------- artifacts
+
+
+def artifacts_dir() -> Path:
+    """Env ``CONVKIT_ARTIFACTS`` or ``<repo>/build/artifacts/browser/`` (created)."""
+    path = Path(os.environ.get("CONVKIT_ARTIFACTS") or REPO_ROOT / "build" / "artifacts" / "browser")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def screenshot(target: Any, name: str) -> Path:
+    """Save a PNG of a Playwright page or locator (prefer a locator: Lab scrolls inside its own panels)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "screenshot"
+    path = artifacts_dir() / (safe if safe.endswith(".png") else safe + ".png")
+    target.screenshot(path=str(path), timeout=30_000)
+    return path
+
+
+def sign_notebook(path: Path, data_dir: Path) -> None:
+    """Trust a notebook for the server whose ``JUPYTER_DATA_DIR`` is ``data_dir`` (needed for saved widget state)."""
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    nb = nbformat.read(str(path), as_version=4)
+    NotebookNotary(data_dir=str(data_dir)).sign(nb)
