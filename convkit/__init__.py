@@ -33,6 +33,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "summary": ("convkit.stack", "summary"),
     "explain_error": ("convkit.adapters.errors", "explain_error"),
     "explained": ("convkit.adapters.errors", "explained"),
+    "ShapeError": ("convkit.adapters.errors", "ShapeError"),
 }
 
 __all__ = ["ConvkitWarning", "__version__", *_LAZY]

@@ -35,10 +35,14 @@ def axis_names(rank: int) -> tuple[str, ...]:
 
 
 def _is_int(value: Any) -> bool:
+    if type(value) is int:  # fast path: the common case, checked millions of times in a trace
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _check_int(value: Any, name: str, minimum: int, what: str) -> int:
+    if type(value) is int and minimum <= value <= MAX_DIM:  # fast path
+        return value
     if not _is_int(value):
         if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
             hint = f" Write it as a whole number, e.g. {name}={int(value)}."
@@ -136,6 +140,11 @@ def normalize_shape(shape: Any, *, name: str = "input_shape", rank: int | None =
     >>> normalize_shape((None, 28, 28, 3))
     (None, 28, 28, 3)
     """
+    if type(shape) is tuple and all(
+        (type(d) is int and 0 < d <= MAX_DIM) or d is None for d in shape
+    ):  # fast path: an already clean shape
+        if rank is None or len(shape) == rank:
+            return shape
     if isinstance(shape, (str, bytes)) or not isinstance(shape, Iterable):
         raise TypeError(
             f"`{name}` must be a tuple such as (None, 28, 28, 3), batch dimension first. "

@@ -59,6 +59,7 @@ ERROR_SELECTOR = (
     ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error'],"
     " .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
 )
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\w+(Error|Exception)\b", re.MULTILINE)
 WIDGET_PROBLEMS = ("Loading widget", "Error displaying widget")
 
 
@@ -290,29 +291,39 @@ _WATCH_RUN_JS = """() => {
   obs.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
 }"""
 
-# Done when the run has started, the kernel is idle again, nothing is queued, and every non-empty code cell
-# shows [n] (or an error output stopped the run: the caller then reports it).
-_RUN_DONE_JS = """(errorSelector) => {
+# Run All marks every queued cell [*] at once: the run is over when it has started, nothing is queued and the
+# kernel is idle. Cells left unnumbered then mean the run stopped on an error.
+_RUN_DONE_JS = """() => {
   if (!window.__convkitRunStarted) return false;
   const ind = [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator')];
   if (!ind.length || ind.some(e => e.getAttribute('data-status') !== 'idle')) return false;
-  const prompts = [...document.querySelectorAll('.jp-CodeCell')]
-    .filter(c => (c.querySelector('.cm-content')?.textContent ?? 'x').trim() !== '')
-    .map(c => c.querySelector('.jp-InputArea-prompt')?.textContent ?? '');
-  if (prompts.some(t => t.includes('*'))) return false;
-  return prompts.every(t => /\\[\\d+\\]/.test(t)) || document.querySelector(errorSelector) !== null;
+  return ![...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].some(p => p.textContent.includes('*'));
 }"""
+
+_UNNUMBERED_JS = """() => [...document.querySelectorAll('.jp-CodeCell')]
+  .map((c, i) => ({n: i + 1, src: c.querySelector('.cm-content')?.textContent ?? 'x',
+                   prompt: c.querySelector('.jp-InputArea-prompt')?.textContent ?? ''}))
+  .filter(c => c.src.trim() !== '' && !/\\[\\d+\\]/.test(c.prompt))
+  .map(c => c.n)"""
 
 
 def run_all(page: Any, timeout: float = 240.0) -> None:
-    """Run menu -> Run All Cells; wait until every code cell prompt shows ``[n]`` and the kernel is idle."""
+    """Run menu -> Run All Cells; wait until every code cell prompt shows ``[n]`` and the kernel is idle.
+
+    Lab 4 renders tracebacks as ``application/vnd.jupyter.stderr`` outputs: when the run stops early, the error
+    message lists every stderr/error output.
+    """
     page.evaluate(_WATCH_RUN_JS)
     page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click(timeout=10_000)
     page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click(timeout=10_000)
-    wait_js(page, "Run All to finish (every code cell numbered, kernel idle)", _RUN_DONE_JS, timeout, ERROR_SELECTOR)
-    errors = page.locator(ERROR_SELECTOR).all_inner_texts()
-    if errors:
-        raise AssertionError("Run All stopped on an error:\n" + "\n---\n".join(errors))
+    wait_js(page, "Run All to finish (nothing queued, kernel idle)", _RUN_DONE_JS, timeout)
+    unnumbered = page.evaluate(_UNNUMBERED_JS)
+    if unnumbered:
+        outputs = page.locator(f"{STDERR_SELECTOR}, {ERROR_SELECTOR}").all_inner_texts()
+        raise AssertionError(
+            f"Run All stopped: non-empty code cells {unnumbered} did not run. stderr/error outputs:\n"
+            + "\n---\n".join(outputs)
+        )
 
 
 def widget_problems(page: Any) -> list[str]:
@@ -332,7 +343,7 @@ def assert_no_errors(page: Any, *, settle: float = 30.0, ignore: Iterable[str] =
         page.wait_for_timeout(250)
     patterns = [re.compile(p) for p in ignore]
     stderr = [t for t in page.locator(STDERR_SELECTOR).all_inner_texts() if not any(p.search(t) for p in patterns)]
-    problems = [f"stderr output:\n{t}" for t in stderr]
+    problems = [f"{'error' if _TRACEBACK.search(t) else 'stderr'} output:\n{t}" for t in stderr]
     problems += [f"error output:\n{t}" for t in page.locator(ERROR_SELECTOR).all_inner_texts()]
     problems += [f"widget did not render (after {settle:.0f} s):\n{t}" for t in widget_problems(page)]
     if problems:

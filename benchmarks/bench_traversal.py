@@ -1,0 +1,146 @@
+"""Frame times of the kernel-traversal renderer and the GIF export, measured side by side in one run.
+
+    python benchmarks/bench_traversal.py            # everything
+    python benchmarks/bench_traversal.py --quick    # fewer frames
+
+Each benchmark is a function ``bench_*(quick: bool) -> list[Row]`` listed in ``BENCHMARKS``; a new one (e.g.
+the browser widget's frames per second) is added by writing the function and appending it there. Times are
+given as wall clock and as process CPU time: on a shared machine the CPU time is the steadier figure.
+
+Targets: <= 10 ms per exported frame at 130×130; the GIF of Example 1 (28×28, kernel 3, stride 2, "valid":
+169 frames) in <= 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import convkit  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from convkit.render.export import GIF_DPI, _BlitFrames, save_traversal  # noqa: E402
+from convkit.render.traversal import _build_figure, draw_traversal  # noqa: E402
+
+TARGET_FRAME_MS = 10.0
+TARGET_GIF_S = 3.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measured figure: what, wall-clock and CPU time, unit, and an optional target / note."""
+
+    name: str
+    wall: float
+    cpu: float
+    unit: str
+    note: str = ""
+
+
+class _Clock:
+    def __enter__(self) -> _Clock:
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
+
+
+def _per_frame(run: Callable[[int], object], steps: list[int]) -> tuple[float, float]:
+    """Milliseconds per frame (wall, cpu) of ``run(step)`` over ``steps`` (after one warm-up frame)."""
+    run(steps[0])
+    with _Clock() as clock:
+        for step in steps[1:]:
+            run(step)
+    n = len(steps) - 1
+    return clock.wall / n * 1e3, clock.cpu / n * 1e3
+
+
+def bench_frames(quick: bool) -> list[Row]:
+    """One frame of a 2-D traversal (k=3, stride 1) at 30×30 and 130×130, Agg, at the GIF resolution:
+    update + full canvas draw, update + blit (what the GIF export does), and a naive full redraw
+    (clear the axes, draw_traversal anew, draw the canvas)."""
+    rows = []
+    n_frames = 8 if quick else 25
+    for size in (30, 130):
+        t = convkit.traverse((size, size), 3)
+        start = t.num_steps // 3  # consecutive steps, as in an animation, from a third of the way in
+        steps = list(range(start, start + n_frames + 1))
+
+        fig, art = _build_figure(t, steps[0], dpi=GIF_DPI)
+        canvas = FigureCanvasAgg(fig)
+        update_draw = _per_frame(lambda s: (art.update(s), canvas.draw()), steps)
+
+        fig, art = _build_figure(t, steps[0], dpi=GIF_DPI)
+        frames = _BlitFrames(fig, art)
+        blit = _per_frame(frames.frame, steps)
+
+        fig, art = _build_figure(t, steps[0], dpi=GIF_DPI)
+        canvas = FigureCanvasAgg(fig)
+        ax = art.ax
+
+        def naive(step: int) -> None:
+            ax.clear()
+            draw_traversal(ax, t, step)
+            canvas.draw()
+
+        full = _per_frame(naive, steps)
+        ok = "meets" if blit[1] <= TARGET_FRAME_MS else "MISSES"
+        rows += [
+            Row(f"{size}×{size} update + canvas.draw()", *update_draw, "ms/frame",
+                f"{full[1] / update_draw[1]:.1f}× faster than naive (cpu)"),
+            Row(f"{size}×{size} update + blit (GIF export path)", *blit, "ms/frame",
+                f"{full[1] / blit[1]:.1f}× faster than naive (cpu); target <= {TARGET_FRAME_MS:g} ms: {ok}"
+                if size == 130 else f"{full[1] / blit[1]:.1f}× faster than naive (cpu)"),
+            Row(f"{size}×{size} naive full redraw", *full, "ms/frame", "clear + draw_traversal + canvas.draw()"),
+        ]
+    return rows
+
+
+def bench_gif(quick: bool) -> list[Row]:
+    """The GIF of Example 1 (169 frames), end to end through save_traversal (default GIF dpi), and at dpi 100."""
+    t = convkit.traverse((28, 28), 3, strides=2)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for dpi in (None,) if quick else (None, 100):
+            path = os.path.join(tmp, "example1.gif")
+            with _Clock() as clock:
+                save_traversal(t, path, dpi=dpi, progress=False)
+            size_kb = os.path.getsize(path) / 1024
+            label = f"dpi {dpi or GIF_DPI}"
+            ok = "meets" if clock.cpu <= TARGET_GIF_S else "MISSES"
+            rows.append(Row(f"GIF Example 1, {t.num_steps} frames, {label}", clock.wall, clock.cpu, "s",
+                            f"{size_kb:.0f} KiB; {clock.cpu / t.num_steps * 1e3:.1f} ms/frame (cpu); "
+                            f"target <= {TARGET_GIF_S:g} s: {ok}"))
+    return rows
+
+
+#: Benchmarks run by ``main``, in order. Append new ``bench_*(quick) -> list[Row]`` functions here.
+BENCHMARKS: list[Callable[[bool], list[Row]]] = [bench_frames, bench_gif]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer frames (a smoke run)")
+    args = parser.parse_args(argv)
+    print(f"convkit traversal renderer benchmark (Agg; GIF dpi {GIF_DPI}; {os.cpu_count()} CPUs; "
+          f"load average {os.getloadavg()[0]:.1f})")
+    print(f"{'what':<46} {'wall':>9} {'cpu':>9}  unit      note")
+    for bench in BENCHMARKS:
+        for row in bench(args.quick):
+            print(f"{row.name:<46} {row.wall:>9.2f} {row.cpu:>9.2f}  {row.unit:<9} {row.note}")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

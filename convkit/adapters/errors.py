@@ -1,0 +1,116 @@
+"""TensorFlow/Keras shape errors → plain explanations with the learner's numbers and a fix.
+
+:func:`explain_error` reads the message of an exception raised by Keras 3 / TensorFlow (numbers are
+parsed with regular expressions), recomputes the arithmetic with convkit, and returns an
+:class:`~convkit.core.explain.Explanation` (``None`` for errors it does not recognise). Pass the
+``model`` (and the ``input_shape`` you fed it) to get the layer-by-layer context from convkit's trace.
+
+:func:`explained` is a context manager for notebook cells::
+
+    with convkit.explained():
+        model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(8, 5)])
+
+On a recognised shape error it shows the explanation (HTML in a notebook, text otherwise) and raises
+:class:`ShapeError` (a ``ValueError``) whose message is the explanation, chained ``from`` the original
+exception so the full Keras traceback stays available. Any other exception passes through unchanged.
+Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Any, Iterator, Sequence
+
+from ..core.explain import Explanation
+from .error_rules import RECOGNISERS, clean_message
+
+__all__ = ["ShapeError", "explain_error", "explained"]
+
+
+class ShapeError(ValueError):
+    """A TF/Keras shape error re-raised by :func:`explained`; ``str()`` is the plain explanation.
+
+    ``explanation`` holds the :class:`~convkit.core.explain.Explanation`; ``__cause__`` the original error.
+    """
+
+    def __init__(self, explanation: Explanation) -> None:
+        super().__init__(str(explanation))
+        self.explanation = explanation
+
+
+def explain_error(
+    exc: BaseException, model: Any = None, input_shape: Sequence[int | None] | None = None
+) -> Explanation | None:
+    """A plain explanation of a TensorFlow/Keras shape error, or ``None`` when it is not one convkit knows.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The exception Keras or TensorFlow raised.
+    model : keras.Model, optional
+        The model involved, to name layers and recompute shapes with convkit's trace.
+    input_shape : tuple, optional
+        The full shape (batch first) fed to ``model``, when it differs from the model's own input.
+
+    Examples
+    --------
+    >>> err = ValueError("Inputs have incompatible shapes. Received shapes (16, 16, 32) and (16, 16, 64)")
+    >>> print(explain_error(err).notes[-1])
+    Fix: the channel depths differ (32 vs 64): put a 1×1 convolution with 32 filters on the 64-channel branch \
+(keras.layers.Conv2D(32, 1)), or Concatenate instead.
+    """
+    if isinstance(exc, ShapeError):
+        return exc.explanation
+    if not isinstance(exc, Exception):
+        return None
+    message = clean_message(str(exc))
+    for recognise in RECOGNISERS:
+        explanation = recognise(message, model, input_shape)
+        if explanation is not None:
+            return explanation
+    return None
+
+
+def _show(explanation: Explanation) -> None:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        from IPython.display import display
+
+        display(explanation)
+    else:
+        print(str(explanation), file=sys.stderr)
+
+
+@contextlib.contextmanager
+def explained(
+    model: Any = None, input_shape: Sequence[int | None] | None = None, *, show: bool = True
+) -> Iterator[None]:
+    """Explain TF/Keras shape errors raised inside the ``with`` block.
+
+    A recognised error is shown (``show=True``: HTML in a notebook, text on stderr elsewhere) and re-raised as
+    :class:`ShapeError` whose message is the explanation, chained ``from`` the original; anything else
+    (including errors convkit does not recognise) propagates unchanged.
+
+    Examples
+    --------
+    >>> import convkit
+    >>> try:
+    ...     with convkit.explained(show=False):
+    ...         raise ValueError("Inputs have incompatible shapes. Received shapes (8, 8, 3) and (4, 4, 3)")
+    ... except convkit.adapters.errors.ShapeError as err:
+    ...     print(str(err).splitlines()[0][:40])
+    An element-wise merge (Add, Subtract, Mu
+    """
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - re-raised unchanged unless it is a shape error we explain
+        if isinstance(exc, ShapeError):
+            raise
+        explanation = explain_error(exc, model=model, input_shape=input_shape)
+        if explanation is None:
+            raise
+        if show:
+            _show(explanation)
+        raise ShapeError(explanation) from exc

@@ -1,0 +1,289 @@
+"""A live Keras 3 model → a :class:`convkit.LayerStack` of convkit layer specs.
+
+Keras and TensorFlow are imported lazily inside the functions here, never at module import, so
+``import convkit.adapters.keras`` stays cheap; the placeholder spec :class:`KerasLayer` needs no Keras.
+
+The graph is read from the model's symbolic tensors (Keras 3 API): every layer call is a node whose
+output ``KerasTensor`` has a ``_keras_history`` ``(operation, node_index, tensor_index)`` and whose
+inputs are the node's ``input_tensors``. Nodes are ordered topologically, ties broken by
+``model.operations`` order (the order ``model.summary()`` shows).
+"""
+
+from __future__ import annotations
+
+import ast
+import heapq
+import inspect
+from typing import Any, Sequence
+
+from ..core.explain import Explanation
+from ..core.merge import MERGE_LAYERS
+from ..core.trace import MODEL_INPUT
+
+__all__ = ["KerasLayer", "stack_from_keras", "layer_from_keras"]
+
+Shape = tuple  # tuple[int | None, ...]
+
+
+def _fmt(shape: Sequence[Any]) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+class KerasLayer:
+    """Placeholder for a Keras layer convkit does not model: it replays the shapes Keras reported.
+
+    ``modelled`` is ``False``; the summary shows the type as "(from Keras)". A shape-preserving
+    placeholder passes any input through; any other one accepts only the input Keras saw (batch size
+    aside) and refuses others with a message, since convkit cannot compute its arithmetic.
+    """
+
+    modelled = False
+    rank = 0
+
+    def __init__(
+        self,
+        name: str,
+        class_name: str,
+        input_shapes: Sequence[Shape],
+        output_shape: Shape,
+        params: int,
+        serialized: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.name = name
+        self.class_name = class_name
+        self.input_shapes = tuple(tuple(s) for s in input_shapes)
+        self.output_shape = tuple(output_shape)
+        self.params = int(params)
+        self.serialized = serialized
+        self.reason = reason
+
+    @property
+    def window(self) -> str:
+        if len(self.input_shapes) > 1:
+            return "merge"
+        return "elementwise" if self.preserves_shape else "reshape"
+
+    @property
+    def preserves_shape(self) -> bool:
+        return len(self.input_shapes) == 1 and self.input_shapes[0][1:] == self.output_shape[1:]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "class_name": self.class_name, "output_shape": self.output_shape}
+
+    def __repr__(self) -> str:
+        ins = " + ".join(map(_fmt, self.input_shapes))
+        return f"KerasLayer({self.class_name} {self.name!r}: {ins} → {_fmt(self.output_shape)})"
+
+    def _check(self, input_shape: Any) -> tuple[Shape, ...]:
+        shapes = tuple(tuple(s) for s in input_shape) if self.window == "merge" else (tuple(input_shape),)
+        if self.preserves_shape:
+            return shapes
+        if len(shapes) != len(self.input_shapes) or any(
+            a[1:] != b[1:] for a, b in zip(shapes, self.input_shapes)
+        ):
+            raise ValueError(
+                f"{self.class_name} '{self.name}' is a Keras layer convkit does not model: it only knows the "
+                f"output Keras reported for the input {' + '.join(map(_fmt, self.input_shapes))}. Rebuild the "
+                f"Keras model and call convkit.LayerStack.from_keras(model) again. "
+                f"Received: input_shape={' + '.join(map(_fmt, shapes))}"
+            )
+        return shapes
+
+    def compute_output_shape(self, input_shape: Any) -> Shape:
+        shapes = self._check(input_shape)
+        batch = shapes[0][0] if shapes[0] else None
+        if self.preserves_shape:
+            return shapes[0]
+        return (batch, *self.output_shape[1:])
+
+    def count_params(self, input_shape: Any) -> int:
+        self._check(input_shape)
+        return self.params
+
+    def spatial_axes(self, input_shape: Any) -> tuple:
+        return ()
+
+    def explain(self, input_shape: Any) -> Explanation:
+        out = self.compute_output_shape(input_shape)
+        note = "convkit does not model this layer: the shapes are the ones Keras reported"
+        notes = (note,) if self.reason is None else (note, self.reason)
+        return Explanation(f"{self.class_name} '{self.name}' (from Keras): {input_shape} → {out}", (), notes)
+
+    def to_keras_code(self) -> str:
+        if self.serialized is not None:
+            text = repr(self.serialized)
+            try:
+                if ast.literal_eval(text) == self.serialized:
+                    return f"keras.layers.deserialize({text})"
+            except (ValueError, SyntaxError):
+                pass
+        raise ValueError(
+            f"{self.class_name} '{self.name}' came from Keras and its configuration cannot be written as Python "
+            f"literals; build that layer by hand. Received: layer={self!r}"
+        )
+
+
+# --- single layers ------------------------------------------------------------------------------------
+
+_DROP_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
+
+
+def _spec_kwargs(spec_cls: type, config: dict[str, Any]) -> dict[str, Any]:
+    """The Keras config keys the spec's constructor takes, without weights' initialisers/regularisers/dtype."""
+    params = inspect.signature(spec_cls.__init__).parameters
+    kwargs = {}
+    for key, value in config.items():
+        if key in ("dtype", "trainable", "autocast") or (key not in params and key != "name"):
+            continue
+        if key == "activation" and value == "linear":
+            continue  # Keras' default (None) reads back as "linear": keep the code short
+        if key.endswith(_DROP_SUFFIXES) and value is not None and not isinstance(value, str):
+            continue
+        if key == "activation" and not (value is None or isinstance(value, str)):
+            continue
+        if isinstance(value, list):
+            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        kwargs[key] = value
+    return kwargs
+
+
+def _spec_class(op: Any) -> type | None:
+    import keras
+
+    if not isinstance(op, keras.layers.Layer) or isinstance(op, keras.Model):
+        return None
+    name = type(op).__name__
+    if name in MERGE_LAYERS and type(op).__module__.startswith("keras.src.layers"):
+        return MERGE_LAYERS[name]
+    from .. import layers as convkit_layers
+
+    cls = getattr(convkit_layers, name, None)
+    if cls is None or not type(op).__module__.startswith("keras.src.layers"):
+        return None  # a user subclass or a layer convkit does not model
+    return cls
+
+
+def layer_from_keras(op: Any, input_shapes: Sequence[Shape], output_shape: Shape) -> Any:
+    """A convkit spec for one Keras layer call, or a :class:`KerasLayer` placeholder.
+
+    ``input_shapes``/``output_shape`` are what Keras computed for this call (batch included).
+    """
+    spec_cls = _spec_class(op)
+    reason = None
+    if spec_cls is not None:
+        try:
+            return spec_cls(**_spec_kwargs(spec_cls, op.get_config()))
+        except (TypeError, ValueError) as err:
+            reason = f"convkit could not rebuild it: {err}"
+    try:
+        import keras
+
+        serialized = keras.layers.serialize(op) if isinstance(op, keras.layers.Layer) else None
+    except (TypeError, ValueError, NotImplementedError):
+        serialized = None
+    params = op.count_params() if hasattr(op, "count_params") and getattr(op, "built", True) else 0
+    return KerasLayer(op.name, type(op).__name__, input_shapes, output_shape, params, serialized, reason)
+
+
+# --- the graph ----------------------------------------------------------------------------------------
+
+
+def _shape(tensor: Any) -> Shape:
+    return tuple(None if d is None else int(d) for d in tensor.shape)
+
+
+def _model_input(model: Any) -> Any:
+    try:
+        inputs = list(model.inputs)
+    except (AttributeError, ValueError):
+        inputs = []
+    if not inputs:
+        raise ValueError(
+            f"The Keras model {getattr(model, 'name', '')!r} has no input yet, so its shapes are unknown. Start it "
+            "with keras.Input(shape=(28, 28, 3)) (add batch_size=... to see the batch), or call "
+            "model.build((None, 28, 28, 3)) first. Received: model.inputs=[]"
+        )
+    if len(inputs) != 1:
+        raise ValueError(
+            "convkit shows models with one input; this one has "
+            f"{len(inputs)}: {', '.join(_fmt(_shape(t)) for t in inputs)}. Build one branch as its own model. "
+            f"Received: len(model.inputs)={len(inputs)}"
+        )
+    return inputs[0]
+
+
+def _collect_nodes(model: Any, model_input: Any) -> list[tuple[Any, int]]:
+    """Every (operation, node_index) between the input and the outputs, in computation order."""
+    ops = getattr(model, "operations", None) or model.layers  # Sequential has only ``layers``
+    order = {id(op): i for i, op in enumerate(ops)}
+    nodes: dict[tuple[int, int], tuple[Any, int]] = {}
+    parents: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    stack = list(model.outputs)
+    while stack:
+        tensor = stack.pop()
+        if tensor is model_input:
+            continue
+        op, node_index, _ = tensor._keras_history
+        key = (id(op), node_index)
+        if key in nodes:
+            continue
+        node = op._inbound_nodes[node_index]
+        nodes[key] = (op, node_index)
+        parents[key] = set()
+        for t in node.input_tensors:
+            if t is not model_input:
+                h = t._keras_history
+                parents[key].add((id(h.operation), h.node_index))
+            stack.append(t)
+    # Kahn's algorithm, ties broken by the model's operation order
+    children: dict[tuple[int, int], list[tuple[int, int]]] = {k: [] for k in nodes}
+    for k, ps in parents.items():
+        for p in ps:
+            children[p].append(k)
+    waiting = {k: len(ps) for k, ps in parents.items()}
+    ready = [(order.get(k[0], len(order)), k[1], k) for k, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        *_, key = heapq.heappop(ready)
+        out.append(nodes[key])
+        for c in children[key]:
+            waiting[c] -= 1
+            if waiting[c] == 0:
+                heapq.heappush(ready, (order.get(c[0], len(order)), c[1], c))
+    return out
+
+
+def stack_from_keras(model: Any) -> Any:
+    """The :class:`convkit.LayerStack` of a built Keras 3 model (Sequential or functional, one input).
+
+    Layer specs come from ``convkit.layers`` (merge layers from :mod:`convkit.core.merge`); a layer convkit
+    does not model becomes a :class:`KerasLayer` placeholder. The batch size is the model Input's.
+    """
+    from ..stack import LayerStack
+
+    model_input = _model_input(model)
+    keras_nodes = _collect_nodes(model, model_input)
+    produced: dict[int, int] = {id(model_input): MODEL_INPUT}
+    layers: list[Any] = []
+    wiring: list[tuple[int, ...]] = []
+    specs: dict[int, Any] = {}  # one spec per Keras layer object, so shared layers stay shared
+    for op, node_index in keras_nodes:
+        node = op._inbound_nodes[node_index]
+        ins = list(node.input_tensors)
+        missing = [t for t in ins if id(t) not in produced]
+        if missing:
+            raise ValueError(
+                f"Layer {op.name!r} reads a tensor that does not come from the model's input "
+                f"({_fmt(_shape(missing[0]))}); convkit shows models with one input. Received: layer={op.name!r}"
+            )
+        outs = list(node.outputs)
+        if id(op) not in specs:
+            specs[id(op)] = layer_from_keras(op, [_shape(t) for t in ins], _shape(outs[0]))
+        layers.append(specs[id(op)])
+        srcs = tuple(produced[id(t)] for t in ins)
+        wiring.append(() if srcs == (MODEL_INPUT,) else srcs)
+        for t in outs:
+            produced[id(t)] = len(layers) - 1
+    return LayerStack(_shape(model_input), layers, wiring, name=getattr(model, "name", None))

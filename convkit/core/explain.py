@@ -1,0 +1,254 @@
+"""Explanations: the per-axis arithmetic of a layer written in the learner's own numbers.
+
+This module is the ONE place where formula text is written. Layer specs, the shape trace, the summary
+table and the traversal widget all call :func:`format_axis` / :func:`axis_entry`, so the same axis
+always reads the same way::
+
+    height: floor((28 + 0 + 0 - 3) / 2) + 1 = 13
+    height: ceil(28 / 2) = 14; padding max((14 - 1)·2 + 3 - 28, 0) = 1 → before 0, after 1
+    length: ceil(10 / 1) = 10; padding k_eff - 1 = 2 → before 2, after 0
+    height: (7 - 1)·2 + 3 + 0 = 15                 (transposed, padding="valid")
+    height: 7·2 = 14                               (transposed, padding="same", output_padding=None)
+    height: (7 - 1)·2 + (3 mod 2) + 0 = 13         (transposed, padding="same", output_padding=0)
+
+An :class:`Explanation` prints as plain text and renders as a small HTML table in a notebook.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .axis import ConvAxis, TransposedAxis
+
+__all__ = [
+    "AxisEntry",
+    "Explanation",
+    "axis_formula",
+    "format_axis",
+    "axis_notes",
+    "axis_entry",
+    "read_mask",
+    "unread_notes",
+]
+
+#: Largest number of (output, tap) pairs :func:`read_mask` evaluates before giving up (keeps notes cheap).
+_MAX_TAPS = 4_000_000
+
+# what one cell of an axis is called, and what a cell of the whole input is called, by axis name / rank
+_CELL = {"height": "row", "width": "column", "length": "position", "depth": "plane"}
+_PIXEL = {1: "positions", 2: "pixels", 3: "voxels"}
+
+
+def _n(value: int | None) -> str:
+    return "None" if value is None else str(value)
+
+
+def axis_formula(axis: ConvAxis | TransposedAxis) -> str:
+    """The arithmetic of one axis, in numbers, ending with its result.
+
+    >>> from convkit.core.axis import conv_axis
+    >>> axis_formula(conv_axis(28, 3, 2, "valid"))
+    'floor((28 + 0 + 0 - 3) / 2) + 1 = 13'
+    >>> axis_formula(conv_axis(28, 3, 2, "same"))
+    'ceil(28 / 2) = 14; padding max((14 - 1)·2 + 3 - 28, 0) = 1 → before 0, after 1'
+    """
+    if isinstance(axis, TransposedAxis):
+        return _transposed_formula(axis)
+    if isinstance(axis, ConvAxis):
+        return _conv_formula(axis)
+    raise TypeError(f"`axis` must be a ConvAxis or a TransposedAxis. Received: axis={axis!r}")
+
+
+def _conv_formula(a: ConvAxis) -> str:
+    n, s, k, out = _n(a.size), a.strides, a.effective_kernel, _n(a.output)
+    if a.padding == "same":
+        if a.size is None:
+            return f"ceil(None / {s}) = None; padding depends on the input size"
+        return (
+            f"ceil({n} / {s}) = {out}; padding max(({out} - 1)·{s} + {k} - {n}, 0) = {a.total_padding} "
+            f"→ before {a.pad_before}, after {a.pad_after}"
+        )
+    if a.padding == "causal":
+        return f"ceil({n} / {s}) = {out}; padding k_eff - 1 = {k - 1} → before {a.pad_before}, after {a.pad_after}"
+    # "valid" and explicit (before, after) padding share one formula
+    return f"floor(({n} + {a.pad_before} + {a.pad_after} - {k}) / {s}) + 1 = {out}"
+
+
+def _transposed_formula(a: TransposedAxis) -> str:
+    n, s, k, out = _n(a.size), a.strides, a.effective_kernel, _n(a.output)
+    if a.padding == "valid":
+        return f"({n} - 1)·{s} + {k} + {a.used_output_padding} = {out}"
+    if a.output_padding is None:
+        return f"{n}·{s} = {out}"
+    return f"({n} - 1)·{s} + ({k} mod 2) + {a.output_padding} = {out}"
+
+
+def format_axis(axis: ConvAxis | TransposedAxis, name: str) -> str:
+    """One line ``"<name>: <formula>"``, e.g. ``height: floor((28 + 0 + 0 - 3) / 2) + 1 = 13``.
+
+    >>> from convkit.core.axis import conv_axis
+    >>> format_axis(conv_axis(10, 3, padding="causal"), "length")
+    'length: ceil(10 / 1) = 10; padding k_eff - 1 = 2 → before 2, after 0'
+    """
+    return f"{name}: {axis_formula(axis)}"
+
+
+def axis_notes(axis: ConvAxis | TransposedAxis) -> tuple[str, ...]:
+    """Side remarks for one axis: the dilated kernel's span and, for transposed axes, Keras' rule.
+
+    >>> from convkit.core.axis import conv_axis
+    >>> axis_notes(conv_axis(28, 3, 1, "valid", 2))
+    ('k_eff = (3 - 1)·2 + 1 = 5',)
+    """
+    notes: list[str] = []
+    if axis.dilation_rate > 1:
+        notes.append(f"k_eff = ({axis.kernel_size} - 1)·{axis.dilation_rate} + 1 = {axis.effective_kernel}")
+    if isinstance(axis, TransposedAxis):
+        k, s = axis.effective_kernel, axis.strides
+        if axis.padding == "valid":
+            notes.append('Keras rule for padding="valid": (n - 1)·s + k_eff + output_padding')
+            if axis.output_padding is None:
+                notes.append(
+                    f"output_padding=None → max(k_eff, s) - k_eff = max({k}, {s}) - {k} = {axis.used_output_padding}"
+                )
+        elif axis.output_padding is None:
+            notes.append('Keras rule for padding="same" with output_padding=None: n·s')
+        else:
+            notes.append('Keras rule for padding="same" with output_padding: (n - 1)·s + (k_eff mod 2) + output_padding')
+    return tuple(notes)
+
+
+@dataclass(frozen=True, slots=True)
+class AxisEntry:
+    """One line of an explanation: an axis (or "channels", "features"...), its arithmetic and result."""
+
+    name: str
+    formula: str
+    result: int | None = None
+    notes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.formula}"
+
+
+def axis_entry(axis: ConvAxis | TransposedAxis, name: str) -> AxisEntry:
+    """The :class:`AxisEntry` of one sliding-window axis (formula, result and notes)."""
+    return AxisEntry(name, axis_formula(axis), axis.output, axis_notes(axis))
+
+
+def read_mask(axis: ConvAxis) -> np.ndarray | None:
+    """Boolean array over the input cells of one axis: ``True`` where at least one kernel tap reads it.
+
+    ``None`` when the size is unknown or the axis is too large to enumerate cheaply.
+
+    >>> from convkit.core.axis import conv_axis
+    >>> read_mask(conv_axis(5, 1, 2)).astype(int).tolist()
+    [1, 0, 1, 0, 1]
+    """
+    if axis.size is None or axis.output is None or axis.pad_before is None:
+        return None
+    taps = min(axis.kernel_size, (axis.size + axis.pad_before) // axis.dilation_rate + 1)
+    if axis.output * taps > _MAX_TAPS:
+        return None
+    starts = np.arange(axis.output, dtype=np.int64) * axis.strides - axis.pad_before
+    index = (starts[:, None] + np.arange(taps, dtype=np.int64)[None, :] * axis.dilation_rate).ravel()
+    index = index[(index >= 0) & (index < axis.size)]
+    mask = np.zeros(axis.size, dtype=bool)
+    mask[index] = True
+    return mask
+
+
+def _index_list(indices: Sequence[int], cell: str, size: int) -> str:
+    if len(indices) == 1:
+        return f"{cell} {indices[0]}"
+    shown = [str(i) for i in indices]
+    if len(shown) > 6:
+        shown = shown[:3] + ["…", shown[-1]]
+    return f"{cell}s {', '.join(shown)} ({len(indices)} of {size})"
+
+
+def unread_notes(axes: Sequence[ConvAxis], names: Sequence[str]) -> tuple[str, ...]:
+    """Notes on input cells no kernel tap ever reads, e.g. ``pixels never read: row 27``.
+
+    A cell of the whole input is read exactly when its index is read on every axis, so the unread
+    fraction is ``1 - Π(read_i / n_i)``.
+    """
+    rank = len(axes)
+    pixel = _PIXEL.get(rank, "cells")
+    notes: list[str] = []
+    read_fraction = 1.0
+    for axis, name in zip(axes, names):
+        mask = read_mask(axis)
+        if mask is None:
+            return tuple(notes)
+        unread = np.flatnonzero(~mask).tolist()
+        if unread:
+            notes.append(f"{pixel} never read: {_index_list(unread, _CELL.get(name, 'index'), axis.size)}")
+        read_fraction *= float(mask.mean())
+    if notes:
+        percent = f"{100 * (1 - read_fraction):.2f}".rstrip("0").rstrip(".")
+        notes.append(f"{percent}% of the input's {pixel} are never read (the layer cannot see them)")
+    return tuple(notes)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """What a layer does to a shape, in the learner's numbers.
+
+    ``str()`` gives plain text (title, one line per axis with its notes indented, then general notes);
+    in a notebook it renders as a small HTML table readable in light and dark themes.
+    """
+
+    title: str
+    axes: tuple[AxisEntry, ...] = ()
+    notes: tuple[str, ...] = ()
+    input_shape: tuple[int | None, ...] | None = None
+    output_shape: tuple[int | None, ...] | None = None
+
+    def lines(self) -> list[str]:
+        out = [self.title]
+        for entry in self.axes:
+            out.append(f"  {entry}")
+            out.extend(f"      {note}" for note in entry.notes)
+        out.extend(f"  {note}" for note in self.notes)
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython plain-text display
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        cell = "padding:0.15em 0.9em 0.15em 0;vertical-align:top;text-align:left;border:none;background:transparent"
+        code = "color:inherit;background:var(--jp-layout-color2,transparent);padding:0 0.2em;border-radius:2px"
+        rows = []
+        for entry in self.axes:
+            notes = "".join(f'<div style="opacity:0.75;font-size:0.9em">{esc(n)}</div>' for n in entry.notes)
+            rows.append(
+                f'<tr><th style="{cell};font-weight:600">{esc(entry.name)}</th>'
+                f'<td style="{cell}"><code style="{code}">{esc(entry.formula)}</code>{notes}</td></tr>'
+            )
+        table = (
+            f'<table style="border-collapse:collapse;color:inherit;background:transparent;margin:0.2em 0">'
+            f'{"".join(rows)}</table>'
+            if rows
+            else ""
+        )
+        notes = (
+            '<ul style="margin:0.2em 0;padding-left:1.3em">'
+            + "".join(f"<li>{esc(n)}</li>" for n in self.notes)
+            + "</ul>"
+            if self.notes
+            else ""
+        )
+        return (
+            '<div class="convkit-explanation" style="color:var(--jp-ui-font-color1,inherit);'
+            'font-family:var(--jp-ui-font-family,inherit);line-height:1.45">'
+            f'<div style="font-weight:600">{esc(self.title)}</div>{table}{notes}</div>'
+        )

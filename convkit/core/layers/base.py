@@ -1,0 +1,284 @@
+"""The base of convkit's Keras-mirroring layer specs.
+
+A layer spec takes exactly the constructor arguments of ``keras.layers.<Name>`` (Keras 3.15), normalises
+them once in ``__init__``, and then answers questions about shapes without TensorFlow:
+``compute_output_shape``, ``count_params``, ``explain``, ``spatial_axes``. Every constructor argument is
+stored as an attribute of the same name, so ``get_config``, ``__repr__`` and ``to_keras_code`` are derived
+from the constructor's signature.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import threading
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..args import axis_names, normalize_shape
+from ..explain import AxisEntry, Explanation
+from ._checks import check_bool, check_regularizer
+
+__all__ = ["Layer", "SpatialLayer", "snake_case", "Shape"]
+
+Shape = tuple["int | None", ...]
+
+_NAME_COUNTS: dict[str, int] = {}
+_NAME_LOCK = threading.Lock()
+
+#: keyword arguments every Keras layer accepts (``keras.layers.Layer.__init__``)
+_BASE_KWARGS = ("trainable", "dtype", "autocast", "input_shape", "input_dim", "activity_regularizer")
+
+#: arguments that accept "an int for every axis": written as one int in Keras code when all equal
+_COLLAPSIBLE = frozenset({"kernel_size", "strides", "dilation_rate", "pool_size", "output_padding", "size"})
+_PAIRED = frozenset({"padding", "cropping"})
+_CATEGORY = {"initializer": "initializers", "regularizer": "regularizers", "constraint": "constraints"}
+
+
+def snake_case(name: str) -> str:
+    """Keras' default-name rule: ``"Conv2DTranspose"`` → ``"conv2d_transpose"``, ``"ReLU"`` → ``"re_lu"``."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _auto_name(class_name: str) -> str:
+    base = snake_case(class_name)
+    with _NAME_LOCK:
+        count = _NAME_COUNTS.get(base, 0)
+        _NAME_COUNTS[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return False
+    return bool(a == b)
+
+
+def _code_value(name: str, value: Any) -> str:
+    """Python source for one argument value, Keras-docs style (``3`` for ``(3, 3)``)."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, tuple) and value and name in _PAIRED and all(isinstance(v, tuple) for v in value):
+        if all(v[0] == v[1] for v in value):
+            value = tuple(v[0] for v in value)
+        else:
+            return repr(value)
+    if isinstance(value, tuple) and value and (name in _COLLAPSIBLE or name in _PAIRED):
+        if all(v == value[0] for v in value):
+            return repr(value[0])
+    if callable(value) and getattr(value, "__module__", "").startswith("keras"):
+        if inspect.isfunction(value) and name == "activation":
+            return json.dumps(value.__name__)
+        category = _CATEGORY.get(name.rsplit("_", 1)[-1])
+        if category is not None and hasattr(value, "get_config"):
+            args = ", ".join(f"{k}={v!r}" for k, v in value.get_config().items())
+            return f"keras.{category}.{type(value).__name__}({args})"
+    return repr(value)
+
+
+class Layer:
+    """Base of every layer spec. Subclasses define ``__init__`` with Keras' signature.
+
+    Class attributes used by the stack, summary, diagram and traversal widget:
+
+    * ``window``: the kind of layer, one of ``"conv"``, ``"depthwise"``, ``"separable"``, ``"transpose"``,
+      ``"pool"``, ``"global_pool"``, ``"reshape"``, ``"dense"``, ``"elementwise"``;
+    * ``rank``: the number of spatial axes (0 for non-spatial layers).
+    """
+
+    window: ClassVar[str] = "elementwise"
+    rank: ClassVar[int] = 0
+    #: arguments written positionally by ``to_keras_code`` and ``__repr__`` (default: the required ones)
+    _positional: ClassVar[tuple[str, ...] | None] = None
+    #: arguments always written, even at their default (padding: what the shape depends on)
+    _always: ClassVar[tuple[str, ...]] = ()
+    #: extra keyword arguments this Keras class accepts through ``**kwargs`` (e.g. ``lora_rank``)
+    _extra_kwargs: ClassVar[tuple[str, ...]] = ()
+    _params_cache: ClassVar[dict[type, tuple[inspect.Parameter, ...]]] = {}
+
+    def __init__(self, *, name: str | None = None, **kwargs: Any) -> None:
+        cls = type(self).__name__
+        self._given_name = name is not None
+        if name is None:
+            name = _auto_name(cls)
+        elif not isinstance(name, str) or not name or "/" in name:
+            raise ValueError(
+                f"`name` must be a non-empty string without '/', e.g. name=\"conv_1\". Received: name={name!r}"
+            )
+        self.name = name
+        unknown = {k: v for k, v in kwargs.items() if k not in _BASE_KWARGS and k not in self._extra_kwargs}
+        if unknown:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {cls}: {unknown}. Check the spelling against "
+                f"keras.layers.{cls}'s arguments. Received: {', '.join(f'{k}={v!r}' for k, v in unknown.items())}"
+            )
+        if "trainable" in kwargs:
+            check_bool(kwargs["trainable"], "trainable")
+        if "autocast" in kwargs:
+            check_bool(kwargs["autocast"], "autocast")
+        if "activity_regularizer" in kwargs:
+            check_regularizer(kwargs["activity_regularizer"], "activity_regularizer")
+        if kwargs.get("input_shape") is not None:
+            shape = kwargs["input_shape"]
+            if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+                raise TypeError(
+                    f"`input_shape` must be a tuple of the per-sample dimensions (no batch), e.g. (28, 28, 3). "
+                    f"Received: input_shape={shape!r}"
+                )
+            normalize_shape((None, *shape), name="input_shape")
+        if kwargs.get("input_dim") is not None:
+            normalize_shape((None, kwargs["input_dim"]), name="input_dim")
+        self._base_kwargs = dict(kwargs)
+
+    # ----------------------------------------------------------------- constructor arguments
+    @classmethod
+    def _params(cls) -> tuple[inspect.Parameter, ...]:
+        if cls not in Layer._params_cache:
+            params = inspect.signature(cls.__init__).parameters.values()
+            Layer._params_cache[cls] = tuple(
+                p for p in params if p.name not in ("self", "name") and p.kind is p.POSITIONAL_OR_KEYWORD
+            )
+        return Layer._params_cache[cls]
+
+    @property
+    def declared_input_shape(self) -> Shape | None:
+        """The ``input_shape=``/``input_dim=`` a Keras user passed (batch ``None`` prepended), else ``None``."""
+        if self._base_kwargs.get("input_shape") is not None:
+            return (None, *self._base_kwargs["input_shape"])
+        if self._base_kwargs.get("input_dim") is not None:
+            return (None, self._base_kwargs["input_dim"])
+        return None
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments as normalised (``kernel_size=(3, 3)``...), plus ``name``."""
+        config: dict[str, Any] = {"name": self.name}
+        config.update((p.name, getattr(self, p.name)) for p in self._params())
+        config.update(self._base_kwargs)
+        return config
+
+    def _shown_arguments(self) -> list[str]:
+        """Names of the arguments worth writing: required, always-shown, and those not at their default."""
+        params = self._params()
+        fixed = {p.name for p in params if p.default is p.empty} | set(self._positional_names())
+        # defaults can depend on required arguments (pooling strides default to pool_size): compare with a
+        # layer built from the same required arguments and nothing else
+        proto = type(self)(**{n: getattr(self, n) for n in fixed}, name=self.name)
+        return [
+            p.name
+            for p in params
+            if p.name in fixed or p.name in self._always or not _same(getattr(self, p.name), getattr(proto, p.name))
+        ]
+
+    def _positional_names(self) -> tuple[str, ...]:
+        if self._positional is not None:
+            return self._positional
+        return tuple(p.name for p in self._params() if p.default is p.empty)
+
+    def to_keras_code(self) -> str:
+        """Source that recreates this layer in Keras, e.g. ``keras.layers.Conv2D(32, 3, strides=2, padding="valid")``.
+
+        Only non-default arguments are written (plus ``padding`` for sliding-window layers).
+        """
+        positional = self._positional_names()
+        parts = [_code_value(n, getattr(self, n)) for n in positional]
+        parts += [f"{n}={_code_value(n, getattr(self, n))}" for n in self._shown_arguments() if n not in positional]
+        parts += [f"{k}={_code_value(k, v)}" for k, v in self._base_kwargs.items()]
+        if self._given_name:
+            parts.append(f"name={json.dumps(self.name)}")
+        return f"keras.layers.{type(self).__name__}({', '.join(parts)})"
+
+    def __repr__(self) -> str:
+        shown = self._shown_arguments()
+        first = self._positional_names()[:1]
+        parts = [repr(getattr(self, n)) for n in first]
+        parts += [f"{n}={getattr(self, n)!r}" for n in shown if n not in first]
+        parts += [f"{k}={v!r}" for k, v in self._base_kwargs.items()]
+        if self._given_name:
+            parts.append(f"name={self.name!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    # ----------------------------------------------------------------- shapes
+    @property
+    def label(self) -> str:
+        """``Conv2D 'conv2d_1'``: how messages name this layer."""
+        return f"{type(self).__name__} '{self.name}'"
+
+    def _layout(self) -> str:
+        return "(batch, ...)"
+
+    def _input(self, input_shape: Any, *, rank: int | None = None, min_rank: int = 1) -> Shape:
+        """Validate a full input shape (batch first) and its rank; messages name the layer."""
+        try:
+            shape = normalize_shape(input_shape)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"{self.label}: {err}") from None
+        if (rank is not None and len(shape) != rank) or len(shape) < min_rank:
+            expected = f"rank {rank}" if rank is not None else f"rank {min_rank} or more"
+            hint = ""
+            if rank is not None and len(shape) == rank - 1:
+                hint = f" Did you leave out the batch dimension? Write it first, e.g. {(None, *shape)}."
+            raise ValueError(
+                f"{self.label} expects input of {expected} {self._layout()}, but received a shape of rank "
+                f"{len(shape)}.{hint} Received: input_shape={input_shape!r}"
+            )
+        return shape
+
+    def compute_output_shape(self, input_shape: Any) -> Shape:
+        """Output shape, batch included, equal to Keras 3's (shape-preserving layers)."""
+        return self._input(input_shape)
+
+    def count_params(self, input_shape: Any) -> int:
+        """Number of weights, equal to Keras' ``layer.count_params()`` after ``build(input_shape)``."""
+        self.compute_output_shape(input_shape)
+        return 0
+
+    def spatial_axes(self, input_shape: Any) -> tuple:
+        """Per-spatial-axis arithmetic (ConvAxis/TransposedAxis) for sliding-window layers, else ``()``."""
+        self.compute_output_shape(input_shape)
+        return ()
+
+    def _explain_entries(self, shape: Shape) -> tuple[tuple[AxisEntry, ...], tuple[str, ...]]:
+        return (), ("shape unchanged: this layer works on each value (or normalises) without moving any",)
+
+    def explain(self, input_shape: Any) -> Explanation:
+        """The layer's arithmetic for this input, in the learner's numbers (``str()`` or HTML in a notebook)."""
+        shape = self._input(input_shape)
+        output = self.compute_output_shape(shape)
+        entries, notes = self._explain_entries(shape)
+        params = self._params_note(shape)
+        if params:
+            notes = (*notes, params)
+        return Explanation(f"{self.label}: {shape} → {output}", entries, notes, shape, output)
+
+    def _params_note(self, shape: Shape) -> str | None:
+        return None
+
+
+class SpatialLayer(Layer):
+    """A layer whose input is ``(batch, *spatial, channels)`` or ``(batch, channels, *spatial)``."""
+
+    data_format: str = "channels_last"
+
+    def _layout(self) -> str:
+        names = ", ".join(axis_names(self.rank))
+        if self.data_format == "channels_first":
+            return f"(batch, channels, {names})"
+        return f"(batch, {names}, channels)"
+
+    def _split(self, input_shape: Any) -> tuple[Shape, int | None, Shape]:
+        """Checked shape → ``(shape, channels, spatial sizes)``."""
+        shape = self._input(input_shape, rank=self.rank + 2)
+        if self.data_format == "channels_first":
+            return shape, shape[1], shape[2:]
+        return shape, shape[-1], shape[1:-1]
+
+    def _join(self, batch: int | None, spatial: Shape, channels: int | None) -> Shape:
+        if self.data_format == "channels_first":
+            return (batch, channels, *spatial)
+        return (batch, *spatial, channels)

@@ -1,0 +1,269 @@
+"""Merge layers (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate) as shape specs.
+
+They take a *list* of input shapes and mirror Keras 3's rules (``keras/src/layers/merging``):
+element-wise merges need equal shapes (a size 1 broadcasts, as in Keras); ``Concatenate`` needs
+equal shapes except along its axis, whose sizes add up. They have no weights.
+
+>>> Add().compute_output_shape([(None, 16, 16, 32), (None, 16, 16, 32)])
+(None, 16, 16, 32)
+>>> Concatenate().compute_output_shape([(2, 8, 8, 16), (2, 8, 8, 32)])
+(2, 8, 8, 48)
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any, Sequence
+
+from .args import normalize_shape
+
+__all__ = [
+    "MergeLayer",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "Concatenate",
+    "MERGE_LAYERS",
+]
+
+_COUNTERS: dict[str, itertools.count] = {}
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def _auto_name(cls_name: str) -> str:
+    counter = _COUNTERS.setdefault(cls_name, itertools.count())
+    n = next(counter)
+    base = _snake(cls_name)
+    return base if n == 0 else f"{base}_{n}"
+
+
+def _fmt(shape: Sequence[Any]) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+class MergeLayer:
+    """Base of the merge specs: several inputs, one output, no weights.
+
+    ``window`` is ``"merge"`` and ``n_inputs`` is ``None`` (any number ≥ 2; ``Subtract`` takes exactly 2).
+    """
+
+    window = "merge"
+    modelled = True
+    min_inputs = 2
+    max_inputs: int | None = None
+    #: what the layer does, in the learner's words (used in messages and summaries)
+    verb = "merge"
+
+    def __init__(self, *, name: str | None = None, **kwargs: Any) -> None:
+        unknown = set(kwargs) - {"dtype", "trainable"}
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword arguments {sorted(unknown)}. "
+                f"Received: {', '.join(f'{k}={kwargs[k]!r}' for k in sorted(unknown))}"
+            )
+        self._given_name = name is not None
+        self.name = name if name is not None else _auto_name(type(self).__name__)
+
+    # -- spec protocol -------------------------------------------------------------------------
+    @property
+    def rank(self) -> None:
+        return None
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def count_params(self, input_shapes: Sequence[Sequence[int | None]]) -> int:
+        self.compute_output_shape(input_shapes)
+        return 0
+
+    def spatial_axes(self, input_shapes: Any) -> tuple:
+        return ()
+
+    def explain(self, input_shapes: Sequence[Sequence[int | None]]) -> None:
+        return None
+
+    def to_keras_code(self) -> str:
+        args = [f"{k}={v!r}" for k, v in self._code_args().items()]
+        if self._given_name:
+            args.append(f"name={json.dumps(self.name)}")
+        return f"keras.layers.{type(self).__name__}({', '.join(args)})"
+
+    def _code_args(self) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        args = [f"{k}={v!r}" for k, v in self._code_args().items()]
+        if self._given_name:
+            args.append(f"name={self.name!r}")
+        return f"{type(self).__name__}({', '.join(args)})"
+
+    # -- shapes ---------------------------------------------------------------------------------
+    def _check_list(self, input_shapes: Any) -> list[tuple[int | None, ...]]:
+        cls = type(self).__name__
+        if (
+            isinstance(input_shapes, (str, bytes))
+            or not isinstance(input_shapes, Sequence)
+            or not input_shapes
+            or not all(isinstance(s, (tuple, list)) for s in input_shapes)
+        ):
+            raise ValueError(
+                f"{cls} merges several tensors, so it needs a list of input shapes, one per branch "
+                f"(in a Keras model: `{cls}()([a, b])`). Received: input_shapes={input_shapes!r}"
+            )
+        shapes = [normalize_shape(s, name="input_shape") for s in input_shapes]
+        if len(shapes) < self.min_inputs or (self.max_inputs is not None and len(shapes) > self.max_inputs):
+            want = f"exactly {self.min_inputs}" if self.max_inputs == self.min_inputs else f"at least {self.min_inputs}"
+            raise ValueError(
+                f"{cls} needs {want} inputs. Received: {len(shapes)} input(s) with shapes "
+                f"{', '.join(_fmt(s) for s in shapes)}"
+            )
+        batches = {s[0] for s in shapes if s} - {None}
+        if len(batches) > 1:
+            raise ValueError(
+                f"{cls} cannot merge tensors with different batch sizes. "
+                f"Received shapes {', '.join(_fmt(s) for s in shapes)}"
+            )
+        return shapes
+
+    def compute_output_shape(self, input_shapes: Sequence[Sequence[int | None]]) -> tuple[int | None, ...]:
+        shapes = self._check_list(input_shapes)
+        out = shapes[0]
+        for shape in shapes[1:]:
+            out = self._pair(out, shape)
+        return out
+
+    def _pair(self, a: tuple, b: tuple) -> tuple:
+        cls = type(self).__name__
+        if len(a) != len(b):
+            raise ValueError(
+                f"{cls} needs equal shapes; received {_fmt(a)} and {_fmt(b)} "
+                f"({len(a)} and {len(b)} dimensions). Reshape one branch so both match."
+            )
+        out: list[int | None] = [a[0] if a[0] is not None else b[0]]
+        for i, j in zip(a[1:], b[1:]):
+            if i is None or j is None:
+                out.append(None)
+            elif i == j or j == 1:
+                out.append(i)
+            elif i == 1:
+                out.append(j)
+            else:
+                raise ValueError(self._mismatch(a, b))
+        return tuple(out)
+
+    def _mismatch(self, a: tuple, b: tuple) -> str:
+        cls = type(self).__name__
+        if a[:-1] == b[:-1]:
+            fix = (
+                f"The channel depths differ ({a[-1]} vs {b[-1]}): give the branch a 1×1 convolution with "
+                f"{a[-1]} filters, or use Concatenate to stack the channels instead."
+            )
+        else:
+            fix = (
+                "The spatial sizes differ: use padding=\"same\" in the branch's convolutions, or give the "
+                "shortcut the same strides (e.g. a 1×1 convolution with strides=2)."
+            )
+        return f"{cls} needs equal shapes; received {_fmt(a)} and {_fmt(b)}. {fix}"
+
+
+class Add(MergeLayer):
+    """Element-wise sum of its inputs (``keras.layers.Add``)."""
+
+    verb = "adds"
+
+
+class Subtract(MergeLayer):
+    """First input minus the second (``keras.layers.Subtract``): exactly two inputs."""
+
+    verb = "subtracts"
+    max_inputs = 2
+
+
+class Multiply(MergeLayer):
+    """Element-wise product (``keras.layers.Multiply``)."""
+
+    verb = "multiplies"
+
+
+class Average(MergeLayer):
+    """Element-wise mean (``keras.layers.Average``)."""
+
+    verb = "averages"
+
+
+class Maximum(MergeLayer):
+    """Element-wise maximum (``keras.layers.Maximum``)."""
+
+    verb = "takes the maximum of"
+
+
+class Minimum(MergeLayer):
+    """Element-wise minimum (``keras.layers.Minimum``)."""
+
+    verb = "takes the minimum of"
+
+
+class Concatenate(MergeLayer):
+    """Stacks its inputs along ``axis`` (default the channel axis, -1) (``keras.layers.Concatenate``).
+
+    >>> Concatenate(axis=-1).compute_output_shape([(None, 32, 32, 16), (None, 32, 32, 8)])
+    (None, 32, 32, 24)
+    """
+
+    verb = "concatenates"
+    min_inputs = 1
+
+    def __init__(self, axis: int = -1, *, name: str | None = None, **kwargs: Any) -> None:
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"`axis` must be an integer such as -1 (the channel axis). Received: axis={axis!r}")
+        self.axis = axis
+        super().__init__(name=name, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "axis": self.axis}
+
+    def _code_args(self) -> dict[str, Any]:
+        return {"axis": self.axis}
+
+    def compute_output_shape(self, input_shapes: Sequence[Sequence[int | None]]) -> tuple[int | None, ...]:
+        shapes = self._check_list(input_shapes)
+        rank = len(shapes[0])
+        if not -rank <= self.axis < rank or self.axis % rank == 0:
+            raise ValueError(
+                f"Concatenate's `axis` must name a non-batch axis of a {rank}-D input "
+                f"(1..{rank - 1} or -{rank - 1}..-1). Received: axis={self.axis}"
+            )
+        axis = self.axis % rank
+        out = list(shapes[0])
+        for shape in shapes[1:]:
+            if len(shape) != rank or any(
+                i != axis and a is not None and b is not None and a != b
+                for i, (a, b) in enumerate(zip(out[1:], shape[1:]), start=1)
+            ):
+                where = "channel" if axis == rank - 1 else f"axis {self.axis}"
+                raise ValueError(
+                    f"Concatenate needs equal shapes except along the {where} axis; received "
+                    f"{_fmt(shapes[0])} and {_fmt(shape)}. Make the other sizes match, e.g. with "
+                    f"padding=\"same\" or a Cropping/ZeroPadding layer on one branch. "
+                    f"Received: axis={self.axis}"
+                )
+            if out[axis] is None or shape[axis] is None:
+                out[axis] = None
+            else:
+                out[axis] += shape[axis]
+            if out[0] is None:
+                out[0] = shape[0]
+        return tuple(out)
+
+
+#: class name -> spec class, for the Keras adapter
+MERGE_LAYERS: dict[str, type[MergeLayer]] = {
+    cls.__name__: cls for cls in (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate)
+}

@@ -1,0 +1,271 @@
+"""Numeric convolution and pooling in numpy, equal to TensorFlow's ``tf.nn.convolution`` / pooling.
+
+The geometry (output size, padding) is the traversal's, so numbers, shapes and pictures agree: the
+input is padded with :attr:`Traversal.padding` by :func:`pad_spatial`, then a vectorised sliding
+window (``sliding_window_view`` + ``tensordot``) does the sums, in float64.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .args import axis_names, normalize_tuple
+from .axis import pool_axis
+from .traversal import Step, Traversal, traversal_from_axes, traverse
+
+__all__ = ["MAX_MULTIPLY_ADDS", "convolve", "pool", "pad_spatial", "Term", "StepTerms", "step_terms"]
+
+#: Largest number of multiply-adds :func:`convolve` performs (a few seconds of numpy at most).
+MAX_MULTIPLY_ADDS = 2**31
+#: Elements of the window copy ``tensordot`` makes per chunk (2**22 float64 = 32 MiB).
+_CHUNK = 2**22
+
+
+def _as_array(value: Any, name: str) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged nested lists
+        raise ValueError(
+            f"`{name}` must be a rectangular array of numbers (all rows the same length). Received: {name}={value!r}"
+        ) from None
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise TypeError(
+            f"`{name}` must be an array of real numbers (int or float), not {array.dtype}. "
+            f"Received: {name} of dtype {array.dtype}"
+        )
+    return array
+
+
+def _result_dtype(x: np.ndarray) -> np.dtype:
+    return x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
+
+
+def _check_batch(x: np.ndarray, name: str = "x") -> int:
+    """Rank of ``x``, shaped ``(N, *spatial, C)`` with 1 to 3 spatial axes and at least one channel."""
+    if not 3 <= x.ndim <= 5:
+        raise ValueError(
+            f"`{name}` must have shape (batch, *spatial, channels) with 1 to 3 spatial axes, i.e. 3 to 5 "
+            f"dimensions, e.g. (1, 28, 28, 1) for one grey 28×28 image. Received: {name}.shape={x.shape}"
+        )
+    if x.shape[-1] == 0 or any(n == 0 for n in x.shape[1:-1]):
+        raise ValueError(f"`{name}` has an empty spatial or channel dimension. Received: {name}.shape={x.shape}")
+    return x.ndim - 2
+
+
+def pad_spatial(x: np.ndarray, padding: tuple[tuple[int, int], ...], value: float = 0.0) -> np.ndarray:
+    """Pad the spatial axes of ``x`` (``(N, *spatial, C)``) by per-axis ``(before, after)`` with ``value``.
+
+    The only padding function of the numbers: ``padding`` is a traversal's, from :mod:`convkit.core.axis`.
+
+    >>> pad_spatial(np.ones((1, 2, 1)), ((0, 1),))[0, :, 0]
+    array([1., 1., 0.])
+    """
+    if not any(b or a for b, a in padding):
+        return x
+    return np.pad(x, ((0, 0), *padding, (0, 0)), constant_values=value)
+
+
+def _windows(xp: np.ndarray, traversal: Traversal) -> np.ndarray:
+    """View ``(N, *output_size, C, *kernel_size)`` of the padded input: every tap of every step."""
+    rank = traversal.rank
+    spatial = tuple(range(1, rank + 1))
+    view = sliding_window_view(xp, traversal.effective_kernel, axis=spatial)
+    select = (
+        (slice(None),)
+        + tuple(slice(None, (o - 1) * s + 1, s) for o, s in zip(traversal.output_size, traversal.strides))
+        + (slice(None),)
+        + tuple(slice(None, None, d) for d in traversal.dilation_rate)
+    )
+    return view[select]
+
+
+def _check_work(work: int, shape: tuple[int, ...], what: str) -> None:
+    if work > MAX_MULTIPLY_ADDS:
+        raise ValueError(
+            f"This needs {work:,} multiply-adds and convkit's numpy version does at most {MAX_MULTIPLY_ADDS:,} "
+            f"(2**31): use a smaller batch, input, kernel or fewer channels (or TensorFlow). "
+            f"Received: x.shape={shape}, {what}"
+        )
+
+
+def convolve(x: Any, kernel: Any, strides: Any = 1, padding: Any = "valid", dilation_rate: Any = 1) -> np.ndarray:
+    """Convolve (cross-correlate, like every deep-learning library) ``x`` with ``kernel``, as ``tf.nn.convolution``.
+
+    Parameters
+    ----------
+    x
+        ``(N, *spatial, C_in)`` with 1 to 3 spatial axes (channels last).
+    kernel
+        ``(*kernel_size, C_in, C_out)``.
+    strides, padding, dilation_rate
+        As in :func:`~convkit.core.traversal.traverse`: ``"valid"``, ``"same"``, ``"causal"`` (1-D) or explicit
+        ``(before, after)`` pairs.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, *output_size, C_out)``, computed in float64 and returned in ``x``'s float dtype (float64 for ints).
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> convolve(x, np.ones((2, 2, 1, 1)), strides=2)[0, :, :, 0]
+    array([[10., 18.],
+           [42., 50.]])
+    >>> convolve(np.ones((1, 28, 28, 3)), np.ones((3, 3, 3, 32)), strides=2).shape
+    (1, 13, 13, 32)
+    """
+    x = _as_array(x, "x")
+    kernel = _as_array(kernel, "kernel")
+    rank = _check_batch(x)
+    if kernel.ndim != rank + 2:
+        raise ValueError(
+            f"`kernel` must have shape (*kernel_size, in_channels, filters): {rank + 2} dimensions for an input "
+            f"with {rank} spatial axes. Received: kernel.shape={kernel.shape}, x.shape={x.shape}"
+        )
+    if kernel.shape[-2] != x.shape[-1]:
+        raise ValueError(
+            f"The kernel's depth {kernel.shape[-2]} must equal the input's channels {x.shape[-1]}: every filter "
+            f"spans all input channels. Use a kernel of shape {(*kernel.shape[:-2], x.shape[-1], kernel.shape[-1])}. "
+            f"Received: kernel.shape={kernel.shape}, x.shape={x.shape}"
+        )
+    if 0 in kernel.shape:
+        raise ValueError(f"`kernel` has an empty dimension. Received: kernel.shape={kernel.shape}")
+    traversal = traverse(x.shape[1:-1], kernel.shape[:-2], strides, padding, dilation_rate)
+    batch, c_in, c_out = x.shape[0], x.shape[-1], kernel.shape[-1]
+    work = batch * traversal.num_steps * traversal.num_taps * c_in * c_out
+    _check_work(work, x.shape, f"kernel.shape={kernel.shape}")
+    xp = pad_spatial(x.astype(np.float64, copy=False), traversal.padding)
+    windows = _windows(xp, traversal)  # (N, *out, C_in, *k)
+    w = kernel.astype(np.float64, copy=False)
+    # a chunk windows[n, rows] is (rows, *out[1:], C_in, *k): contract C_in and k with the kernel's
+    axes = ([rank, *range(rank + 1, 2 * rank + 1)], [rank, *range(rank)])
+    out = np.empty((batch, *traversal.output_size, c_out), np.float64)
+    rows = traversal.output_size[0]
+    per_row = math.prod(traversal.output_size[1:]) * c_in * traversal.num_taps
+    step = max(1, _CHUNK // max(per_row, 1))
+    for n in range(batch):  # chunks bound the copy tensordot makes; no loop over pixels
+        for r in range(0, rows, step):
+            out[n, r : r + step] = np.tensordot(windows[n, r : r + step], w, axes=axes)
+    return out.astype(_result_dtype(x), copy=False)
+
+
+_POOL_MODES = ("max", "average")
+
+
+def pool(x: Any, pool_size: Any, strides: Any = None, padding: str = "valid", mode: str = "max") -> np.ndarray:
+    """Max or average pooling of ``x`` (``(N, *spatial, C)``), as ``tf.nn.max_pool`` / ``tf.nn.avg_pool``.
+
+    ``strides`` defaults to ``pool_size``. With ``padding="same"`` the padded cells never win a max and are
+    left out of an average's count, as in TensorFlow.
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+    >>> pool(x, 2, padding="same")[0, :, :, 0]
+    array([[4., 5.],
+           [7., 8.]])
+    >>> pool(x, 2, padding="same", mode="average")[0, :, :, 0]
+    array([[2. , 3.5],
+           [6.5, 8. ]])
+    """
+    x = _as_array(x, "x")
+    rank = _check_batch(x)
+    if not isinstance(mode, str) or mode.lower() not in _POOL_MODES:
+        raise ValueError(f'`mode` must be "max" or "average". Received: mode={mode!r}')
+    mode = mode.lower()
+    sizes = normalize_tuple(pool_size, rank, "pool_size")
+    stride = sizes if strides is None else normalize_tuple(strides, rank, "strides")
+    names = axis_names(rank)
+    axes = [pool_axis(n, p, s, padding, axis=a) for n, p, s, a in zip(x.shape[1:-1], sizes, stride, names)]
+    traversal = traversal_from_axes(axes)
+    _check_work(x.shape[0] * x.shape[-1] * traversal.num_steps * traversal.num_taps, x.shape, f"pool_size={sizes}")
+    window_axes = tuple(range(-rank, 0))
+    xf = x.astype(np.float64, copy=False)
+    if mode == "max":
+        out = _windows(pad_spatial(xf, traversal.padding, -np.inf), traversal).max(axis=window_axes)
+    else:
+        total = _windows(pad_spatial(xf, traversal.padding), traversal).sum(axis=window_axes)
+        out = total / _window_counts(traversal)[None, ..., None]
+    return out.astype(_result_dtype(x), copy=False)
+
+
+def _window_counts(traversal: Traversal) -> np.ndarray:
+    """Non-padding cells in every window, shape ``output_size`` (outer product of per-axis counts)."""
+    counts = np.ones((), np.float64)
+    for ax, a in enumerate(traversal.axes):
+        starts = np.arange(a.output) * a.strides - a.pad_before
+        lo, hi = np.maximum(starts, 0), np.minimum(starts + a.effective_kernel, a.size)
+        counts = np.multiply.outer(counts, (hi - lo).astype(np.float64))
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One tap's contribution to an output cell: ``value * weight = product`` (0 for padding)."""
+
+    kernel_index: tuple[int, ...]
+    input_index: tuple[int, ...]
+    value: float
+    weight: float
+    product: float
+    is_padding: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StepTerms:
+    """The sum behind one output cell of one (input channel, filter) pair, term by term."""
+
+    output_index: tuple[int, ...]
+    terms: tuple[Term, ...]
+    total: float
+
+    def __str__(self) -> str:
+        parts = " + ".join(f"{_num(t.value)}·{_num(t.weight)}" for t in self.terms)
+        return f"{parts} = {self.total:.4g}"
+
+
+def _num(value: float) -> str:
+    text = f"{value:.4g}"
+    return f"({text})" if value < 0 else text
+
+
+def step_terms(x: Any, kernel: Any, traversal: Traversal, step: int | Step) -> StepTerms:
+    """The terms of one output cell for one input channel and one filter (the widget's numbers mode).
+
+    ``x`` has the traversal's ``input_size`` (or ``(1, *input_size, 1)``); ``kernel`` its ``kernel_size``
+    (or ``(*kernel_size, 1, 1)``); ``step`` is a step index or a :class:`~convkit.core.traversal.Step`.
+    Padding taps contribute 0.
+
+    >>> t = traverse((3, 3), 2, padding="same")
+    >>> terms = step_terms(np.arange(9).reshape(3, 3), np.ones((2, 2)), t, -1)
+    >>> [term.value for term in terms.terms], terms.total
+    ([8.0, 0.0, 0.0, 0.0], 8.0)
+    """
+    x = _single_channel(_as_array(x, "x"), traversal.input_size, "x", batch=True)
+    kernel = _single_channel(_as_array(kernel, "kernel"), traversal.kernel_size, "kernel", batch=False)
+    if not isinstance(step, Step):
+        step = traversal.steps[step]
+    terms = []
+    for tap in step.taps:
+        value = 0.0 if tap.is_padding else float(x[tap.input_index])
+        weight = float(kernel[tap.kernel_index])
+        terms.append(Term(tap.kernel_index, tap.input_index, value, weight, value * weight, tap.is_padding))
+    return StepTerms(step.output_index, tuple(terms), float(math.fsum(t.product for t in terms)))
+
+
+def _single_channel(array: np.ndarray, spatial: tuple[int, ...], name: str, *, batch: bool) -> np.ndarray:
+    if array.shape == spatial:
+        return array
+    full = (1, *spatial, 1) if batch else (*spatial, 1, 1)
+    if array.shape == full:
+        return array.reshape(spatial)
+    raise ValueError(
+        f"`{name}` must have shape {spatial} (one channel) or {full} to match the traversal. "
+        f"Received: {name}.shape={array.shape}"
+    )

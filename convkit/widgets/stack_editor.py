@@ -1,0 +1,329 @@
+"""``StackEditor``: edit a :class:`~convkit.stack.LayerStack` in a notebook and watch every shape re-flow.
+
+The editor holds an immutable stack in its ``stack`` trait. Every edit (a field, a move, an added or removed layer,
+the input shape) builds a new stack through the stack's own edit methods and assigns it, which fires the trait's
+change and redraws rows, diagram and summary from the new stack's trace. Nothing is ever mutated in place.
+
+Stable CSS classes for tests and styling: ``convkit-widget convkit-stack-editor`` (the editor),
+``convkit-layer-row`` (one per layer, in order), ``convkit-field-<argument>`` (``convkit-field-kernel_size``...),
+``convkit-output-shape``, ``convkit-depth-rule``, ``convkit-error``, ``convkit-not-computed``, ``convkit-selected``.
+
+>>> import convkit
+>>> from convkit import layers as L
+>>> editor = convkit.LayerStack((3, 28, 28, 3), [L.Conv2D(32, 3, strides=2)]).editor(show_diagram=False)
+>>> editor.rows[0].output.value
+'(3, 13, 13, 32)'
+>>> editor.set_field(0, "kernel_size", "5")
+>>> editor.rows[0].output.value
+'(3, 12, 12, 32)'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+from pathlib import Path
+from typing import Any, Callable
+
+import ipywidgets as W
+import traitlets
+
+from ..render.stack import draw_stack_figure
+from ..render.stack_labels import tensor_dims
+from ..stack import LayerStack
+from . import stack_fields as F
+from ._stack_rows import LayerRow, depth_rule
+
+__all__ = ["StackEditor"]
+
+_CSS = Path(__file__).with_name("stack_editor.css").read_text(encoding="utf-8")
+DEBOUNCE_SECONDS = 0.3
+_ANIMATABLE = ("conv", "depthwise", "separable", "transpose", "pool")
+
+
+def _png(stack: LayerStack, theme: str) -> bytes:
+    fig = draw_stack_figure(stack, theme=theme, dpi=72)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", facecolor=fig.get_facecolor())
+    return buf.getvalue()
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop when inside a Jupyter kernel (which keeps it turning), else ``None``."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class StackEditor(W.VBox):
+    """An ipywidgets editor of a layer stack with live output shapes, errors in place, diagram and summary.
+
+    Parameters
+    ----------
+    stack : LayerStack
+        The stack to start from (it is never changed; edits make new stacks).
+    theme : {"auto", "light", "dark"}
+        Colours of the diagram: ``"auto"`` follows JupyterLab's light/dark theme.
+    show_diagram : bool
+        Draw the diagram (off: rows and summary only, faster in tests).
+
+    Examples
+    --------
+    >>> import convkit
+    >>> from convkit import layers as L
+    >>> ed = StackEditor(convkit.LayerStack((None, 8, 8, 1), [L.Conv2D(4, 3)]), show_diagram=False)
+    >>> ed.add_layer("MaxPooling2D"); ed.stack.output_shape
+    (None, 3, 3, 4)
+    """
+
+    stack = traitlets.Instance(LayerStack)
+    selected = traitlets.Int(None, allow_none=True, help="index of the selected layer row")
+
+    def __init__(self, stack: LayerStack, *, theme: str = "auto", show_diagram: bool = True, **kwargs: Any) -> None:
+        if not isinstance(stack, LayerStack):
+            raise TypeError(
+                "`stack` must be a convkit.LayerStack, e.g. convkit.LayerStack((None, 28, 28, 3), [layers...]). "
+                f"Received: stack={stack!r}"
+            )
+        if theme not in ("auto", "light", "dark"):
+            raise ValueError(f'`theme` must be "auto", "light" or "dark". Received: theme={theme!r}')
+        super().__init__(**kwargs)
+        self.theme = theme
+        self.show_diagram = bool(show_diagram)
+        self.add_class("convkit-widget")
+        self.add_class("convkit-stack-editor")
+        self.add_class(f"convkit-theme-{theme}")
+        self.rows: list[LayerRow] = []
+        self._syncing = False
+        self._pending: asyncio.TimerHandle | None = None
+        self._traversal_key: tuple | None = None
+        self._input_fields: list[W.Text] = []
+        self.input_box = W.HBox().add_class("convkit-input-shape")
+        self.input_message = W.HTML().add_class("convkit-message")
+        self.rows_box = W.VBox().add_class("convkit-layer-rows")
+        self.add_type = W.Dropdown(layout=W.Layout(width="220px")).add_class("convkit-add-type")
+        self.add_button = W.Button(description="add layer", icon="plus").add_class("convkit-add-layer")
+        self.add_button.on_click(lambda _: self.add_layer(self.add_type.value))
+        self.message = W.HTML().add_class("convkit-message")
+        self.traversal_box = W.VBox().add_class("convkit-traversal-area")
+        self.diagram_images = {t: W.Image(format="png").add_class(f"convkit-only-{t}")
+                               for t in (self._themes() if show_diagram else ())}
+        self.summary_html = W.HTML().add_class("convkit-summary")
+        self.code_html = W.HTML().add_class("convkit-keras-code")
+        tabs = [W.VBox(list(self.diagram_images.values())).add_class("convkit-diagram")] if show_diagram else []
+        self.tabs = W.Tab(children=[*tabs, self.summary_html, self.code_html])
+        self.tabs.titles = (["Diagram"] if show_diagram else []) + ["Summary", "Keras code"]
+        self.children = [
+            W.HTML(f"<style>{_CSS}</style>"),
+            self.input_box,
+            self.input_message,
+            self.rows_box,
+            W.HBox([self.add_type, self.add_button]).add_class("convkit-add-row"),
+            self.message,
+            self.traversal_box,
+            self.tabs,
+        ]
+        self.stack = stack
+
+    # ------------------------------------------------------------------------------------ public API
+    def to_keras_code(self) -> str:
+        """Python source that builds the current stack as a Keras model named ``model``."""
+        return self.stack.to_keras_code()
+
+    def set_field(self, index: int, key: str, value: Any) -> None:
+        """Type ``value`` into field ``key`` of row ``index`` (as a learner would); problems show as a message."""
+        widget = self.rows[index].fields[key]
+        widget.value = F.format_value(key, value) if isinstance(widget, W.Text) and not isinstance(value, str) \
+            else value
+
+    def set_input_size(self, axis: int, value: Any) -> None:
+        """Type ``value`` into the input-shape field of dimension ``axis`` (batch excluded: 0 is the first)."""
+        self._input_fields[axis].value = str(value)
+
+    def add_layer(self, name: str, index: int | None = None) -> None:
+        """Insert a new ``name`` layer (default: at the end) with starting arguments from the menu."""
+        position = len(self.stack) if index is None else index
+        self._apply(lambda s: s.insert(position, F.new_layer(name)), self.message)
+
+    def remove_layer(self, index: int) -> None:
+        self._apply(lambda s: s.remove(index), self.message)
+        if self.selected is not None and self.selected >= len(self.stack):
+            self.selected = None
+
+    def move_layer(self, index: int, to: int) -> None:
+        if 0 <= to < len(self.stack):
+            self._apply(lambda s: s.move(index, to), self.message)
+
+    # ------------------------------------------------------------------------------------ edits
+    def _themes(self) -> tuple[str, ...]:
+        return ("light", "dark") if self.theme == "auto" else (self.theme,)
+
+    def _apply(self, edit: Callable[[LayerStack], LayerStack], message: W.HTML) -> bool:
+        """Run ``edit`` on the current stack; show convkit's ValueError/TypeError in ``message`` instead."""
+        try:
+            new = edit(self.stack)
+        except (ValueError, TypeError) as err:
+            message.value = f'<span class="convkit-error">✗ {html.escape(str(err))}</span>'
+            return False
+        message.value = ""
+        self.stack = new
+        return True
+
+    def _edit_field(self, row: LayerRow, key: str, value: Any) -> None:
+        if self._syncing:
+            return
+        index = row.index
+        typed = isinstance(row.fields[key], W.Text)  # text fields hold ints or tuples typed as text
+
+        def edit(stack: LayerStack) -> LayerStack:
+            parsed = F.parse_value(key, value) if typed else value
+            return stack.replace(index, F.rebuild(stack.layers[index], key, parsed))
+
+        row.set_invalid(key, not self._apply(edit, row.input_message))
+
+    def _edit_input(self, axis: int, text: str) -> None:
+        if self._syncing:
+            return
+
+        def edit(stack: LayerStack) -> LayerStack:
+            value = F.parse_value("input_shape", text)
+            shape = list(stack.input_shape)
+            shape[axis + 1] = value
+            return stack.with_input_shape(tuple(shape))
+
+        self._apply(edit, self.input_message)
+
+    def _select(self, index: int) -> None:
+        self.selected = None if self.selected == index else index
+
+    # ------------------------------------------------------------------------------------ refresh
+    @traitlets.observe("stack")
+    def _on_stack(self, change: dict[str, Any]) -> None:
+        old, new = change["old"], change["new"]
+        self._syncing = True
+        try:
+            if not isinstance(old, LayerStack) or len(old.input_shape) != len(new.input_shape):
+                self._build_input()
+            self._sync_input()
+            self._sync_rows()
+        finally:
+            self._syncing = False
+        self._update_traversal()
+        self._schedule_outputs()
+
+    @traitlets.observe("selected")
+    def _on_selected(self, change: dict[str, Any]) -> None:
+        for row in self.rows:
+            row.set_selected(row.index == change["new"])
+        self._update_traversal()
+
+    def _data_format(self) -> str:
+        first = self.stack.layers[0] if len(self.stack) else None
+        return getattr(first, "data_format", "channels_last") or "channels_last"
+
+    def _input_axes(self) -> list[tuple[int, str]]:
+        """(position in the shape minus batch, label) of each editable input dimension."""
+        shape = self.stack.input_shape
+        spatial, _ = tensor_dims(shape, self._data_format())
+        names = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}.get(len(spatial), [])
+        if not spatial:
+            return [(0, "features")] if len(shape) == 2 else [(i, f"dim {i + 1}") for i in range(len(shape) - 1)]
+        if self._data_format() == "channels_first":
+            return [(0, "channels")] + [(i + 1, n) for i, n in enumerate(names)]
+        return [(i, n) for i, n in enumerate(names)] + [(len(spatial), "channels")]
+
+    def _build_input(self) -> None:
+        self._input_fields = []
+        children: list[W.Widget] = [W.HTML("<b>input</b> batch").add_class("convkit-input-label"),
+                                    W.HTML().add_class("convkit-input-batch")]
+        for axis, name in self._input_axes():
+            field = W.Text(description=name, continuous_update=False, layout=W.Layout(width="130px"),
+                           style={"description_width": "initial"})
+            field.add_class("convkit-field").add_class(f"convkit-field-input-{name.replace(' ', '_')}")
+            field.observe(lambda ch, a=axis: self._edit_input(a, ch["new"]), "value")
+            self._input_fields.append(field)
+            children.append(field)
+        self.input_box.children = children
+        options = F.addable_layers(len(tensor_dims(self.stack.input_shape)[0]))
+        self.add_type.options = options
+        self.add_type.value = options[0]
+
+    def _sync_input(self) -> None:
+        shape = self.stack.input_shape
+        self.input_box.children[1].value = html.escape(str(shape[0]))
+        for field, (axis, _) in zip(self._input_fields, self._input_axes()):
+            field.value = "None" if shape[axis + 1] is None else str(shape[axis + 1])
+
+    def _sync_rows(self) -> None:
+        layers = self.stack.layers
+        same_types = len(layers) == len(self.rows) and all(
+            type(row.layer) is type(layer) for row, layer in zip(self.rows, layers))
+        if not same_types:
+            self.rows = [LayerRow(i, layer, self) for i, layer in enumerate(layers)]
+            self.rows_box.children = [row.box for row in self.rows]
+            for row in self.rows:
+                row.set_selected(row.index == self.selected)
+        for row, layer, entry in zip(self.rows, layers, self.stack.trace.entries):
+            row.show(layer, entry, depth_rule(entry))
+
+    def _update_traversal(self) -> None:
+        i = self.selected
+        entry = self.stack.trace.entries[i] if i is not None and i < len(self.stack) else None
+        key = None if entry is None else (i, entry.layer, entry.input_shape, entry.output_shape)
+        if key == self._traversal_key:
+            return
+        self._traversal_key = key
+        if entry is None:
+            self.traversal_box.children = []
+            return
+        name = type(entry.layer).__name__
+        if getattr(entry.layer, "window", None) not in _ANIMATABLE:
+            note = f"{name} has no sliding window to animate: select a convolution or pooling layer."
+        elif not entry.is_valid:
+            note = f"{name} cannot be animated while its input or settings are invalid (see the message above)."
+        else:
+            note, widget = self._traversal_widget(entry)
+            if widget is not None:
+                self.traversal_box.children = [widget]
+                return
+        self.traversal_box.children = [W.HTML(f'<div class="convkit-note">{html.escape(note)}</div>')]
+
+    def _traversal_widget(self, entry: Any) -> tuple[str, W.Widget | None]:
+        try:
+            from .traversal import KernelTraversal
+        except ImportError:
+            return "The kernel traversal widget is not available in this installation.", None
+        try:
+            return "", KernelTraversal.from_layer(entry.layer, entry.input_shape)
+        except (ValueError, TypeError) as err:
+            return f"No traversal for {type(entry.layer).__name__}: {err}", None
+
+    # ------------------------------------------------------------------------------------ outputs
+    def _schedule_outputs(self) -> None:
+        """Redraw summary, code and diagram now, or after a short pause when a kernel's event loop runs."""
+        loop = _kernel_loop()
+        if loop is None:
+            self.render_outputs()
+            return
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = loop.call_later(DEBOUNCE_SECONDS, self.render_outputs)
+
+    def render_outputs(self) -> None:
+        """Redraw the diagram, summary and Keras code of the current stack."""
+        self._pending = None
+        stack = self.stack
+        if self.show_diagram:  # images first: when the summary shows the new stack, the diagram does too
+            for theme, image in self.diagram_images.items():
+                image.value = _png(stack, theme)
+        self.summary_html.value = stack.summary()._repr_html_()
+        self.code_html.value = f'<pre class="convkit-code">{html.escape(stack.to_keras_code())}</pre>'

@@ -1,0 +1,410 @@
+"""``KernelTraversal``: the animated picture of a kernel sliding over a padded input, in the browser.
+
+The widget is an ``ipywidgets.VBox`` of three parts: the parameter controls (ipywidgets), the canvas (an
+anywidget whose ES module ``traversal.js`` draws and animates), and a message line. Settings live as traitlets
+here; every change is validated in Python with the core (``traverse``/``convolve``/``pool``) and, when valid,
+sent to the browser once as a JSON header plus binary arrays (see :mod:`convkit.widgets._traversal_payload`).
+Playback runs in the browser without messages to the kernel; ``step`` comes back when playback pauses.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import anywidget
+import ipywidgets
+import traitlets
+
+from ..core.traversal import Traversal
+from ._traversal_controls import TraversalControls
+from ._traversal_params import TraversalParams
+from ._traversal_payload import Payload, build_payload, normalize_numbers, title_line
+
+__all__ = ["KernelTraversal", "TraversalCanvas"]
+
+_HERE = pathlib.Path(__file__).parent
+_PARAMS = ("input_size", "kernel_size", "strides", "padding", "dilation_rate", "operation", "in_channels",
+           "filters", "kind", "depth_multiplier")
+_SUPPORTED = ("Conv1D, Conv2D, DepthwiseConv1D/2D, SeparableConv1D/2D (its depthwise part), "
+              "MaxPooling1D/2D and AveragePooling1D/2D")
+
+
+class TraversalCanvas(anywidget.AnyWidget):
+    """The drawing: header + binary geometry in, ``step`` back when playback pauses or the user scrubs."""
+
+    _esm = _HERE / "traversal.js"
+    _css = _HERE / "traversal.css"
+    header = traitlets.Dict().tag(sync=True)
+    origins = traitlets.Bytes(b"").tag(sync=True)
+    offsets = traitlets.Bytes(b"").tag(sync=True)
+    coverage = traitlets.Bytes(b"").tag(sync=True)
+    x_values = traitlets.Bytes(b"").tag(sync=True)
+    w_values = traitlets.Bytes(b"").tag(sync=True)
+    y_values = traitlets.Bytes(b"").tag(sync=True)
+    step = traitlets.Int(0).tag(sync=True)
+    speed = traitlets.Float(4.0).tag(sync=True)
+    loop = traitlets.Bool(False).tag(sync=True)
+    show_coverage = traitlets.Bool(False).tag(sync=True)
+
+
+def _auto_speed(num_steps: int) -> float:
+    """Steps per second so a run takes about 10 s (2 to 60 steps/s)."""
+    return float(min(60, max(2, round(num_steps / 10))))
+
+
+class _Setting(traitlets.TraitType):
+    """Any value, checked by the widget's own validators (``None`` too: traitlets skips validators for an
+    allowed ``None``, so this trait does not allow it and lets the validator decide)."""
+
+    allow_none = False
+    info_text = "a setting checked by KernelTraversal"
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        return value
+
+
+class KernelTraversal(ipywidgets.VBox):
+    """An animated kernel over a padded input, with controls; every number from :func:`convkit.traverse`.
+
+    Parameters
+    ----------
+    input_size
+        Spatial size: an int (a 1-D strip) or ``(height, width)``.
+    kernel_size, strides, padding, dilation_rate
+        As in ``keras.layers.Conv1D/Conv2D`` (``padding`` also ``"causal"`` in 1-D, or explicit
+        ``(before, after)`` pairs per axis).
+    in_channels, filters
+        Input depth and number of filters (only the depth line uses them: the picture is per channel).
+    operation
+        ``"conv"``, ``"max"`` or ``"average"`` (pooling: ``kernel_size`` is the pool size).
+    numbers
+        ``None``, ``True`` (small integer demo values) or ``(x, kernel)`` arrays: shows input values, kernel
+        weights and each step's multiply-sum, computed by :func:`convkit.convolve` / :func:`convkit.pool`.
+    coverage
+        Mark the input cells the layer never reads.
+    step
+        The step shown first (0-based).
+    speed
+        Playback speed in steps per second (``None``: about 10 s per run).
+
+    Invalid settings raise ``ValueError``/``TypeError`` here; later changes (controls, attribute assignment,
+    :meth:`update`) never raise: the widget shows the message and keeps the last valid picture.
+
+    Examples
+    --------
+    >>> import convkit
+    >>> w = convkit.KernelTraversal((28, 28), 3, strides=2)
+    >>> w.output_shape, w.traversal.num_steps
+    ((13, 13, 1), 169)
+    >>> w.kernel_size = 30            # too large for a 28×28 input: refused, picture kept
+    >>> w.kernel_size, w.message.startswith("Computed output size would be zero")
+    ((3, 3), True)
+    """
+
+    input_size = _Setting(help="spatial input size, e.g. (7, 7)")
+    kernel_size = _Setting(help="kernel (or pool) size per axis")
+    strides = _Setting(help="strides per axis")
+    padding = _Setting(help='"valid", "same", "causal" (1-D) or per-axis (before, after) pairs')
+    dilation_rate = _Setting(help="dilation per axis")
+    operation = _Setting(help='"conv", "max" or "average"')
+    in_channels = _Setting(help="input channels")
+    filters = _Setting(help="filters (output channels of a convolution)")
+    kind = _Setting(help='"conv", "depthwise" or "separable" (depthwise part)')
+    depth_multiplier = _Setting(help="depthwise kernels per input channel")
+    numbers = _Setting(None, help="None, True or (x, kernel)")
+    coverage = traitlets.Bool(False, help="mark never-read input cells")
+    step = traitlets.Int(0, help="current step (0-based)")
+    speed = traitlets.Any(None, help="steps per second; None = automatic")
+    loop = traitlets.Bool(False, help="restart playback at the end")
+    message = traitlets.Unicode("", help="why the last change was refused ('' when it was accepted)")
+
+    def __init__(self, input_size: Any = (7, 7), kernel_size: Any = 3, strides: Any = 1, padding: Any = "valid",
+                 dilation_rate: Any = 1, *, in_channels: int = 1, filters: int = 1, operation: str = "conv",
+                 numbers: Any = None, coverage: bool = False, step: int = 0, speed: float | None = None,
+                 loop: bool = False, kind: str = "conv", depth_multiplier: int = 1, **kwargs: Any) -> None:
+        params = TraversalParams.create(
+            input_size, kernel_size, strides, padding, dilation_rate, operation=operation,
+            in_channels=in_channels, filters=filters, kind=kind, depth_multiplier=depth_multiplier)
+        payload = build_payload(params, numbers)
+        _check_step(step, payload.header["num_steps"])
+        self._params, self._payload, self._numbers = params, payload, numbers
+        self._pushed: Payload | None = None
+        self._canvas = TraversalCanvas()
+        self._note = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="0")).add_class("ck-widget-message")
+        self._controls = TraversalControls(self.update)
+        values = {name: getattr(params, name) for name in _PARAMS}
+        super().__init__(children=[self._controls.box, self._canvas, self._note], numbers=numbers,
+                         coverage=coverage, step=step, speed=speed, loop=loop, **values, **kwargs)
+        self.add_class("convkit-widget")
+        self.add_class("convkit-traversal-box")
+        self._canvas.observe(self._canvas_changed, ["step", "show_coverage", "loop"])
+        self._push()
+
+    # -- public ----------------------------------------------------------------------------------------
+    @property
+    def traversal(self) -> Traversal:
+        """The core's :class:`~convkit.core.traversal.Traversal` of the current settings."""
+        return self._payload.traversal if self._payload.traversal is not None else self._params.traversal()
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """Output spatial size and depth, without batch: e.g. ``(13, 13, 32)``."""
+        return (*self._payload.header["output_size"], self._params.output_depth)
+
+    @property
+    def num_steps(self) -> int:
+        return int(self._payload.header["num_steps"])
+
+    def update(self, changes: dict[str, Any] | None = None, **kw: Any) -> bool:
+        """Change several settings at once (e.g. ``w.update(input_size=12, kernel_size=5)``).
+
+        Returns ``True`` when applied; otherwise shows the reason in :attr:`message`, keeps the picture and
+        returns ``False`` (never raises for a learner's invalid combination).
+        """
+        changes = {**(changes or {}), **kw}
+        numbers = changes.pop("numbers", self._numbers)
+        unknown = set(changes) - set(_PARAMS)
+        if unknown:
+            raise TypeError(f"update() accepts {', '.join(_PARAMS)} and numbers. Received: {sorted(unknown)}")
+        try:
+            params = self._params.replace(**changes)
+            payload = build_payload(params, numbers)
+        except (ValueError, TypeError) as err:
+            self._refuse(err)
+            return False
+        self._accept(params, payload, numbers)
+        with self.hold_trait_notifications():
+            for name in _PARAMS:
+                setattr(self, name, getattr(params, name))
+            self.numbers = numbers
+        self._push()
+        return True
+
+    def save(self, path: Any, **kwargs: Any) -> pathlib.Path:
+        """Export the current settings: a GIF of every step, or a PNG/SVG of the current step.
+
+        Delegates to :func:`convkit.render.export.save_traversal`; keyword arguments go there
+        (``fps``, ``dpi``, ``theme``, ``progress``, ``steps`` ...).
+        """
+        from ..render.export import save_traversal
+
+        path = pathlib.Path(path)
+        options = self._render_options()
+        if path.suffix.lower() != ".gif":
+            options["step"] = self.step
+        options.update(kwargs)
+        result = save_traversal(self.traversal, path, **options)
+        return pathlib.Path(result) if result is not None else path
+
+    # -- traits ------------------------------------------------------------------------------------------
+    @traitlets.validate(*_PARAMS)
+    def _validate_param(self, proposal: Any) -> Any:
+        name, value = proposal["trait"].name, proposal["value"]
+        if not hasattr(self, "_params"):
+            return value
+        try:
+            params = self._params.replace(**{name: value})
+        except (ValueError, TypeError) as err:
+            return self._refuse(err, name)
+        if params != self._params:
+            try:
+                payload = build_payload(params, self._numbers)
+            except (ValueError, TypeError) as err:
+                return self._refuse(err, name)
+            self._accept(params, payload, self._numbers)
+        return getattr(params, name)
+
+    @traitlets.validate("numbers")
+    def _validate_numbers(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if not hasattr(self, "_params") or value is self._numbers:
+            return value
+        try:
+            payload = build_payload(self._params, value)
+        except (ValueError, TypeError) as err:
+            self._refuse(err)
+            return self._numbers
+        self._accept(self._params, payload, value)
+        return value
+
+    @traitlets.validate("step")
+    def _validate_step(self, proposal: Any) -> int:
+        value = proposal["value"]
+        if not hasattr(self, "_payload"):
+            return value
+        try:
+            _check_step(value, self.num_steps)
+        except ValueError as err:
+            self._refuse(err)
+            return self.step
+        return value
+
+    @traitlets.observe(*_PARAMS, "numbers")
+    def _params_changed(self, _change: Any) -> None:
+        if not hasattr(self, "_canvas"):
+            return
+        for name in _PARAMS:  # one change can imply others (a new rank broadcasts the kernel, ...)
+            value = getattr(self._params, name)
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+        self._push()
+
+    @traitlets.observe("step", "coverage", "loop", "speed")
+    def _view_changed(self, change: Any) -> None:
+        if not hasattr(self, "_canvas"):
+            return
+        if change["name"] == "step":
+            self._canvas.step = change["new"]
+        elif change["name"] == "coverage":
+            self._canvas.show_coverage = bool(change["new"])
+        elif change["name"] == "loop":
+            self._canvas.loop = bool(change["new"])
+        else:
+            self._canvas.speed = self._speed()
+
+    def _canvas_changed(self, change: Any) -> None:
+        """The browser paused or was scrubbed (``step``) or toggled a view option."""
+        name = {"step": "step", "show_coverage": "coverage", "loop": "loop"}[change["name"]]
+        if getattr(self, name) != change["new"]:
+            setattr(self, name, change["new"])
+
+    # -- internals -----------------------------------------------------------------------------------------
+    def _refuse(self, err: Exception, name: str | None = None) -> Any:
+        self.message = str(err)
+        self._note.value = f'<span class="ck-error">⚠ {_escape(str(err))}</span>'
+        if hasattr(self, "_controls"):
+            self._sync_controls()
+        return getattr(self._params, name) if name else None
+
+    def _accept(self, params: TraversalParams, payload: Payload, numbers: Any) -> None:
+        self._params, self._payload, self._numbers = params, payload, numbers
+        self.message = ""
+        self._note.value = ""
+
+    def _speed(self) -> float:
+        return float(self.speed) if self.speed else _auto_speed(self.num_steps)
+
+    def _sync_controls(self) -> None:
+        pairs = tuple(tuple(p) for p in self._payload.header["padding"])
+        self._controls.sync(self._params, pairs, self._numbers is not None and self._numbers is not False)
+
+    def _push(self) -> None:
+        """Send the current payload to the browser once (a no-op when it was already sent)."""
+        payload = self._payload
+        if payload is self._pushed:
+            return
+        self._pushed = payload
+        step = min(self.step, self.num_steps - 1)
+        if step != self.step:
+            self.step = step
+        empty = {"origins": b"", "offsets": b"", "coverage": b"", "x_values": b"", "w_values": b"", "y_values": b""}
+        with self._canvas.hold_sync():
+            self._canvas.set_trait("header", payload.header)
+            for name, data in {**empty, **payload.buffers}.items():
+                self._canvas.set_trait(name, data)
+            self._canvas.step = step
+            self._canvas.speed = self._speed()
+            self._canvas.loop = self.loop
+            self._canvas.show_coverage = self.coverage
+        self._sync_controls()
+
+    def _render_options(self) -> dict[str, Any]:
+        """What the matplotlib renderer needs to draw the same picture (numbers: channel 0, filter 0)."""
+        values = normalize_numbers(self._numbers, self._params)
+        numbers: Any = False
+        if values is not None:
+            x, kernel = values
+            numbers = (x[0, ..., 0], None if kernel is None else kernel[..., 0, 0])
+            if kernel is None:
+                numbers = numbers[0]
+        return {"numbers": numbers, "coverage": bool(self.coverage), "operation": self._params.operation}
+
+    def _png(self) -> bytes | None:
+        if self._payload.header.get("too_large"):
+            return None
+        from ..render.export import traversal_png_bytes
+
+        return traversal_png_bytes(self.traversal, self.step, **self._render_options())
+
+    def __repr__(self) -> str:
+        return f"KernelTraversal({self._summary()})"
+
+    def _summary(self) -> str:
+        title = title_line(self._params, tuple(self._payload.header["output_size"]))
+        return f"{title}; step {self.step + 1} of {self.num_steps}"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        data = dict(super()._repr_mimebundle_(**kwargs) or {})
+        data["text/plain"] = f"KernelTraversal: {self._summary()}"
+        png = self._png()
+        if png is not None:
+            data["image/png"] = png
+        return data
+
+    # -- from a layer ----------------------------------------------------------------------------------
+    @classmethod
+    def from_layer(cls, layer: Any, input_shape: Any, **kwargs: Any) -> KernelTraversal:
+        """The traversal of a convkit or Keras layer on ``input_shape`` (batch dimension optional).
+
+        Reads ``layer.get_config()`` and the class name only (TensorFlow is never imported here).
+        Supported: Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D (its depthwise part), Max/AveragePooling1D/2D.
+
+        >>> import convkit
+        >>> w = KernelTraversal.from_layer(convkit.layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
+        >>> w.output_shape
+        (13, 13, 32)
+        """
+        return cls(**layer_settings(layer, input_shape), **kwargs)
+
+
+def layer_settings(layer: Any, input_shape: Any) -> dict[str, Any]:
+    """``KernelTraversal`` keyword arguments for a convkit/Keras layer applied to ``input_shape``."""
+    name = type(layer).__name__
+    base, rank = name[:-2], name[-2:]
+    families = {"Conv": "conv", "DepthwiseConv": "depthwise", "SeparableConv": "separable",
+                "MaxPooling": "max", "MaxPool": "max", "AveragePooling": "average", "AvgPool": "average"}
+    if rank not in ("1D", "2D") or base not in families or not hasattr(layer, "get_config"):
+        raise TypeError(f"KernelTraversal.from_layer draws {_SUPPORTED}. Received: layer of type {name}")
+    config = dict(layer.get_config())
+    rank_n = int(rank[0])
+    shape = tuple(input_shape)
+    if len(shape) == rank_n + 2:
+        shape = shape[1:]
+    if len(shape) != rank_n + 1:
+        raise ValueError(
+            f"`input_shape` of a {name} must be (batch, {'length' if rank_n == 1 else 'height, width'}, channels) "
+            f"(batch optional). Received: input_shape={tuple(input_shape)!r}")
+    first = (config.get("data_format") or "channels_last") == "channels_first"
+    spatial, channels = (shape[1:], shape[0]) if first else (shape[:-1], shape[-1])
+    if any(s is None for s in spatial) or channels is None:
+        raise ValueError(f"`input_shape` needs known spatial sizes and channels to draw. "
+                         f"Received: input_shape={tuple(input_shape)!r}")
+    family = families[base]
+    settings: dict[str, Any] = {"input_size": tuple(spatial), "in_channels": channels,
+                                "padding": config.get("padding", "valid")}
+    if family in ("max", "average"):
+        pool_size = config["pool_size"]
+        strides = config.get("strides")
+        settings.update(kernel_size=pool_size, strides=pool_size if strides is None else strides,
+                        operation=family)
+        return settings
+    settings.update(kernel_size=config["kernel_size"], strides=config.get("strides", 1),
+                    dilation_rate=config.get("dilation_rate", 1), kind=family)
+    if family == "conv":
+        settings["filters"] = config["filters"]
+    else:
+        settings["depth_multiplier"] = config.get("depth_multiplier", 1)
+        if family == "separable":
+            settings["filters"] = config["filters"]
+    return settings
+
+
+def _check_step(step: Any, num_steps: int) -> None:
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < num_steps:
+        raise ValueError(f"`step` must be an integer from 0 to {num_steps - 1} (this traversal has {num_steps} "
+                         f"steps). Received: step={step!r}")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,204 @@
+"""explain_error / explained on REAL exceptions raised by TensorFlow 2.21 / Keras 3.15 (never hand-typed)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+
+import convkit  # noqa: E402
+from convkit.adapters.errors import ShapeError, explain_error, explained  # noqa: E402
+
+pytestmark = pytest.mark.tf
+K = keras.layers
+
+
+def raised(fn) -> BaseException:
+    """Run ``fn`` and return what TensorFlow/Keras raised."""
+    with pytest.raises(Exception) as info:
+        fn()
+    return info.value
+
+
+def text_of(exc, **kw) -> str:
+    explanation = explain_error(exc, **kw)
+    assert explanation is not None, f"not recognised: {exc}"
+    text = str(explanation)
+    assert "Fix:" in text
+    return text
+
+
+def test_conv_kernel_larger_than_input():
+    exc = raised(lambda: keras.Sequential([keras.Input((4, 4, 3)), K.Conv2D(8, 5)]))
+    text = text_of(exc)
+    assert "floor((4 + 0 + 0 - 5) / 1) + 1 = 0" in text
+    assert "5×5 kernel is larger than the 4×4 input" in text
+    assert 'padding="same"' in text and "output 4×4 here" in text
+    assert "at most 4 fits" in text
+
+
+def test_dilated_kernel_spans_more_than_the_input():
+    exc = raised(lambda: keras.Sequential([keras.Input((6, 6, 1)), K.Conv2D(8, 3, dilation_rate=3)]))
+    text = text_of(exc)
+    assert "floor((6 + 0 + 0 - 7) / 1) + 1 = 0" in text and "kernel spans 7" in text
+
+
+def test_pool_window_larger_than_input():
+    exc = raised(lambda: keras.Sequential([keras.Input((3, 3, 3)), K.MaxPooling2D(4)]))
+    text = text_of(exc)
+    assert "floor((3 + 0 + 0 - 4) / 4) + 1 = 0" in text
+    assert "pool window" in text and "output 1×1 here" in text
+
+
+def test_stack_shrinks_to_zero_with_model_context():
+    model = keras.Sequential([keras.Input((None, None, 1)), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3)])
+    exc = raised(lambda: model.predict(np.zeros((1, 8, 8, 1), dtype=np.float32), verbose=0))
+    text = text_of(exc, model=model, input_shape=(1, 8, 8, 1))
+    assert "subtracting" not in text  # the explanation is in convkit's words
+    assert "floor((1 + 0 + 0 - 3) / 1) + 1 = -1" in text
+    # convkit's trace of the model shows where the size went
+    assert "(1, 3, 3, 8)" in text and "(1, 1, 1, 8)" in text and "INVALID" in text
+
+
+def test_eager_conv_negative_output():
+    model = keras.Sequential([keras.Input((None, None, 1)), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3)])
+    exc = raised(lambda: model(np.zeros((1, 8, 8, 1), dtype=np.float32)))
+    text = text_of(exc)
+    assert "floor((1 + 0 + 0 - 3) / 1) + 1 = -1" in text and "Conv2D" in text
+
+
+def test_graph_mode_negative_dimension():
+    @tf.function
+    def conv(x, k):
+        return tf.nn.conv2d(x, k, 1, "VALID")
+
+    exc = raised(lambda: conv(tf.zeros((1, 4, 4, 3)), tf.zeros((5, 5, 3, 2))))
+    text = text_of(exc)
+    assert "kernel (5) is larger than the input (4)" in text and "floor((4 + 0 + 0 - 5) / 1) + 1 = 0" in text
+
+
+def test_conv_built_for_3_channels_called_on_1():
+    conv = K.Conv2D(8, 3)
+    conv(np.zeros((1, 8, 8, 3), dtype=np.float32))
+    exc = raised(lambda: conv(np.zeros((1, 8, 8, 1), dtype=np.float32)))
+    model = keras.Sequential([keras.Input((8, 8, 3)), conv])
+    text = text_of(exc, model=model)
+    assert "built for inputs with 3 channels but received 1" in text
+    assert "Only the channel depth must agree" in text and "(3, 3, 3, 8)" in text
+    assert "np.repeat(x, 3, axis=-1)" in text
+
+
+def test_dense_input_mismatch_after_image_size_change():
+    model = keras.Sequential([keras.Input((28, 28, 1)), K.Conv2D(8, 3), K.Flatten(), K.Dense(3)])
+    exc = raised(lambda: model.predict(np.zeros((2, 32, 32, 1), dtype=np.float32), verbose=0))
+    text = text_of(exc, model=model, input_shape=(2, 32, 32, 1))
+    assert "built for 5408 input features but received 7200" in text
+    assert "(2, 7200)" in text  # convkit's trace for the new input
+    assert "GlobalAveragePooling2D" in text
+
+
+def test_dense_on_a_4d_tensor_then_fit():
+    model = keras.Sequential([keras.Input((28, 28, 1)), K.Conv2D(8, 3), K.Dense(10)])
+    model.compile("adam", "categorical_crossentropy")
+    exc = raised(lambda: model.fit(np.zeros((2, 28, 28, 1)), np.zeros((2, 10)), verbose=0))
+    text = text_of(exc, model=model)
+    assert "(None, 26, 26, 10)" in text and "Dense acts on the last axis only" in text
+    assert "26·26·8 = 5408 features" in text and "GlobalAveragePooling2D(): 8 features" in text
+
+
+def test_dense_after_flatten_of_unknown_size():
+    exc = raised(lambda: keras.Sequential([keras.Input((None, None, 3)), K.Conv2D(4, 3), K.Flatten(), K.Dense(3)]))
+    text = text_of(exc)
+    assert "last axis is None" in text and "(None, 3)" in text
+    assert "GlobalAveragePooling2D" in text and "keras.Input(shape=(28, 28, 3))" in text
+
+
+def test_conv2d_given_a_3d_input():
+    exc = raised(lambda: keras.Sequential([keras.Input((28, 28)), K.Conv2D(8, 3)]))
+    text = text_of(exc)
+    assert "needs 4-D input (batch, height, width, channels) but received 3-D (None, 28, 28)" in text
+    assert "keras.Input(shape=(28, 28, 1))" in text
+
+
+def test_conv2d_given_one_image_without_batch():
+    exc = raised(lambda: K.Conv2D(8, 3)(np.zeros((28, 28, 1), dtype=np.float32)))
+    text = text_of(exc)
+    assert "x[None]" in text and "(1, 28, 28, 1)" in text
+
+
+def test_conv_after_flatten():
+    exc = raised(lambda: keras.Sequential([keras.Input((28, 28, 1)), K.Flatten(), K.Conv2D(8, 3)]))
+    text = text_of(exc)
+    assert "(None, 784)" in text and "Flatten after the last convolution" in text
+
+
+def test_add_mismatched_channels():
+    def build():
+        a = keras.Input((16, 16, 32))
+        x = K.Conv2D(64, 3, padding="same")(a)
+        K.Add()([a, x])
+
+    text = text_of(raised(build))
+    assert "(16, 16, 32) and (16, 16, 64)" in text and "Conv2D(32, 1)" in text
+
+
+def test_add_mismatched_sizes():
+    def build():
+        a = keras.Input((16, 16, 32))
+        x = K.Conv2D(32, 3)(a)
+        K.Add()([a, x])
+
+    text = text_of(raised(build))
+    assert "16 vs 14" in text and 'padding="same"' in text
+
+
+def test_concatenate_mismatch():
+    def build():
+        a = keras.Input((16, 16, 32))
+        x = K.Conv2D(32, 3)(a)
+        K.Concatenate()([a, x])
+
+    text = text_of(raised(build))
+    assert "(None, 16, 16, 32) and (None, 14, 14, 32)" in text and "16 vs 14" in text
+    assert "Cropping2D((1, 1)" in text
+
+
+def test_reshape_size():
+    exc = raised(lambda: keras.Sequential([keras.Input((28, 28, 1)), K.Reshape((10, 10))]))
+    text = text_of(exc)
+    assert "28·28·1 = 784 vs 10·10 = 100" in text
+
+
+def test_explained_reraises_a_shape_error_with_the_explanation(capsys):
+    with pytest.raises(ShapeError) as info:
+        with convkit.explained():
+            keras.Sequential([keras.Input((4, 4, 3)), K.Conv2D(8, 5)])
+    err = info.value
+    assert isinstance(err, ValueError)
+    assert "floor((4 + 0 + 0 - 5) / 1) + 1 = 0" in str(err)
+    assert "Computed output size would be zero or negative" in str(err.__cause__)
+    assert err.explanation.title in capsys.readouterr().err  # shown before the traceback
+
+
+def test_unrelated_errors_pass_through_untouched():
+    original = ValueError("could not convert string to float: 'abc'")
+    assert explain_error(original) is None
+    with pytest.raises(ValueError) as info:
+        with convkit.explained(show=False):
+            raise original
+    assert info.value is original
+    with pytest.raises(ZeroDivisionError):
+        with convkit.explained(show=False):
+            1 / 0
+    # a real Keras error that is not about shapes
+    exc = raised(lambda: K.Conv2D(8, 3, padding="full"))
+    assert explain_error(exc) is None
+    with pytest.raises(type(exc)) as info:
+        with convkit.explained(show=False):
+            raise exc
+    assert info.value is exc

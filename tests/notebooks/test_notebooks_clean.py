@@ -1,0 +1,101 @@
+"""The committed notebooks are clean nbformat v4 files, exactly what tools/build_notebooks.py writes."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+BUILD = ROOT / "tools" / "build_notebooks.py"
+BINDER = "https://mybinder.org/v2/gh/convkit/convkit/HEAD?urlpath=lab/tree/notebooks/00_start_here.ipynb"
+
+
+def read(path: Path):
+    return nbformat.read(path, as_version=nbformat.NO_CONVERT)
+
+
+def test_there_are_six_notebooks():
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["00", "01", "02", "03", "04", "05"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_valid_v4_without_outputs(path):
+    nb = read(path)
+    assert nb.nbformat == 4
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    ids = [c.id for c in nb.cells]
+    assert len(set(ids)) == len(ids)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: cell {cell.id} has output"
+        assert "execution" not in cell.metadata
+
+
+def test_build_script_reproduces_the_committed_notebooks():
+    result = subprocess.run([sys.executable, str(BUILD), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_build_is_deterministic(tmp_path):
+    for out in (tmp_path / "a", tmp_path / "b"):
+        subprocess.run([sys.executable, str(BUILD), "--out", str(out)], check=True)
+    for path in NOTEBOOKS:
+        assert (tmp_path / "a" / path.name).read_bytes() == (tmp_path / "b" / path.name).read_bytes()
+
+
+def test_start_here_has_the_binder_link():
+    text = (ROOT / "notebooks" / "00_start_here.ipynb").read_text()
+    assert BINDER in text
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem[:2] in ("01", "02", "03")], ids=lambda p: p.stem)
+def test_examples_have_one_article_shapes_cell_using_real_tensorflow(path):
+    nb = read(path)
+    cells = [c for c in nb.cells if "article-shapes" in c.metadata.get("tags", [])]
+    assert len(cells) == 1
+    assert cells[0].source.count("print(tuple(") == 2
+    text = "\n".join(c.source for c in nb.cells)
+    assert "tf.random.normal(" in text and text.count("tf.keras.layers.Conv2D(") >= 2
+    assert "KernelTraversal.from_layer(" in text and "LayerStack(" in text and "convkit.explained()" in text
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem[:2] != "05"], ids=lambda p: p.stem)
+def test_your_turn_cells_have_editable_variables_first(path):
+    cells = [c for c in read(path).cells if "your-turn" in c.metadata.get("tags", [])]
+    assert cells
+    for cell in cells:
+        for name in ("input_size", "kernel_size", "strides", "padding"):
+            assert re.search(rf"^{name} = ", cell.source, re.M), f"{name} missing in {path.name}"
+        assert "checks.try_layer(" in cell.source
+
+
+def test_exercises_are_a_valid_nbgrader_source():
+    nbgrader = pytest.importorskip("nbgrader.preprocessors")
+    path = ROOT / "notebooks" / "05_exercises.ipynb"
+    nb = read(path)
+    nbgrader.CheckCellMetadata().preprocess(nb, {})  # raises on inconsistent nbgrader metadata
+    meta = [c.metadata.get("nbgrader") for c in nb.cells]
+    assert all(m and m["schema_version"] == 3 for m in meta)
+    ids = [m["grade_id"] for m in meta]
+    assert len(set(ids)) == len(ids)
+    tests = [c for c in nb.cells if c.metadata.nbgrader["grade"]]
+    solutions = [c for c in nb.cells if c.metadata.nbgrader["solution"]]
+    assert len(solutions) == 10 and len(tests) >= 16
+    assert sum(c.metadata.nbgrader["points"] for c in tests) == 24
+    for cell in tests:
+        assert cell.metadata.nbgrader["locked"]
+        assert "### BEGIN HIDDEN TESTS" in cell.source and "### END HIDDEN TESTS" in cell.source
+        hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1]
+        assert "checks.check_" in hidden
+    for cell in solutions:
+        assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+    text = "\n".join(c.source for c in nb.cells)
+    assert "tensorflow" not in text and "import tf" not in text

@@ -1,0 +1,278 @@
+"""convkit.checks: right answers pass, wrong answers get a hint naming the axis and the part of the formula,
+and no message ever contains the expected value."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from convkit import checks, layers
+from convkit.core.axis import conv_axis
+
+
+def feedback(fn, *args, **kwargs) -> str:
+    with pytest.raises(AssertionError) as info:
+        fn(*args, **kwargs)
+    return str(info.value)
+
+
+def assert_not_revealed(message: str, *values) -> None:
+    for value in values:
+        if isinstance(value, tuple):
+            assert str(value) not in message
+        else:
+            assert not re.search(rf"(?<![\w.]){value}(?![\w.])", message), f"{value} revealed in: {message}"
+
+
+# --------------------------------------------------------------------------- right answers pass
+ARTICLE = {
+    "example_1": ((3, 28, 28, 3), layers.Conv2D(32, 3, strides=2, padding="valid"), (3, 13, 13, 32)),
+    "example_1_second": ((3, 13, 13, 32), layers.Conv2D(64, 3, padding="same"), (3, 13, 13, 64)),
+    "example_2": ((5, 64, 64, 1), layers.Conv2D(16, 5, padding="same"), (5, 64, 64, 16)),
+    "example_3": ((2, 128, 128, 3), layers.Conv2D(8, 3, strides=4, padding="valid"), (2, 32, 32, 8)),
+    "same_asymmetric": ((None, 28, 28, 1), layers.Conv2D(8, 3, strides=2, padding="same"), (None, 14, 14, 8)),
+    "dilation": ((None, 20, 20, 1), layers.Conv2D(4, 3, dilation_rate=3), (None, 14, 14, 4)),
+    "same_transposed": ((None, 7, 7, 16), layers.Conv2DTranspose(8, 3, strides=2, padding="same"), (None, 14, 14, 8)),
+    "pooling": ((None, 13, 13, 32), layers.MaxPooling2D(3), (None, 4, 4, 32)),
+    "global_pooling": ((None, 13, 13, 32), layers.GlobalAveragePooling2D(), (None, 32)),
+}
+
+
+@pytest.mark.parametrize("case", ARTICLE.values(), ids=ARTICLE.keys())
+def test_right_answers_pass_as_tuple_or_list(case):
+    input_shape, layer, expected = case
+    checks.check_output_shape(expected, layer, input_shape)
+    checks.check_output_shape(list(expected), layer, input_shape)
+
+
+@pytest.mark.parametrize("bad", ["(None, 13, 13, 32)", 13, None, {"h": 13}, (None, 13.0, 13, 32), (None, "13", 13, 32),
+                                 (None, True, 13, 32)])
+def test_an_answer_of_the_wrong_kind_is_a_type_error(bad):
+    with pytest.raises(TypeError, match="answer"):
+        checks.check_output_shape(bad, layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
+
+
+def test_a_string_answer_is_told_to_drop_the_quotes():
+    with pytest.raises(TypeError, match="Remove the quotes"):
+        checks.check_is_shape("(None, 10, 10, 8)")
+    checks.check_is_shape([None, 10, 10, 8])
+
+
+# --------------------------------------------------------------------------- the hint names what went wrong
+CONV_28 = (layers.Conv2D(32, 3, strides=2, padding="valid"), (None, 28, 28, 3))
+SAME_25 = (layers.Conv2D(8, 3, strides=2, padding="same"), (None, 25, 17, 1))
+HINTS = {
+    # name: (layer, input_shape, wrong answer, words the message must contain)
+    "valid_rounded_up": (*CONV_28, (None, 14, 13, 32), ["height is off", "rounded up", "floor"]),
+    "valid_forgot_stride": (*CONV_28, (None, 26, 13, 32), ["height", "stride"]),
+    "valid_forgot_plus_one": (*CONV_28, (None, 12, 13, 32), ["height", "+ 1"]),
+    "valid_both_axes": (*CONV_28, (None, 14, 14, 32), ["height and width are off", "rounded up"]),
+    "valid_two_mistakes": (*CONV_28, (None, 14, 26, 32), ["- height is off", "- width is off: check the stride"]),
+    "same_rounded_down": (*SAME_25, (None, 12, 9, 8), ["height", "rounded down", "ceil"]),
+    "same_kept_size_with_stride": (*SAME_25, (None, 25, 9, 8), ["only when the stride is 1"]),
+    "swapped_axes": (layers.Conv2D(16, 5, strides=2), (None, 30, 20, 3), (None, 8, 13, 16), ["swapped"]),
+    "dilation_ignored": (layers.Conv2D(4, 3, dilation_rate=3), (None, 20, 20, 1), (None, 18, 14, 4), ["dilation"]),
+    "dilation_k_times_d": (layers.Conv2D(4, 3, dilation_rate=3), (None, 20, 20, 1), (None, 12, 14, 4), ["k·d"]),
+    "pool_stride_default": (layers.MaxPooling2D(3), (None, 13, 13, 32), (None, 11, 4, 32), ["pool size"]),
+    "transposed_output_padding_none": (layers.Conv2DTranspose(8, 3, strides=2, padding="same"), (None, 7, 7, 16),
+                                       (None, 13, 14, 8), ["output_padding=None", "n·stride"]),
+    "transposed_output_padding_0": (layers.Conv2DTranspose(8, 3, strides=2, padding="same", output_padding=0),
+                                    (None, 7, 7, 16), (None, 14, 13, 8), ["only when output_padding is None"]),
+    "transposed_shrinks": (layers.Conv2DTranspose(8, 3, strides=2, padding="same"), (None, 7, 7, 16),
+                           (None, 4, 14, 8), ["enlarges"]),
+    "batch_changed": (*CONV_28, (3, 13, 13, 32), ["batch dimension"]),
+    "channels_from_input": (*CONV_28, (None, 13, 13, 3), ["channel", "filter"]),
+    "pool_channels": (layers.MaxPooling2D(3), (None, 13, 13, 32), (None, 4, 4, 16), ["keeps the number of channels"]),
+    "rank": (*CONV_28, (None, 13, 32), ["dimensions"]),
+    "global_rank": (layers.GlobalAveragePooling2D(), (None, 13, 13, 32), (None, 1, 1, 32), ["removes the spatial"]),
+}
+
+
+@pytest.mark.parametrize("case", HINTS.values(), ids=HINTS.keys())
+def test_the_hint_names_the_part_of_the_formula(case):
+    layer, input_shape, wrong, words = case
+    message = feedback(checks.check_output_shape, wrong, layer, input_shape)
+    for word in words:
+        assert word in message
+    expected = layer.compute_output_shape(input_shape)
+    assert_not_revealed(message, tuple(expected), *[d for d in expected if d is not None and d > 2 and d not in wrong])
+
+
+def test_a_failed_check_is_an_assertion_error_shown_without_traceback():
+    with pytest.raises(AssertionError) as info:
+        checks.check_output_shape((None, 14, 14, 32), *CONV_28)
+    assert isinstance(info.value, checks.NotYet)
+    lines = info.value._render_traceback_()     # what IPython shows instead of a traceback
+    assert lines[0].startswith("Not yet: height and width are off") and len(lines) == 1
+    many = feedback(checks.check_output_shape, (3, 14, 26, 3), *CONV_28)
+    assert many.splitlines()[0] == "Not yet:" and all(line.startswith("- ") for line in many.splitlines()[1:])
+
+
+def test_parts_give_separate_credit():
+    layer, shape = CONV_28
+    checks.check_output_shape((None, 13, 13, 64), layer, shape, part="spatial")     # channels ignored
+    checks.check_output_shape((None, 99, 1, 32), layer, shape, part="batch_channels")  # spatial ignored
+    assert "channel" in feedback(checks.check_output_shape, (None, 13, 13, 64), layer, shape, part="batch_channels")
+    with pytest.raises(ValueError, match="part"):
+        checks.check_output_shape((None, 13, 13, 32), layer, shape, part="height")
+
+
+def test_none_for_a_known_spatial_size_is_explained():
+    message = feedback(checks.check_output_shape, (None, None, 13, 32), *CONV_28)
+    assert "not None" in message
+
+
+@settings(deadline=None, max_examples=200)
+@given(n=st.integers(1, 64), k=st.integers(1, 7), s=st.integers(1, 4), d=st.integers(1, 3),
+       padding=st.sampled_from(["valid", "same"]), wrong=st.integers(1, 80))
+def test_feedback_never_contains_the_expected_size(n, k, s, d, padding, wrong):
+    try:
+        expected = conv_axis(n, k, s, padding, d).output
+    except ValueError:
+        assume(False)
+    assume(wrong != expected and (s == 1 or d == 1))  # Keras refuses strides > 1 with dilation > 1
+    layer = layers.Conv2D(4, k, strides=s, padding=padding, dilation_rate=d)
+    message = feedback(checks.check_output_shape, (None, wrong, expected, 4), layer, (None, n, n, 1), part="spatial")
+    assert message.startswith("Not yet: height is")
+    if expected > 2:
+        assert_not_revealed(message.replace(f"{wrong}", ""), expected)
+    message = feedback(checks.check_output_size, wrong, n, k, s, padding, d)
+    if expected > 2:
+        assert_not_revealed(message, expected)
+
+
+def test_check_output_size():
+    checks.check_output_size(14, 28, 3, strides=2, padding="same")
+    assert "rounded down" in feedback(checks.check_output_size, 13, 27, 3, strides=2, padding="same")
+    with pytest.raises(TypeError, match="whole number"):
+        checks.check_output_size(13.0, 28, 3, strides=2)
+
+
+# --------------------------------------------------------------------------- padding, dilation
+def test_check_padding():
+    checks.check_padding((0, 1), 28, 3, strides=2)
+    checks.check_padding([1, 2], 7, 4, strides=2)
+    checks.check_padding((2, 1), 7, 4, strides=2, part="total")
+    assert "swapped" in feedback(checks.check_padding, (1, 0), 28, 3, strides=2)
+    assert "swapped" in feedback(checks.check_padding, (2, 1), 7, 4, strides=2, part="split")
+    assert "k_eff - 1 is the padding only for stride 1" in feedback(checks.check_padding, (1, 1), 28, 3, strides=2)
+    assert "negative" in feedback(checks.check_padding, (-1, 1), 28, 3, strides=2)
+    message = feedback(checks.check_padding, (2, 2), 7, 4, strides=2, part="total")
+    assert "total is off" in message and "(1, 2)" not in message
+    with pytest.raises(TypeError, match="pair"):
+        checks.check_padding("0, 1", 28, 3, strides=2)
+
+
+def test_check_effective_kernel():
+    checks.check_effective_kernel(7, 3, 3)
+    assert "not k·d" in feedback(checks.check_effective_kernel, 9, 3, 3)
+    assert "+ 1" in feedback(checks.check_effective_kernel, 6, 3, 3)
+    message = feedback(checks.check_effective_kernel, 4, 3, 3)
+    assert_not_revealed(message, 7)
+    with pytest.raises(TypeError):
+        checks.check_effective_kernel("7", 3, 3)
+
+
+# --------------------------------------------------------------------------- stacks and depths
+BROKEN = [layers.Conv2D(8, 3, strides=2), layers.MaxPooling2D(2), layers.Conv2D(16, 3)]
+FIXED = [layers.Conv2D(8, 3, strides=2), layers.MaxPooling2D(2), layers.Conv2D(16, 3, padding="same")]
+
+
+def test_check_stack():
+    checks.check_stack(FIXED, (None, 12, 12, 1), (None, 2, 2, 16))
+    checks.check_stack(FIXED, (None, 12, 12, 1), part="runs")
+    message = feedback(checks.check_stack, BROKEN, (None, 12, 12, 1), part="runs")
+    assert "does not run" in message and "layer 2 (Conv2D)" in message
+    message = feedback(checks.check_stack, FIXED[:2] + [layers.Conv2D(8, 3, padding="same")], (None, 12, 12, 1),
+                       (None, 2, 2, 16))
+    assert "depth is off" in message
+    with pytest.raises(TypeError, match="list"):
+        checks.check_stack(FIXED[0], (None, 12, 12, 1))
+    with pytest.raises(TypeError, match="convkit layer"):
+        checks.check_stack(["Conv2D"], (None, 12, 12, 1))
+
+
+KERNELS = {"conv_1": (3, 3, 3, 32), "conv_2": (3, 3, 32, 48), "conv_3": (3, 3, 64, 128)}
+
+
+def test_check_depth_fix():
+    checks.check_depth_fix("conv_2", 64, KERNELS)
+    checks.check_depth_fix("conv_2", 1, KERNELS, part="layer")
+    assert "made by the layer before" in feedback(checks.check_depth_fix, "conv_3", 64, KERNELS, part="layer")
+    message = feedback(checks.check_depth_fix, "conv_1", 64, KERNELS, part="layer")
+    assert "conv_2" not in message
+    assert "current number" in feedback(checks.check_depth_fix, "conv_2", 48, KERNELS, part="filters")
+    message = feedback(checks.check_depth_fix, "conv_2", 128, KERNELS, part="filters")
+    assert "next layer's own output depth" in message and not re.search(r"\b64\b", message)
+    with pytest.raises(TypeError):
+        checks.check_depth_fix(2, 64, KERNELS)
+    with pytest.raises(ValueError, match="one of"):
+        checks.check_depth_fix("conv_9", 64, KERNELS)
+
+
+def test_check_size_function():
+    import math
+
+    def right(n, k, s, padding):
+        return (n - k) // s + 1 if padding == "valid" else math.ceil(n / s)
+
+    def floors_same(n, k, s, padding):
+        return (n - k) // s + 1 if padding == "valid" else n // s
+
+    def returns_float(n, k, s, padding):
+        return (n - k) / s + 1
+
+    checks.check_size_function(right, "valid")
+    checks.check_size_function(right, "same")
+    checks.check_size_function(floors_same, "valid")
+    message = feedback(checks.check_size_function, floors_same, "same")
+    assert "rounded down" in message and "padding='same'" in message
+    assert "whole number" in feedback(checks.check_size_function, returns_float, "valid")
+    with pytest.raises(TypeError):
+        checks.check_size_function(13)
+
+
+# --------------------------------------------------------------------------- try_layer
+def test_try_layer_prints_the_shape_and_the_formula(capsys):
+    checks.try_layer(layers.Conv2D, (3, 28, 28, 3), filters=32, kernel_size=3, strides=2)
+    out = capsys.readouterr().out
+    assert "(3, 13, 13, 32)" in out and "floor((28 + 0 + 0 - 3) / 2) + 1 = 13" in out
+
+
+@pytest.mark.parametrize("params", [dict(kernel_size=40), dict(kernel_size=0), dict(kernel_size="3"),
+                                    dict(kernel_size=3, padding="full")],
+                         ids=["kernel_larger_than_input", "zero_kernel", "string_kernel", "unknown_padding"])
+def test_try_layer_explains_a_bad_edit_instead_of_raising(capsys, params):
+    checks.try_layer(layers.Conv2D, (3, 28, 28, 3), filters=32, **params)
+    out = capsys.readouterr().out
+    assert out.startswith("convkit: Conv2D(") and "cannot run on input (3, 28, 28, 3)" in out
+    assert "Traceback" not in out
+
+
+def test_attempt_layer_and_its_html():
+    good = checks.attempt_layer(layers.Conv2D(32, 3, strides=2), (3, 28, 28, 3))
+    assert good.ok and good.output_shape == (3, 13, 13, 32) and good.error is None
+    assert "13" in good._repr_html_()
+    bad = checks.attempt_layer(layers.Conv2D, (3, 5, 5, 3), filters=8, kernel_size=7)
+    assert not bad.ok and bad.output_shape is None
+    assert "cannot run" in bad._repr_html_() and "<b>" in bad._repr_html_()
+    assert "cannot run" in str(bad)
+
+
+def test_try_layer_refuses_misuse():
+    with pytest.raises(TypeError, match="either a layer class"):
+        checks.try_layer(layers.Conv2D(8, 3), (None, 8, 8, 1), strides=2)
+    with pytest.raises(TypeError, match="convkit layer"):
+        checks.try_layer("Conv2D", (None, 8, 8, 1))
+
+
+def test_try_layer_displays_html_under_ipython(monkeypatch):
+    ipython = pytest.importorskip("IPython")
+    shown = []
+    monkeypatch.setattr(ipython, "get_ipython", lambda: object())
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    checks.try_layer(layers.Conv2D, (None, 8, 8, 1), filters=8, kernel_size=9)
+    assert len(shown) == 1 and not shown[0].ok and "cannot run" in shown[0]._repr_html_()

@@ -1,0 +1,352 @@
+"""KernelTraversal without a kernel or browser: traits -> payload equal to the core, validation, controls,
+from_layer, numbers, static image and export."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import convkit
+from convkit.core.traversal import traverse
+from convkit.widgets._traversal_params import MAX_DRAW_CELLS, TraversalParams, control_bounds
+from convkit.widgets._traversal_payload import decode
+from convkit.widgets.traversal import KernelTraversal, TraversalCanvas
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+CASES = [
+    pytest.param(dict(input_size=(4, 4), kernel_size=3), id="no_padding_no_strides"),
+    pytest.param(dict(input_size=(5, 5), kernel_size=3, strides=2), id="no_padding_strides"),
+    pytest.param(dict(input_size=(7, 7), kernel_size=3, strides=2, padding=((1, 1), (1, 1))), id="padding_strides"),
+    pytest.param(dict(input_size=(6, 6), kernel_size=3, strides=2, padding=((1, 1), (1, 1))),
+                 id="padding_strides_odd"),
+    pytest.param(dict(input_size=(5, 5), kernel_size=4, padding="same"), id="same_asymmetric"),
+    pytest.param(dict(input_size=(7, 7), kernel_size=3, dilation_rate=2), id="dilation"),
+    pytest.param(dict(input_size=(28, 28), kernel_size=3, strides=2), id="example_1"),
+    pytest.param(dict(input_size=(64, 64), kernel_size=5, padding="same"), id="example_2"),
+    pytest.param(dict(input_size=(128, 128), kernel_size=3, strides=4), id="example_3"),
+    pytest.param(dict(input_size=12, kernel_size=4, padding="causal", dilation_rate=2), id="causal_1d"),
+]
+
+
+def geometry(w: KernelTraversal) -> dict[str, np.ndarray]:
+    """Decode the canvas payload the way the browser does."""
+    c, h = w._canvas, w._canvas.header
+    rank = h["rank"]
+    return {
+        "origins": decode(c.origins, h["index_dtype"], (h["num_steps"], rank)),
+        "offsets": decode(c.offsets, h["index_dtype"], (h["num_taps"], rank)),
+        "coverage": decode(c.coverage, h["coverage_dtype"], tuple(h["input_size"])),
+    }
+
+
+@pytest.mark.parametrize("kwargs", CASES)
+def test_payload_equals_core_geometry(kwargs: dict) -> None:
+    w = KernelTraversal(**kwargs)
+    t = traverse(kwargs["input_size"], kwargs["kernel_size"], kwargs.get("strides", 1), kwargs.get("padding", "valid"),
+                 kwargs.get("dilation_rate", 1))
+    h, g = w._canvas.header, geometry(w)
+    assert h["output_size"] == list(t.output_size)
+    assert h["padding"] == [list(p) for p in t.padding]
+    assert h["padded_size"] == list(t.padded_size)
+    assert h["num_steps"] == t.num_steps and h["num_taps"] == t.num_taps
+    np.testing.assert_array_equal(g["origins"], t.origins())
+    np.testing.assert_array_equal(g["offsets"], t.tap_offsets())
+    np.testing.assert_array_equal(g["coverage"], t.coverage)
+    # the browser derives step i's output cell by C-order unravel and its taps as origin + offsets
+    np.testing.assert_array_equal(np.stack(np.unravel_index(np.arange(t.num_steps), t.output_size), 1),
+                                  t.output_indices())
+    np.testing.assert_array_equal(g["origins"][:, None, :] + g["offsets"][None], t.tap_input_indices())
+    assert h["unread_cells"] == int(t.unread_mask.sum())
+    assert math.isclose(h["unread_fraction"], t.unread_fraction)
+    assert w.traversal.output_size == t.output_size
+    assert w.output_shape == (*t.output_size, 1)
+
+
+def test_payload_is_compact_binary() -> None:
+    w = KernelTraversal((128, 128), 3, strides=4)
+    c = w._canvas
+    assert isinstance(c.origins, bytes) and len(c.origins) == 1024 * 2 * 2  # int16 per axis, no per-step taps
+    assert len(c.offsets) == 9 * 2 * 2 and len(c.coverage) == 128 * 128  # uint8 counts
+    assert c.x_values == b"" and w._canvas.header["numbers"] is None
+    assert "origins" in TraversalCanvas.class_trait_names(sync=True)
+    h = c.header
+    assert h["formula"][0] == "height: floor((128 + 0 + 0 - 3) / 4) + 1 = 32"
+    assert h["depth"].startswith("input channels 1 · kernel depth 1 (must match)")
+    assert set(h["palette"]) == {"light", "dark"} and h["palette"]["light"]["window"].startswith("#")
+    assert h["unread_fraction"] == 0.4375
+
+
+def test_parameter_change_sends_new_payload() -> None:
+    w = KernelTraversal((28, 28), 3, strides=2, step=100)
+    before = w._canvas.origins
+    w.strides = 1
+    assert w.strides == (1, 1) and w.message == ""
+    assert w._canvas.origins != before
+    g = geometry(w)
+    np.testing.assert_array_equal(g["origins"], traverse((28, 28), 3).origins())
+    assert w._canvas.header["output_size"] == [26, 26]
+    assert w.step == 100 and w._canvas.step == 100
+    w.update(input_size=(8, 8), kernel_size=5, padding="same")
+    assert w._canvas.header["padding"] == [[2, 2], [2, 2]] and w._canvas.header["output_size"] == [8, 8]
+    assert w.step == 63, "step clamped to the new last step"
+    w.padding = ((0, 3), (1, 0))
+    assert w._canvas.header["padding"] == [[0, 3], [1, 0]] and w.padding == ((0, 3), (1, 0))
+    w.input_size = 10  # rank change: refused while the explicit padding differs per axis
+    assert w.input_size == (8, 8) and "explicit padding ((0, 3), (1, 0)) differs per axis" in w.message
+    w.padding = 1
+    w.input_size = 10  # uniform per-axis settings are broadcast
+    assert w.input_size == (10,) and w.kernel_size == (5,) and w.padding == ((1, 1),)
+    assert w._canvas.header["rank"] == 1 and w._canvas.header["output_size"] == [8]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        pytest.param({"kernel_size": 9}, "Computed output size would be zero", id="kernel_9_on_5_valid"),
+        pytest.param({"dilation_rate": 2, "strides": 2}, "`strides > 1` cannot be combined", id="strides_and_dilation"),
+        pytest.param({"padding": "causal"}, '"causal"` exists only for 1-D', id="causal_in_2d"),
+        pytest.param({"padding": "full"}, "`padding` must be", id="unknown_padding"),
+    ],
+)
+def test_invalid_settings_give_message_and_keep_state(change: dict, expected: str) -> None:
+    w = KernelTraversal((5, 5), 3, strides=2)
+    origins, header = w._canvas.origins, dict(w._canvas.header)
+    for name, value in change.items():
+        setattr(w, name, value)  # never raises: the interactive path
+    assert expected in w.message
+    assert "Traceback" not in w._note.value and expected.split("`")[0] in w._note.value
+    assert (w.kernel_size, w.padding, w.input_size) == ((3, 3), "valid", (5, 5))
+    assert w._canvas.origins == origins and w._canvas.header == header
+    assert w.update(**change) is False and expected in w.message
+    w.kernel_size = 2  # a valid change clears the message
+    assert w.message == "" and w._note.value == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        pytest.param(dict(input_size=(5, 5), kernel_size=9), "Computed output size would be zero", id="kernel_9"),
+        pytest.param(dict(input_size=(5, 5), kernel_size=3, strides=2, dilation_rate=2), "cannot be combined",
+                     id="strides_dilation"),
+        pytest.param(dict(input_size=(5, 5), kernel_size=3, padding="causal"), "only for 1-D", id="causal_2d"),
+        pytest.param(dict(input_size=(5, 5, 5), kernel_size=3), "1 or 2 spatial sizes", id="rank_3"),
+        pytest.param(dict(input_size=(5, 5), kernel_size=3, step=9), "`step` must be", id="step_out_of_range"),
+        pytest.param(dict(input_size=(5, 5), kernel_size=3, operation="min"), "`operation`", id="operation"),
+        pytest.param(dict(input_size=(512, 512), kernel_size=3, numbers=True), "Numbers mode", id="numbers_too_big"),
+    ],
+)
+def test_constructor_raises(kwargs: dict, expected: str) -> None:
+    with pytest.raises(ValueError, match="Received") as err:
+        KernelTraversal(**kwargs)
+    assert expected in str(err.value)
+
+
+def test_step_setter_checks_range() -> None:
+    w = KernelTraversal((5, 5), 3)
+    w.step = 8
+    assert w._canvas.step == 8
+    w.step = 9
+    assert w.step == 8 and "`step` must be an integer from 0 to 8" in w.message
+    w._canvas.step = 3  # the browser paused at step 3
+    assert w.step == 3
+
+
+def test_control_bounds_follow_validity() -> None:
+    p = TraversalParams.create((5, 5), 3)
+    b = control_bounds(p)
+    assert b.kernel_max == (5, 5) and b.input_min == (3, 3)
+    assert not b.strides_disabled and not b.dilation_disabled
+    assert b.dilation_max == (2, 2)  # (3 - 1)·2 + 1 = 5 fits, 3 would span 7
+    assert "causal" not in b.padding_options and "explicit" in b.padding_options
+    b = control_bounds(TraversalParams.create((5, 5), 3, strides=2))
+    assert b.dilation_disabled and not b.strides_disabled
+    b = control_bounds(TraversalParams.create((9, 9), 3, dilation_rate=2))
+    assert b.strides_disabled and not b.dilation_disabled and b.kernel_max == (5, 5)
+    b = control_bounds(TraversalParams.create(12, 3, padding="causal"))
+    assert "causal" in b.padding_options
+    b = control_bounds(TraversalParams.create((5, 5), 3, padding=((1, 1), (0, 2))))
+    assert b.kernel_max == (7, 7) and b.input_min == (1, 1)
+    b = control_bounds(TraversalParams.create((6, 6), 2, operation="max"))
+    assert b.dilation_disabled and b.padding_options == ("valid", "same")
+    # every kernel the bounds allow is valid; one more is not
+    for n, pad in [(5, "valid"), (7, "same"), (6, ((1, 2), (0, 0)))]:
+        p = TraversalParams.create((n, n), 1, padding=pad)
+        top = control_bounds(p).kernel_max
+        p.replace(kernel_size=top)
+        for ax in range(2):
+            if pad != "same":
+                bigger = tuple(k + (i == ax) for i, k in enumerate(top))
+                with pytest.raises(ValueError, match="Computed output size would be zero"):
+                    p.replace(kernel_size=bigger)
+
+
+def test_controls_reflect_bounds_and_refuse_invalid() -> None:
+    w = KernelTraversal((5, 5), 3, strides=2)
+    c = w._controls
+    kernel = c.per_axis["kernel_size"]
+    assert [k.max for k in kernel] == [5, 5] and [k.value for k in kernel] == [3, 3]
+    assert all(d.disabled for d in c.per_axis["dilation_rate"])
+    assert not any(s.disabled for s in c.per_axis["strides"])
+    assert "causal" not in c.padding.options
+    kernel[0].value = 5  # a control edit goes through the widget
+    assert w.kernel_size == (5, 3) and w._canvas.header["output_size"] == [1, 2]
+    c.padding.value = "explicit"  # starts from the current amounts
+    assert w.padding == ((0, 0), (0, 0)) and c.explicit_box.layout.display is None
+    c.explicit[0][0].value = 2
+    assert w.padding == ((2, 0), (0, 0)) and w._canvas.header["padded_size"] == [7, 5]
+    c.operation.value = "max"  # pooling: dilation reset, padding back to a pooling mode
+    assert w.operation == "max" and w.padding == "valid" and c.filters.disabled
+    w1 = KernelTraversal(12, 3)
+    assert "causal" in w1._controls.padding.options
+    w1._controls.padding.value = "causal"
+    assert w1._canvas.header["padding"] == [[2, 0]]
+
+
+def test_refused_control_edit_snaps_back() -> None:
+    w = KernelTraversal((5, 5), 3, padding=((1, 1), (1, 1)))
+    before = w._controls.explicit[0]
+    w.kernel_size = 7  # valid: padded 7
+    assert w.kernel_size == (7, 7)
+    before[0].value = 0  # padded 6 < 7: refused
+    assert "Computed output size" in w.message and w.padding == ((1, 1), (1, 1))
+    assert before[0].value == 1, "the control shows the kept value again"
+
+
+def test_pooling_mode() -> None:
+    w = KernelTraversal((13, 13), 2, strides=2, operation="max", in_channels=32)
+    t = traverse((13, 13), 2, 2)
+    np.testing.assert_array_equal(geometry(w)["origins"], t.origins())
+    assert w.output_shape == (6, 6, 32)
+    assert "pooling works on each channel alone → output depth 32 (unchanged)" in w._canvas.header["depth"]
+    w.dilation_rate = 2
+    assert "not dilated" in w.message and w.dilation_rate == (1, 1)
+    w.operation = "average"
+    assert w._canvas.header["operation"] == "average"
+
+
+def test_numbers_payload_equals_convolve() -> None:
+    rng = np.random.default_rng(1)
+    x, kernel = rng.normal(size=(6, 7)), rng.normal(size=(3, 2))
+    w = KernelTraversal((6, 7), (3, 2), strides=(2, 1), padding="same", numbers=(x, kernel))
+    c, h = w._canvas, w._canvas.header
+    expected = convkit.convolve(x[None, ..., None], kernel[..., None, None], (2, 1), "same")[0, ..., 0]
+    np.testing.assert_array_equal(decode(c.y_values, "float64", (h["num_steps"],)), expected.ravel())
+    np.testing.assert_array_equal(decode(c.x_values, "float64", (6, 7)), x)
+    np.testing.assert_array_equal(decode(c.w_values, "float64", (6,)), kernel.ravel())
+    # the multiply-sum the browser writes for a step indexes these values: check it against the core's helper
+    from convkit.core.numeric import step_terms
+
+    t = w.traversal
+    for s in (0, 7, t.num_steps - 1):
+        terms = step_terms(x, kernel, t, s)
+        assert math.isclose(terms.total, expected.ravel()[s], rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_numbers_true_multichannel_and_pool() -> None:
+    w = KernelTraversal((5, 5), 3, in_channels=3, filters=2, numbers=True)
+    assert w._canvas.header["numbers"] == {"channels": 3, "pool": False}
+    x, kernel = w._render_options()["numbers"]
+    assert x.shape == (5, 5) and kernel.shape == (3, 3)
+    p = KernelTraversal((6, 6), 2, padding="same", operation="average", numbers=True)
+    h = p._canvas.header
+    xs = decode(p._canvas.x_values, "float64", (6, 6))
+    expected = convkit.pool(xs[None, ..., None], 2, 1, "same", "average")[0, ..., 0]
+    np.testing.assert_array_equal(decode(p._canvas.y_values, "float64", (h["num_steps"],)), expected.ravel())
+    assert p._canvas.w_values == b""
+    p.numbers = None
+    assert p._canvas.header["numbers"] is None and p._canvas.x_values == b""
+    p.input_size = (300, 300)  # fine without numbers
+    p.numbers = True
+    assert "Numbers mode" in p.message and p.numbers is None
+
+
+def test_too_large_shows_message_instead_of_arrays() -> None:
+    w = KernelTraversal((2048, 2048), 3)
+    h = w._canvas.header
+    assert h["too_large"].startswith("too large to draw") and w._canvas.origins == b""
+    assert w.output_shape == (2046, 2046, 1) and 2048 * 2048 > MAX_DRAW_CELLS
+    assert "image/png" not in w._repr_mimebundle_()
+    w.input_size = (512, 512)
+    assert w._canvas.header["too_large"] is None and len(w._canvas.origins) == 510 * 510 * 4
+
+
+def test_from_convkit_layers() -> None:
+    layers = convkit.layers
+    w = KernelTraversal.from_layer(layers.Conv2D(32, 3, strides=2, padding="valid"), (3, 28, 28, 3))
+    assert w.output_shape == (13, 13, 32) and w.in_channels == 3 and w.filters == 32
+    assert "input channels 3 · kernel depth 3 (must match) → filters 32 → output depth 32" == w._canvas.header["depth"]
+    w = KernelTraversal.from_layer(layers.Conv2D(8, 3, strides=4), (None, 128, 128, 3))
+    assert w.output_shape == (32, 32, 8) and w.num_steps == 1024
+    w = KernelTraversal.from_layer(layers.Conv2D(8, 3, data_format="channels_first"), (None, 3, 10, 12))
+    assert w.input_size == (10, 12) and w.in_channels == 3
+    w = KernelTraversal.from_layer(layers.DepthwiseConv2D(3, depth_multiplier=2), (None, 9, 9, 4))
+    assert w.output_shape == (7, 7, 8) and "depth_multiplier 2" in w._canvas.header["depth"]
+    w = KernelTraversal.from_layer(layers.SeparableConv1D(16, 4, padding="same", depth_multiplier=3), (None, 20, 4))
+    assert w.output_shape == (20, 16) and w._canvas.header["padding"] == [[1, 2]]
+    assert "× 3 → 12 · pointwise 1×1 kernel depth 12 → filters 16" in w._canvas.header["depth"]
+    w = KernelTraversal.from_layer(layers.Conv1D(4, 3, padding="causal", dilation_rate=2), (None, 20, 1))
+    assert w.output_shape == (20, 4) and w._canvas.header["padding"] == [[4, 0]]
+    w = KernelTraversal.from_layer(layers.MaxPooling2D(2), (None, 13, 13, 32))
+    assert w.output_shape == (6, 6, 32) and w.operation == "max" and w.strides == (2, 2)
+    w = KernelTraversal.from_layer(layers.AveragePooling1D(3, strides=1, padding="same"), (None, 10, 2))
+    assert w.output_shape == (10, 2) and w.operation == "average"
+    with pytest.raises(TypeError, match="from_layer draws"):
+        KernelTraversal.from_layer(layers.Conv3D(4, 3), (None, 8, 8, 8, 1))
+    with pytest.raises(ValueError, match="input_shape"):
+        KernelTraversal.from_layer(layers.Conv2D(4, 3), (None, 8, 1))
+    with pytest.raises(ValueError, match="known spatial sizes"):
+        KernelTraversal.from_layer(layers.Conv2D(4, 3), (None, None, 8, 1))
+
+
+@pytest.mark.tf
+def test_from_keras_layers() -> None:
+    keras = pytest.importorskip("keras")
+    conv = keras.layers.Conv2D(8, 3, strides=4)
+    w = KernelTraversal.from_layer(conv, (2, 128, 128, 3))
+    assert w.output_shape == tuple(conv.compute_output_shape((2, 128, 128, 3))[1:])
+    pool = keras.layers.MaxPooling2D(pool_size=2, padding="same")
+    w = KernelTraversal.from_layer(pool, (None, 13, 13, 32))
+    assert w.output_shape == tuple(pool.compute_output_shape((None, 13, 13, 32))[1:]) == (7, 7, 32)
+    dw = keras.layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same")
+    w = KernelTraversal.from_layer(dw, (None, 10, 10, 3))
+    assert w.output_shape == tuple(dw.compute_output_shape((None, 10, 10, 3))[1:])
+    c1 = keras.layers.Conv1D(4, 5, padding="causal", dilation_rate=2)
+    w = KernelTraversal.from_layer(c1, (None, 30, 2))
+    assert w.output_shape == tuple(c1.compute_output_shape((None, 30, 2))[1:])
+    with pytest.raises(TypeError, match="from_layer draws"):
+        KernelTraversal.from_layer(keras.layers.Conv2DTranspose(4, 3), (None, 8, 8, 1))
+
+
+def test_repr_mimebundle_has_widget_png_and_text() -> None:
+    w = KernelTraversal((7, 7), 3, padding="same", numbers=True, step=4)
+    bundle = w._repr_mimebundle_()
+    assert bundle["image/png"].startswith(PNG)
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.model_id
+    assert bundle["text/plain"].startswith("KernelTraversal: Conv2D: input 7×7×1") and "step 5 of 49" in bundle["text/plain"]
+
+
+def test_widget_classes_and_esm() -> None:
+    w = KernelTraversal()
+    assert "convkit-widget" in w._dom_classes
+    assert "export default" in w._canvas._esm and "convkit-traversal" in w._canvas._esm
+    assert w._canvas._css and ".convkit-traversal" in w._canvas._css
+    assert w.children[1] is w._canvas
+
+
+@pytest.mark.slow
+def test_save_gif_png_svg(tmp_path) -> None:
+    w = KernelTraversal((5, 5), 3, strides=2, padding="same", numbers=True, step=3)
+    calls = []
+    gif = w.save(tmp_path / "t.gif", progress=lambda done, total: calls.append((done, total)), dpi=40)
+    assert gif.read_bytes()[:6] == b"GIF89a" and calls[-1] == (9, 9)
+    png = w.save(tmp_path / "t.png")
+    assert png.read_bytes().startswith(PNG)
+    svg = w.save(tmp_path / "t.svg")
+    assert b"<svg" in svg.read_bytes()[:2000]
+    from PIL import Image
+
+    with Image.open(gif) as im:
+        assert im.n_frames == w.num_steps
