@@ -25,12 +25,10 @@ from PIL import Image
 from ..core.traversal import Traversal
 from .traversal import TraversalArtists, _build_figure
 
-__all__ = ["FORMATS", "GIF_DPI", "save_traversal", "traversal_png_bytes"]
+__all__ = ["FORMATS", "save_traversal", "traversal_png_bytes"]
 
 #: File extensions :func:`save_traversal` writes.
 FORMATS = (".gif", ".png", ".svg")
-#: Default resolution of GIF frames (PNG and SVG default to 100).
-GIF_DPI = 72
 #: A GIF export longer than this many frames shows a progress bar (``progress=True``).
 PROGRESS_MIN_FRAMES = 20
 #: Blitting re-paints at most this many newly computed output cells before redrawing from scratch.
@@ -53,8 +51,8 @@ class _TextPainter:
 
         self._draw_cls, self._font_mod = ImageDraw, ImageFont
         self.canvas = canvas
-        self._fonts: dict[tuple[str, int], Any] = {}
-        self._masks: dict[tuple[str, str, int], tuple[np.ndarray, int, int, float]] = {}
+        self._fonts: dict[tuple[str, float], Any] = {}
+        self._masks: dict[tuple[str, str, float], tuple[np.ndarray, int, int, float]] = {}
         self._metrics: dict[Any, tuple[float, float]] = {}
         self._anchors: dict[int, tuple[float, float]] = {}
 
@@ -62,17 +60,17 @@ class _TextPainter:
         """Forget where annotations sit (call after a full draw)."""
         self._anchors.clear()
 
-    def _font(self, text: Any) -> tuple[Any, str, int]:
+    def _font(self, text: Any) -> tuple[Any, str, float]:
         from matplotlib import font_manager
 
         path = font_manager.findfont(text.get_fontproperties())
-        size = max(1, round(text.get_fontsize() * self.canvas.figure.dpi / 72))
+        size = text.get_fontsize() * self.canvas.figure.dpi / 72  # pixels (Pillow takes fractional sizes)
         key = (path, size)
         if key not in self._fonts:
             self._fonts[key] = self._font_mod.truetype(path, size, layout_engine=self._font_mod.Layout.BASIC)
         return self._fonts[key], path, size
 
-    def _mask(self, s: str, font: Any, path: str, size: int) -> tuple[np.ndarray, int, int, float]:
+    def _mask(self, s: str, font: Any, path: str, size: float) -> tuple[np.ndarray, int, int, float]:
         key = (s, path, size)
         if key in self._masks:
             return self._masks[key]
@@ -288,7 +286,7 @@ def _save_gif(fig: Figure, artists: TraversalArtists, path: Path, steps: list[in
 
 def save_traversal(
     traversal: Traversal, path: str | os.PathLike, *, steps: Any = None, step: int | None = None, fps: float = 8,
-    dpi: float | None = None, theme: str = "light", numbers: Any = None, coverage: bool = False,
+    dpi: float = 100, theme: str = "light", numbers: Any = None, coverage: bool = False,
     operation: str = "conv", show_formula: bool = True, progress: Progress = True,
 ) -> Path:
     """Write ``traversal`` to ``path``: ``.gif`` (one frame per step), ``.png`` or ``.svg`` (one step).
@@ -302,7 +300,7 @@ def save_traversal(
     fps
         GIF frames per second.
     dpi
-        Resolution; default 72 for a GIF (:data:`GIF_DPI`), 100 for a PNG.
+        Resolution of the GIF frames and the PNG (dots per inch of the automatic figure size).
     theme, numbers, coverage, operation, show_formula
         As in :func:`convkit.render.traversal.draw_traversal`.
     progress
@@ -325,7 +323,8 @@ def save_traversal(
     path, ext = _check_path(path)
     frames = _check_steps(traversal, steps) if ext == ".gif" else None
     first = step if step is not None else (_check_steps(traversal, steps)[0] if steps is not None else 0)
-    dpi = dpi if dpi is not None else (GIF_DPI if ext == ".gif" else 100)
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not dpi > 0:
+        raise ValueError(f"`dpi` must be a positive number. Received: dpi={dpi!r}")
     fig, artists = _build_figure(traversal, first if ext != ".gif" else frames[0], numbers=numbers,
                                  coverage=coverage, theme=theme, show_formula=show_formula, operation=operation,
                                  dpi=dpi)

@@ -640,7 +640,7 @@ class TraversalArtists:
             self.ax.set_aspect("auto")
             self.ax.set_ylim(max(g.height, height_pts / self.row_pts), 0)
         else:
-            self.ax.set_aspect("equal", adjustable="datalim")
+            self.ax.set_aspect("equal", adjustable="box")
             self.ax.set_ylim(g.height, 0)
 
     def _annotate(self, text: str, xy: tuple[float, float], offset: tuple[float, float], **kw: Any) -> Any:

@@ -95,8 +95,10 @@ class LayerRow:
             self.output.add_class("convkit-not-computed")
             self.box.add_class("convkit-not-computed")
             self.error.value = ""
-        params = f" · params: {entry.params:,}" if entry.params is not None else ""
-        self.depth.value = f'<span class="convkit-rule">{html.escape(rule)}{params}</span>' if rule or params else ""
+        parts = [rule] if rule else []
+        if entry.params:
+            parts.append(f"params: {entry.params:,}")
+        self.depth.value = f'<span class="convkit-rule">{html.escape(" · ".join(parts))}</span>' if parts else ""
 
     def set_invalid(self, key: str, invalid: bool) -> None:
         (self.fields[key].add_class if invalid else self.fields[key].remove_class)("convkit-invalid")

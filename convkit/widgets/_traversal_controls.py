@@ -8,6 +8,7 @@ impossible combination cannot be picked (a refused one snaps back to the last va
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -74,7 +75,7 @@ class TraversalControls:
             if i:
                 items.append(w.Label("×"))
             items.append(box)
-        return w.HBox(items)
+        return w.HBox(items, layout=w.Layout(align_items="center"))
 
     def _build(self, params: TraversalParams) -> None:
         self._rank = params.rank
@@ -84,7 +85,7 @@ class TraversalControls:
             self._axis_row("kernel_size", "kernel", params.kernel_size),
             self._axis_row("strides", "strides", params.strides),
             self._axis_row("dilation_rate", "dilation", params.dilation_rate),
-        ], layout=w.Layout(flex_flow="row wrap"))
+        ], layout=w.Layout(flex_flow="row wrap", align_items="center"))
         self.explicit = []
         pair_items: list[w.Widget] = []
         for i in range(params.rank):
@@ -113,8 +114,12 @@ class TraversalControls:
                 self._build(params)
             self._padding_pairs = padding_pairs
             b = control_bounds(params)
+            input_max = b.input_max
+            if numbers_on:  # numbers mode has its own size limit: keep the controls inside it
+                side = MAX_NUMBERS_CELLS if params.rank == 1 else math.isqrt(MAX_NUMBERS_CELLS)
+                input_max = tuple(max(n, min(m, side)) for n, m in zip(params.input_size, input_max))
             limits = {
-                "input_size": (b.input_min, b.input_max),
+                "input_size": (b.input_min, input_max),
                 "kernel_size": ((1,) * params.rank, b.kernel_max),
                 "strides": ((1,) * params.rank, b.strides_max),
                 "dilation_rate": ((1,) * params.rank, b.dilation_max),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ __all__ = [
     "ControlBounds",
     "control_bounds",
     "too_large_reason",
+    "demo_numbers",
 ]
 
 #: The widget draws 2-D inputs up to this many padded cells (1024×1024); larger ones get a message instead.
@@ -114,6 +115,7 @@ class TraversalParams:
     filters: int = 1
     kind: str = "conv"
     depth_multiplier: int = 1
+    groups: int = 1
 
     @property
     def rank(self) -> int:
@@ -155,6 +157,7 @@ class TraversalParams:
             filters=check_positive_int(rest.pop("filters", 1), "filters"),
             kind=kind,
             depth_multiplier=check_positive_int(rest.pop("depth_multiplier", 1), "depth_multiplier"),
+            groups=check_positive_int(rest.pop("groups", 1), "groups"),
         )
         if rest:
             raise TypeError(f"Unknown setting(s) {sorted(rest)}. Received: {rest!r}")
@@ -193,6 +196,12 @@ class TraversalParams:
 
     def check(self) -> None:
         """Raise the core's ``ValueError`` when these settings are impossible (nothing large is built)."""
+        if self.groups > 1 and (self.in_channels % self.groups or self.filters % self.groups):
+            raise ValueError(
+                f"`groups` must divide both the input channels and the filters (Keras' rule): each group of "
+                f"{self.in_channels}/{self.groups} channels gets its own filters. "
+                f"Received: groups={self.groups}, in_channels={self.in_channels}, filters={self.filters}"
+            )
         if self.is_pool:
             if max(self.dilation_rate) > 1:
                 raise ValueError(
@@ -228,10 +237,6 @@ class TraversalParams:
         if self.is_pool:
             return traversal_from_axes(self.axes())
         return traverse(self.input_size, self.kernel_size, self.strides, self.padding, self.dilation_rate)
-
-    def keras_padding(self) -> Any:
-        """``padding`` as passed to ``traverse``/``convolve``/``save_traversal``."""
-        return self.padding
 
 
 def too_large_reason(params: TraversalParams) -> str | None:

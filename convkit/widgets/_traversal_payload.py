@@ -79,7 +79,12 @@ def depth_line(params: TraversalParams) -> str:
         m, f = params.depth_multiplier, params.filters
         return (f"input channels {c} · depthwise part: one depth-1 kernel per channel × {m} → {c * m} · "
                 f"pointwise 1×1 kernel depth {c * m} → filters {f} → output depth {f}")
-    return f"input channels {c} · kernel depth {c} (must match) → filters {params.filters} → output depth {params.filters}"
+    f = params.filters
+    if params.groups > 1:
+        g = params.groups
+        return (f"input channels {c} in {g} groups · kernel depth {c // g} (must match {c}/{g}) → filters {f} "
+                f"→ output depth {f}")
+    return f"input channels {c} · kernel depth {c} (must match) → filters {f} → output depth {f}"
 
 
 def title_line(params: TraversalParams, output_size: tuple[int, ...]) -> str:
@@ -114,6 +119,9 @@ def normalize_numbers(numbers: Any, params: TraversalParams) -> tuple[np.ndarray
             f"Numbers mode shows the values of inputs up to {MAX_NUMBERS_CELLS:,} cells (256×256); this input has "
             f"{cells:,}. Use numbers=None or a smaller input. Received: input_size={params.input_size}"
         )
+    if params.groups > 1:
+        raise ValueError(f"Numbers mode draws ungrouped layers only. Use numbers=None, or groups=1. "
+                         f"Received: groups={params.groups}")
     if numbers is True:
         return demo_numbers(params)
     if isinstance(numbers, np.ndarray) or not isinstance(numbers, (tuple, list)) or len(numbers) != 2:

@@ -21,6 +21,7 @@ Stable CSS classes for tests and styling: ``convkit-widget convkit-stack-editor`
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import io
 from pathlib import Path
@@ -39,11 +40,13 @@ __all__ = ["StackEditor"]
 
 _CSS = Path(__file__).with_name("stack_editor.css").read_text(encoding="utf-8")
 DEBOUNCE_SECONDS = 0.3
+MAX_DIAGRAM_PIXELS = 2000  # longest side of the diagram image in the editor
 _ANIMATABLE = ("conv", "depthwise", "separable", "transpose", "pool")
 
 
 def _png(stack: LayerStack, theme: str) -> bytes:
-    fig = draw_stack_figure(stack, theme=theme, dpi=72)
+    fig = draw_stack_figure(stack, theme=theme)
+    fig.set_dpi(min(96.0, MAX_DIAGRAM_PIXELS / max(fig.get_size_inches())))  # long stacks: a smaller image
     buf = io.BytesIO()
     fig.savefig(buf, format="png", facecolor=fig.get_facecolor())
     return buf.getvalue()
@@ -163,6 +166,17 @@ class StackEditor(W.VBox):
         if 0 <= to < len(self.stack):
             self._apply(lambda s: s.move(index, to), self.message)
 
+    def __repr__(self) -> str:
+        return f"StackEditor({self.stack!r})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget view, plus the diagram as ``image/png`` for renderers without widgets (nbconvert, GitHub)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        image = next(iter(self.diagram_images.values()), None)
+        if image is not None and image.value and isinstance(bundle, dict):
+            bundle["image/png"] = base64.b64encode(image.value).decode("ascii")
+        return bundle
+
     # ------------------------------------------------------------------------------------ edits
     def _themes(self) -> tuple[str, ...]:
         return ("light", "dark") if self.theme == "auto" else (self.theme,)
@@ -218,7 +232,10 @@ class StackEditor(W.VBox):
         finally:
             self._syncing = False
         self._update_traversal()
-        self._schedule_outputs()
+        if isinstance(old, LayerStack):
+            self._schedule_outputs()
+        else:
+            self.render_outputs()  # the first picture is there when the editor is displayed
 
     @traitlets.observe("selected")
     def _on_selected(self, change: dict[str, Any]) -> None:

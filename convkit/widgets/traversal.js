@@ -18,7 +18,7 @@ const GAP = 56;           // css px between the input and the output grid
 const MAX_CELL = 44;      // largest auto-fitted cell (css px)
 const MAX_GRID_HEIGHT = 620;
 const NUMBERS_MIN_CELL = 18;
-const GRID_MIN_CELL = 5;
+const GRID_MIN_CELL = 4;
 const MAX_CANVAS_PX = 16000;
 const SYNC_DELAY_MS = 300;
 const PLAY = "▶ play";
@@ -157,6 +157,7 @@ function dotPattern(ctx, color) {
 function gridLines(ctx, x, y, rows, cols, cw, ch, color, dpr) {
   ctx.save();
   ctx.strokeStyle = color;
+  ctx.globalAlpha = cw < 8 ? 0.45 : 1; // dense grids stay light
   ctx.lineWidth = 1 / dpr;
   ctx.beginPath();
   for (let r = 0; r <= rows; r++) { ctx.moveTo(x, y + r * ch); ctx.lineTo(x + cols * cw, y + r * ch); }
@@ -331,10 +332,13 @@ function drawFrame(state) {
   }
   ctx.restore();
   const wx = inX + pc0 * cw, wy = inY + pr0 * ch, ww = g.keffCols * cw, wh = g.keffRows * ch;
-  ctx.strokeStyle = pal.window;
-  ctx.lineWidth = 2;
-  ctx.strokeRect(wx - 1, wy - 1, ww + 2, wh + 2);
-  ctx.strokeRect(outX + curC * cw - 1, outY + curR * ch - 1, minW + 2, minH + 2);
+  // outlines with a halo in the background colour, so they stand out on any cell colour, even at 1 px cells
+  for (const [color, width] of [[pal.background, 4], [pal.window, 2]]) {
+    ctx.strokeStyle = color;
+    ctx.lineWidth = width;
+    ctx.strokeRect(wx - 1, wy - 1, ww + 2, wh + 2);
+    ctx.strokeRect(outX + curC * cw - 1, outY + curR * ch - 1, minW + 2, minH + 2);
+  }
   // a thin connector from the window to the cell it writes
   ctx.save();
   ctx.globalAlpha = 0.55;

@@ -18,6 +18,7 @@ import traitlets
 
 from ..core.traversal import Traversal
 from ._traversal_controls import TraversalControls
+from ._traversal_layers import layer_settings
 from ._traversal_params import TraversalParams
 from ._traversal_payload import Payload, build_payload, normalize_numbers, title_line
 
@@ -25,9 +26,7 @@ __all__ = ["KernelTraversal", "TraversalCanvas"]
 
 _HERE = pathlib.Path(__file__).parent
 _PARAMS = ("input_size", "kernel_size", "strides", "padding", "dilation_rate", "operation", "in_channels",
-           "filters", "kind", "depth_multiplier")
-_SUPPORTED = ("Conv1D, Conv2D, DepthwiseConv1D/2D, SeparableConv1D/2D (its depthwise part), "
-              "MaxPooling1D/2D and AveragePooling1D/2D")
+           "filters", "kind", "depth_multiplier", "groups")
 
 
 class TraversalCanvas(anywidget.AnyWidget):
@@ -85,8 +84,11 @@ class KernelTraversal(ipywidgets.VBox):
         Mark the input cells the layer never reads.
     step
         The step shown first (0-based).
-    speed
-        Playback speed in steps per second (``None``: about 10 s per run).
+    speed, loop
+        Playback speed in steps per second (``None``: about 10 s per run), and whether playback restarts.
+    kind, depth_multiplier, groups
+        What :meth:`from_layer` reads from a layer: ``"depthwise"`` or ``"separable"`` (its depthwise part)
+        convolutions with their ``depth_multiplier``, and Keras' ``groups``. They change the depth line only.
 
     Invalid settings raise ``ValueError``/``TypeError`` here; later changes (controls, attribute assignment,
     :meth:`update`) never raise: the widget shows the message and keeps the last valid picture.
@@ -112,6 +114,7 @@ class KernelTraversal(ipywidgets.VBox):
     filters = _Setting(help="filters (output channels of a convolution)")
     kind = _Setting(help='"conv", "depthwise" or "separable" (depthwise part)')
     depth_multiplier = _Setting(help="depthwise kernels per input channel")
+    groups = _Setting(help="channel groups of a grouped convolution (Keras' groups)")
     numbers = _Setting(None, help="None, True or (x, kernel)")
     coverage = traitlets.Bool(False, help="mark never-read input cells")
     step = traitlets.Int(0, help="current step (0-based)")
@@ -122,10 +125,11 @@ class KernelTraversal(ipywidgets.VBox):
     def __init__(self, input_size: Any = (7, 7), kernel_size: Any = 3, strides: Any = 1, padding: Any = "valid",
                  dilation_rate: Any = 1, *, in_channels: int = 1, filters: int = 1, operation: str = "conv",
                  numbers: Any = None, coverage: bool = False, step: int = 0, speed: float | None = None,
-                 loop: bool = False, kind: str = "conv", depth_multiplier: int = 1, **kwargs: Any) -> None:
+                 loop: bool = False, kind: str = "conv", depth_multiplier: int = 1, groups: int = 1,
+                 **kwargs: Any) -> None:
         params = TraversalParams.create(
             input_size, kernel_size, strides, padding, dilation_rate, operation=operation,
-            in_channels=in_channels, filters=filters, kind=kind, depth_multiplier=depth_multiplier)
+            in_channels=in_channels, filters=filters, kind=kind, depth_multiplier=depth_multiplier, groups=groups)
         payload = build_payload(params, numbers)
         _check_step(step, payload.header["num_steps"])
         self._params, self._payload, self._numbers = params, payload, numbers
@@ -356,48 +360,6 @@ class KernelTraversal(ipywidgets.VBox):
         (13, 13, 32)
         """
         return cls(**layer_settings(layer, input_shape), **kwargs)
-
-
-def layer_settings(layer: Any, input_shape: Any) -> dict[str, Any]:
-    """``KernelTraversal`` keyword arguments for a convkit/Keras layer applied to ``input_shape``."""
-    name = type(layer).__name__
-    base, rank = name[:-2], name[-2:]
-    families = {"Conv": "conv", "DepthwiseConv": "depthwise", "SeparableConv": "separable",
-                "MaxPooling": "max", "MaxPool": "max", "AveragePooling": "average", "AvgPool": "average"}
-    if rank not in ("1D", "2D") or base not in families or not hasattr(layer, "get_config"):
-        raise TypeError(f"KernelTraversal.from_layer draws {_SUPPORTED}. Received: layer of type {name}")
-    config = dict(layer.get_config())
-    rank_n = int(rank[0])
-    shape = tuple(input_shape)
-    if len(shape) == rank_n + 2:
-        shape = shape[1:]
-    if len(shape) != rank_n + 1:
-        raise ValueError(
-            f"`input_shape` of a {name} must be (batch, {'length' if rank_n == 1 else 'height, width'}, channels) "
-            f"(batch optional). Received: input_shape={tuple(input_shape)!r}")
-    first = (config.get("data_format") or "channels_last") == "channels_first"
-    spatial, channels = (shape[1:], shape[0]) if first else (shape[:-1], shape[-1])
-    if any(s is None for s in spatial) or channels is None:
-        raise ValueError(f"`input_shape` needs known spatial sizes and channels to draw. "
-                         f"Received: input_shape={tuple(input_shape)!r}")
-    family = families[base]
-    settings: dict[str, Any] = {"input_size": tuple(spatial), "in_channels": channels,
-                                "padding": config.get("padding", "valid")}
-    if family in ("max", "average"):
-        pool_size = config["pool_size"]
-        strides = config.get("strides")
-        settings.update(kernel_size=pool_size, strides=pool_size if strides is None else strides,
-                        operation=family)
-        return settings
-    settings.update(kernel_size=config["kernel_size"], strides=config.get("strides", 1),
-                    dilation_rate=config.get("dilation_rate", 1), kind=family)
-    if family == "conv":
-        settings["filters"] = config["filters"]
-    else:
-        settings["depth_multiplier"] = config.get("depth_multiplier", 1)
-        if family == "separable":
-            settings["filters"] = config["filters"]
-    return settings
 
 
 def _check_step(step: Any, num_steps: int) -> None:

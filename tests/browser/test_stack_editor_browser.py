@@ -63,6 +63,13 @@ def _wait_outputs(page: Any, expected: list[str], what: str) -> None:
         raise AssertionError(f"{err}: rows show {got}, expected {expected}") from err
 
 
+def _wait_summary(page: Any, text: str) -> None:
+    """The summary is redrawn right after the (debounced) diagram: once it shows ``text``, the image does too."""
+    wait_js(page, f"the summary to show {text!r}", "(text) => { const s = document.querySelector("
+            "'.convkit-stack-editor .convkit-summary'); return s !== null && s.textContent.includes(text); }",
+            30, text)
+
+
 def test_typing_a_kernel_size_reflows_shapes(page: Any, lab_server: LabServer, editor_notebook: str) -> None:
     open_notebook(page, lab_server, editor_notebook)
     wait_kernel_idle(page)
@@ -102,13 +109,46 @@ def test_typing_a_kernel_size_reflows_shapes(page: Any, lab_server: LabServer, e
     _wait_outputs(page, ["(3, 12, 12, 32)", "✗ invalid"], "the second row to show it is invalid")
     error = rows.nth(1).locator(".convkit-row-error .convkit-error").inner_text()
     assert "kernel 13 is larger than the input 12" in error
+    _wait_summary(page, "13×13 valid")  # the debounced diagram and summary caught up
     screenshot(editor, "stack-editor-invalid")
     rows.nth(1).locator(".convkit-field-kernel_size input").fill("3")
     rows.nth(1).locator(".convkit-field-kernel_size input").press("Enter")
     _wait_outputs(page, ["(3, 12, 12, 32)", "(3, 10, 10, 64)"], "the shapes after fixing the kernel")
-    # the summary is redrawn right after the diagram (debounced): once it shows the new shape, so does the image
-    wait_js(page, "the summary and diagram to show the fixed stack", "() => { const s = document.querySelector("
-            "'.convkit-stack-editor .convkit-summary'); return s && s.textContent.includes('(3, 10, 10, 64)'); }", 30)
+    _wait_summary(page, "(3, 10, 10, 64)")
     wait_js(page, "the diagram image", "() => { const i = document.querySelector("
             "'.convkit-stack-editor .convkit-diagram img'); return i && i.complete && i.naturalWidth > 100; }", 30)
     screenshot(editor, "stack-editor-kernel-edit")
+
+
+def test_dark_lab_theme_shows_the_dark_diagram(page: Any, lab_server: LabServer, editor_notebook: str) -> None:
+    open_notebook(page, lab_server, editor_notebook)
+    wait_kernel_idle(page)
+    run_all(page)
+    assert_no_errors(page)
+    editor = page.locator(".convkit-stack-editor").first
+    editor.wait_for(state="visible", timeout=30_000)
+    shown = ("(which) => { const i = document.querySelector('.convkit-stack-editor .convkit-only-' + which + ' img')"
+             " || document.querySelector('.convkit-stack-editor img.convkit-only-' + which);"
+             " return i !== null && i.offsetWidth > 100 && i.complete; }")
+    wait_js(page, "the light diagram in the light theme", shown, 30, "light")
+    settings = Path(lab_server.base) / "settings" / "@jupyterlab" / "apputils-extension" / "themes.jupyterlab-settings"
+    try:
+        _choose_theme(page, "JupyterLab Dark")
+        wait_js(page, "JupyterLab's dark theme", "() => document.body.dataset.jpThemeLight === 'false'", 30)
+        wait_js(page, "the dark diagram in the dark theme", shown, 30, "dark")
+        hidden = page.evaluate("() => [...document.querySelectorAll('.convkit-stack-editor .convkit-only-light')]"
+                               ".every(e => e.offsetWidth === 0)")
+        assert hidden, "the light diagram is still shown in the dark theme"
+        screenshot(editor, "stack-editor-dark")
+    finally:  # the Lab server is shared by the session: leave its theme as it was
+        _choose_theme(page, "JupyterLab Light")
+        wait_js(page, "JupyterLab's light theme", "() => document.body.dataset.jpThemeLight === 'true'", 30)
+        settings.unlink(missing_ok=True)
+
+
+def _choose_theme(page: Any, name: str) -> None:
+    import re
+
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click(timeout=10_000)
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).click(timeout=10_000)
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{name}$")).click(timeout=10_000)

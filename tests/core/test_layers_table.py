@@ -276,6 +276,7 @@ def test_construction_refusals_name_the_value(make, fragment: str) -> None:
         (L.Dense(3), (4, None), "None"),
         (L.BatchNormalization(axis=3), (1, 4, 3), "out of bounds"),
         (L.LayerNormalization(axis=[1, 5]), (1, 4, 3), "out of bounds"),
+        (L.LayerNormalization(axis=[0, -3]), (2, 1, 1), "the same axis twice"),
         (L.GlobalMaxPooling1D(), (1, 5, 5, 2), "rank 3"),
         (L.Flatten(), (), "rank 1 or more"),
     ],

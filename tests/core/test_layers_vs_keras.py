@@ -14,10 +14,16 @@ Where convkit is deliberately stricter than Keras' ``compute_output_shape`` (doc
   (Keras' ``compute_output_shape`` refuses it, eager execution accepts it);
 * non-integer ``filters``/``groups``/``axis`` and booleans as sizes, which Keras sometimes lets through.
 
+The Keras reference is therefore: constructor + ``compute_output_shape`` + a symbolic call on a KerasTensor
+(input_spec and ``build``: channels vs ``groups``, weights that need a known channel/feature size) + a real
+call where TensorFlow can run it. ``compute_output_shape`` alone accepts e.g. ``Conv2D`` with
+``channels=None`` or channels not divisible by ``groups``; every real use of such a layer fails.
+
 Channels-first convolutions and pooling are compared through Keras' ``compute_output_shape`` + ``build`` only:
 TensorFlow on CPU cannot execute them. Transposed convolutions with ``dilation_rate > 1`` cannot run on CPU
-either, and oneDNN aborts on some legal "same" transposed convolutions: those fall back to
-``compute_output_shape`` (see ``_execute``).
+either, TensorFlow's depthwise kernel refuses unequal height/width strides (Keras accepts them; convkit
+follows Keras and warns in ``explain``), and oneDNN aborts on some legal "same" transposed convolutions:
+those fall back to the symbolic result (see ``_execute``).
 """
 
 from __future__ import annotations

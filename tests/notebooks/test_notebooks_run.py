@@ -179,6 +179,7 @@ def test_same_padding_split_checked_against_tensorflow(run):
     assert '"SAME" equals padding (1, 1): False' in text
     assert "convkit.convolve equals tf.nn.conv2d 'SAME': True" in text
     assert "28   14  (0, 1)" in text and "27   14  (1, 1)" in text
+    assert "equals the hand-padded convolution: True" in text
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -86,13 +86,17 @@ def _expected_taps(t, step: int) -> set[tuple[int, int]]:
     return cells
 
 
-def _pixel(fig, ax, x: float, y: float) -> np.ndarray:
-    """RGBA of the Agg pixel at data point (x, y)."""
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+def _render(fig) -> np.ndarray:
+    """The figure drawn by Agg, as RGBA pixels."""
+    canvas = FigureCanvasAgg(fig)
     canvas.draw()
-    buffer = np.asarray(canvas.buffer_rgba())
+    return np.asarray(canvas.buffer_rgba())
+
+
+def _pixel(pixels: np.ndarray, ax, x: float, y: float) -> np.ndarray:
+    """RGBA of the pixel at data point (x, y)."""
     px, py = ax.transData.transform((x, y))
-    return buffer[int(buffer.shape[0] - py), int(px)]
+    return pixels[int(pixels.shape[0] - py), int(px)]
 
 
 # ---------------------------------------------------------------------------------------------- padding
@@ -153,9 +157,10 @@ def test_dilation_gaps_are_left_unmarked():
     taps = _tap_cells(art)
     assert taps == {(r, c) for r in (1, 3, 5) for c in (1, 3, 5)}
     tap, plain = _rgba8(LIGHT.tap), _rgba8(LIGHT.input_cell)
+    pixels = _render(fig)
     for r in range(1, 6):
         for c in range(1, 6):
-            pixel = _pixel(fig, art.ax, c + 0.3, r + 0.3)  # away from the values written in the cells
+            pixel = _pixel(pixels, art.ax, c + 0.3, r + 0.3)  # away from the values written in the cells
             expected = tap if (r, c) in taps else plain
             np.testing.assert_allclose(pixel, expected, atol=2, err_msg=f"cell {(r, c)}")
 
@@ -181,7 +186,7 @@ def test_computed_and_current_output_cells(name):
     g = art.geometry
     row, col = np.unravel_index(step, out.shape[:2])
     assert art.current.get_xy() == (g.out_x0 + col, g.out_y0 + row)
-    assert np.allclose(_pixel(art.ax.figure, art.ax, g.out_x0 + col + 0.5, g.out_y0 + row + 0.5),
+    assert np.allclose(_pixel(_render(art.ax.figure), art.ax, g.out_x0 + col + 0.5, g.out_y0 + row + 0.5),
                        _rgba8(LIGHT.output_current), atol=2)
 
 

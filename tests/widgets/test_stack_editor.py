@@ -292,3 +292,30 @@ def test_keras_code_builds_a_model_with_the_same_shapes() -> None:
     keras_shapes = [tuple(layer.output.shape) for layer in model.layers]
     assert keras_shapes == [e.output_shape for e in ed.stack.trace.entries]
     assert model.count_params() == ed.stack.count_params()
+
+
+def test_graph_stack_edits_that_would_rewire_show_a_message() -> None:
+    from convkit.core.merge import Add
+
+    graph = convkit.LayerStack((2, 16, 16, 8), [L.Conv2D(8, 3, padding="same"), Add(), L.Flatten()],
+                               [(), (0, -1), (1,)])
+    ed = editor_for(graph)
+    assert outputs(ed) == ["(2, 16, 16, 8)", "(2, 16, 16, 8)", "(2, 2048)"]
+    assert ed.rows[1].fields == {} and ed.rows[1].depth.value == ""
+    ed.move_layer(0, 1)
+    assert "convkit-error" in ed.message.value and "move()" in ed.message.value
+    assert ed.stack is graph
+    ed.rows[0].fields["filters"].value = 4  # the Add now sees different channels: explained in place
+    assert outputs(ed) == ["(2, 16, 16, 4)", "✗ invalid", "—"]
+    assert "convkit-error" in ed.rows[1].error.value
+
+
+def test_mimebundle_carries_a_static_diagram() -> None:
+    import base64
+
+    ed = editor_for(example_1(), show_diagram=True, theme="light")
+    bundle = ed._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert base64.b64decode(bundle["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert bundle["text/plain"].startswith("StackEditor(LayerStack((3, 28, 28, 3)")
+    assert "image/png" not in editor_for(example_1())._repr_mimebundle_()

@@ -293,6 +293,10 @@ def test_from_convkit_layers() -> None:
     assert w.output_shape == (6, 6, 32) and w.operation == "max" and w.strides == (2, 2)
     w = KernelTraversal.from_layer(layers.AveragePooling1D(3, strides=1, padding="same"), (None, 10, 2))
     assert w.output_shape == (10, 2) and w.operation == "average"
+    w = KernelTraversal.from_layer(layers.Conv2D(8, 3, groups=2), (None, 9, 9, 4))
+    assert w.output_shape == (7, 7, 8) and "in 2 groups · kernel depth 2 (must match 4/2)" in w._canvas.header["depth"]
+    w.in_channels = 3
+    assert "`groups` must divide" in w.message and w.in_channels == 4
     with pytest.raises(TypeError, match="from_layer draws"):
         KernelTraversal.from_layer(layers.Conv3D(4, 3), (None, 8, 8, 8, 1))
     with pytest.raises(ValueError, match="input_shape"):
@@ -350,3 +354,27 @@ def test_save_gif_png_svg(tmp_path) -> None:
 
     with Image.open(gif) as im:
         assert im.n_frames == w.num_steps
+
+
+def test_numbers_mode_caps_input_controls() -> None:
+    w = KernelTraversal((8, 8), 3, numbers=True)
+    assert [b.max for b in w._controls.per_axis["input_size"]] == [256, 256]
+    w.numbers = None
+    assert [b.max for b in w._controls.per_axis["input_size"]] == [1024, 1024]
+    assert not w._controls.numbers.value
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_es_module_and_css(tmp_path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    pytest.importorskip("hatchling")
+    repo = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)], cwd=repo,
+                   check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("convkit-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"convkit/widgets/traversal.js", "convkit/widgets/traversal.css", "convkit/widgets/traversal.py"} <= names

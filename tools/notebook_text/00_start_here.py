@@ -105,7 +105,7 @@ checks.try_layer(layers.Conv2D, (None, input_size, input_size, 3),
 | `02_example_same_padding` | 64×64 kept at 64×64 by `"same"` padding, while the depth goes 1 → 16 → 32 |
 | `03_example_large_stride` | 128×128 → 32×32 with stride 4: a 3×3 kernel that skips almost half the image |
 | `04_same_padding_the_whole_truth` | what `"same"` really does with a stride: ceil(n/s) and padding that is not symmetric |
-| `05_exercises` | graded exercises with hints that point at the part of the formula to fix |
+| `05_exercises` | ten exercises; the checks point at the part of the formula to fix (for a graded course, your instructor hands out a copy without the answers) |
 
 Examples 1 to 3 each run the same two-layer idea in real TensorFlow, then let convkit predict the shapes,
 animate the kernel and draw the stack.

@@ -131,7 +131,8 @@ print("rows never read:", never_read_rows)
 print(f"share of input cells never read: {reads.unread_fraction:.1%}")
 """),
     md("""
-The picture: how many windows read each cell (darker = more). The red row and column are never read.
+The same animation with `coverage=True` marks every input cell the layer never reads with an orange ×:
+the last row and the last column.
 """),
     code("""
 convkit.KernelTraversal.from_layer(conv_a, tuple(images.shape), coverage=True)

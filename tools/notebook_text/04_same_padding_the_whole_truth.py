@@ -68,7 +68,7 @@ for n in range(24, 32):
     print(f"{n:2d}  {reads.output_size[0]:3d}  {reads.padding[0]}")
 """),
     md("""
-With a larger stride the pattern has more values. Stride 3 and a 5-wide kernel:
+With stride 3 and a 5-wide kernel, three different paddings take turns:
 """),
     code("""
 for n in range(24, 30):
@@ -83,11 +83,12 @@ Its `padding="same"` option therefore has to pick one amount that works for ever
 only for stride 1.
 
 The table above shows why. With stride 1 the needed padding is $k_\\text{eff} - 1$: it depends on the kernel
-alone, so it can be fixed in advance (and split evenly whenever it is even). With a larger stride the
+alone, so it can be fixed when the layer is built. With a larger stride the
 padding needed to reach $\\lceil n/s \\rceil$ outputs depends on the **input size** too: for the same layer,
-27 rows need (1, 1) and 28 rows need (0, 1). A padding fixed before the input is known can be right for some
-sizes only, and an odd total can never be split into two equal halves. TensorFlow avoids the problem by
-working the padding out on every call, from the actual input, and putting the odd cell at the end.
+27 rows need (1, 1) and 28 rows need (0, 1). A padding fixed before the input is known would be right for
+some sizes and wrong for others, and one number added on both sides cannot even express (0, 1). TensorFlow
+avoids the problem by working the padding out on every call, from the actual input, and putting the odd cell
+at the end.
 
 ## 5. Checking the split against TensorFlow
 
@@ -117,13 +118,18 @@ print("convkit.convolve equals tf.nn.conv2d 'SAME':", np.allclose(ours, tf_same,
     md("""
 ## 6. The Keras layer uses the same rule
 
-The padding a Keras `Conv2D` uses is the one we just saw. The layer gives the shape; convkit's explanation
-gives the padding behind it.
+A Keras `Conv2D` with `padding="same"` pads the same way. To see it, run a layer (without bias, so only
+the kernel matters) and redo its computation by hand with its own kernel and the padding convkit computes:
 """),
     code("""
-real_half = tf.keras.layers.Conv2D(8, kernel_size=3, strides=2, padding="same")
-print(tuple(real_half(tf.random.normal((1, 28, 28, 1))).shape))
-print("convkit padding per axis (before, after):", convkit.traverse((28, 28), 3, strides=2, padding="same").padding)
+real_half = tf.keras.layers.Conv2D(8, kernel_size=3, strides=2, padding="same", use_bias=False)
+out = real_half(x)
+
+(top, bottom), (left, right) = convkit.traverse((28, 28), 3, strides=2, padding="same").padding
+by_hand = tf.nn.conv2d(x, real_half.kernel, strides=2, padding=[[0, 0], [top, bottom], [left, right], [0, 0]])
+print("convkit's padding:", (top, bottom), (left, right))
+print("Keras layer output", tuple(out.shape), "equals the hand-padded convolution:",
+      np.allclose(out, by_hand, atol=1e-5))
 """),
     md("""
 ## 7. Dilation counts through the effective kernel

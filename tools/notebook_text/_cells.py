@@ -24,6 +24,7 @@ def binder_badge(name: str) -> str:
 
 
 TF_SETUP = '''
+# show matplotlib figures (the stack diagrams) as pictures in the notebook
 %matplotlib inline
 import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up log lines

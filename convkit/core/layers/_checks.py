@@ -158,9 +158,12 @@ def pairs(value: Any, rank: int, name: str) -> tuple[tuple[int, int], ...]:
             f"Received: {name}={value!r}"
         )
     out = []
-    for entry in value:
+    for index, entry in enumerate(value):
         try:
             out.append(normalize_tuple(entry, 2, name, allow_zero=True))
         except (TypeError, ValueError) as err:
-            raise type(err)(f"{err}; in {name}={value!r}") from None
+            raise type(err)(
+                f"Entry {index} of `{name}` must be a non-negative int or a (before, after) pair of non-negative "
+                f"ints, but it is {entry!r}. Received: {name}={value!r}"
+            ) from None
     return tuple(out)

@@ -85,11 +85,37 @@ def _code_value(name: str, value: Any) -> str:
 class Layer:
     """Base of every layer spec. Subclasses define ``__init__`` with Keras' signature.
 
+    Parameters
+    ----------
+    name : str, optional
+        The layer's name; by default Keras' rule (``"conv2d"``, then ``"conv2d_1"``...).
+    **kwargs
+        The keyword arguments every Keras layer takes (``trainable``, ``dtype``, ``input_shape``...), stored so
+        Keras code pastes in; anything else is refused as Keras refuses it.
+
+    Notes
+    -----
     Class attributes used by the stack, summary, diagram and traversal widget:
 
     * ``window``: the kind of layer, one of ``"conv"``, ``"depthwise"``, ``"separable"``, ``"transpose"``,
       ``"pool"``, ``"global_pool"``, ``"reshape"``, ``"dense"``, ``"elementwise"``;
     * ``rank``: the number of spatial axes (0 for non-spatial layers).
+
+    ``compute_output_shape`` refuses (``ValueError``) what Keras refuses when the layer is called on a
+    symbolic input of that shape (wrong rank, channels not divisible by ``groups``, unknown channels for a
+    layer with weights...) and outputs with an empty axis, which Keras' own ``compute_output_shape``
+    sometimes returns although running the layer then fails.
+
+    Examples
+    --------
+    >>> from convkit.core.layers import Conv2D
+    >>> layer = Conv2D(32, 3, strides=2, padding="valid", name="c")
+    >>> layer.compute_output_shape((3, 28, 28, 3)), layer.count_params((3, 28, 28, 3))
+    ((3, 13, 13, 32), 896)
+    >>> layer.to_keras_code()
+    'keras.layers.Conv2D(32, 3, strides=2, padding="valid", name="c")'
+    >>> (layer.window, layer.rank)
+    ('conv', 2)
     """
 
     window: ClassVar[str] = "elementwise"
@@ -188,17 +214,29 @@ class Layer:
         positional = self._positional_names()
         parts = [_code_value(n, getattr(self, n)) for n in positional]
         parts += [f"{n}={_code_value(n, getattr(self, n))}" for n in self._shown_arguments() if n not in positional]
-        parts += [f"{k}={_code_value(k, v)}" for k, v in self._base_kwargs.items()]
+        parts += [f"{k}={_code_value(k, v)}" for k, v in self._written_base_kwargs().items()]
         if self._given_name:
             parts.append(f"name={json.dumps(self.name)}")
         return f"keras.layers.{type(self).__name__}({', '.join(parts)})"
+
+    def _written_base_kwargs(self) -> dict[str, Any]:
+        """Base keyword arguments worth writing: not Keras' defaults (a Keras config carries them all)."""
+        defaults = {"trainable": True, "autocast": True, "dtype": None, "rms_scaling": False}
+        out = {}
+        for key, value in self._base_kwargs.items():
+            if key in defaults and _same(value, defaults[key]):
+                continue
+            if key == "dtype" and isinstance(value, dict) and value.get("config", {}).get("name") == "float32":
+                continue  # Keras' serialised default policy
+            out[key] = value
+        return out
 
     def __repr__(self) -> str:
         shown = self._shown_arguments()
         first = self._positional_names()[:1]
         parts = [repr(getattr(self, n)) for n in first]
         parts += [f"{n}={getattr(self, n)!r}" for n in shown if n not in first]
-        parts += [f"{k}={v!r}" for k, v in self._base_kwargs.items()]
+        parts += [f"{k}={v!r}" for k, v in self._written_base_kwargs().items()]
         if self._given_name:
             parts.append(f"name={self.name!r}")
         return f"{type(self).__name__}({', '.join(parts)})"

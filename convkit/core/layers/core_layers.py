@@ -298,6 +298,13 @@ class LayerNormalization(Layer):
             _check_axis(self, axis, shape)
             if self._vectors():
                 _known(self, shape, axis, "build gamma and beta")
+        canonical = [a % len(shape) for a in self._axes()]
+        if len(set(canonical)) != len(canonical):
+            raise ValueError(
+                f"{self.label}: `axis` names the same axis twice (on a rank-{len(shape)} input it means axes "
+                f"{canonical}); TensorFlow cannot normalise over a repeated axis. List each axis once. "
+                f"Received: axis={self.axis}, input_shape={shape}"
+            )
         return shape
 
     def _vectors(self) -> int:

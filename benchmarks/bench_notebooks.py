@@ -1,0 +1,105 @@
+"""Run each learner notebook as a learner would (one kernel at a time) and print time and memory.
+
+    python benchmarks/bench_notebooks.py [names...]
+
+For every notebook: wall time from kernel start to the last cell, the peak resident memory of its kernel
+process (and children) sampled with psutil every 20 ms, and the kernel's own ``ru_maxrss`` read in an extra
+last cell as a cross-check. Targets: every kernel <= 700 MB (mybinder gives 1-2 GB for everything a learner
+has open) and all notebooks together <= 90 s. The load average is printed too: on a shared machine the times
+depend on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_KERNEL_MB = 700
+TARGET_TOTAL_S = 90
+MAXRSS_CELL = "import resource\nprint('ru_maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+
+
+class PeakRSS(threading.Thread):
+    """Samples the RSS of a process and its children until stopped; keeps the peak (bytes)."""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.process = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                procs = [self.process, *self.process.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
+            except psutil.NoSuchProcess:
+                return
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop_event.set()
+        self.join(timeout=5)
+        return self.peak
+
+
+def run_notebook(path: Path) -> dict:
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(new_code_cell(MAXRSS_CELL))
+    sampler: list[PeakRSS] = []
+
+    def on_start(notebook) -> None:  # the kernel exists now: follow its process
+        sampler.append(PeakRSS(client.km.provisioner.process.pid))
+        sampler[0].start()
+
+    with tempfile.TemporaryDirectory(prefix=f"bench-{path.stem}-") as workdir:
+        client = NotebookClient(nb, timeout=300, kernel_name="python3", on_notebook_start=on_start,
+                                resources={"metadata": {"path": workdir}})
+        start = time.perf_counter()
+        client.execute(cwd=workdir)
+        wall = time.perf_counter() - start
+    peak = sampler[0].stop() if sampler else 0
+    maxrss_kb = next(int(line.split()[1]) for o in nb.cells[-1].outputs if o.output_type == "stream"
+                     for line in o.text.splitlines() if line.startswith("ru_maxrss_kb"))
+    return {"name": path.stem, "wall": wall, "peak_mb": peak / 2**20, "maxrss_mb": maxrss_kb / 1024}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="notebook names (default: all in notebooks/)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if args.names:
+        paths = [p for p in paths if p.stem in args.names or p.name in args.names]
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the run")
+    print(f"{'notebook':<36} {'wall s':>7} {'peak RSS MB':>12} {'ru_maxrss MB':>13}")
+    rows = []
+    for path in paths:
+        row = run_notebook(path)
+        rows.append(row)
+        print(f"{row['name']:<36} {row['wall']:7.1f} {row['peak_mb']:12.0f} {row['maxrss_mb']:13.0f}", flush=True)
+    total = sum(r["wall"] for r in rows)
+    worst = max(max(r["peak_mb"], r["maxrss_mb"]) for r in rows)
+    print(f"{'total':<36} {total:7.1f}")
+    print(f"load average after the run: {os.getloadavg()[0]:.1f}")
+    ok_mem, ok_time = worst <= TARGET_KERNEL_MB, total <= TARGET_TOTAL_S
+    print(f"target: every kernel <= {TARGET_KERNEL_MB} MB: largest {worst:.0f} MB -> {'PASS' if ok_mem else 'FAIL'}")
+    print(f"target: all notebooks <= {TARGET_TOTAL_S} s: {total:.1f} s -> {'PASS' if ok_time else 'FAIL'}")
+    return 0 if ok_mem and ok_time else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

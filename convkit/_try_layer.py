@@ -1,0 +1,115 @@
+"""``try_layer``: a layer's shape and arithmetic, or convkit's reason why it cannot run, never a traceback."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+__all__ = ["Trial", "attempt_layer", "try_layer"]
+
+
+@dataclass(frozen=True, slots=True)
+class Trial:
+    """One attempt at running a layer on an input shape: the output shape and explanation, or the error."""
+
+    description: str
+    input_shape: Any
+    output_shape: tuple | None
+    explanation: Any
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        """True when the layer accepted the input."""
+        return self.error is None
+
+    def __str__(self) -> str:
+        if self.error is not None:
+            return f"convkit: {self.description} cannot run on input {self.input_shape}.\n{self.error}"
+        return str(self.explanation)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        if self.error is not None:
+            return (
+                '<div class="convkit-trial convkit-trial-error" style="border-left:4px solid #c0392b;'
+                'padding:4px 10px">'
+                f"<b>convkit: {html.escape(self.description)} cannot run on input "
+                f"{html.escape(str(self.input_shape))}.</b><div>{html.escape(self.error)}</div></div>"
+            )
+        if hasattr(self.explanation, "_repr_html_"):
+            return self.explanation._repr_html_()
+        return f"<pre>{html.escape(str(self.explanation))}</pre>"
+
+
+def _describe(cls_name: str, params: Mapping[str, Any]) -> str:
+    return f"{cls_name}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
+
+
+def attempt_layer(layer_or_cls: Any, input_shape: Sequence[int | None], **params: Any) -> Trial:
+    """Build a layer (from a class and ``params``, or use an instance) and run it on ``input_shape``.
+
+    Learner mistakes (``ValueError``/``TypeError`` from convkit) become ``Trial.error``; nothing is raised.
+
+    >>> from convkit import layers
+    >>> attempt_layer(layers.Conv2D, (3, 28, 28, 3), filters=32, kernel_size=3, strides=2).output_shape
+    (3, 13, 13, 32)
+    >>> attempt_layer(layers.Conv2D, (3, 5, 5, 3), filters=8, kernel_size=7).ok
+    False
+    """
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
+    if isinstance(layer_or_cls, type):
+        description = _describe(layer_or_cls.__name__, params)
+        try:
+            layer = layer_or_cls(**params)
+        except (ValueError, TypeError) as exc:
+            return Trial(description, shape, None, None, str(exc))
+    else:
+        if params:
+            raise TypeError(
+                "Pass either a layer class with its arguments, e.g. try_layer(convkit.layers.Conv2D, shape, "
+                "filters=8, kernel_size=3), or a built layer without arguments. "
+                f"Received: layer={layer_or_cls!r}, params={params!r}"
+            )
+        layer = layer_or_cls
+        if not callable(getattr(layer, "compute_output_shape", None)) or not hasattr(layer, "explain"):
+            raise TypeError(
+                f"`layer` must be a convkit layer or layer class, e.g. convkit.layers.Conv2D. Received: {layer!r}"
+            )
+        description = repr(layer)
+    try:
+        output = tuple(layer.compute_output_shape(shape))
+        explanation = layer.explain(shape)
+    except (ValueError, TypeError) as exc:
+        return Trial(description, shape, None, None, str(exc))
+    return Trial(description, shape, output, explanation, None)
+
+
+def try_layer(layer_or_cls: Any, input_shape: Sequence[int | None], **params: Any) -> None:
+    """Show a layer's output shape with its arithmetic, or convkit's explanation of why it cannot run.
+
+    For "your turn" cells: it never raises for a learner's settings, so the notebook keeps running.
+    In Jupyter it displays rich HTML; elsewhere it prints text.
+
+    >>> from convkit import layers
+    >>> try_layer(layers.Conv2D, (3, 28, 28, 3), filters=32, kernel_size=3, strides=2)  # doctest: +ELLIPSIS
+    Conv2D '...': (3, 28, 28, 3) → (3, 13, 13, 32)
+      height: floor((28 + 0 + 0 - 3) / 2) + 1 = 13
+    ...
+    >>> try_layer(layers.Conv2D, (3, 28, 28, 3), filters=32, kernel_size=40)  # doctest: +ELLIPSIS
+    convkit: Conv2D(filters=32, kernel_size=40) cannot run on input (3, 28, 28, 3).
+    ... the kernel 40 is larger than the input 28...
+    """
+    trial = attempt_layer(layer_or_cls, input_shape, **params)
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # plain Python without IPython: print the text form
+        print(trial)
+        return
+    if get_ipython() is None:
+        print(trial)
+    else:
+        display(trial)
