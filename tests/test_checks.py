@@ -4,6 +4,8 @@ and no message ever contains the expected value."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import assume, given, settings
@@ -276,3 +278,22 @@ def test_try_layer_displays_html_under_ipython(monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     checks.try_layer(layers.Conv2D, (None, 8, 8, 1), filters=8, kernel_size=9)
     assert len(shown) == 1 and not shown[0].ok and "cannot run" in shown[0]._repr_html_()
+
+
+def test_only_learner_mistakes_are_caught():
+    class Broken:
+        def compute_output_shape(self, shape):
+            raise RuntimeError("a bug, not a learner's mistake")
+
+        def explain(self, shape):
+            return ""
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        checks.try_layer(Broken(), (None, 8, 8, 1))
+
+
+def test_importing_checks_loads_neither_tensorflow_nor_matplotlib():
+    code = ("import sys, convkit.checks; "
+            "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', 'ipywidgets') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -53,6 +53,8 @@ def _depth(channels: int | None, log_scale: bool, largest: int) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Node:
+    """One tensor box: its shape (``None`` when not computed), state, producing layer kind and size in inches."""
+
     shape: tuple[int | None, ...] | None
     state: str
     kind: str
@@ -115,6 +117,8 @@ def _data_format(layer: Any) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Layout:
+    """Where every column, arrow gap and row sits (inches; y grows upwards from 0 at the top edge)."""
+
     cols: list[tuple[float, float]]      # per node: (x_left, column width)
     gaps: list[tuple[float, float]]      # per node: (x_left, gap width) of the arrow into it (node 0: unused)
     row_of: list[int]
@@ -205,6 +209,8 @@ def _lanes(nodes: list[Node], sources: list[tuple[int, ...]], row_of: list[int])
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """Everything the drawing needs: nodes, arrow labels, each layer's source nodes, merges, branch lanes, layout."""
+
     nodes: list[Node]
     labels: list[str]
     sources: list[tuple[int, ...]]

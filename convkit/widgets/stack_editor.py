@@ -29,16 +29,36 @@ from typing import Any, Callable
 
 import ipywidgets as W
 import traitlets
+from matplotlib import colors as mcolors
 
 from ..render.stack import draw_stack_figure
 from ..render.stack_labels import tensor_dims
+from ..render.style import Palette, palette
 from ..stack import LayerStack
 from . import stack_fields as F
 from ._stack_rows import LayerRow, depth_rule
 
 __all__ = ["StackEditor"]
 
-_CSS = Path(__file__).with_name("stack_editor.css").read_text(encoding="utf-8")
+
+def _css() -> str:
+    """The editor's style sheet, its colour variables taken from the palette of each theme."""
+
+    def variables(pal: Palette) -> str:
+        muted = mcolors.to_hex(tuple(t + (b - t) * 0.4 for t, b in zip(mcolors.to_rgb(pal.text),
+                                                                            mcolors.to_rgb(pal.background))))
+        return f"--convkit-error: {pal.error}; --convkit-muted: {muted}; --convkit-accent: {pal.window};"
+
+    light, dark = palette("light"), palette("dark")
+    return (
+        f".convkit-stack-editor {{ {variables(light)} }}\n"
+        f'body[data-jp-theme-light="false"] .convkit-stack-editor.convkit-theme-auto,\n'
+        f".convkit-stack-editor.convkit-theme-dark {{ {variables(dark)} }}\n"
+        + Path(__file__).with_name("stack_editor.css").read_text(encoding="utf-8")
+    )
+
+
+_CSS = _css()
 DEBOUNCE_SECONDS = 0.3
 MAX_DIAGRAM_PIXELS = 2000  # longest side of the diagram image in the editor
 _ANIMATABLE = ("conv", "depthwise", "separable", "transpose", "pool")

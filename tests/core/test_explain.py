@@ -127,6 +127,13 @@ def test_transposed_layer_shows_which_rule() -> None:
     assert "params: 3·3·8·4 + 8 = 296" in text
 
 
+def test_transposed_even_kernel_output_padding_0_warns_about_tensorflow() -> None:
+    warned = str(L.Conv1DTranspose(2, 2, padding="same", output_padding=0).explain((1, 5, 1)))
+    assert "warning: with the TensorFlow backend this layer fails when run" in warned
+    assert "warning" not in str(L.Conv1DTranspose(2, 3, padding="same", output_padding=0).explain((1, 5, 1)))
+    assert "warning" not in str(L.Conv1DTranspose(2, 2, 2, padding="same", output_padding=1).explain((1, 5, 1)))
+
+
 def test_depthwise_and_separable_channels() -> None:
     depthwise = str(L.DepthwiseConv2D(3, depth_multiplier=2).explain((1, 8, 8, 4)))
     assert "channels: input channels × depth_multiplier = 4·2 = 8" in depthwise

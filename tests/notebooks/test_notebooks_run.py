@@ -63,6 +63,10 @@ def execute(name: str, workdir: Path) -> tuple[object, float]:
         edited.metadata["tags"] = [EDITED_TAG]
         edited.id = f"{cell.id}-edited"
         nb.cells.append(edited)
+    if name in PLAIN_NOTEBOOKS:  # these must start fast: no TensorFlow import, not even indirectly
+        probe = nbformat.v4.new_code_cell('import sys\nprint("tensorflow loaded:", "tensorflow" in sys.modules)')
+        probe.metadata["tags"] = ["probe"]
+        nb.cells.append(probe)
     env_before = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     try:
@@ -161,6 +165,13 @@ def test_a_wrong_edit_is_explained_not_a_traceback(run, name):
         assert "Traceback" not in "\n".join(texts_of(cell))
 
 
+@pytest.mark.parametrize("name", _params(PLAIN_NOTEBOOKS))
+def test_plain_notebooks_do_not_import_tensorflow(run, name):
+    nb, _ = run(name)
+    assert stdout_of(tagged(nb, "probe")[0]) == "tensorflow loaded: False\n"
+
+
+@pytest.mark.tf
 def test_the_coverage_numbers_match_the_article(run):
     pytest.importorskip("tensorflow")
     nb, _ = run("01_example_strided_valid")
@@ -171,6 +182,7 @@ def test_the_coverage_numbers_match_the_article(run):
     assert "never read: 43.75%" in text
 
 
+@pytest.mark.tf
 def test_same_padding_split_checked_against_tensorflow(run):
     pytest.importorskip("tensorflow")
     nb, _ = run("04_same_padding_the_whole_truth")

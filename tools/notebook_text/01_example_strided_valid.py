@@ -92,6 +92,15 @@ stack.summary()
 stack.diagram()
 """),
     md("""
+`convkit.summary` gives the same table for a real Keras model. The model's `Input` is given the batch size
+(3) so that it shows up; with `tf.keras.Input(shape=(28, 28, 3))` the batch would be `None`, as in Keras' own
+`model.summary()`.
+"""),
+    code("""
+model = tf.keras.Sequential([tf.keras.Input(batch_shape=(3, 28, 28, 3)), conv_a, conv_b])
+convkit.summary(model)
+"""),
+    md("""
 What ties the two layers together is the depth. Look at the kernels TensorFlow created: their shape is
 (kernel height, kernel width, input channels, filters).
 """),

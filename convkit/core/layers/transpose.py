@@ -92,6 +92,25 @@ class _ConvTranspose(WindowLayer):
     def _output_channels(self, channels: int | None) -> int:
         return self.filters
 
+    def _window_notes(self) -> tuple[str, ...]:
+        """TensorFlow cannot run padding="same" with output_padding when k_eff mod 2 + output_padding = 0.
+
+        Keras' size ``(n - 1)·s`` maps back to ``n - 1`` inputs under "same", so TensorFlow's kernel raises
+        "Size of out_backprop doesn't match computed" for every input (other Keras backends run it).
+        """
+        if self.padding != "same" or self.output_padding is None:
+            return ()
+        notes = []
+        for i, (k, d, op) in enumerate(zip(self.kernel_size, self.dilation_rate, self.output_padding)):
+            k_eff = (k - 1) * d + 1
+            if k_eff % 2 + op == 0:
+                notes.append(
+                    f"warning: with the TensorFlow backend this layer fails when run: on axis {i} the even kernel "
+                    f"(k_eff={k_eff}) and output_padding=0 give (n - 1)·s, which \"same\" maps back to n - 1 "
+                    f"inputs, not n. Use output_padding=None, or output_padding >= 1 with strides >= 2"
+                )
+        return tuple(notes)
+
     def _channels_note(self, channels: int | None) -> str:
         if channels is None:
             return f"channels: filters = {self.filters} (each kernel's depth will equal the input's channels)"
