@@ -23,6 +23,7 @@ class ConvkitWarning(UserWarning):
 # public name -> (module, attribute); loaded on first access
 _LAZY: dict[str, tuple[str, str | None]] = {
     "layers": ("convkit.layers", None),
+    "checks": ("convkit.checks", None),
     "convolve": ("convkit.core.numeric", "convolve"),
     "pool": ("convkit.core.numeric", "pool"),
     "traverse": ("convkit.core.traversal", "traverse"),
