@@ -115,7 +115,7 @@ def normalize_padding(value: Any, allowed: Iterable[str] = ("valid", "same"), *,
     if lowered not in allowed:
         extra = ""
         if lowered == "causal":
-            extra = ' "causal" padding exists only for 1-D layers (Conv1D, SeparableConv1D, DepthwiseConv1D).'
+            extra = ' "causal" padding exists only for 1-D convolutions (Conv1D).'
         elif lowered == "full":
             extra = ' TensorFlow has no "full" padding; a transposed convolution grows the input instead.'
         raise ValueError(f"`{name}` must be {choices}.{extra} Received: {name}={value!r}")

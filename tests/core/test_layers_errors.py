@@ -7,6 +7,7 @@ received, or accepts the value and then keeps working (shapes, params, explanati
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import pytest
@@ -17,10 +18,10 @@ from convkit import layers as L
 from convkit.core.layers import LAYERS
 
 FUZZ = settings(
-    max_examples=50,
+    max_examples=int(os.environ.get("CONVKIT_FUZZ_EXAMPLES", "50")),
     deadline=None,
     database=None,
-    derandomize=True,
+    derandomize=os.environ.get("CONVKIT_FUZZ_RANDOM") is None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 

@@ -186,6 +186,12 @@ def test_to_keras_code(layer: L.Layer, code: str) -> None:
     assert layer.to_keras_code() == code
 
 
+def test_values_without_source_become_named_placeholders() -> None:
+    code = L.Dense(4, activation=lambda x: x).to_keras_code()
+    assert code == "keras.layers.Dense(4, activation=activation)"
+    compile(code, "<code>", "eval")
+
+
 def test_repr_is_readable() -> None:
     assert repr(L.Conv2D(32, 3, strides=2)) == "Conv2D(32, kernel_size=(3, 3), strides=(2, 2), padding='valid')"
     assert repr(L.Flatten()) == "Flatten()"

@@ -119,12 +119,23 @@ def _keras_outcome(case: Case, execute: bool) -> tuple[Any, tuple | None, Any]:
     except Exception as err:  # noqa: BLE001 - same: a refusal when Keras builds/calls the layer
         return None, None, err
     assert symbolic == out, f"Keras disagrees with itself: symbolic call {symbolic}, compute_output_shape {out}"
-    if execute and None not in shape and math.prod(shape) <= _MAX_ELEMENTS:
-        real = _execute(layer, shape, out)
-        if isinstance(real, BaseException):
-            return None, None, real
-        assert real == out, f"Keras disagrees with itself: executed {real}, compute_output_shape {out}"
+    if execute:
+        # unknown sizes run with a stand-in size, when Keras accepts that size
+        concrete = tuple(_STAND_IN if d is None else d for d in shape)
+        try:
+            expected = _tuple(layer.compute_output_shape(concrete))
+        except Exception:  # noqa: BLE001 - the stand-in does not fit this layer: nothing to run
+            return layer, out, None
+        if math.prod(concrete) <= _MAX_ELEMENTS and all(d > 0 for d in expected):
+            real = _execute(layer, concrete, expected)
+            if isinstance(real, BaseException):
+                return None, None, real
+            assert real == expected, f"Keras disagrees with itself: executed {real}, compute_output_shape {expected}"
     return layer, out, None
+
+
+#: the size an unknown (None) dimension gets when a case is executed for real
+_STAND_IN = 3
 
 
 def _executable(case: Case) -> bool:

@@ -23,7 +23,7 @@ from ._checks import check_bool, check_regularizer
 
 __all__ = ["Layer", "SpatialLayer", "snake_case", "Shape"]
 
-Shape = tuple["int | None", ...]
+Shape = tuple[int | None, ...]
 
 _NAME_COUNTS: dict[str, int] = {}
 _NAME_LOCK = threading.Lock()
@@ -79,7 +79,14 @@ def _code_value(name: str, value: Any) -> str:
         if category is not None and hasattr(value, "get_config"):
             args = ", ".join(f"{k}={v!r}" for k, v in value.get_config().items())
             return f"keras.{category}.{type(value).__name__}({args})"
-    return repr(value)
+    text = repr(value)
+    try:
+        compile(text, "<value>", "eval")
+    except SyntaxError:
+        # a value with no source form (a lambda, an arbitrary object): name it, so running the code
+        # stops with "name 'activation' is not defined" right where the learner must fill it in
+        return name
+    return text
 
 
 class Layer:
