@@ -16,6 +16,7 @@ Keras 3's ``_get_output_shape_given_tf_padding``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .args import check_nonnegative_int, check_positive_int
@@ -110,6 +111,32 @@ def conv_axis(
     >>> a = conv_axis(28, 3, 2, "same"); (a.output, a.pad_before, a.pad_after)
     (14, 0, 1)
     """
+    # Results are immutable and a pure function of the arguments, so they are memoised (a shape trace asks the
+    # same questions again and again). ``typed=True`` keeps 3, 3.0 and True apart; explicit (before, after)
+    # pairs skip the cache, since (0, 1) and (0.0, 1) compare equal but only one of them is valid.
+    if isinstance(padding, str):
+        try:
+            return _conv_axis_cached(size, kernel_size, strides, padding, dilation_rate, axis)
+        except TypeError:
+            pass  # unhashable or ill-typed arguments: the uncached call below raises the clear error
+    return _conv_axis(size, kernel_size, strides, padding, dilation_rate, axis=axis)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _conv_axis_cached(size: Any, kernel_size: Any, strides: Any, padding: Any, dilation_rate: Any, axis: Any) -> ConvAxis:
+    return _conv_axis(size, kernel_size, strides, padding, dilation_rate, axis=axis)
+
+
+def _conv_axis(
+    size: int | None,
+    kernel_size: int,
+    strides: int = 1,
+    padding: Any = "valid",
+    dilation_rate: int = 1,
+    *,
+    axis: str | None = None,
+) -> ConvAxis:
+    """The uncached computation behind :func:`conv_axis`."""
     k = check_positive_int(kernel_size, "kernel_size")
     s = check_positive_int(strides, "strides")
     d = check_positive_int(dilation_rate, "dilation_rate")

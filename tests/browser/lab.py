@@ -350,6 +350,97 @@ def assert_no_errors(page: Any, *, settle: float = 30.0, ignore: Iterable[str] =
         raise AssertionError("the notebook shows problems:\n" + "\n---\n".join(problems))
 
 
+# --------------------------------------------------------------------------------------------- convkit widgets
+
+#: The outermost convkit widgets (the KernelTraversal box, the stack editor), not the canvas view inside a box.
+TOP_WIDGET_SELECTOR = ".convkit-widget:not(.convkit-widget .convkit-widget)"
+
+_TRAVERSALS_DRAWN_JS = """(panel) => {
+  const roots = [...panel.querySelectorAll('.convkit-traversal')];
+  return roots.length > 0 && roots.every(r => r.classList.contains('ck-too-large') || Number(r.dataset.frames) > 0);
+}"""
+
+_SCROLL_TOP_JS = """(panel) => {
+  for (const el of [panel, ...panel.querySelectorAll('*')]) {
+    if (el.scrollTop > 0) el.scrollTop = 0;
+  }
+}"""
+
+
+def top_widgets(panel: Any) -> Any:
+    """Locator of the outermost ``.convkit-widget`` elements in ``panel``."""
+    return panel.locator(TOP_WIDGET_SELECTOR)
+
+
+def wait_traversals_drawn(page: Any, panel: Any, timeout: float = 30.0) -> None:
+    """Wait until every KernelTraversal canvas in ``panel`` has drawn a frame (or says it is too large)."""
+    wait_js(page, "every KernelTraversal canvas to draw a frame", _TRAVERSALS_DRAWN_JS, timeout, panel.element_handle())
+
+
+def scroll_to_top(page: Any, panel: Any) -> None:
+    """Scroll the notebook (Lab scrolls inside its own panels) back to its first cell."""
+    panel.evaluate(_SCROLL_TOP_JS)
+    panel.locator(".jp-Cell").first.scroll_into_view_if_needed(timeout=10_000)
+    page.wait_for_timeout(300)  # let the scroll settle before a screenshot
+
+
+def screenshot_widgets(panel: Any, prefix: str) -> list[Path]:
+    """Scroll each outermost convkit widget into view and save ``<prefix>-<i>.png``; return the paths."""
+    widgets = top_widgets(panel)
+    paths = []
+    for i in range(widgets.count()):
+        widget = widgets.nth(i)
+        widget.scroll_into_view_if_needed(timeout=10_000)
+        paths.append(screenshot(widget, f"{prefix}-{i}"))
+    return paths
+
+
+def luminance(rgb: Iterable[float]) -> float:
+    """Relative luminance (WCAG) of an sRGB colour given as 0..255 channels; 0 is black, 1 is white."""
+
+    def lin(c: float) -> float:
+        c /= 255.0
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = list(rgb)[:3]
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def css_rgb(value: str) -> tuple[float, float, float]:
+    """``rgb(r, g, b)`` / ``rgba(r, g, b, a)`` (a computed CSS colour) as three 0..255 numbers."""
+    nums = re.findall(r"[\d.]+", value)
+    if len(nums) < 3:
+        raise ValueError(f"not an rgb() colour: {value!r}")
+    return float(nums[0]), float(nums[1]), float(nums[2])
+
+
+THEME_SETTINGS = "@jupyterlab/apputils-extension/themes.jupyterlab-settings"
+
+
+class lab_theme:  # noqa: N801 - used like a function: ``with lab_theme(server, "JupyterLab Dark"):``
+    """Make ``name`` the Lab theme for pages opened inside the block (a user settings file), then restore it.
+
+    The server is shared by the test session, so the previous settings file (or its absence) comes back on exit.
+    """
+
+    def __init__(self, server: LabServer, name: str) -> None:
+        self.path = server.base / "settings" / THEME_SETTINGS
+        self.name = name
+        self._old: str | None = None
+
+    def __enter__(self) -> lab_theme:
+        self._old = self.path.read_text(encoding="utf-8") if self.path.exists() else None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps({"theme": self.name}), encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is None:
+            self.path.unlink(missing_ok=True)
+        else:
+            self.path.write_text(self._old, encoding="utf-8")
+
+
 # --------------------------------------------------------------------------------------------- websockets
 
 

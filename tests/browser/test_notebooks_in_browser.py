@@ -1,10 +1,14 @@
-"""Every learner notebook runs in a real JupyterLab without errors, and its widgets show up.
+"""Every learner notebook runs in a real JupyterLab without errors, and its widgets show up: after Run All, from
+saved widget state without running, and in Lab's dark theme.
 
-Screenshots of each notebook go to the artifacts dir (env ``CONVKIT_ARTIFACTS`` or ``build/artifacts/browser/``).
+Screenshots of each notebook and of each convkit widget go to the artifacts dir (env ``CONVKIT_ARTIFACTS`` or
+``build/artifacts/browser/``).
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +19,19 @@ from .lab import (
     WIDGET_PROBLEMS,
     LabServer,
     assert_no_errors,
+    css_rgb,
+    lab_theme,
+    luminance,
     open_notebook,
     run_all,
     screenshot,
+    screenshot_widgets,
+    scroll_to_top,
     sign_notebook,
+    top_widgets,
     wait_js,
     wait_kernel_idle,
+    wait_traversals_drawn,
     widget_problems,
 )
 
@@ -29,31 +40,69 @@ NOTEBOOK_PARAMS = [pytest.param(p.name, id=p.name) for p in NOTEBOOKS] or [
     pytest.param(None, id="no-notebooks", marks=pytest.mark.skip(reason="no notebooks yet in notebooks/"))
 ]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 RUN_TIMEOUT = 240.0  # the notebooks import TensorFlow
+#: Code that makes a convkit widget: ``convkit.KernelTraversal(...)``, ``KernelTraversal.from_layer(...)``,
+#: ``stack.editor()``.
+WIDGET_CODE = re.compile(r"\bKernelTraversal\b|\.editor\(")
+TRAVERSAL_CODE = re.compile(r"\bKernelTraversal\b")
 SAVED_WIDGET_SHOWN_JS = """(problems) => {
   const outputs = [...document.querySelectorAll('.jp-OutputArea-output')];
-  const shown = outputs.flatMap(o => [...o.querySelectorAll('.jupyter-widgets, .convkit-widget')])
+  const shown = outputs.flatMap(o => [...o.querySelectorAll('.convkit-widget')])
     .some(e => e.offsetWidth > 0 && e.offsetHeight > 0);
   return shown && !outputs.some(o => problems.some(p => o.innerText.includes(p)));
 }"""
+# Counts canvas pixels that differ from the top-left (background) pixel; returns that pixel too.
+CANVAS_JS = """(root) => {
+  const c = root.querySelector('canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let differ = 0;
+  for (let i = 0; i < d.length; i += 16) {
+    if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) differ++;
+  }
+  return {background: [d[0], d[1], d[2]], differ, samples: d.length / 16, width: c.width, height: c.height};
+}"""
 
 
-def assert_widgets_visible(panel: Any) -> int:
-    """Every ``.convkit-widget`` in the panel is visible; return how many there are."""
-    widgets = panel.locator(".convkit-widget")
-    hidden = [i for i in range(widgets.count()) if not widgets.nth(i).is_visible()]
-    assert not hidden, f"convkit widgets #{hidden} of {widgets.count()} are not visible"
-    return widgets.count()
+# --------------------------------------------------------------------------------------------- sources
 
 
-@pytest.mark.parametrize("name", NOTEBOOK_PARAMS)
-def test_notebook_runs_in_lab(page: Any, lab_server: LabServer, name: str) -> None:
-    panel = open_notebook(page, lab_server, name)
-    wait_kernel_idle(page)
-    run_all(page, timeout=RUN_TIMEOUT)
-    assert_no_errors(page)
-    assert_widgets_visible(panel)
-    screenshot(panel, f"run-{name}")
+def _read(path: Path) -> Any:
+    import nbformat
+
+    return nbformat.read(str(path), as_version=4)
+
+
+def _shows_last(source: str) -> bool:
+    """The cell ends in an expression (Jupyter displays it) or calls ``display(``."""
+    if "display(" in source:
+        return True
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return True  # cannot tell: count it, the assertion message names the cell
+    return bool(body) and isinstance(body[-1], ast.Expr)
+
+
+def widget_cells(nb: Any) -> list[int]:
+    """Indexes (in ``nb.cells``) of the code cells whose source displays a convkit widget."""
+    return [
+        i for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and WIDGET_CODE.search(c.source) and _shows_last(c.source)
+    ]
+
+
+def _imports_tensorflow(nb: Any) -> bool:
+    return any(c.cell_type == "code" and re.search(r"^\s*(import|from)\s+tensorflow\b", c.source, re.MULTILINE)
+               for c in nb.cells)
+
+
+def widget_notebook_candidates(paths: list[Path]) -> list[Path]:
+    """Notebooks whose code displays a convkit widget, the ones without TensorFlow (fast to execute) first."""
+    found = [(p, _read(p)) for p in paths]
+    found = [(p, nb) for p, nb in found if widget_cells(nb)]
+    return [p for p, nb in sorted(found, key=lambda item: (_imports_tensorflow(item[1]), item[0].name))]
 
 
 def _has_widget_output(nb: Any) -> bool:
@@ -65,12 +114,75 @@ def _has_widget_output(nb: Any) -> bool:
     )
 
 
+def _saved_traversal_steps(nb: Any) -> list[int]:
+    """``num_steps`` of every KernelTraversal canvas model in the saved widget state."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    steps = []
+    for model in state.values():
+        header = model.get("state", {}).get("header")
+        if isinstance(header, dict) and "num_steps" in header:
+            steps.append(int(header["num_steps"]))
+    return steps
+
+
+# --------------------------------------------------------------------------------------------- checks
+
+
+def assert_widget_cells_show_widgets(panel: Any, nb: Any, name: str) -> int:
+    """Each code cell that displays a convkit widget shows a visible one in its output; return how many."""
+    cells = panel.locator(".jp-Notebook .jp-Cell")
+    assert cells.count() == len(nb.cells), f"{name}: {cells.count()} cells in Lab, {len(nb.cells)} in the file"
+    missing = []
+    for i in widget_cells(nb):
+        shown = cells.nth(i).locator(".jp-OutputArea .convkit-widget")
+        if shown.count() == 0 or not shown.first.is_visible():
+            missing.append(f"cell {i}: {nb.cells[i].source.splitlines()[-1]!r}")
+    assert not missing, f"{name}: no visible convkit widget in the output of " + "; ".join(missing)
+    widgets = top_widgets(panel)
+    hidden = [i for i in range(widgets.count()) if not widgets.nth(i).is_visible()]
+    assert not hidden, f"{name}: convkit widgets #{hidden} of {widgets.count()} are not visible"
+    return widgets.count()
+
+
+def assert_canvases_drawn(panel: Any) -> list[dict[str, Any]]:
+    """Every KernelTraversal canvas in ``panel`` has a real picture on it (not just its background)."""
+    roots = panel.locator(".convkit-traversal:not(.ck-too-large)")
+    stats = [roots.nth(i).evaluate(CANVAS_JS) for i in range(roots.count())]
+    for i, s in enumerate(stats):
+        assert s["width"] > 100 and s["height"] > 50, f"traversal #{i}: canvas too small {s}"
+        assert s["differ"] > s["samples"] * 0.1, f"traversal #{i}: canvas looks blank {s}"
+    return stats
+
+
+# --------------------------------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_PARAMS)
+def test_notebook_runs_in_lab(page: Any, lab_server: LabServer, name: str) -> None:
+    nb = _read(REPO_ROOT / "notebooks" / name)
+    stem = Path(name).stem
+    panel = open_notebook(page, lab_server, name)
+    wait_kernel_idle(page)
+    run_all(page, timeout=RUN_TIMEOUT)
+    assert_no_errors(page)
+    screenshot(panel, f"run-{stem}")  # the end of the notebook, where Run All leaves it
+    if widget_cells(nb):
+        if any(TRAVERSAL_CODE.search(nb.cells[i].source) for i in widget_cells(nb)):
+            wait_traversals_drawn(page, panel)
+            assert_canvases_drawn(panel)
+        count = assert_widget_cells_show_widgets(panel, nb, name)
+        assert count >= 1
+        paths = screenshot_widgets(panel, f"run-{stem}-widget")
+        assert len(paths) == count
+    scroll_to_top(page, panel)
+    screenshot(panel, f"run-{stem}-top")
+
+
 def execute_with_widget_state(source: Path, timeout: float = RUN_TIMEOUT) -> Any:
     """Execute a notebook with nbclient, keeping the widget state in its metadata; return the notebook."""
-    import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(str(source), as_version=4)
+    nb = _read(source)
     client = NotebookClient(
         nb,
         timeout=int(timeout),
@@ -82,29 +194,20 @@ def execute_with_widget_state(source: Path, timeout: float = RUN_TIMEOUT) -> Any
     return nb
 
 
-def widget_notebook_candidates(paths: list[Path]) -> list[Path]:
-    """Notebooks whose code mentions widgets (cheap filter before executing any)."""
-    import nbformat
-
-    found = []
-    for path in paths:
-        nb = nbformat.read(str(path), as_version=4)
-        if any(c.cell_type == "code" and "widget" in c.source.lower() for c in nb.cells):
-            found.append(path)
-    return found
-
-
 def test_saved_widget_state_renders_without_running(page: Any, lab_server: LabServer, notebooks_dir: Path) -> None:
     """A notebook executed with stored widget state, and trusted, shows its widgets when opened without running."""
     import nbformat
 
-    for source in widget_notebook_candidates(sorted(notebooks_dir.glob("*.ipynb"))):
+    candidates = widget_notebook_candidates(sorted(notebooks_dir.glob("*.ipynb")))
+    assert candidates, f"no notebook in {notebooks_dir} has code that displays a convkit widget ({WIDGET_CODE.pattern})"
+    for source in candidates:
         nb = execute_with_widget_state(source)
         if _has_widget_output(nb):
             break
     else:
-        pytest.skip(f"no notebook in {notebooks_dir} displays a widget yet")
-    assert nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json"), "no widget state saved"
+        raise AssertionError(f"none of {[p.name for p in candidates]} produced a widget-view output under nbclient")
+    assert nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state"), "no widget state saved"
+    saved_steps = _saved_traversal_steps(nb)
     saved = lab_server.root_dir / f"saved-state-{source.name}"
     nbformat.write(nb, str(saved))
     sign_notebook(saved, lab_server.data_dir)
@@ -114,5 +217,34 @@ def test_saved_widget_state_renders_without_running(page: Any, lab_server: LabSe
         wait_js(page, f"a saved widget of {saved.name} to render", SAVED_WIDGET_SHOWN_JS, 60, list(WIDGET_PROBLEMS))
     except TimeoutError as err:
         raise AssertionError(f"{err}; outputs with problems: {widget_problems(page)}") from err
-    assert_widgets_visible(panel)
-    screenshot(panel, f"saved-state-{source.name}")
+    count = assert_widget_cells_show_widgets(panel, nb, saved.name)
+    assert count >= 1
+    if saved_steps:  # the anywidget canvas drew from the saved header and binary buffers, with no kernel behind it
+        wait_traversals_drawn(page, panel)
+        shown = [int(s) for s in panel.locator(".convkit-traversal").evaluate_all("rs => rs.map(r => r.dataset.numSteps)")]
+        assert shown == saved_steps, f"steps drawn {shown} != steps in the saved state {saved_steps}"
+        assert_canvases_drawn(panel)
+    prompts = panel.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
+    assert not any("*" in p for p in prompts), f"a cell is running although nothing was run: {prompts}"
+    screenshot(panel, f"saved-state-{source.stem}")
+    screenshot_widgets(panel, f"saved-state-{source.stem}-widget")
+
+
+def test_dark_theme_draws_00_with_the_dark_palette(page: Any, lab_server: LabServer) -> None:
+    name = "00_start_here.ipynb"
+    with lab_theme(lab_server, "JupyterLab Dark"):
+        panel = open_notebook(page, lab_server, name)
+        wait_js(page, "JupyterLab's dark theme", "() => document.body.dataset.jpThemeLight === 'false'", 30)
+        wait_kernel_idle(page)
+        run_all(page, timeout=RUN_TIMEOUT)
+        assert_no_errors(page)
+        wait_traversals_drawn(page, panel)
+        stats = assert_canvases_drawn(panel)
+        assert stats, "00_start_here shows no KernelTraversal"
+        for i, s in enumerate(stats):
+            assert luminance(s["background"]) < 0.3, f"traversal #{i}: canvas background {s['background']} is not dark"
+        for i, root in enumerate(panel.locator(".convkit-traversal").all()):
+            text = luminance(css_rgb(root.evaluate("r => getComputedStyle(r.querySelector('.ck-info')).color")))
+            assert text > 0.5, f"traversal #{i}: info text colour (luminance {text:.2f}) is not light on dark"
+        paths = screenshot_widgets(panel, "dark-00-widget")
+        assert paths
