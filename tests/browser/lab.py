@@ -385,13 +385,29 @@ def scroll_to_top(page: Any, panel: Any) -> None:
 
 
 def screenshot_widgets(panel: Any, prefix: str) -> list[Path]:
-    """Scroll each outermost convkit widget into view and save ``<prefix>-<i>.png``; return the paths."""
+    """Scroll each outermost convkit widget into view and save ``<prefix>-<i>.png``; return the paths.
+
+    A widget taller than the notebook's visible area would be clipped by Lab's scrolling panel: the viewport is
+    made taller for its screenshot (same width, so the widget keeps its layout) and restored afterwards.
+    """
+    page = panel.page
+    size = page.viewport_size
     widgets = top_widgets(panel)
     paths = []
     for i in range(widgets.count()):
         widget = widgets.nth(i)
         widget.scroll_into_view_if_needed(timeout=10_000)
-        paths.append(screenshot(widget, f"{prefix}-{i}"))
+        box = widget.bounding_box()
+        grow = size is not None and box is not None and box["height"] > size["height"] - 250
+        if grow:
+            page.set_viewport_size({"width": size["width"], "height": int(box["height"]) + 400})
+            page.wait_for_timeout(300)
+            widget.scroll_into_view_if_needed(timeout=10_000)
+        try:
+            paths.append(screenshot(widget, f"{prefix}-{i}"))
+        finally:
+            if grow:
+                page.set_viewport_size(size)
     return paths
 
 

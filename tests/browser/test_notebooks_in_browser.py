@@ -208,6 +208,10 @@ def test_saved_widget_state_renders_without_running(page: Any, lab_server: LabSe
         raise AssertionError(f"none of {[p.name for p in candidates]} produced a widget-view output under nbclient")
     assert nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state"), "no widget state saved"
     saved_steps = _saved_traversal_steps(nb)
+    if saved_steps:
+        models = nb.metadata["widgets"][WIDGET_STATE]["state"].values()
+        esm = [m["state"].get("_esm", "") for m in models if "header" in m.get("state", {})]
+        assert esm and all("export default" in e for e in esm), "the anywidget ES module is not in the saved state"
     saved = lab_server.root_dir / f"saved-state-{source.name}"
     nbformat.write(nb, str(saved))
     sign_notebook(saved, lab_server.data_dir)
@@ -221,9 +225,20 @@ def test_saved_widget_state_renders_without_running(page: Any, lab_server: LabSe
     assert count >= 1
     if saved_steps:  # the anywidget canvas drew from the saved header and binary buffers, with no kernel behind it
         wait_traversals_drawn(page, panel)
-        shown = [int(s) for s in panel.locator(".convkit-traversal").evaluate_all("rs => rs.map(r => r.dataset.numSteps)")]
+        shown = panel.locator(".convkit-traversal").evaluate_all("rs => rs.map(r => Number(r.dataset.numSteps))")
         assert shown == saved_steps, f"steps drawn {shown} != steps in the saved state {saved_steps}"
         assert_canvases_drawn(panel)
+        # the saved picture is alive without a kernel: stepping redraws in the page, and the step sync (which has
+        # no live comm here) raises nothing
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        root = panel.locator(".convkit-traversal").first
+        frames = int(root.get_attribute("data-frames") or 0)
+        root.locator(".ck-forward").click()
+        wait_js(page, "a step forward in the saved view", "(el) => el.dataset.step === '1'", 10, root.element_handle())
+        page.wait_for_timeout(600)  # past the widget's step-sync delay (300 ms)
+        assert int(root.get_attribute("data-frames") or 0) > frames, "stepping did not redraw the canvas"
+        assert not errors, f"page errors after stepping the saved widget: {errors}"
     prompts = panel.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
     assert not any("*" in p for p in prompts), f"a cell is running although nothing was run: {prompts}"
     screenshot(panel, f"saved-state-{source.stem}")
