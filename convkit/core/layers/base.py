@@ -9,6 +9,8 @@ from the constructor's signature.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import inspect
 import json
 import re
@@ -89,7 +91,7 @@ def _code_value(name: str, value: Any) -> str:
     return text
 
 
-class Layer:
+class Layer(ABC):
     """Base of every layer spec. Subclasses define ``__init__`` with Keras' signature.
 
     Parameters

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import math
 import numbers
 from typing import Any
@@ -42,11 +44,13 @@ class _PerAxis(SpatialLayer):
 
     window = "reshape"
 
+    @abstractmethod
     def _size(self, size: int, index: int) -> int:
-        raise NotImplementedError
+        """Defined by each concrete layer."""
 
+    @abstractmethod
     def _text(self, size: int | None, index: int) -> str:
-        raise NotImplementedError
+        """Defined by each concrete layer."""
 
     def compute_output_shape(self, input_shape: Any) -> Shape:
         shape, channels, spatial = self._split(input_shape)

@@ -6,6 +6,8 @@ from :mod:`convkit.core.axis`; output shapes, explanations and the trace's recep
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import math
 from typing import Any
 
@@ -20,8 +22,9 @@ __all__ = ["WindowLayer"]
 class WindowLayer(SpatialLayer):
     """A layer with one window per spatial axis. Subclasses define ``_axis`` and ``_output_channels``."""
 
+    @abstractmethod
     def _axis(self, size: int | None, index: int, name: str) -> ConvAxis | TransposedAxis:
-        raise NotImplementedError
+        """Defined by each concrete layer."""
 
     def _output_channels(self, channels: int | None) -> int | None:
         return channels
