@@ -135,9 +135,13 @@ class TraversalParams:
         return self.filters
 
     @classmethod
-    def create(cls, input_size: Any, kernel_size: Any, strides: Any = 1, padding: Any = "valid",
+    def create(cls, input_size: Any, kernel_size: Any, strides: Any = None, padding: Any = "valid",
                dilation_rate: Any = 1, **rest: Any) -> TraversalParams:
-        """Normalise every argument (Keras' rules) and check the combination; raise ``ValueError``/``TypeError``."""
+        """Normalise every argument (Keras' rules) and check the combination; raise ``ValueError``/``TypeError``.
+
+        ``strides=None`` is Keras' default: 1 for a convolution, the pool size for pooling
+        (``keras.layers.MaxPooling2D(strides=None)`` means ``strides = pool_size``).
+        """
         size = _normalize_input_size(input_size)
         rank = len(size)
         operation = rest.pop("operation", "conv")
@@ -146,9 +150,12 @@ class TraversalParams:
         kind = rest.pop("kind", "conv")
         if kind not in KINDS:
             raise ValueError(f'`kind` must be "conv", "depthwise" or "separable". Received: kind={kind!r}')
+        kernel = normalize_tuple(kernel_size, rank, "kernel_size")
+        if strides is None:
+            strides = 1 if operation.lower() == "conv" else kernel
         params = cls(
             input_size=size,
-            kernel_size=normalize_tuple(kernel_size, rank, "kernel_size"),
+            kernel_size=kernel,
             strides=normalize_tuple(strides, rank, "strides"),
             padding=_normalize_padding(padding, rank),
             dilation_rate=normalize_tuple(dilation_rate, rank, "dilation_rate"),
@@ -169,6 +176,7 @@ class TraversalParams:
 
         A new ``input_size`` of another rank broadcasts the other per-axis settings when they are the same on
         every axis (a 3×3 kernel becomes a length-3 kernel); otherwise the change is refused.
+        ``strides=None`` recomputes Keras' default stride for the new operation and kernel (see :meth:`create`).
         """
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         if "input_size" in changes:

@@ -73,6 +73,11 @@ class KernelTraversal(ipywidgets.VBox):
     kernel_size, strides, padding, dilation_rate
         As in ``keras.layers.Conv1D/Conv2D`` (``padding`` also ``"causal"`` in 1-D, or explicit
         ``(before, after)`` pairs per axis).
+        ``strides=None`` (the default) is Keras' default: 1 for a convolution, the pool size for pooling
+        (as ``keras.layers.MaxPooling2D(strides=None)``). While the stride is left at this default it follows
+        the operation and the pool size: switching the operation control (or ``operation``) from convolution to
+        pooling sets it to the pool size, and back to 1. Setting ``strides`` (argument, control, attribute or
+        :meth:`update`) fixes it; setting ``strides = None`` returns to the default.
     in_channels, filters
         Input depth and number of filters (only the depth line uses them: the picture is per channel).
     operation
@@ -102,6 +107,15 @@ class KernelTraversal(ipywidgets.VBox):
     >>> w.kernel_size = 30            # too large for a 28×28 input: refused, picture kept
     >>> w.kernel_size, w.message.startswith("Computed output size would be zero")
     ((3, 3), True)
+
+    Pooling without ``strides`` steps by the pool size, as in Keras:
+
+    >>> p = convkit.KernelTraversal((8, 8), 2, operation="max")
+    >>> p.strides, p.output_shape
+    ((2, 2), (4, 4, 1))
+    >>> p.operation = "conv"          # the default stride follows the operation
+    >>> p.strides, p.output_shape
+    ((1, 1), (7, 7, 1))
     """
 
     input_size = _Setting(help="spatial input size, e.g. (7, 7)")
@@ -122,7 +136,7 @@ class KernelTraversal(ipywidgets.VBox):
     loop = traitlets.Bool(False, help="restart playback at the end")
     message = traitlets.Unicode("", help="why the last change was refused ('' when it was accepted)")
 
-    def __init__(self, input_size: Any = (7, 7), kernel_size: Any = 3, strides: Any = 1, padding: Any = "valid",
+    def __init__(self, input_size: Any = (7, 7), kernel_size: Any = 3, strides: Any = None, padding: Any = "valid",
                  dilation_rate: Any = 1, *, in_channels: int = 1, filters: int = 1, operation: str = "conv",
                  numbers: Any = None, coverage: bool = False, step: int = 0, speed: float | None = None,
                  loop: bool = False, kind: str = "conv", depth_multiplier: int = 1, groups: int = 1,
@@ -133,6 +147,9 @@ class KernelTraversal(ipywidgets.VBox):
         payload = build_payload(params, numbers)
         _check_step(step, payload.header["num_steps"])
         self._params, self._payload, self._numbers = params, payload, numbers
+        # strides left at Keras' default (None): recomputed when the operation or pool size changes
+        self._default_strides = strides is None
+        self._internal = True  # trait writes of already accepted values (never an explicit stride)
         self._pushed: Payload | None = None
         self._canvas = TraversalCanvas()
         self._note = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="0")).add_class("ck-widget-message")
@@ -140,6 +157,7 @@ class KernelTraversal(ipywidgets.VBox):
         values = {name: getattr(params, name) for name in _PARAMS}
         super().__init__(children=[self._controls.box, self._canvas, self._note], numbers=numbers,
                          coverage=coverage, step=step, speed=speed, loop=loop, **values, **kwargs)
+        self._internal = False
         self.add_class("convkit-widget")
         self.add_class("convkit-traversal-box")
         self._canvas.observe(self._canvas_changed, ["step", "show_coverage", "loop"])
@@ -171,6 +189,7 @@ class KernelTraversal(ipywidgets.VBox):
         unknown = set(changes) - set(_PARAMS)
         if unknown:
             raise TypeError(f"update() accepts {', '.join(_PARAMS)} and numbers. Received: {sorted(unknown)}")
+        changes, default_strides = self._with_default_strides(changes)
         try:
             params = self._params.replace(**changes)
             payload = build_payload(params, numbers)
@@ -178,10 +197,15 @@ class KernelTraversal(ipywidgets.VBox):
             self._refuse(err)
             return False
         self._accept(params, payload, numbers)
-        with self.hold_trait_notifications():
-            for name in _PARAMS:
-                setattr(self, name, getattr(params, name))
-            self.numbers = numbers
+        self._default_strides = default_strides
+        self._internal = True
+        try:
+            with self.hold_trait_notifications():
+                for name in _PARAMS:
+                    setattr(self, name, getattr(params, name))
+                self.numbers = numbers
+        finally:
+            self._internal = False
         self._push()
         return True
 
@@ -207,8 +231,12 @@ class KernelTraversal(ipywidgets.VBox):
         name, value = proposal["trait"].name, proposal["value"]
         if not hasattr(self, "_params"):
             return value
+        if self._internal:  # an accepted value written back: not a learner's explicit stride
+            changes, default_strides = {name: value}, self._default_strides
+        else:
+            changes, default_strides = self._with_default_strides({name: value})
         try:
-            params = self._params.replace(**{name: value})
+            params = self._params.replace(**changes)
         except (ValueError, TypeError) as err:
             return self._refuse(err, name)
         if params != self._params:
@@ -217,6 +245,7 @@ class KernelTraversal(ipywidgets.VBox):
             except (ValueError, TypeError) as err:
                 return self._refuse(err, name)
             self._accept(params, payload, self._numbers)
+        self._default_strides = default_strides
         return getattr(params, name)
 
     @traitlets.validate("numbers")
@@ -248,10 +277,14 @@ class KernelTraversal(ipywidgets.VBox):
     def _params_changed(self, _change: Any) -> None:
         if not hasattr(self, "_canvas"):
             return
-        for name in _PARAMS:  # one change can imply others (a new rank broadcasts the kernel, ...)
-            value = getattr(self._params, name)
-            if getattr(self, name) != value:
-                setattr(self, name, value)
+        internal, self._internal = self._internal, True
+        try:
+            for name in _PARAMS:  # one change can imply others (a new rank broadcasts the kernel, ...)
+                value = getattr(self._params, name)
+                if getattr(self, name) != value:
+                    setattr(self, name, value)
+        finally:
+            self._internal = internal
         self._push()
 
     @traitlets.observe("step", "coverage", "loop", "speed")
@@ -274,6 +307,14 @@ class KernelTraversal(ipywidgets.VBox):
             setattr(self, name, change["new"])
 
     # -- internals -----------------------------------------------------------------------------------------
+    def _with_default_strides(self, changes: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """``changes`` with ``strides=None`` (Keras' default, recomputed) while the stride was never set, and
+        whether the stride stays at that default afterwards (an explicit stride fixes it, ``None`` frees it)."""
+        if "strides" in changes:
+            return changes, changes["strides"] is None
+        if self._default_strides:
+            return {**changes, "strides": None}, True
+        return changes, False
     def _refuse(self, err: Exception, name: str | None = None) -> Any:
         self.message = str(err)
         self._note.value = f'<span class="ck-error">⚠ {_escape(str(err))}</span>'

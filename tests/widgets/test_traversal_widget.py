@@ -227,6 +227,105 @@ def test_pooling_mode() -> None:
     assert w._canvas.header["operation"] == "average"
 
 
+@pytest.mark.parametrize("operation", ["max", "average"])
+def test_pooling_default_strides_are_the_pool_size(operation: str) -> None:
+    """Keras' pooling layers: strides=None means strides = pool_size."""
+    w = KernelTraversal((8, 8), 2, operation=operation)
+    assert w.traversal.strides == (2, 2) and w.strides == (2, 2)
+    assert w.output_shape == (4, 4, 1) and w.traversal.output_size == (4, 4)
+    assert [s.value for s in w._controls.per_axis["strides"]] == [2, 2]
+    np.testing.assert_array_equal(geometry(w)["origins"], traverse((8, 8), 2, 2).origins())
+    assert KernelTraversal((9, 7), (3, 2), operation=operation).strides == (3, 2)
+    assert KernelTraversal(10, 4, operation=operation).output_shape == (2, 1)
+
+
+def test_explicit_strides_are_respected() -> None:
+    w = KernelTraversal((8, 8), 2, strides=1, operation="max")
+    assert w.strides == (1, 1) and w.output_shape == (7, 7, 1)
+    w._controls.operation.value = "conv"  # an explicit stride does not follow the operation
+    assert w.strides == (1, 1)
+    w._controls.operation.value = "average"
+    assert w.strides == (1, 1) and w.output_shape == (7, 7, 1)
+    assert KernelTraversal((8, 8), 2, strides=(1, 2), operation="average").output_shape == (7, 4, 1)
+    assert KernelTraversal((8, 8), 3, strides=2).strides == (2, 2)
+    assert TraversalParams.create((8, 8), 2, strides=1, operation="max").strides == (1, 1)
+
+
+def test_convolution_default_strides_still_one() -> None:
+    w = KernelTraversal((8, 8), 3)
+    assert w.strides == (1, 1) and w.output_shape == (6, 6, 1)
+    assert KernelTraversal().strides == (1, 1)
+    assert TraversalParams.create((8, 8), 3).strides == (1, 1)
+    assert TraversalParams.create((8, 8), 3, operation="max").strides == (3, 3)
+
+
+def test_operation_control_switch_follows_default_strides() -> None:
+    w = KernelTraversal((8, 8), 2)
+    c = w._controls
+    strides_boxes = c.per_axis["strides"]
+    c.operation.value = "max"
+    assert w.strides == (2, 2) and w.output_shape == (4, 4, 1) and w.message == ""
+    assert [s.value for s in strides_boxes] == [2, 2] and w._canvas.header["strides"] == [2, 2]
+    c.operation.value = "average"
+    assert w.strides == (2, 2) and w._canvas.header["operation"] == "average"
+    c.operation.value = "conv"  # and back
+    assert w.strides == (1, 1) and w.output_shape == (7, 7, 1)
+    assert [s.value for s in strides_boxes] == [1, 1]
+    # from a dilated convolution: the control resets dilation, the stride becomes the pool size
+    d = KernelTraversal((9, 9), 3, dilation_rate=2)
+    d._controls.operation.value = "max"
+    assert d.dilation_rate == (1, 1) and d.strides == (3, 3) and d.output_shape == (3, 3, 1)
+    d._controls.operation.value = "conv"
+    assert d.strides == (1, 1) and d.output_shape == (7, 7, 1)
+
+
+def test_operation_trait_and_update_follow_default_strides() -> None:
+    w = KernelTraversal((8, 8), 2)
+    w.operation = "max"
+    assert w.strides == (2, 2) and w.output_shape == (4, 4, 1)
+    w.kernel_size = 4  # Keras: the default stride is the pool size
+    assert w.strides == (4, 4) and w.output_shape == (2, 2, 1)
+    w.input_size = 8  # a new rank keeps the rule
+    assert w.strides == (4,) and w.output_shape == (2, 1)
+    w.operation = "conv"
+    assert w.strides == (1,) and w.output_shape == (5, 1)
+    assert w.update(operation="average", input_size=(6, 6), kernel_size=3)
+    assert w.strides == (3, 3) and w.output_shape == (2, 2, 1)
+    assert w.update(operation="conv", dilation_rate=2)  # stride 1 again, so dilation is allowed
+    assert w.strides == (1, 1) and w.dilation_rate == (2, 2) and w.message == ""
+
+
+def test_setting_strides_fixes_them_and_none_restores_default() -> None:
+    w = KernelTraversal((8, 8), 2, operation="max")
+    w._controls.per_axis["strides"][0].value = 1  # a control edit is an explicit stride
+    assert w.strides == (1, 2)
+    w.operation = "conv"
+    assert w.strides == (1, 2)
+    w.operation = "max"
+    assert w.strides == (1, 2) and w.output_shape == (7, 4, 1)
+    w.strides = None  # back to Keras' default
+    assert w.strides == (2, 2) and w.message == ""
+    w.operation = "conv"
+    assert w.strides == (1, 1)
+    assert w.update(strides=2) and w.strides == (2, 2)
+    w.operation = "average"
+    assert w.strides == (2, 2)
+    w.kernel_size = 3  # explicit: does not follow the pool size
+    assert w.strides == (2, 2) and w.output_shape == (3, 3, 1)
+    w.strides = 0  # refused: the default is not restored by a refused value
+    assert "strides" in w.message and w.strides == (2, 2)
+    w.operation = "conv"
+    assert w.strides == (2, 2)
+
+
+def test_from_layer_pooling_uses_layer_strides() -> None:
+    layers = convkit.layers
+    w = KernelTraversal.from_layer(layers.MaxPooling2D(2, strides=1), (None, 8, 8, 3))
+    assert w.strides == (1, 1) and w.output_shape == (7, 7, 3)
+    w = KernelTraversal.from_layer(layers.AveragePooling2D(3), (None, 9, 9, 3))
+    assert w.strides == (3, 3) and w.output_shape == (3, 3, 3)
+
+
 def test_numbers_payload_equals_convolve() -> None:
     rng = np.random.default_rng(1)
     x, kernel = rng.normal(size=(6, 7)), rng.normal(size=(3, 2))
@@ -250,7 +349,7 @@ def test_numbers_true_multichannel_and_pool() -> None:
     assert w._canvas.header["numbers"] == {"channels": 3, "pool": False}
     x, kernel = w._render_options()["numbers"]
     assert x.shape == (5, 5) and kernel.shape == (3, 3)
-    p = KernelTraversal((6, 6), 2, padding="same", operation="average", numbers=True)
+    p = KernelTraversal((6, 6), 2, strides=1, padding="same", operation="average", numbers=True)
     h = p._canvas.header
     xs = decode(p._canvas.x_values, "float64", (6, 6))
     expected = convkit.pool(xs[None, ..., None], 2, 1, "same", "average")[0, ..., 0]
