@@ -1,0 +1,137 @@
+"""The text artists of a traversal frame: titles and padding amounts around the grids, the lines under them
+(coverage, multiply-sum, formula), and the values written in the cells (numbers mode, big cells only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from ..core.traversal import Traversal
+from ._traversal_grid import padding_mask, readable_on
+from ._traversal_layout import FONT, LINE, NUMBERS_MIN_PTS, Geometry, is_padded
+from ._traversal_numbers import Numbers
+from ._traversal_text import fmt, formula_lines, pad_text, size_text
+from .style import Palette
+
+__all__ = ["CellTexts", "Labels", "make_cell_texts", "make_labels"]
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """``labels`` by name (input, output, pad_*, coverage), the texts that change with the step (``slice``
+    and ``sum`` are ``None`` when not shown) and the formula lines."""
+
+    labels: dict[str, Any]
+    step: Any
+    slice: Any
+    sum: Any
+    formula: list[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CellTexts:
+    """Values in cells: input values by (row, col), kernel weights (one per tap, moved with the window), output
+    values (one per step) and the colour of the current output's value (``None`` when nothing is written)."""
+
+    input_at: dict[tuple[int, int], Any]
+    weights: list[Any]
+    outputs: list[Any]
+    current_color: str | None
+
+
+def _annotate(ax: Axes, colors: Palette, text: str, xy: tuple[float, float], offset: tuple[float, float],
+              **kw: Any) -> Any:
+    kw.setdefault("fontsize", FONT)
+    kw.setdefault("color", colors.text)
+    return ax.annotate(text, xy=xy, xytext=offset, textcoords="offset points", annotation_clip=False, **kw)
+
+
+def make_labels(
+    ax: Axes, t: Traversal, g: Geometry, colors: Palette, *, coverage: bool, with_sum: bool, show_formula: bool,
+) -> Labels:
+    labels: dict[str, Any] = {}
+    side_pads = is_padded(t) and t.rank >= 2
+    top = 2.0 + (LINE if side_pads else 0.0)
+    labels["input"] = _annotate(
+        ax, colors, f"input {size_text(t.input_size)}{pad_text(t) if is_padded(t) else ''}", (0, 0), (0, top),
+        ha="left", va="bottom",
+    )
+    out_offset = (0, top) if t.rank >= 2 else (0, 3)
+    labels["output"] = _annotate(
+        ax, colors, f"output {size_text(t.output_size)}", (g.out_x0, g.out_y0), out_offset, ha="left", va="bottom",
+    )
+    slice_text = _annotate(ax, colors, "", (0, 0), (0, top + LINE), ha="left", va="bottom") if t.rank == 3 else None
+    step_text = _annotate(ax, colors, "", (0, 0), (0, top + LINE * (1 + (t.rank == 3))), ha="left", va="bottom",
+                          fontweight="bold")
+    if is_padded(t):
+        labels.update(_pad_labels(ax, t, g, colors))
+
+    # under the grids, one line each: [bottom padding label] [coverage] [multiply-sum] [formula per axis]
+    def below(text: str, line: int, **kw: Any) -> Any:
+        return _annotate(ax, colors, text, (0, g.height), (0, -2 - line * LINE), ha="left", va="top", **kw)
+
+    line = 1 if side_pads else 0
+    if coverage:
+        n_unread, total = int(t.unread_mask.sum()), int(np.prod(t.input_size))
+        msg = (f"× {100 * t.unread_fraction:.2f}% of input never read ({n_unread:,} of {total:,} cells)"
+               if n_unread else "every input cell is read at least once")
+        labels["coverage"] = below(msg, line, color=colors.unread if n_unread else colors.text)
+        line += 1
+    sum_text = None
+    if with_sum:
+        sum_text = below("", line)
+        line += 1
+    formula = [below(text, line + i) for i, text in enumerate(formula_lines(t))] if show_formula else []
+    return Labels(labels, step_text, slice_text, sum_text, formula)
+
+
+def _pad_labels(ax: Axes, t: Traversal, g: Geometry, colors: Palette) -> dict[str, Any]:
+    def small(text: str, xy: tuple[float, float], offset: tuple[float, float], **kw: Any) -> Any:
+        return _annotate(ax, colors, text, xy, offset, fontsize=FONT - 1, color=colors.text, **kw)
+
+    if t.rank == 1:
+        before, after = t.padding[0]
+        return {
+            "pad_left": small(f"pad {before}", (0, 0.5), (-4, 0), ha="right", va="center"),
+            "pad_right": small(f"pad {after}", (g.cols, 0.5), (4, 0), ha="left", va="center"),
+        }
+    (top, bottom), (left, right) = t.padding[-2], t.padding[-1]
+    mid_x, mid_y = g.cols / 2, g.rows / 2
+    return {
+        "pad_top": small(f"pad {top}", (mid_x, 0), (0, 2), ha="center", va="bottom"),
+        "pad_bottom": small(f"pad {bottom}", (mid_x, g.rows), (0, -2), ha="center", va="top"),
+        "pad_left": small(f"pad {left}", (0, mid_y), (-3, 0), ha="right", va="center", rotation=90),
+        "pad_right": small(f"pad {right}", (g.cols, mid_y), (3, 0), ha="left", va="center", rotation=90),
+    }
+
+
+def make_cell_texts(
+    ax: Axes, t: Traversal, g: Geometry, colors: Palette, nums: Numbers | None, *, cell_pts: float,
+    row_pts: float, order_rc: tuple[np.ndarray, np.ndarray],
+) -> CellTexts:
+    """Numbers mode, 1-D/2-D, big cells only: input values (not on padding), kernel
+    weights at the taps (placed by the caller), output values of every step (hidden until computed)."""
+    if nums is None or t.rank == 3 or min(cell_pts, row_pts) < NUMBERS_MIN_PTS or g.rows * g.cols > 1600:
+        return CellTexts({}, [], [], None)
+    size = min(11.0, 0.4 * cell_pts)
+    style = dict(ha="center", va="center", fontsize=size, zorder=6, color=colors.text)
+    is_pad = padding_mask(t, g)
+    input_at = {
+        (r, c): ax.text(c + 0.5, r + 0.5, fmt(value, nums.integral), **style)
+        for (r, c), value in np.ndenumerate(nums.padded.reshape(g.rows, g.cols))
+        if not is_pad[r, c]  # padding is 0: the hatching and the multiply-sum say so
+    }
+    weights = [
+        ax.text(0, 0, fmt(w, nums.integral), ha="right", va="bottom", fontsize=max(5.0, 0.7 * size),
+                color=colors.window, fontweight="bold", zorder=6)
+        for w in (nums.kernel if nums.kernel is not None else [])
+    ]
+    rows, cols = order_rc
+    outputs = [
+        ax.text(g.out_x0 + c + 0.5, g.out_y0 + r + 0.5, fmt(v, nums.integral), visible=False, **style)
+        for r, c, v in zip(rows, cols, nums.output)
+    ]
+    return CellTexts(input_at, weights, outputs, readable_on(colors.output_current, colors.text, colors.background))
