@@ -117,7 +117,8 @@ def conv_padding(value: Any, layer: str, *, causal: bool) -> str:
     if lowered == "causal" and not causal:
         raise ValueError(
             f'`padding="causal"` exists only for Conv1D in Keras 3; {layer} accepts "valid" or "same". '
-            f"For a causal effect, put ZeroPadding1D((k_eff - 1, 0)) before it and use padding=\"valid\". "
+            f"For a causal effect along one axis, pad only before it with a ZeroPadding layer (k_eff - 1 cells, "
+            f"e.g. ZeroPadding1D((k_eff - 1, 0)) for a 1-D sequence) and use padding=\"valid\". "
             f"Received: padding={value!r}"
         )
     allowed = ("valid", "same", "causal") if causal else ("valid", "same")
