@@ -180,6 +180,8 @@ def layer_from_keras(op: Any, input_shapes: Sequence[Shape], output_shape: Shape
         import keras
 
         serialized = keras.layers.serialize(op) if isinstance(op, keras.layers.Layer) else None
+    # Keras' own Layer.get_config raises NotImplementedError for custom layers that do not define it:
+    # such a layer is still shown, only without its serialised config.
     except (TypeError, ValueError, NotImplementedError):
         serialized = None
     params = op.count_params() if hasattr(op, "count_params") and getattr(op, "built", True) else 0

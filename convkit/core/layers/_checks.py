@@ -168,3 +168,33 @@ def pairs(value: Any, rank: int, name: str) -> tuple[tuple[int, int], ...]:
                 f"ints, but it is {entry!r}. Received: {name}={value!r}"
             ) from None
     return tuple(out)
+
+
+_WEIGHT_OPTION_SUFFIXES = (
+    ("_initializer", check_initializer),
+    ("_regularizer", check_regularizer),
+    ("_constraint", check_constraint),
+)
+
+
+def weight_options(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Check the constructor options that only shape a layer's weights, never its output shape.
+
+    Picks, in signature order, ``activation``, ``use_bias`` and every ``*_initializer``, ``*_regularizer`` and
+    ``*_constraint`` argument from ``arguments`` (a constructor's ``locals()``) and returns them checked.
+
+    >>> weight_options({"self": None, "units": 3, "use_bias": True, "kernel_initializer": "zeros"})
+    {'use_bias': True, 'kernel_initializer': 'zeros'}
+    """
+    checked: dict[str, Any] = {}
+    for name, value in arguments.items():
+        if name == "activation":
+            checked[name] = check_activation(value)
+        elif name == "use_bias":
+            checked[name] = check_bool(value, name)
+        else:
+            for suffix, check in _WEIGHT_OPTION_SUFFIXES:
+                if name.endswith(suffix):
+                    checked[name] = check(value, name)
+                    break
+    return checked

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..args import axis_names, normalize_shape
 from ..explain import AxisEntry, Explanation
-from ._checks import check_bool, check_regularizer
+from ._checks import check_bool, check_regularizer, weight_options
 
 __all__ = ["Layer", "SpatialLayer", "snake_case", "Shape"]
 
@@ -170,6 +170,14 @@ class Layer(ABC):
         if kwargs.get("input_dim") is not None:
             normalize_shape((None, kwargs["input_dim"]), name="input_dim")
         self._base_kwargs = dict(kwargs)
+
+    def _set_weight_options(self, arguments: dict[str, Any]) -> None:
+        """Check and store the weight-only options (activation, use_bias, initializers, ...) of a constructor.
+
+        ``arguments`` is the constructor's ``locals()``; see :func:`._checks.weight_options` for what is picked.
+        """
+        for option, value in weight_options(arguments).items():
+            setattr(self, option, value)
 
     # ----------------------------------------------------------------- constructor arguments
     @classmethod

@@ -86,15 +86,7 @@ class _Conv(_ConvWindow):
                 f"Received: filters={self.filters}, groups={self.groups}"
             )
         checks.check_strides_dilation(self.strides, self.dilation_rate, type(self).__name__)
-        self.activation = checks.check_activation(activation)
-        self.use_bias = checks.check_bool(use_bias, "use_bias")
-        self.kernel_initializer = checks.check_initializer(kernel_initializer, "kernel_initializer")
-        self.bias_initializer = checks.check_initializer(bias_initializer, "bias_initializer")
-        self.kernel_regularizer = checks.check_regularizer(kernel_regularizer, "kernel_regularizer")
-        self.bias_regularizer = checks.check_regularizer(bias_regularizer, "bias_regularizer")
-        self.activity_regularizer = checks.check_regularizer(activity_regularizer, "activity_regularizer")
-        self.kernel_constraint = checks.check_constraint(kernel_constraint, "kernel_constraint")
-        self.bias_constraint = checks.check_constraint(bias_constraint, "bias_constraint")
+        self._set_weight_options(locals())
         if kwargs.get("lora_rank") is not None:
             check_nonnegative_int(kwargs["lora_rank"], "lora_rank")
 
@@ -203,15 +195,7 @@ class _Depthwise(_ConvWindow):
         super().__init__(name=name, **kwargs)
         self._set_window(kernel_size, strides, padding, data_format, dilation_rate)
         self.depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
-        self.activation = checks.check_activation(activation)
-        self.use_bias = checks.check_bool(use_bias, "use_bias")
-        self.depthwise_initializer = checks.check_initializer(depthwise_initializer, "depthwise_initializer")
-        self.bias_initializer = checks.check_initializer(bias_initializer, "bias_initializer")
-        self.depthwise_regularizer = checks.check_regularizer(depthwise_regularizer, "depthwise_regularizer")
-        self.bias_regularizer = checks.check_regularizer(bias_regularizer, "bias_regularizer")
-        self.activity_regularizer = checks.check_regularizer(activity_regularizer, "activity_regularizer")
-        self.depthwise_constraint = checks.check_constraint(depthwise_constraint, "depthwise_constraint")
-        self.bias_constraint = checks.check_constraint(bias_constraint, "bias_constraint")
+        self._set_weight_options(locals())
 
     def _output_channels(self, channels: int | None) -> int | None:
         return None if channels is None else channels * self.depth_multiplier
@@ -287,18 +271,7 @@ class _Separable(_ConvWindow):
         self.filters = check_positive_int(filters, "filters")
         self._set_window(kernel_size, strides, padding, data_format, dilation_rate)
         self.depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
-        self.activation = checks.check_activation(activation)
-        self.use_bias = checks.check_bool(use_bias, "use_bias")
-        self.depthwise_initializer = checks.check_initializer(depthwise_initializer, "depthwise_initializer")
-        self.pointwise_initializer = checks.check_initializer(pointwise_initializer, "pointwise_initializer")
-        self.bias_initializer = checks.check_initializer(bias_initializer, "bias_initializer")
-        self.depthwise_regularizer = checks.check_regularizer(depthwise_regularizer, "depthwise_regularizer")
-        self.pointwise_regularizer = checks.check_regularizer(pointwise_regularizer, "pointwise_regularizer")
-        self.bias_regularizer = checks.check_regularizer(bias_regularizer, "bias_regularizer")
-        self.depthwise_constraint = checks.check_constraint(depthwise_constraint, "depthwise_constraint")
-        self.pointwise_constraint = checks.check_constraint(pointwise_constraint, "pointwise_constraint")
-        self.bias_constraint = checks.check_constraint(bias_constraint, "bias_constraint")
-        self.activity_regularizer = checks.check_regularizer(activity_regularizer, "activity_regularizer")
+        self._set_weight_options(locals())
 
     def _output_channels(self, channels: int | None) -> int:
         return self.filters

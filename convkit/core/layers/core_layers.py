@@ -64,15 +64,7 @@ class Dense(Layer):
         if units > MAX_DIM:
             raise ValueError(f"`units` is too large: convkit accepts sizes up to {MAX_DIM:,}. Received: units={units}")
         self.units = units
-        self.activation = checks.check_activation(activation)
-        self.use_bias = checks.check_bool(use_bias, "use_bias")
-        self.kernel_initializer = checks.check_initializer(kernel_initializer, "kernel_initializer")
-        self.bias_initializer = checks.check_initializer(bias_initializer, "bias_initializer")
-        self.kernel_regularizer = checks.check_regularizer(kernel_regularizer, "kernel_regularizer")
-        self.bias_regularizer = checks.check_regularizer(bias_regularizer, "bias_regularizer")
-        self.activity_regularizer = checks.check_regularizer(activity_regularizer, "activity_regularizer")
-        self.kernel_constraint = checks.check_constraint(kernel_constraint, "kernel_constraint")
-        self.bias_constraint = checks.check_constraint(bias_constraint, "bias_constraint")
+        self._set_weight_options(locals())
         self.lora_rank = None if lora_rank is None else check_nonnegative_int(lora_rank, "lora_rank")
         self.lora_alpha = checks.check_real(lora_alpha, "lora_alpha", allow_none=True)
         self.quantization_config = quantization_config
@@ -196,16 +188,7 @@ class BatchNormalization(Layer):
         self.epsilon = checks.check_real(epsilon, "epsilon")
         self.center = checks.check_bool(center, "center")
         self.scale = checks.check_bool(scale, "scale")
-        self.beta_initializer = checks.check_initializer(beta_initializer, "beta_initializer")
-        self.gamma_initializer = checks.check_initializer(gamma_initializer, "gamma_initializer")
-        self.moving_mean_initializer = checks.check_initializer(moving_mean_initializer, "moving_mean_initializer")
-        self.moving_variance_initializer = checks.check_initializer(
-            moving_variance_initializer, "moving_variance_initializer"
-        )
-        self.beta_regularizer = checks.check_regularizer(beta_regularizer, "beta_regularizer")
-        self.gamma_regularizer = checks.check_regularizer(gamma_regularizer, "gamma_regularizer")
-        self.beta_constraint = checks.check_constraint(beta_constraint, "beta_constraint")
-        self.gamma_constraint = checks.check_constraint(gamma_constraint, "gamma_constraint")
+        self._set_weight_options(locals())
         self.renorm = checks.check_bool(renorm, "renorm")
         if renorm_clipping is not None and not isinstance(renorm_clipping, dict):
             raise TypeError(
@@ -281,12 +264,7 @@ class LayerNormalization(Layer):
         self.epsilon = checks.check_real(epsilon, "epsilon")
         self.center = checks.check_bool(center, "center")
         self.scale = checks.check_bool(scale, "scale")
-        self.beta_initializer = checks.check_initializer(beta_initializer, "beta_initializer")
-        self.gamma_initializer = checks.check_initializer(gamma_initializer, "gamma_initializer")
-        self.beta_regularizer = checks.check_regularizer(beta_regularizer, "beta_regularizer")
-        self.gamma_regularizer = checks.check_regularizer(gamma_regularizer, "gamma_regularizer")
-        self.beta_constraint = checks.check_constraint(beta_constraint, "beta_constraint")
-        self.gamma_constraint = checks.check_constraint(gamma_constraint, "gamma_constraint")
+        self._set_weight_options(locals())
         self.rms_scaling = checks.check_bool(kwargs.get("rms_scaling", False), "rms_scaling")
 
     def _axes(self) -> list[int]:

@@ -73,15 +73,7 @@ class _ConvTranspose(WindowLayer):
                         f"Received: output_padding={self.output_padding}, strides={self.strides}"
                     )
         checks.check_strides_dilation(self.strides, self.dilation_rate, cls)
-        self.activation = checks.check_activation(activation)
-        self.use_bias = checks.check_bool(use_bias, "use_bias")
-        self.kernel_initializer = checks.check_initializer(kernel_initializer, "kernel_initializer")
-        self.bias_initializer = checks.check_initializer(bias_initializer, "bias_initializer")
-        self.kernel_regularizer = checks.check_regularizer(kernel_regularizer, "kernel_regularizer")
-        self.bias_regularizer = checks.check_regularizer(bias_regularizer, "bias_regularizer")
-        self.activity_regularizer = checks.check_regularizer(activity_regularizer, "activity_regularizer")
-        self.kernel_constraint = checks.check_constraint(kernel_constraint, "kernel_constraint")
-        self.bias_constraint = checks.check_constraint(bias_constraint, "bias_constraint")
+        self._set_weight_options(locals())
 
     def _axis(self, size: int | None, index: int, name: str) -> TransposedAxis:
         op = None if self.output_padding is None else self.output_padding[index]
