@@ -1,7 +1,8 @@
 """``convkit.layers``: Keras-mirroring layer specs, e.g. ``convkit.layers.Conv2D(32, 3, strides=2)``.
 
 Every class takes the same arguments as ``keras.layers.<Name>`` in Keras 3.15 and answers, without TensorFlow,
-``compute_output_shape``, ``count_params``, ``explain``, ``spatial_axes``, ``to_keras_code``.
+``compute_output_shape``, ``count_params``, ``explain``, ``spatial_axes``, ``to_keras_code``. The merge layers
+(``Add``, ``Concatenate``, ...) combine branches in a hand-built :class:`convkit.LayerStack`.
 
 >>> from convkit import layers
 >>> layers.Conv2D(32, 3, strides=2, padding="valid").compute_output_shape((3, 28, 28, 3))
@@ -56,46 +57,6 @@ from .core.layers import (
     ZeroPadding3D,
 )
 
-__all__ = [
-    "Layer",
-    "LAYERS",
-    "Conv1D",
-    "Conv2D",
-    "Conv3D",
-    "Conv1DTranspose",
-    "Conv2DTranspose",
-    "Conv3DTranspose",
-    "DepthwiseConv1D",
-    "DepthwiseConv2D",
-    "SeparableConv1D",
-    "SeparableConv2D",
-    "MaxPooling1D",
-    "MaxPooling2D",
-    "MaxPooling3D",
-    "AveragePooling1D",
-    "AveragePooling2D",
-    "AveragePooling3D",
-    "GlobalMaxPooling1D",
-    "GlobalMaxPooling2D",
-    "GlobalMaxPooling3D",
-    "GlobalAveragePooling1D",
-    "GlobalAveragePooling2D",
-    "GlobalAveragePooling3D",
-    "ZeroPadding1D",
-    "ZeroPadding2D",
-    "ZeroPadding3D",
-    "Cropping1D",
-    "Cropping2D",
-    "Cropping3D",
-    "UpSampling1D",
-    "UpSampling2D",
-    "UpSampling3D",
-    "Flatten",
-    "Dense",
-    "Reshape",
-    "Activation",
-    "ReLU",
-    "Dropout",
-    "BatchNormalization",
-    "LayerNormalization",
-]
+from .core.merge import MERGE_LAYERS, Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+
+__all__ = ["Layer", "LAYERS", "MERGE_LAYERS", *LAYERS, *MERGE_LAYERS]

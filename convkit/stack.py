@@ -52,7 +52,7 @@ class LayerStack:
     --------
     >>> import convkit
     >>> from convkit import layers as L
-    >>> from convkit.core.merge import Add
+    >>> from convkit.layers import Add
     >>> s = convkit.LayerStack((None, 16, 16, 32), [L.Conv2D(32, 3, padding="same"), Add()], inputs=[(), (-1, 0)])
     >>> s.output_shape
     (None, 16, 16, 32)
