@@ -119,22 +119,11 @@ def conv_axis(
             return _conv_axis_cached(size, kernel_size, strides, padding, dilation_rate, axis)
         except TypeError:
             pass  # unhashable or ill-typed arguments: the uncached call below raises the clear error
-    return _conv_axis(size, kernel_size, strides, padding, dilation_rate, axis=axis)
-
-
-@lru_cache(maxsize=4096, typed=True)
-def _conv_axis_cached(size: Any, kernel_size: Any, strides: Any, padding: Any, dilation_rate: Any, axis: Any) -> ConvAxis:
-    return _conv_axis(size, kernel_size, strides, padding, dilation_rate, axis=axis)
+    return _conv_axis(size, kernel_size, strides, padding, dilation_rate, axis)
 
 
 def _conv_axis(
-    size: int | None,
-    kernel_size: int,
-    strides: int = 1,
-    padding: Any = "valid",
-    dilation_rate: int = 1,
-    *,
-    axis: str | None = None,
+    size: Any, kernel_size: Any, strides: Any, padding: Any, dilation_rate: Any, axis: str | None
 ) -> ConvAxis:
     """The uncached computation behind :func:`conv_axis`."""
     k = check_positive_int(kernel_size, "kernel_size")
@@ -185,6 +174,9 @@ def _conv_axis(
         )
     output = (padded - k_eff) // s + 1
     return ConvAxis(n, k, s, d, mode, before, after, output)
+
+
+_conv_axis_cached = lru_cache(maxsize=4096, typed=True)(_conv_axis)
 
 
 def pool_axis(
