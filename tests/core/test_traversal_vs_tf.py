@@ -26,7 +26,9 @@ def tf_cpu_3d_quirk(size, k_eff, strides, padding):
 
     When ``(ceil(n/s) - 1)·s + k_eff < n`` the documented total padding ``P`` is clamped to 0; Eigen's 3-D
     kernels keep it negative and start the first window ``trunc(-P/2)`` cells in. 1-D and 2-D ops follow
-    the documented rule, and so does convkit (see ``test_tf_cpu_3d_same_quirk``).
+    the documented rule, and so does convkit (see
+    ``test_3d_same_with_negative_padding_follows_the_documented_rule``). Where this is True, TF's answer depends on
+    the processor, so the comparisons below skip those configurations.
     """
     if len(size) != 3 or padding != "same":
         return False
@@ -207,14 +209,14 @@ def test_pool_matches_tf(rank, data, padding, mode, seed):
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TF's CPU Conv3D/MaxPool3D/AvgPool3D keep a negative 'same' padding (Eigen) where 1-D/2-D ops and "
-    "TF's documented rule clamp it to 0; convkit follows the documented rule. XPASS means TF changed.",
-)
 @pytest.mark.parametrize("op", ["conv3d", "max_pool3d", "avg_pool3d"])
-def test_tf_cpu_3d_same_quirk(op):
-    # n=7, k=1, s=4, "same": out 2, P = (2-1)·4 + 1 - 7 = -2 → documented padding (0, 0): reads cells 0 and 4
+def test_3d_same_with_negative_padding_follows_the_documented_rule(op):
+    """convkit follows TF's documented "same" rule; TF's own CPU 3-D kernels differ by processor.
+
+    n=7, k=1, s=4, "same": out 2, P = (2-1)·4 + 1 - 7 = -2 → documented padding (0, 0): cells 0 and 4 are read.
+    On some processors TF's Conv3D/MaxPool3D/AvgPool3D keep P negative and start ``trunc(-P/2) = 1`` cell in
+    (cells 1 and 5); on others they follow the documented rule. Either TF answer is accepted; convkit's is fixed.
+    """
     size, kernel, strides = (7, 1, 1), (1, 1, 1), (4, 1, 1)
     assert tf_cpu_3d_quirk(size, kernel, strides, "same")
     x = np.arange(7, dtype=np.float32).reshape(1, 7, 1, 1, 1)
@@ -228,7 +230,8 @@ def test_tf_cpu_3d_same_quirk(op):
         got = pool(x, kernel, strides, "same", mode)
         expected = (tf.nn.max_pool if mode == "max" else tf.nn.avg_pool)(x, kernel, strides, "SAME")
     np.testing.assert_array_equal(got.ravel(), [0.0, 4.0])
-    np.testing.assert_array_equal(got, expected.numpy())  # TF gives [1, 5]
+    documented, shifted = [0.0, 4.0], [1.0, 5.0]
+    assert expected.numpy().ravel().tolist() in (documented, shifted)
 
 
 def test_tf_2d_follows_the_documented_same_rule():
