@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 from ..core.args import axis_names
 from ..core.axis import ConvAxis, conv_axis, effective_kernel_size, pool_axis
 from ..core.explain import AxisEntry, Explanation, axis_formula
+from ..core.words import count, noun
 
 __all__ = ["RECOGNISERS", "clean_message"]
 
@@ -65,6 +66,15 @@ def _keras_layer(model: Any, name: str | None) -> Any:
     try:
         return get(name)
     except ValueError:
+        return None
+
+
+def _model_input_depth(model: Any) -> int | None:
+    """The channel depth of a model's (first) declared input, ``None`` when unknown."""
+    try:
+        shape = tuple(model.inputs[0].shape)
+        return int(shape[-1]) if shape and shape[-1] is not None else None
+    except (AttributeError, IndexError, TypeError, ValueError):
         return None
 
 
@@ -267,17 +277,23 @@ def _channel_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | N
         fixes.append("use GlobalAveragePooling2D instead of Flatten: it gives `channels` features for any image size.")
     else:
         kind = "kernels" if cls.startswith(("Conv", "Depthwise", "Separable")) else "weights"
-        title = f"{what} was built for inputs with {expected} channels but received {got}: shape {_fmt(shape)}"
+        title = f"{what} was built for inputs with {count(expected, 'channel')} but received {got}: shape {_fmt(shape)}"
         notes.append(f"Only the channel depth must agree between layers: the layer's {kind} were created for "
-                     f"{expected} input channels (axis {axis}), sizes along the other axes may change freely.")
+                     f"{count(expected, 'channel', 'input ')} (axis {axis}), sizes along the other axes may change freely.")
         if layer is not None and getattr(layer, "kernel", None) is not None:
             notes.append(f"kernel shape: {_fmt(tuple(layer.kernel.shape))} (..., in_channels={expected}, out)")
         if expected == 3 and got == 1:
             fixes.append("give grey images 3 channels, e.g. np.repeat(x, 3, axis=-1), or")
         elif expected == 1 and got == 3:
             fixes.append("convert colour images to grey (1 channel), e.g. x.mean(axis=-1, keepdims=True), or")
-        fixes.append(f"build the model for {got} channels (keras.Input(shape=(..., {got}))) — a layer cannot "
-                     "change its input depth once built.")
+        if _model_input_depth(model) == expected:
+            fixes.append(f"the model was declared for {expected}-channel inputs: feed it data with {expected} "
+                         f"{noun(expected, 'channel')}, or declare it for {count(got, 'channel')} with keras.Input(shape=(..., {got})) — a "
+                         "layer cannot change its input depth once built.")
+        else:
+            fixes.append(f"feed this layer a tensor with {count(expected, 'channel')}, the kind it was first built on (often "
+                         f"the previous layer's output, not the original images), or create a new layer for the "
+                         f"{got}-channel tensor — a layer cannot change its input depth once built.")
     return _explanation(title, [AxisEntry("channels" if not is_dense else "features",
                                           f"expected {expected}, received {got}", got)], notes, fixes)
 
@@ -340,9 +356,9 @@ def _dense_on_image(msg: str, model: Any, input_shape: Any) -> Explanation | Non
             notes.append(f"'{dense[0].name}' receives {_fmt(feed)}.")
     if feed is not None and None not in feed[1:]:
         flat = math.prod(feed[1:])
-        fixes.append(f"add keras.layers.Flatten() before Dense: {'·'.join(map(str, feed[1:]))} = {flat} features.")
+        fixes.append(f"add keras.layers.Flatten() before Dense: {'·'.join(map(str, feed[1:]))} = {count(flat, 'feature')}.")
         fixes.append(
-            f"or keras.layers.GlobalAveragePooling2D(): {feed[-1]} features (one per channel), for any image size."
+            f"or keras.layers.GlobalAveragePooling2D(): {count(feed[-1], 'feature')} (one per channel), for any image size."
         )
     else:
         fixes.append("add keras.layers.Flatten() (height·width·channels features) or "
@@ -389,7 +405,7 @@ def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | Non
         notes = ["Element-wise merges add or multiply value by value, so every axis must match (or be 1)."]
         fixes = []
         if a[:-1] == b[:-1]:
-            fixes.append(f"the channel depths differ ({a[-1]} vs {b[-1]}): put a 1×1 convolution with {a[-1]} filters "
+            fixes.append(f"the channel depths differ ({a[-1]} vs {b[-1]}): put a 1×1 convolution with {count(a[-1], 'filter')} "
                          f"on the {b[-1]}-channel branch (keras.layers.Conv2D({a[-1]}, 1)), or Concatenate instead.")
         else:
             fixes.append("the spatial sizes differ: use padding=\"same\" in the branch's convolutions, or give the "

@@ -32,11 +32,23 @@ class ShapeError(ValueError):
     """A TF/Keras shape error re-raised by :func:`explained`; ``str()`` is the plain explanation.
 
     ``explanation`` holds the :class:`~convkit.core.explain.Explanation`; ``__cause__`` the original error.
+    In IPython and Jupyter the error is reported by its explanation alone, with no traceback: the frames belong to
+    Keras and TensorFlow and only repeat the same fact. ``shown`` is True when :func:`explained` has already
+    displayed the explanation, and then the report is one line pointing at it. Scripts get an ordinary exception.
     """
 
-    def __init__(self, explanation: Explanation) -> None:
+    def __init__(self, explanation: Explanation, *, shown: bool = False) -> None:
         super().__init__(str(explanation))
         self.explanation = explanation
+        self.shown = shown
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython prints instead of a traceback (IPython's hook for exceptions that render themselves)."""
+        original = type(self.__cause__).__name__ if self.__cause__ is not None else None
+        where = f" (TensorFlow's own {original} is kept as this error's __cause__)" if original else ""
+        if self.shown:
+            return [f"ShapeError: see the explanation above{where}."]
+        return ["ShapeError:", *str(self.explanation).splitlines(), *([f"({where.strip(' ()')})"] if where else [])]
 
 
 def explain_error(
@@ -113,4 +125,4 @@ def explained(
             raise
         if show:
             _show(explanation)
-        raise ShapeError(explanation) from exc
+        raise ShapeError(explanation, shown=show) from exc

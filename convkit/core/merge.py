@@ -17,6 +17,7 @@ import json
 from typing import Any, Sequence
 
 from .args import normalize_shape
+from .words import count
 
 __all__ = [
     "MergeLayer",
@@ -163,7 +164,7 @@ class MergeLayer:
         if a[:-1] == b[:-1]:
             fix = (
                 f"The channel depths differ ({a[-1]} vs {b[-1]}): give the branch a 1×1 convolution with "
-                f"{a[-1]} filters, or use Concatenate to stack the channels instead."
+                f"{count(a[-1], 'filter')}, or use Concatenate to stack the channels instead."
             )
         else:
             fix = (

@@ -202,3 +202,49 @@ def test_unrelated_errors_pass_through_untouched():
         with convkit.explained(show=False):
             raise exc
     assert info.value is exc
+
+
+def test_ipython_reports_a_shape_error_by_its_explanation_alone(capsys):
+    """In IPython the explained error prints no traceback: the explanation (shown once) and one line."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.push({"keras": keras, "convkit": convkit, "np": np})
+    shell.run_cell("conv = keras.layers.Conv2D(8, 3); conv(np.zeros((1, 8, 8, 32), 'float32'));")
+    capsys.readouterr()
+    result = shell.run_cell("with convkit.explained():\n    conv(np.zeros((1, 8, 8, 3), 'float32'))")
+    assert isinstance(result.error_in_exec, ShapeError)
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "Traceback" not in text and "File " not in text and "keras/src" not in text
+    assert text.count("built for inputs with 32 channels but received 3") == 1  # not repeated
+    assert "ShapeError: see the explanation above" in text
+    assert len(text.strip().splitlines()) <= 20
+
+
+def test_shape_error_renders_its_explanation_when_not_shown():
+    exc = raised(lambda: keras.Sequential([keras.Input((4, 4, 3)), K.Conv2D(8, 5)]))
+    with pytest.raises(ShapeError) as info:
+        with convkit.explained(show=False):
+            raise exc
+    lines = info.value._render_traceback_()
+    assert lines[0] == "ShapeError:" and "floor((4 + 0 + 0 - 5) / 1) + 1 = 0" in "\n".join(lines)
+    assert not any("Traceback" in line for line in lines)
+
+
+def test_channel_fix_names_the_tensor_when_a_built_layer_is_fed_another_depth():
+    conv_a, conv_b = K.Conv2D(32, 3), K.Conv2D(64, 3)
+    model = keras.Sequential([keras.Input((28, 28, 3)), conv_a, conv_b])
+    exc = raised(lambda: conv_b(np.zeros((1, 28, 28, 3), dtype=np.float32)))
+    text = text_of(exc, model=model)
+    assert "built for inputs with 32 channels but received 3" in text
+    assert "feed this layer a tensor with 32 channels" in text and "previous layer's output" in text
+    assert "declared for" not in text  # the model's Input (3 channels) is not what is wrong
+
+
+def test_channel_fix_names_the_input_when_the_data_has_another_depth():
+    model = keras.Sequential([keras.Input((8, 8, 1)), K.Conv2D(4, 3)])
+    exc = raised(lambda: model(np.zeros((1, 8, 8, 3), dtype=np.float32)))
+    text = text_of(exc, model=model)
+    assert "built for inputs with 1 channel but received 3" in text  # singular
+    assert "declared for 1-channel inputs" in text and "keras.Input(shape=(..., 3))" in text

@@ -163,3 +163,30 @@ def test_huge_but_legal_sizes_stay_cheap() -> None:
     assert layer.compute_output_shape((1, big, big, 3)) == (1, (big - 3) // 2 + 1, (big - 3) // 2 + 1, 4)
     assert "never read" not in str(layer.explain((1, big, big, 3)))  # skipped, not computed for minutes
     assert L.Flatten().compute_output_shape((1, big, big, big)) == (1, math.prod((big, big, big)))
+
+
+@pytest.mark.parametrize(
+    ("shape", "hint"),
+    [
+        pytest.param((None, 28, 28), "the channel axis is missing: write it last, e.g. (None, 28, 28, 1)",
+                     id="batch_present_channels_missing"),
+        pytest.param((28, 28, 3), "leave out the batch dimension? Write it first, e.g. (None, 28, 28, 3)",
+                     id="channels_present_batch_missing"),
+        pytest.param((5, 28, 28), "the batch axis first, e.g. (None, 5, 28, 28), or the channel axis last",
+                     id="ambiguous_names_both"),
+    ],
+)
+def test_rank_hint_names_the_axis_that_is_missing(shape, hint):
+    from convkit import layers as L
+
+    with pytest.raises(ValueError) as info:
+        L.Conv2D(8, 3).compute_output_shape(shape)
+    assert hint in str(info.value) and f"Received: input_shape={shape!r}" in str(info.value)
+
+
+def test_channel_words_agree_with_one():
+    from convkit import layers as L
+
+    with pytest.raises(ValueError) as info:
+        L.Conv2D(4, 3, groups=2).compute_output_shape((None, 8, 8, 1))
+    assert "1 channel cannot" in str(info.value) and "1 channels" not in str(info.value)

@@ -277,7 +277,8 @@ class Layer(ABC):
             expected = f"rank {rank}" if rank is not None else f"rank {min_rank} or more"
             hint = ""
             if rank is not None and len(shape) == rank - 1:
-                hint = f" Did you leave out the batch dimension? Write it first, e.g. {(None, *shape)}."
+                hint = (missing_axis_hint(shape, rank) if getattr(self, "data_format", None) != "channels_first"
+                        else f" Did you leave out the batch dimension? Write it first, e.g. {(None, *shape)}.")
             raise ValueError(
                 f"{self.label} expects input of {expected} {self._layout()}, but received a shape of rank "
                 f"{len(shape)}.{hint} Received: input_shape={input_shape!r}"
@@ -313,6 +314,31 @@ class Layer(ABC):
 
     def _params_note(self, shape: Shape) -> str | None:
         return None
+
+
+def missing_axis_hint(shape: Shape, rank: int) -> str:
+    """Which axis a shape one short of ``rank`` most likely lacks, told from its numbers (a leading sentence).
+
+    A leading ``None`` is the batch axis, so the channels are missing; a small last axis (1, 3 or 4, smaller than
+    the others) is the channels, so the batch is missing; otherwise either may be.
+
+    >>> missing_axis_hint((None, 28, 28), 4)
+    ' The batch axis (None) is there, so the channel axis is missing: write it last, e.g. (None, 28, 28, 1) for grey images.'
+    >>> missing_axis_hint((28, 28, 3), 4)
+    ' Did you leave out the batch dimension? Write it first, e.g. (None, 28, 28, 3).'
+    """
+    if len(shape) != rank - 1:
+        return ""
+    with_channels = (*shape, 1)
+    with_batch = (None, *shape)
+    if shape and shape[0] is None:
+        return (f" The batch axis (None) is there, so the channel axis is missing: write it last, e.g. "
+                f"{with_channels} for grey images.")
+    last, rest = (shape[-1], shape[:-1]) if shape else (None, ())
+    if last in (1, 3, 4) and all(d is None or d > last for d in rest):
+        return f" Did you leave out the batch dimension? Write it first, e.g. {with_batch}."
+    return (f" One axis is missing: the batch axis first, e.g. {with_batch}, or the channel axis last, e.g. "
+            f"{with_channels} for grey images.")
 
 
 class SpatialLayer(Layer):

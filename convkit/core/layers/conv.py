@@ -13,6 +13,7 @@ from typing import Any
 from ..args import check_nonnegative_int, check_positive_int, normalize_data_format, normalize_tuple
 from ..axis import ConvAxis, conv_axis
 from . import _checks as checks
+from ..words import count
 from .base import Shape
 from .window import WindowLayer, kernel_volume, product_text
 
@@ -94,7 +95,7 @@ class _Conv(_ConvWindow):
         super()._check_channels(channels, shape)
         if channels % self.groups:
             raise ValueError(
-                f"{self.label}: the input's {channels} channels cannot be split into groups={self.groups} equal "
+                f"{self.label}: the input's {count(channels, 'channel')} cannot be split into groups={self.groups} equal "
                 f"groups. Use a groups value that divides {channels}, or change the previous layer's channels. "
                 f"Received: input_shape={shape}, groups={self.groups}"
             )
