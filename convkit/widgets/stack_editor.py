@@ -21,7 +21,6 @@ Stable CSS classes for tests and styling: ``convkit-widget convkit-stack-editor`
 from __future__ import annotations
 
 import asyncio
-import base64
 import html
 import io
 from pathlib import Path
@@ -36,6 +35,7 @@ from ..render.stack_labels import tensor_dims
 from ..render.style import Palette, palette
 from ..stack import LayerStack
 from . import stack_fields as F
+from ._static import display_with_fallback, fallback_bundle
 from ._stack_rows import LayerRow, depth_rule
 
 __all__ = ["StackEditor"]
@@ -190,12 +190,41 @@ class StackEditor(W.VBox):
         return f"StackEditor({self.stack!r})"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        """The widget view, plus the diagram as ``image/png`` for renderers without widgets (nbconvert, GitHub)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        image = next(iter(self.diagram_images.values()), None)
-        if image is not None and image.value and isinstance(bundle, dict):
-            bundle["image/png"] = base64.b64encode(image.value).decode("ascii")
+        """The live editor view (widget-view + ``text/plain``); the diagram goes in :meth:`static_bundle`."""
+        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+        bundle["text/plain"] = self._text_summary()
         return bundle
+
+    def static_bundle(self) -> dict[str, Any]:
+        """The static output shown after the live editor: the diagram (light theme) as a described PNG.
+
+        Renderers without widgets (nbconvert, nbviewer, GitHub, PDF) show it; JupyterLab hides it while the
+        live editor is shown (see :mod:`convkit.widgets._static`).
+        """
+        image = self.diagram_images.get("light")
+        png = image.value if image is not None and image.value else _png(self.stack, "light")
+        return fallback_bundle(png, self._alt_text(), f"Diagram of {self._text_summary()}")
+
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        display_with_fallback(self._repr_mimebundle_(**kwargs), self.static_bundle())
+
+    def _text_summary(self) -> str:
+        stack = self.stack
+        out = "invalid" if stack.output_shape is None else str(stack.output_shape)
+        return f"StackEditor: {len(stack)} layers, input {stack.input_shape} → output {out}"
+
+    def _alt_text(self, limit: int = 24) -> str:
+        """The diagram in words: each layer with its output shape (the first ``limit`` layers)."""
+        entries = self.stack.trace.entries
+        parts = [f"input {self.stack.input_shape}"]
+        for entry in entries[:limit]:
+            name = type(entry.layer).__name__
+            if entry.is_valid:
+                parts.append(f"{name} {entry.output_shape}")
+            else:
+                parts.append(f"{name} (invalid: {entry.error})" if entry.error else f"{name} (not computed)")
+        more = f" … and {len(entries) - limit} more layers" if len(entries) > limit else ""
+        return "Layer-stack diagram: " + " → ".join(parts) + more + "."
 
     # ------------------------------------------------------------------------------------ edits
     def _themes(self) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from ..core.traversal import Traversal
 from ._traversal_controls import TraversalControls
 from ._traversal_layers import layer_settings
 from ._traversal_params import TraversalParams
+from ._static import display_with_fallback, fallback_bundle
 from ._traversal_payload import Payload, build_payload, normalize_numbers, title_line
 
 __all__ = ["KernelTraversal", "TraversalCanvas"]
@@ -380,12 +381,42 @@ class KernelTraversal(ipywidgets.VBox):
         return f"{title}; step {self.step + 1} of {self.num_steps}"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The live view (widget-view + ``text/plain``); the picture goes in :meth:`static_bundle`."""
         data = dict(super()._repr_mimebundle_(**kwargs) or {})
         data["text/plain"] = f"KernelTraversal: {self._summary()}"
-        png = self._png()
-        if png is not None:
-            data["image/png"] = png
         return data
+
+    def static_bundle(self) -> dict[str, Any] | None:
+        """The static output shown next to the live view: a PNG of the current step with a description.
+
+        ``None`` when the settings are too large to draw. See :mod:`convkit.widgets._static` for why it is a
+        separate output and how JupyterLab hides it while the live widget is shown.
+        """
+        png = self._png()
+        if png is None:
+            return None
+        return fallback_bundle(png, self._alt_text(), f"Picture of step {self.step + 1}: {self._summary()}")
+
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        display_with_fallback(self._repr_mimebundle_(**kwargs), self.static_bundle())
+
+    def _alt_text(self) -> str:
+        """What the static picture shows, in words (its ``alt`` text)."""
+        h = self._payload.header
+        title = title_line(self._params, tuple(h["output_size"]))
+        t = self.traversal
+        step = t.steps[self.step]
+        out = step.output_index
+        spans = [f"{o} to {o + k - 1}" for o, k in zip(step.origin, t.effective_kernel)]
+        where = (f"input rows {spans[0]}, columns {spans[1]}" if t.rank == 2 else f"input cells {spans[0]}")
+        cell = f"({out[0]}, {out[1]})" if t.rank == 2 else str(out[0])
+        unread = h.get("unread_cells", 0)
+        seen = (f" {unread:,} input cells are never read." if unread
+                else " Every input cell is read at least once.")
+        pads = sum(tap.is_padding for tap in step.taps)
+        on_pad = f" ({pads} of its {len(step.taps)} taps on padding)" if pads else ""
+        return (f"Kernel traversal picture, step {self.step + 1} of {self.num_steps}. {title}. The window covers "
+                f"{where}{on_pad} and writes output cell {cell}.{seen}")
 
     # -- from a layer ----------------------------------------------------------------------------------
     @classmethod

@@ -310,12 +310,19 @@ def test_graph_stack_edits_that_would_rewire_show_a_message() -> None:
     assert "convkit-error" in ed.rows[1].error.value
 
 
-def test_mimebundle_carries_a_static_diagram() -> None:
+def test_static_output_carries_the_diagram() -> None:
     import base64
 
     ed = editor_for(example_1(), show_diagram=True, theme="light")
     bundle = ed._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert base64.b64decode(bundle["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
-    assert bundle["text/plain"].startswith("StackEditor(LayerStack((3, 28, 28, 3)")
-    assert "image/png" not in editor_for(example_1())._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" not in bundle
+    assert bundle["text/plain"] == "StackEditor: 2 layers, input (3, 28, 28, 3) → output (3, 13, 13, 64)"
+    static = ed.static_bundle()
+    assert base64.b64decode(static["image/png"]) == ed.diagram_images["light"].value
+    assert ('alt="Layer-stack diagram: input (3, 28, 28, 3) → Conv2D (3, 13, 13, 32) → Conv2D (3, 13, 13, 64)."'
+            in static["text/html"])
+    plain = editor_for(example_1()).static_bundle()  # no diagram tab: the picture is drawn for the static output
+    assert base64.b64decode(plain["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    broken = editor_for(convkit.LayerStack((None, 4, 4, 1), [L.Conv2D(2, 5), L.Flatten()]))
+    alt = broken._alt_text()
+    assert "Conv2D (invalid: " in alt and "Flatten (not computed)" in alt

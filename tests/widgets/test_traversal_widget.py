@@ -3,6 +3,7 @@ from_layer, numbers, static image and export."""
 
 from __future__ import annotations
 
+import base64
 import math
 
 import numpy as np
@@ -367,7 +368,7 @@ def test_too_large_shows_message_instead_of_arrays() -> None:
     h = w._canvas.header
     assert h["too_large"].startswith("too large to draw") and w._canvas.origins == b""
     assert w.output_shape == (2046, 2046, 1) and 2048 * 2048 > MAX_DRAW_CELLS
-    assert "image/png" not in w._repr_mimebundle_()
+    assert w.static_bundle() is None, "no picture of what cannot be drawn"
     w.input_size = (512, 512)
     assert w._canvas.header["too_large"] is None and len(w._canvas.origins) == 510 * 510 * 4
 
@@ -423,12 +424,23 @@ def test_from_keras_layers() -> None:
         KernelTraversal.from_layer(keras.layers.Conv2DTranspose(4, 3), (None, 8, 8, 1))
 
 
-def test_repr_mimebundle_has_widget_png_and_text() -> None:
+def test_repr_mimebundle_is_the_live_view_and_static_bundle_the_picture() -> None:
     w = KernelTraversal((7, 7), 3, padding="same", numbers=True, step=4)
     bundle = w._repr_mimebundle_()
-    assert bundle["image/png"].startswith(PNG)
+    assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "text/plain"}
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.model_id
     assert bundle["text/plain"].startswith("KernelTraversal: Conv2D: input 7×7×1") and "step 5 of 49" in bundle["text/plain"]
+    static = w.static_bundle()
+    assert base64.b64decode(static["image/png"]).startswith(PNG)
+    assert static["text/plain"].startswith("Picture of step 5: Conv2D: input 7×7×1")
+    assert ('alt="Kernel traversal picture, step 5 of 49. Conv2D: input 7×7×1, kernel 3×3, strides 1×1, padding same '
+            '→ output 7×7×1. The window covers input rows -1 to 1, columns 3 to 5 (3 of its 9 taps on padding) and '
+            'writes output cell (0, 4). '
+            'Every input cell is read at least once."') in static["text/html"]
+    edge = KernelTraversal((5, 5), 3, strides=2, padding="same", step=2)
+    assert "rows -1 to 1, columns 3 to 5 (5 of its 9 taps on padding)" in edge._alt_text()
+    coverage = KernelTraversal((128, 128), 3, strides=4)
+    assert "7,168 input cells are never read" in coverage._alt_text()
 
 
 def test_widget_classes_and_esm() -> None:
