@@ -12,6 +12,7 @@ import numbers
 from typing import Any
 
 from ..args import normalize_tuple
+from ..words import short_repr
 
 __all__ = [
     "check_bool",
@@ -58,15 +59,34 @@ def check_real(
     """A real number (not a bool, not NaN) within ``[minimum, maximum]``; returned unchanged."""
     if value is None and allow_none:
         return None
+    value = _plain_number(value)
+    shown = short_repr(value)
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         expected = "a number or None" if allow_none else "a number"
-        raise TypeError(f"`{name}` must be {expected}. Received: {name}={value!r} (of type {type(value).__name__})")
-    if math.isnan(value):
-        raise ValueError(f"`{name}` must be a number, not NaN. Received: {name}={value!r}")
+        raise TypeError(f"`{name}` must be {expected}. Received: {name}={shown} (of type {type(value).__name__})")
+    if value != value:  # NaN; no float() conversion, which overflows on huge ints and Fractions
+        raise ValueError(f"`{name}` must be a number, not NaN. Received: {name}={shown}")
     if minimum is not None and value < minimum:
-        raise ValueError(f"`{name}` must be >= {minimum}. Received: {name}={value!r}")
+        raise ValueError(f"`{name}` must be >= {minimum}. Received: {name}={shown}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"`{name}` must be <= {maximum}. Received: {name}={value!r}")
+        raise ValueError(f"`{name}` must be <= {maximum}. Received: {name}={shown}")
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(
+            f"`{name}` is too far from zero: Keras stores it as a float, and floats end near 1.8e308. "
+            f"Use a smaller number. Received: {name}={shown}"
+        ) from None
+    return value
+
+
+def _plain_number(value: Any) -> Any:
+    """A 0-d numpy array or numpy scalar as the Python number it holds; anything else unchanged."""
+    if getattr(value, "shape", None) == () and hasattr(value, "item"):
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            return value
     return value
 
 
@@ -146,8 +166,14 @@ def pairs(value: Any, rank: int, name: str) -> tuple[tuple[int, int], ...]:
 
     An int ``p`` means ``((p, p),) * rank``; a sequence of ``rank`` entries, each an int or a pair.
     """
+    value = _plain_number(value)
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return (normalize_tuple(value, 2, name, allow_zero=True),) * rank
+    if isinstance(value, (set, frozenset, dict)):
+        raise TypeError(
+            f"`{name}` must be a tuple or list, in axis order: a {type(value).__name__} has no order. "
+            f"Received: {name}={short_repr(value)}"
+        )
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
         raise TypeError(
             f"`{name}` must be an int, a tuple of {rank} ints (symmetric) or a tuple of {rank} (before, after) "
@@ -181,7 +207,7 @@ def weight_options(arguments: dict[str, Any]) -> dict[str, Any]:
     """Check the constructor options that only shape a layer's weights, never its output shape.
 
     Picks, in signature order, ``activation``, ``use_bias`` and every ``*_initializer``, ``*_regularizer`` and
-    ``*_constraint`` argument from ``arguments`` (a constructor's ``locals()``) and returns them checked.
+    ``*_constraint`` argument from ``arguments`` (passed by name by each constructor) and returns them checked.
 
     >>> weight_options({"self": None, "units": 3, "use_bias": True, "kernel_initializer": "zeros"})
     {'use_bias': True, 'kernel_initializer': 'zeros'}

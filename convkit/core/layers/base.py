@@ -9,7 +9,7 @@ from the constructor's signature.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import ABCMeta, abstractmethod
 
 import inspect
 import json
@@ -23,7 +23,7 @@ from ..args import axis_names, normalize_shape
 from ..explain import AxisEntry, Explanation
 from ._checks import check_bool, check_regularizer, weight_options
 
-__all__ = ["Layer", "SpatialLayer", "snake_case", "Shape"]
+__all__ = ["Layer", "SpatialLayer", "snake_case", "Shape", "FrozenLayerError"]
 
 Shape = tuple[int | None, ...]
 
@@ -62,6 +62,45 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _key_default(value: Any) -> Any:
+    """A JSON stand-in for configuration values with no JSON form (arrays, callables, objects)."""
+    if isinstance(value, np.ndarray):
+        return {"array": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    return f"{type(value).__module__}.{type(value).__qualname__}:{value!r}"
+
+
+_PROTOTYPES: dict[tuple[Any, ...], Any] = {}
+_PROTOTYPES_MAX = 512
+_BUILDING_PROTOTYPE = threading.local()
+
+
+def _prototype(cls: type, required: tuple[tuple[str, Any], ...]) -> Any:
+    """The spec of ``cls`` built from ``required`` alone (its defaults for everything else), cached.
+
+    ``None`` while a prototype is itself being built (a prototype needs no shown-argument list).
+    """
+    if getattr(_BUILDING_PROTOTYPE, "active", False):
+        return None
+    try:
+        key = (cls, json.dumps(required, default=_key_default))
+    except (TypeError, ValueError):
+        key = None
+    if key is not None and key in _PROTOTYPES:
+        return _PROTOTYPES[key]
+    _BUILDING_PROTOTYPE.active = True
+    try:
+        proto = cls(**dict(required), name="prototype")
+    finally:
+        _BUILDING_PROTOTYPE.active = False
+    if key is not None:
+        if len(_PROTOTYPES) >= _PROTOTYPES_MAX:
+            _PROTOTYPES.clear()
+        _PROTOTYPES[key] = proto
+    return proto
+
+
 def _code_value(name: str, value: Any) -> str:
     """Python source for one argument value, Keras-docs style (``3`` for ``(3, 3)``)."""
     if isinstance(value, str):
@@ -91,7 +130,30 @@ def _code_value(name: str, value: Any) -> str:
     return text
 
 
-class Layer(ABC):
+class FrozenLayerError(AttributeError):
+    """Raised on assignment to a layer spec: specs are immutable values; ``replace(...)`` makes a changed copy."""
+
+
+class _SpecMeta(ABCMeta):
+    """Freezes every layer spec once its whole ``__init__`` (subclasses included) has run.
+
+    Each class keeps its constructor's signature (``inspect.signature(Conv2D)`` is Keras' own), which a
+    metaclass ``__call__`` would otherwise hide.
+    """
+
+    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(name, bases, namespace, **kwargs)
+        signature = inspect.signature(cls.__init__)
+        cls.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        layer = super().__call__(*args, **kwargs)
+        object.__setattr__(layer, "_shown", layer._compute_shown_arguments())
+        object.__setattr__(layer, "_frozen", True)
+        return layer
+
+
+class Layer(metaclass=_SpecMeta):
     """Base of every layer spec. Subclasses define ``__init__`` with Keras' signature.
 
     Parameters
@@ -171,13 +233,80 @@ class Layer(ABC):
             normalize_shape((None, kwargs["input_dim"]), name="input_dim")
         self._base_kwargs = dict(kwargs)
 
-    def _set_weight_options(self, arguments: dict[str, Any]) -> None:
+    def _set_weight_options(self, **options: Any) -> None:
         """Check and store the weight-only options (activation, use_bias, initializers, ...) of a constructor.
 
-        ``arguments`` is the constructor's ``locals()``; see :func:`._checks.weight_options` for what is picked.
+        Each constructor passes its options by name, as Keras assigns them; see :func:`._checks.weight_options`.
         """
-        for option, value in weight_options(arguments).items():
+        for option, value in weight_options(options).items():
             setattr(self, option, value)
+
+    # ----------------------------------------------------------------- immutability
+    _frozen: bool = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._frozen:
+            raise FrozenLayerError(
+                f"{type(self).__name__} specs are immutable, so `{name}` cannot be assigned: a stack or a picture "
+                f"built from this layer would silently disagree with it. Make a changed copy instead: "
+                f"layer = layer.replace({name}={value!r}). Received: {name}={value!r}"
+            )
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenLayerError(
+            f"{type(self).__name__} specs are immutable: `{name}` cannot be deleted. Use layer.replace(...)."
+        )
+
+    def constructor_arguments(self) -> dict[str, Any]:
+        """The arguments that rebuild this spec: ``type(layer)(**layer.constructor_arguments())`` equals it."""
+        arguments = {p.name: getattr(self, p.name) for p in self._params()}
+        arguments.update(self._base_kwargs)
+        if self._given_name:
+            arguments["name"] = self.name
+        return arguments
+
+    def replace(self, **changes: Any) -> Layer:
+        """A new spec with ``changes`` applied, validated like a freshly built one; ``self`` is unchanged.
+
+        The name is kept unless ``name=`` is among the changes.
+
+        >>> from convkit.core.layers import Conv2D
+        >>> conv = Conv2D(32, 3, strides=2, name="c")
+        >>> conv.replace(filters=64)
+        Conv2D(64, kernel_size=(3, 3), strides=(2, 2), padding='valid', name='c')
+        >>> conv.replace(strides=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: `strides` must be a positive integer (>= 1). Received: strides=0
+        """
+        known = {p.name for p in self._params()} | set(_BASE_KWARGS) | set(self._extra_kwargs) | {"name"}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.replace() got unknown argument(s) {', '.join(unknown)}: it takes the "
+                f"arguments of keras.layers.{type(self).__name__}. Received: "
+                + ", ".join(f"{k}={changes[k]!r}" for k in unknown)
+            )
+        arguments = {**self.constructor_arguments(), **changes}
+        given_name = self._given_name or "name" in changes
+        arguments.setdefault("name", self.name)
+        new = type(self)(**arguments)
+        object.__setattr__(new, "_given_name", given_name)
+        return new
+
+    def _identity(self) -> tuple[Any, ...]:
+        """What equality and hashing compare: the class and the configuration (the name only if given)."""
+        config = {k: v for k, v in self.constructor_arguments().items()}
+        return (type(self), json.dumps(config, sort_keys=True, default=_key_default))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Layer):
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
 
     # ----------------------------------------------------------------- constructor arguments
     @classmethod
@@ -207,16 +336,22 @@ class Layer(ABC):
 
     def _shown_arguments(self) -> list[str]:
         """Names of the arguments worth writing: required, always-shown, and those not at their default."""
+        return list(self._shown)
+
+    def _compute_shown_arguments(self) -> tuple[str, ...]:
+        """Computed once, at construction (specs are immutable): no layer is built when one is printed."""
         params = self._params()
         fixed = {p.name for p in params if p.default is p.empty} | set(self._positional_names())
-        # defaults can depend on required arguments (pooling strides default to pool_size): compare with a
-        # layer built from the same required arguments and nothing else
-        proto = type(self)(**{n: getattr(self, n) for n in fixed}, name=self.name)
-        return [
+        # defaults can depend on required arguments (pooling strides default to pool_size): compare with the
+        # spec built from the same required arguments and nothing else, cached per class and arguments
+        proto = _prototype(type(self), tuple((n, getattr(self, n)) for n in sorted(fixed)))
+        if proto is None:
+            return tuple(p.name for p in params)
+        return tuple(
             p.name
             for p in params
             if p.name in fixed or p.name in self._always or not _same(getattr(self, p.name), getattr(proto, p.name))
-        ]
+        )
 
     def _positional_names(self) -> tuple[str, ...]:
         if self._positional is not None:

@@ -87,7 +87,17 @@ class _Conv(_ConvWindow):
                 f"Received: filters={self.filters}, groups={self.groups}"
             )
         checks.check_strides_dilation(self.strides, self.dilation_rate, type(self).__name__)
-        self._set_weight_options(locals())
+        self._set_weight_options(
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+        )
         if kwargs.get("lora_rank") is not None:
             check_nonnegative_int(kwargs["lora_rank"], "lora_rank")
 
@@ -196,7 +206,17 @@ class _Depthwise(_ConvWindow):
         super().__init__(name=name, **kwargs)
         self._set_window(kernel_size, strides, padding, data_format, dilation_rate)
         self.depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
-        self._set_weight_options(locals())
+        self._set_weight_options(
+            activation=activation,
+            use_bias=use_bias,
+            depthwise_initializer=depthwise_initializer,
+            bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint,
+            bias_constraint=bias_constraint,
+        )
 
     def _output_channels(self, channels: int | None) -> int | None:
         return None if channels is None else channels * self.depth_multiplier
@@ -272,7 +292,20 @@ class _Separable(_ConvWindow):
         self.filters = check_positive_int(filters, "filters")
         self._set_window(kernel_size, strides, padding, data_format, dilation_rate)
         self.depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
-        self._set_weight_options(locals())
+        self._set_weight_options(
+            activation=activation,
+            use_bias=use_bias,
+            depthwise_initializer=depthwise_initializer,
+            pointwise_initializer=pointwise_initializer,
+            bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer,
+            pointwise_regularizer=pointwise_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint,
+            pointwise_constraint=pointwise_constraint,
+            bias_constraint=bias_constraint,
+        )
 
     def _output_channels(self, channels: int | None) -> int:
         return self.filters

@@ -64,7 +64,17 @@ class Dense(Layer):
         if units > MAX_DIM:
             raise ValueError(f"`units` is too large: convkit accepts sizes up to {MAX_DIM:,}. Received: units={units}")
         self.units = units
-        self._set_weight_options(locals())
+        self._set_weight_options(
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+        )
         self.lora_rank = None if lora_rank is None else check_nonnegative_int(lora_rank, "lora_rank")
         self.lora_alpha = checks.check_real(lora_alpha, "lora_alpha", allow_none=True)
         self.quantization_config = quantization_config
@@ -188,7 +198,16 @@ class BatchNormalization(Layer):
         self.epsilon = checks.check_real(epsilon, "epsilon")
         self.center = checks.check_bool(center, "center")
         self.scale = checks.check_bool(scale, "scale")
-        self._set_weight_options(locals())
+        self._set_weight_options(
+            beta_initializer=beta_initializer,
+            gamma_initializer=gamma_initializer,
+            moving_mean_initializer=moving_mean_initializer,
+            moving_variance_initializer=moving_variance_initializer,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+        )
         self.renorm = checks.check_bool(renorm, "renorm")
         if renorm_clipping is not None and not isinstance(renorm_clipping, dict):
             raise TypeError(
@@ -264,7 +283,14 @@ class LayerNormalization(Layer):
         self.epsilon = checks.check_real(epsilon, "epsilon")
         self.center = checks.check_bool(center, "center")
         self.scale = checks.check_bool(scale, "scale")
-        self._set_weight_options(locals())
+        self._set_weight_options(
+            beta_initializer=beta_initializer,
+            gamma_initializer=gamma_initializer,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+        )
         self.rms_scaling = checks.check_bool(kwargs.get("rms_scaling", False), "rms_scaling")
 
     def _axes(self) -> list[int]:

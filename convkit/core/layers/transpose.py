@@ -73,7 +73,17 @@ class _ConvTranspose(WindowLayer):
                         f"Received: output_padding={self.output_padding}, strides={self.strides}"
                     )
         checks.check_strides_dilation(self.strides, self.dilation_rate, cls)
-        self._set_weight_options(locals())
+        self._set_weight_options(
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+        )
 
     def _axis(self, size: int | None, index: int, name: str) -> TransposedAxis:
         op = None if self.output_padding is None else self.output_padding[index]
