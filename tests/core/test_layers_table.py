@@ -14,7 +14,8 @@ import pytest
 
 import convkit
 from convkit import layers as L
-from convkit.core.layers import LAYERS, WINDOW_KINDS
+from convkit.core.layers import LAYERS
+from convkit.core.spec import LayerKind
 
 # (id, layers applied in order, input shape, expected output shape, expected params of the LAST layer)
 CASES = [
@@ -126,7 +127,7 @@ def test_spatial_axes_empty_for_layers_without_a_window() -> None:
 def test_every_layer_has_window_rank_and_keras_name(name: str) -> None:
     cls = getattr(L, name)
     assert cls.__name__ == name and LAYERS[name] is cls
-    assert cls.window in WINDOW_KINDS
+    assert isinstance(cls.window, LayerKind) and cls.window is not LayerKind.UNKNOWN
     digit = re.search(r"(\d)D", name)
     assert cls.rank == (int(digit.group(1)) if digit else 0)
 

@@ -11,8 +11,23 @@ shape questions without TensorFlow.
 from __future__ import annotations
 
 from .base import Layer, SpatialLayer
-from .conv import Conv1D, Conv2D, Conv3D, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
-from .core_layers import Activation, BatchNormalization, Dense, Dropout, LayerNormalization, ReLU
+from .conv import (
+    Conv1D,
+    Conv2D,
+    Conv3D,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+)
+from .core_layers import (
+    Activation,
+    BatchNormalization,
+    Dense,
+    Dropout,
+    LayerNormalization,
+    ReLU,
+)
 from .pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -61,7 +76,4 @@ LAYER_NAMES = (
 #: Keras class name → convkit layer spec class
 LAYERS: dict[str, type[Layer]] = {name: globals()[name] for name in LAYER_NAMES}
 
-#: the values of ``Layer.window``
-WINDOW_KINDS = ("conv", "depthwise", "separable", "transpose", "pool", "global_pool", "reshape", "dense", "elementwise")
-
-__all__ = ["Layer", "SpatialLayer", "WindowLayer", "LAYERS", "LAYER_NAMES", "WINDOW_KINDS", *LAYER_NAMES]
+__all__ = ["Layer", "SpatialLayer", "WindowLayer", "LAYERS", "LAYER_NAMES", *LAYER_NAMES]

@@ -7,7 +7,6 @@ Keras' own lookup tables, copied here so the core never imports Keras.
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 

@@ -9,18 +9,18 @@ from the constructor's signature.
 
 from __future__ import annotations
 
-from abc import ABCMeta, abstractmethod
-
 import inspect
 import json
 import re
 import threading
+from abc import ABCMeta
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..args import axis_names, normalize_shape
 from ..explain import AxisEntry, Explanation
+from ..spec import LayerKind
 from ._checks import check_bool, check_regularizer, weight_options
 
 __all__ = ["Layer", "SpatialLayer", "snake_case", "Shape", "FrozenLayerError"]
@@ -168,8 +168,9 @@ class Layer(metaclass=_SpecMeta):
     -----
     Class attributes used by the stack, summary, diagram and traversal widget:
 
-    * ``window``: the kind of layer, one of ``"conv"``, ``"depthwise"``, ``"separable"``, ``"transpose"``,
-      ``"pool"``, ``"global_pool"``, ``"reshape"``, ``"dense"``, ``"elementwise"``;
+    * ``window``: the kind of layer, a :class:`~convkit.core.spec.LayerKind` (a ``str``: ``"conv"``,
+      ``"depthwise"``, ``"separable"``, ``"transpose"``, ``"pool"``, ``"global_pool"``, ``"reshape"``, ``"dense"``,
+      ``"elementwise"``);
     * ``rank``: the number of spatial axes (0 for non-spatial layers).
 
     ``compute_output_shape`` refuses (``ValueError``) what Keras refuses when the layer is called on a
@@ -186,10 +187,10 @@ class Layer(metaclass=_SpecMeta):
     >>> layer.to_keras_code()
     'keras.layers.Conv2D(32, 3, strides=2, padding="valid", name="c")'
     >>> (layer.window, layer.rank)
-    ('conv', 2)
+    (<LayerKind.CONV: 'conv'>, 2)
     """
 
-    window: ClassVar[str] = "elementwise"
+    window: ClassVar[LayerKind] = LayerKind.ELEMENTWISE
     rank: ClassVar[int] = 0
     #: arguments written positionally by ``to_keras_code`` and ``__repr__`` (default: the required ones)
     _positional: ClassVar[tuple[str, ...] | None] = None

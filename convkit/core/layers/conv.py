@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..args import check_nonnegative_int, check_positive_int, normalize_data_format, normalize_tuple
+from ..args import (
+    check_nonnegative_int,
+    check_positive_int,
+    normalize_data_format,
+    normalize_tuple,
+)
 from ..axis import ConvAxis, conv_axis
-from . import _checks as checks
+from ..spec import LayerKind
 from ..words import count
+from . import _checks as checks
 from .base import Shape
 from .window import WindowLayer, kernel_volume, product_text
 
@@ -51,7 +57,7 @@ class _ConvWindow(WindowLayer):
 
 
 class _Conv(_ConvWindow):
-    window = "conv"
+    window = LayerKind.CONV
     _extra_kwargs = ("lora_rank", "lora_alpha")
 
     def __init__(
@@ -180,7 +186,7 @@ def _tf_depthwise_note(layer: _ConvWindow) -> tuple[str, ...]:
 
 
 class _Depthwise(_ConvWindow):
-    window = "depthwise"
+    window = LayerKind.DEPTHWISE
 
     def __init__(
         self,
@@ -261,7 +267,7 @@ class DepthwiseConv2D(_Depthwise):
 
 
 class _Separable(_ConvWindow):
-    window = "separable"
+    window = LayerKind.SEPARABLE
 
     def __init__(
         self,

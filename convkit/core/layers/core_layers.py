@@ -15,6 +15,7 @@ from typing import Any
 
 from ..args import MAX_DIM, check_nonnegative_int
 from ..explain import AxisEntry
+from ..spec import LayerKind
 from . import _checks as checks
 from .base import Layer, Shape
 
@@ -35,7 +36,7 @@ def _known(layer: Layer, shape: Shape, axis: int, what: str) -> int:
 class Dense(Layer):
     """``keras.layers.Dense``: acts on the last axis only; ``(..., in) → (..., units)``."""
 
-    window = "dense"
+    window = LayerKind.DENSE
 
     def __init__(
         self,

@@ -15,6 +15,7 @@ from typing import Any
 from ..args import axis_names, normalize_data_format, normalize_tuple
 from ..axis import ConvAxis, pool_axis
 from ..explain import AxisEntry
+from ..spec import LayerKind
 from ._checks import check_bool
 from .base import Shape, SpatialLayer
 from .window import WindowLayer
@@ -48,7 +49,7 @@ def _pool_padding(value: Any) -> str:
 
 
 class _Pooling(WindowLayer):
-    window = "pool"
+    window = LayerKind.POOL
     mode = "max"
     _needs_channels = False
     _always = ("padding",)
@@ -125,7 +126,7 @@ class AveragePooling3D(_Average):
 
 
 class _GlobalPooling(SpatialLayer):
-    window = "global_pool"
+    window = LayerKind.GLOBAL_POOL
     mode = "max"
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):

@@ -10,14 +10,20 @@
 
 from __future__ import annotations
 
-from abc import abstractmethod
-
 import math
 import numbers
+from abc import abstractmethod
 from typing import Any
 
-from ..args import MAX_DIM, axis_names, check_positive_int, normalize_data_format, normalize_tuple
+from ..args import (
+    MAX_DIM,
+    axis_names,
+    check_positive_int,
+    normalize_data_format,
+    normalize_tuple,
+)
 from ..explain import AxisEntry
+from ..spec import LayerKind
 from ._checks import pairs
 from .base import Layer, Shape, SpatialLayer
 from .window import product_text
@@ -42,7 +48,7 @@ INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "are
 class _PerAxis(SpatialLayer):
     """A spatial layer that changes each spatial size on its own and keeps the channels."""
 
-    window = "reshape"
+    window = LayerKind.RESHAPE
 
     @abstractmethod
     def _size(self, size: int, index: int) -> int:
@@ -233,7 +239,7 @@ class UpSampling3D(_UpSampling):
 class Flatten(Layer):
     """``keras.layers.Flatten``: ``(batch, *dims)`` → ``(batch, Π dims)``; ``None`` if any dim is unknown."""
 
-    window = "reshape"
+    window = LayerKind.RESHAPE
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -259,7 +265,7 @@ class Flatten(Layer):
 class Reshape(Layer):
     """``keras.layers.Reshape``: ``target_shape`` excludes the batch; one ``-1`` is inferred."""
 
-    window = "reshape"
+    window = LayerKind.RESHAPE
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)

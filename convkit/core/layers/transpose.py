@@ -12,8 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..args import check_positive_int, normalize_data_format, normalize_padding, normalize_tuple
+from ..args import (
+    check_positive_int,
+    normalize_data_format,
+    normalize_padding,
+    normalize_tuple,
+)
 from ..axis import TransposedAxis, transposed_axis
+from ..spec import LayerKind
 from . import _checks as checks
 from .base import Shape
 from .window import WindowLayer, kernel_volume, product_text
@@ -22,7 +28,7 @@ __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"]
 
 
 class _ConvTranspose(WindowLayer):
-    window = "transpose"
+    window = LayerKind.TRANSPOSE
     _always = ("padding",)
 
     def __init__(

@@ -6,9 +6,8 @@ from :mod:`convkit.core.axis`; output shapes, explanations and the trace's recep
 
 from __future__ import annotations
 
-from abc import abstractmethod
-
 import math
+from abc import abstractmethod
 from typing import Any
 
 from ..args import axis_names
