@@ -1,0 +1,356 @@
+"""A whole class on one machine: a real JupyterHub, N learners, the nbgrader exchange, faults included.
+
+    python deploy/local/class_rehearsal.py --learners 4
+
+1. Starts the hub of ``jupyterhub_config.py`` (configurable-http-proxy, local-process servers, idle culler)
+   on free 127.0.0.1 ports, in a temporary folder; creates an instructor and N learners with tokens (REST API).
+2. The instructor makes the course with ``tools/make_course.py`` and releases ``05_exercises`` through the
+   exchange, due tomorrow.
+3. Every learner, concurrently and as themselves on their own hub-spawned server: fetches the assignment
+   (nbgrader's server extension), writes a fixed mix of right, wrong and blank answers (contents API), submits.
+   Faults: learner 1's server is killed mid-work and respawned (their saved work must be intact); learner 2
+   submits twice (the second must count); learner 3 submits after the due date (must be flagged late).
+4. The instructor collects and autogrades; each learner's per-cell score must equal what the reference grader
+   (``answers.py``) expects for their answers. Then the idle culler program stops every idle server.
+
+The last line is ``learners N  submitted N  graded N  lost 0  p95_spawn_s X  peak_rss_mb Y``; the exit status
+is 1 when anything was lost, misgraded or a fault not survived, 2 when the rehearsal could not run. Every
+process it started is stopped by pid, also on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from answers import AnswerKey, fill, plan_for, reference_scores  # noqa: E402
+from course import Course  # noqa: E402
+from hub_api import Hub, HubError, UserServer  # noqa: E402
+from hub_process import HubProcess  # noqa: E402
+
+INSTRUCTOR = "instructor"
+ROLES = {0: "killed", 1: "double", 2: "late"}
+WAIT = 600  # the longest any one phase may wait on 2 shared cores
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else float("nan")
+
+
+class PeakMemory(threading.Thread):
+    """Samples the RSS of the hub's process tree plus this driver's children (nbgrader, kernels) each second."""
+
+    def __init__(self, hub: HubProcess, interval: float = 1.0) -> None:
+        super().__init__(daemon=True)
+        self.hub, self.interval, self.peak = hub, interval, 0
+        self._stop_event = threading.Event()
+
+    def sample(self) -> int:
+        procs = self.hub.remember_descendants() + psutil.Process().children(recursive=True)
+        total = 0
+        for p in {p.pid: p for p in procs}.values():
+            try:
+                total += p.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            self.peak = max(self.peak, self.sample())
+
+    def stop(self) -> int:
+        self._stop_event.set()
+        self.join(10)
+        return self.peak
+
+
+@dataclass
+class Learner:
+    name: str
+    index: int
+    plan: dict[str, str]
+    token: str = ""
+    role: str | None = None
+    spawn_s: float | None = None
+    respawn_s: float | None = None
+    intact_after_kill: bool | None = None
+    submissions: int = 0
+    error: str | None = None
+
+
+@dataclass
+class Rehearsal:
+    """One rehearsal run; :meth:`run` returns the list of problems (empty when everything held)."""
+
+    learners: int
+    root: Path
+    log: callable = print
+    figures: dict = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def run(self) -> list[str]:
+        self.hubp = HubProcess(self.root, instructors=(INSTRUCTOR,))
+        self.memory = PeakMemory(self.hubp)
+        try:
+            self._run()
+        finally:
+            self.figures["peak_rss_mb"] = max(self.memory.stop(), self.memory.sample()) / 2**20
+            leftovers = self.hubp.stop()
+            self.figures["killed_after_stop"] = len(leftovers)
+        return self.problems
+
+    # ------------------------------------------------------------------ phases
+    def _run(self) -> None:
+        hubp = self.hubp
+        started = time.monotonic()
+        hubp.start()
+        self.memory.start()
+        self.hub = Hub(hubp.api, hubp.driver_token)
+        names = [f"learner{i + 1:02d}" for i in range(self.learners)]
+        self.hub.create_users([INSTRUCTOR, *names])
+        self.log(f"hub up at {hubp.url} in {time.monotonic() - started:.1f} s; {len(names)} learners created")
+
+        course = self.course = Course(hubp.homes / INSTRUCTOR, hubp.exchange, course_id=hubp.course_id)
+        course.make()
+        self.hub.spawn(INSTRUCTOR)
+        instructor = UserServer(hubp.url, INSTRUCTOR, self.hub.new_token(INSTRUCTOR))
+        course.release(datetime.now(timezone.utc) + timedelta(days=1))
+        self.log("instructor released the assignment through the exchange")
+
+        source = json.loads(course.source_notebook.read_text(encoding="utf-8"))
+        release = json.loads(course.release_notebook.read_text(encoding="utf-8"))
+        self.key = key = AnswerKey.from_notebooks(source, release)
+        people = [Learner(n, i, plan_for(key, i), role=ROLES.get(i)) for i, n in enumerate(names)]
+        for person in people:
+            person.token = self.hub.new_token(person.name)
+        self.expected = self._expected(people)
+
+        self.deadline_moved = threading.Event()
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(max_workers=len(people)) as pool:
+            futures = {pool.submit(self._learner, p): p for p in people}
+            on_time = [f for f, p in futures.items() if p.role != "late"]
+            for future in on_time:
+                future.exception(timeout=WAIT)
+            course.set_duedate(datetime.now(timezone.utc))  # the due date passes now
+            time.sleep(1.0)
+            self.deadline_moved.set()
+            for future in futures:
+                future.exception(timeout=WAIT)
+        self.figures["class_work_s"] = time.monotonic() - t0
+        self.people = people
+        for p in people:
+            if p.error:
+                self.problems.append(f"{p.name}: {p.error}")
+        spawns = [p.spawn_s for p in people if p.spawn_s is not None]
+        self.figures["p95_spawn_s"] = p95(spawns)
+        self.figures["max_spawn_s"] = max(spawns, default=float("nan"))
+        self.log(f"class worked in {self.figures['class_work_s']:.1f} s; spawn p95 {self.figures['p95_spawn_s']:.1f} s")
+
+        self._check_formgrader(instructor, people)
+        inbound = course.inbound()
+        collect_s, autograde_s = course.collect_and_autograde()
+        self.figures.update(collect_s=collect_s, autograde_s=autograde_s)
+        self.log(f"collect {collect_s:.1f} s, autograde {autograde_s:.1f} s")
+        self._check_grades(people, inbound, course.grades())
+        self._check_culler(names + [INSTRUCTOR])
+
+    def _expected(self, people: list[Learner]) -> dict[str, dict[str, float]]:
+        key = self.key
+        answers = {p.name: key.answers(p.plan) for p in people}
+        answers["_all_right"] = key.answers(key.uniform("right"))
+        answers["_all_blank"] = key.answers(key.uniform("blank"))
+        expected = reference_scores(self.course.source_notebook, answers)
+        if sum(expected["_all_right"].values()) != key.max_score or sum(expected["_all_blank"].values()) != 0:
+            raise RuntimeError("the reference grader does not give the solutions full marks and the blank release "
+                               f"zero: {sum(expected['_all_right'].values())} and "
+                               f"{sum(expected['_all_blank'].values())} of {key.max_score}")
+        return expected
+
+    def draft_for(self, person: Learner) -> dict[str, str]:
+        """A first submission whose expected score differs from the learner's final one."""
+        final = sum(self.expected[person.name].values())
+        kind = "right" if final < self.key.max_score else "blank"
+        return self.key.answers(self.key.uniform(kind))
+
+    # ------------------------------------------------------------------ one learner
+    def _learner(self, person: Learner) -> None:
+        try:
+            self._learner_steps(person)
+        except Exception as exc:  # noqa: BLE001 (reported as a problem with the learner's name)
+            person.error = f"{type(exc).__name__}: {exc}"
+
+    def _learner_steps(self, person: Learner) -> None:
+        hub, course = self.hub, self.course
+        person.spawn_s = hub.spawn(person.name)
+        me = UserServer(self.hubp.url, person.name, person.token)
+        released = [a for a in me.assignments(course.course_id) if a["assignment_id"] == course.assignment]
+        if not released:
+            raise HubError("the released assignment is not listed")
+        fetched = [a for a in me.assignment_action("fetch", course.course_id, course.assignment)
+                   if a["assignment_id"] == course.assignment and a["status"] == "fetched"]
+        if not fetched:
+            raise HubError("fetch did not leave a fetched copy")
+        path = fetched[0]["notebooks"][0]["path"]
+        answers = self.key.answers(person.plan)
+        notebook = me.read_notebook(path)
+        if person.role == "killed":
+            first = dict(list(answers.items())[: len(answers) // 2])
+            me.save_notebook(path, fill(notebook, first))
+            os.kill(hub.server_pid(person.name), signal.SIGKILL)
+            hub.wait_stopped(person.name)
+            person.respawn_s = hub.spawn(person.name)
+            notebook = me.read_notebook(path)
+            found = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in notebook["cells"]
+                     if c["metadata"].get("nbgrader", {}).get("grade_id") in first}
+            person.intact_after_kill = found == first
+        if person.role == "double":
+            me.save_notebook(path, fill(notebook, self.draft_for(person)))
+            me.assignment_action("submit", course.course_id, course.assignment)
+            person.submissions += 1
+            time.sleep(1.1)  # nbgrader orders submissions by their timestamps
+        me.save_notebook(path, fill(notebook, answers))
+        if person.role == "late" and not self.deadline_moved.wait(WAIT):
+            raise HubError("the due date was never moved")
+        me.assignment_action("submit", course.course_id, course.assignment)
+        person.submissions += 1
+
+    # ------------------------------------------------------------------ checks
+    def _check_formgrader(self, instructor: UserServer, people: list[Learner]) -> None:
+        status = instructor.formgrader_status()
+        if status != 200:
+            self.problems.append(f"formgrader on the instructor's server answered {status}, expected 200")
+        learner = people[-1]
+        status = UserServer(self.hubp.url, learner.name, learner.token).formgrader_status()
+        if status != 404:
+            self.problems.append(f"formgrader on {learner.name}'s server answered {status}; learners must not have it")
+
+    def _check_grades(self, people: list[Learner], inbound: dict[str, list[str]], grades: dict[str, dict]) -> None:
+        names = {p.name for p in people}
+        strangers = set(inbound) - names
+        if strangers:
+            self.problems.append(f"submissions under ids that are no learner's: {sorted(strangers)} (one student "
+                                 "for everyone? see the nbgrader identity in class_spawner.py)")
+        self.figures["submitted"] = sum(1 for p in people if inbound.get(p.name))
+        self.figures["graded"] = sum(1 for p in people if p.name in grades and grades[p.name]["score"] is not None)
+        self.figures["misgraded"] = 0
+        for p in people:
+            have, want = len(inbound.get(p.name, [])), p.submissions
+            if have != want:
+                self.problems.append(f"{p.name}: {have} submissions in the exchange, made {want}")
+            if p.name not in grades:
+                continue
+            got, expected = grades[p.name], self.expected[p.name]
+            wrong_cells = {g: (got["cells"].get(g), e) for g, e in expected.items()
+                           if abs((got["cells"].get(g) or 0.0) - e) > 1e-9}
+            if wrong_cells or abs(got["score"] - sum(expected.values())) > 1e-9:
+                self.figures["misgraded"] += 1
+                self.problems.append(f"{p.name}: scored {got['score']}, expected {sum(expected.values())}; "
+                                     f"cells (got, expected): {wrong_cells}")
+            if got["late"] != (p.role == "late"):
+                self.problems.append(f"{p.name}: flagged late={got['late']}, expected late={p.role == 'late'}")
+            if p.role == "killed" and not p.intact_after_kill:
+                self.problems.append(f"{p.name}: the work saved before the server was killed was not intact")
+            if p.role == "double" and sum(expected.values()) == sum(self.expected_draft(p).values()):
+                self.problems.append(f"{p.name}: draft and final expected the same score; the check has no teeth")
+        lost = [p.name for p in people if p.name not in grades]
+        self.figures["lost"] = len(lost)
+        if lost:
+            self.problems.append(f"lost (no graded submission): {lost}")
+
+    def expected_draft(self, person: Learner) -> dict[str, float]:
+        return reference_scores(self.course.source_notebook, {"d": self.draft_for(person)})["d"]
+
+    def _check_culler(self, users: list[str]) -> None:
+        services = self.hub.services()
+        pid = services.get("idle-culler", {}).get("pid")
+        if not pid or not psutil.pid_exists(pid):
+            self.problems.append(f"the idle-culler hub service is not running: {services.get('idle-culler')}")
+        # the same program with a 1 s timeout must stop every (now idle) server
+        env = dict(os.environ, JUPYTERHUB_API_TOKEN=self.hubp.driver_token, JUPYTERHUB_API_URL=self.hubp.api)
+        culler = subprocess.Popen([sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=1", "--cull-every=2"],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        start = time.monotonic()
+        try:
+            running = users
+            while running and time.monotonic() - start < 120:
+                time.sleep(1)
+                running = [u for u in users if self.hub.server(u)]
+            self.figures["cull_s"] = time.monotonic() - start
+            if running:
+                self.problems.append(f"the idle culler left {len(running)} servers running after 120 s")
+        finally:
+            culler.terminate()
+            try:
+                culler.wait(10)
+            except subprocess.TimeoutExpired:
+                culler.kill()
+                culler.wait(10)
+
+
+def summary_line(learners: int, figures: dict) -> str:
+    return (f"learners {learners}  submitted {figures.get('submitted', 0)}  graded {figures.get('graded', 0)}  "
+            f"lost {figures.get('lost', learners)}  p95_spawn_s {figures.get('p95_spawn_s', float('nan')):.1f}  "
+            f"peak_rss_mb {figures.get('peak_rss_mb', 0):.0f}")
+
+
+def rehearse(learners: int, keep: bool = False, log=print) -> tuple[list[str], dict]:
+    """Run one rehearsal in a fresh temporary folder; return (problems, figures)."""
+    if learners < len(ROLES):
+        raise ValueError(f"the rehearsal needs at least {len(ROLES)} learners, one for each fault "
+                         f"({', '.join(ROLES.values())}). Received: learners={learners}")
+    root = Path(tempfile.mkdtemp(prefix="convkit-class-"))
+    rehearsal = Rehearsal(learners, root, log=log)
+    try:
+        problems = rehearsal.run()
+    finally:
+        if keep:
+            log(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return problems, rehearsal.figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=4, help="class size (at least 3)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (hub log, homes, course)")
+    args = parser.parse_args(argv)
+    if args.learners < len(ROLES):
+        parser.error(f"--learners must be at least {len(ROLES)} (one learner per fault). "
+                     f"Received: --learners {args.learners}")
+    figures: dict = {}
+    try:
+        problems, figures = rehearse(args.learners, keep=args.keep, log=lambda m: print(m, flush=True))
+        status = 1 if problems or figures.get("lost") or figures.get("misgraded") else 0
+    except Exception as exc:  # noqa: BLE001 (the rehearsal could not run: say why, exit 2)
+        problems, status = [f"the rehearsal could not run: {type(exc).__name__}: {exc}"], 2
+    for problem in problems:
+        print(f"PROBLEM: {problem}", flush=True)
+    print(summary_line(args.learners, figures), flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
