@@ -1,14 +1,17 @@
 """Formative checks for exercises and "your turn" cells.
 
 Each ``check_*`` function recomputes the right answer with convkit's own arithmetic and, when the
-learner's answer differs, raises :class:`NotYet` (an :class:`AssertionError`) that says *which* axis is off and *which
-part of the formula* probably went wrong (stride, padding, kernel, dilation, ceil or floor, batch or
+learner's answer differs, raises :class:`NotYet` (an :class:`AssertionError`) that says *which* axis is off and
+*which part of the formula* probably went wrong (stride, padding, kernel, dilation, ceil or floor, batch or
 channel dimension). The message never contains the expected value, so the checks can sit in graded
-(nbgrader) test cells without giving the answer away. An answer of the wrong kind (a string where a
-shape is expected) raises :class:`TypeError`; lists are accepted wherever tuples are.
+(nbgrader) test cells without giving the answer away. An answer of the wrong kind (text where a shape is
+expected) raises :class:`WrongKind`, which is both a ``NotYet`` and a ``TypeError``; lists are accepted wherever
+tuples are. In IPython/Jupyter both show as their message alone, never as a traceback through convkit, with
+lines short enough for nbgrader's feedback page, and a long answer is shortened when it is echoed.
 
 :func:`try_layer` is the helper of the "your turn" cells: it shows a layer's output shape and the
 arithmetic behind it, or convkit's explanation of why the layer cannot run, never a traceback.
+:func:`walk_stack` shows where a stack of layers stops, without suggesting a fix.
 
 >>> from convkit import checks, layers
 >>> checks.check_output_shape((None, 13, 13, 32), layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
@@ -20,9 +23,11 @@ convkit.checks.NotYet: Not yet: height and width are off: you rounded up, but "v
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 from ._check_hints import (
+    NotYet,
+    WrongKind,
     as_int,
     as_pair,
     as_shape,
@@ -30,20 +35,34 @@ from ._check_hints import (
     axis_hint,
     channel_hint,
     conv_alternatives,
+    fail,
+    feedback_text,
     formula,
     is_int,
+    short_repr,
     spatial_feedback,
     spatial_positions,
+    wrong_kind,
 )
+from ._check_stack import StackWalk, check_depth_fix, check_is_layer_list, check_stack, walk_stack
 from ._try_layer import Trial, attempt_layer, try_layer
+from .core.args import axis_names
 from .core.axis import conv_axis, effective_kernel_size, same_padding
+from .core.words import count
 
 __all__ = [
     "NotYet",
+    "WrongKind",
+    "StackWalk",
     "Trial",
     "attempt_layer",
     "try_layer",
+    "walk_stack",
     "check_is_shape",
+    "check_is_whole_number",
+    "check_is_pair",
+    "check_is_one_of",
+    "check_is_layer_list",
     "check_output_shape",
     "check_output_size",
     "check_padding",
@@ -53,37 +72,56 @@ __all__ = [
     "check_size_function",
 ]
 
-class NotYet(AssertionError):
-    """A check failed. The message is formative feedback: what to look at again, never the expected value.
 
-    In IPython/Jupyter it is shown as the message alone, without a traceback: the learner's cell is right
-    above it, and the checking code (or a hidden test) is nothing the learner needs to read.
-    """
-
-    def _render_traceback_(self) -> list[str]:
-        return str(self).splitlines()
-
-
-def _fail(problems: Sequence[str]) -> None:
-    __tracebackhide__ = True  # in other IPython tracebacks, skip convkit's frames
-    if len(problems) == 1:
-        raise NotYet("Not yet: " + problems[0])
-    if problems:
-        raise NotYet("Not yet:\n" + "\n".join(f"- {p}" for p in problems))
-
-
+# --------------------------------------------------------------------------- the form of an answer
 def check_is_shape(answer: Any, *, name: str = "answer") -> None:
     """Check only the *form* of an answer: a tuple (or list) of whole numbers or None.
 
     Used in the visible part of graded cells: it says nothing about whether the shape is right.
 
     >>> check_is_shape((None, 10, 10, 8))
-    >>> check_is_shape("(None, 10, 10, 8)")
+    >>> check_is_shape("(None, 10, 10, 8)", name="ex1")
     Traceback (most recent call last):
     ...
-    TypeError: `answer` must be a shape: ... Remove the quotes. Received: answer='(None, 10, 10, 8)'
+    convkit.checks.WrongKind: Not yet: `ex1` should be a shape: ... Remove the quotes. Received: ex1='(None, 10, 10, 8)'
     """
+    __tracebackhide__ = True
     as_shape(answer, name)
+
+
+def check_is_whole_number(answer: Any, *, name: str = "answer") -> None:
+    """Check only that ``answer`` is a whole number (an ``int``, not ``7.0``, ``"7"`` or ``True``).
+
+    >>> check_is_whole_number(7)
+    """
+    __tracebackhide__ = True
+    as_int(answer, name)
+
+
+def check_is_pair(answer: Any, *, name: str = "answer") -> None:
+    """Check only that ``answer`` is a pair of whole numbers, e.g. ``(before, after)``.
+
+    >>> check_is_pair((0, 1))
+    """
+    __tracebackhide__ = True
+    as_pair(answer, name)
+
+
+def check_is_one_of(answer: Any, options: Any, *, name: str = "answer") -> None:
+    """Check only that ``answer`` is one of ``options`` (e.g. one of the layer names of an exercise).
+
+    >>> check_is_one_of("conv_2", ["conv_1", "conv_2"])
+    """
+    __tracebackhide__ = True
+    options = list(options)
+    try:
+        ok = answer in options
+    except Exception:  # noqa: BLE001 - an unhashable or odd learner value is simply not one of them
+        ok = False
+    if not ok:
+        hint = "Put the name in quotes." if all(isinstance(o, str) for o in options) and not isinstance(
+            answer, str) else ""
+        raise wrong_kind(f"one of {', '.join(map(repr, options))}", name, answer, hint)
 
 
 # --------------------------------------------------------------------------- public checks
@@ -106,8 +144,8 @@ def check_output_shape(answer: Any, layer: Any, input_shape: Sequence[int | None
     NotYet
         An ``AssertionError`` with formative feedback (which axis, which part of the formula), never the
         expected value.
-    TypeError
-        If ``answer`` is not a tuple/list of whole numbers (or None).
+    WrongKind
+        A ``NotYet`` that is also a ``TypeError``, if ``answer`` is not a tuple/list of whole numbers (or None).
 
     Examples
     --------
@@ -121,10 +159,7 @@ def check_output_shape(answer: Any, layer: Any, input_shape: Sequence[int | None
     input_shape = tuple(input_shape)
     expected = tuple(layer.compute_output_shape(input_shape))
     if len(answer) != len(expected):
-        window = getattr(layer, "window", None)
-        extra = (" A global pooling layer removes the spatial axes." if window == "global_pool"
-                 else " A layer like this keeps the number of dimensions of its input.")
-        _fail([f"your shape has {len(answer)} dimensions, which is not how many this layer outputs.{extra}"])
+        fail([_rank_problem(answer, expected, layer)])
     problems: list[str] = []
     if part in ("all", "spatial"):
         problems += spatial_feedback(layer, input_shape, answer, expected)
@@ -136,7 +171,25 @@ def check_output_shape(answer: Any, layer: Any, input_shape: Sequence[int | None
         for p in range(1, len(expected)):
             if p not in spatial and answer[p] != expected[p]:
                 problems.append(f"the channel dimension is off: {channel_hint(layer)}")
-    _fail(problems)
+    fail(problems)
+
+
+def _rank_problem(answer: tuple, expected: tuple, layer: Any) -> str:
+    """Why an answer has the wrong number of dimensions: the missing axis when the rest is right, else a rule."""
+    have = count(len(answer), "dimension")
+    spatial = list(spatial_positions(layer, expected))
+    names = dict(zip(spatial, axis_names(len(spatial))))
+    if len(answer) == len(expected) - 1:
+        for p in range(len(expected)):
+            if answer == expected[:p] + expected[p + 1:]:
+                axis = "batch" if p == 0 else names.get(p, "channel")
+                order = "(batch, " + ", ".join(names.values()) + ", channels)" if names else "(batch, features)"
+                return f"your shape has {have}: the {axis} dimension is missing. The order is {order}."
+    if getattr(layer, "window", None) == "global_pool":
+        return f"your shape has {have}, but a global pooling layer removes the spatial axes."
+    fewer = "more" if len(answer) < len(expected) else "fewer"
+    return (f"your shape has {have}, but this layer outputs {fewer}: count the batch, each spatial axis "
+            "and the channels.")
 
 
 def check_output_size(
@@ -151,7 +204,7 @@ def check_output_size(
     answer = as_int(answer, "answer")
     expected = conv_axis(size, kernel_size, strides, padding, dilation_rate).output
     alts = conv_alternatives(size, kernel_size, strides, dilation_rate, padding.lower(), pool=False)
-    _fail([p for p in [axis_feedback(axis, answer, expected, alts, formula(padding.lower()))] if p])
+    fail([p for p in [axis_feedback(axis, answer, expected, alts, formula(padding.lower()))] if p])
 
 
 def check_padding(
@@ -168,7 +221,7 @@ def check_padding(
         raise ValueError(f'`part` must be "all", "total" or "split". Received: part={part!r}')
     before, after = as_pair(answer, "answer")
     if before < 0 or after < 0:
-        _fail(["padding cannot be negative: when the windows already fit, P = max(0, ...) is 0."])
+        fail(["padding cannot be negative: when the windows already fit, P = max(0, ...) is 0."])
     exp_before, exp_after = same_padding(size, kernel_size, strides, dilation_rate)
     total, exp_total = before + after, exp_before + exp_after
     k_eff = effective_kernel_size(kernel_size, dilation_rate)
@@ -185,13 +238,13 @@ def check_padding(
              "(ceil(n / stride) - 1)·stride + k_eff - n."),
         ]
         state, hint = axis_hint(total, exp_total, slips, "P = max(0, (ceil(n / stride) - 1)·stride + k_eff - n)")
-        _fail([f"the total is {state}: {hint}"])
+        fail([f"the total is {state}: {hint}"])
     if part == "total":
         return
     if (before, after) != (exp_before, exp_after):
         if (after, before) == (exp_before, exp_after):
-            _fail(["before and after are swapped: TensorFlow puts the odd extra cell after (bottom/right)."])
-        _fail(["the total is right but the split is not: TensorFlow puts P // 2 before and the rest after."])
+            fail(["before and after are swapped: TensorFlow puts the odd extra cell after (bottom/right)."])
+        fail(["the total is right but the split is not: TensorFlow puts P // 2 before and the rest after."])
 
 
 def check_effective_kernel(answer: Any, kernel_size: int, dilation_rate: int) -> None:
@@ -210,97 +263,7 @@ def check_effective_kernel(answer: Any, kernel_size: int, dilation_rate: int) ->
         (k, "the dilation is missing: the taps are spread d cells apart."),
         (k + d - 1, "the gaps grow with the dilation: each of the k - 1 gaps is d cells wide."),
     ]
-    _fail([p for p in [axis_feedback("the effective kernel", answer, expected, alts, "(k - 1)·d + 1")] if p])
-
-
-def _run_stack(layers: Sequence[Any], input_shape: tuple) -> tuple[tuple | None, str | None]:
-    shape = input_shape
-    for i, layer in enumerate(layers):
-        try:
-            shape = tuple(layer.compute_output_shape(shape))
-        except ValueError as exc:
-            name = type(layer).__name__
-            return None, f"layer {i} ({name}) cannot run on its input {shape}. convkit says: {exc}"
-    return shape, None
-
-
-def check_stack(layers: Any, input_shape: Sequence[int | None], target_shape: Sequence[int | None] | None = None,
-                *, part: str = "all") -> None:
-    """Check that a list of convkit layers runs on ``input_shape`` and (optionally) ends at ``target_shape``.
-
-    ``part="runs"`` checks only that every layer accepts its input; ``"target"``/``"all"`` also the final shape.
-
-    >>> from convkit import layers
-    >>> check_stack([layers.Conv2D(8, 3, strides=2, padding="same")], (None, 8, 8, 1), (None, 4, 4, 8))
-    """
-    __tracebackhide__ = True
-    if part not in ("all", "runs", "target"):
-        raise ValueError(f'`part` must be "all", "runs" or "target". Received: part={part!r}')
-    if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
-        raise TypeError(f"`layers` must be a list of convkit layers. Received: layers={layers!r}")
-    for layer in layers:
-        if not callable(getattr(layer, "compute_output_shape", None)) or not hasattr(layer, "explain"):
-            raise TypeError(
-                "Every item of `layers` must be a convkit layer such as convkit.layers.Conv2D(8, 3). "
-                f"Received: {layer!r}"
-            )
-    shape, error = _run_stack(layers, tuple(input_shape))
-    if error:
-        _fail([f"the stack does not run: {error}"])
-    if part == "runs" or target_shape is None:
-        return
-    target = tuple(target_shape)
-    if shape == target:
-        return
-    if len(shape) != len(target):
-        _fail([f"the stack runs, but its output {shape} does not have the target's number of dimensions."])
-    problems = []
-    if shape[1:-1] != target[1:-1]:
-        problems.append(f"the stack runs, but it ends at {shape}, not at {target}: look at the strides, padding "
-                        "and kernel sizes.")
-    if shape[-1] != target[-1]:
-        problems.append("the depth is off: the last layer's filters set the channel count.")
-    _fail(problems)
-
-
-def check_depth_fix(layer_name: Any, filters: Any, kernels: Mapping[str, Sequence[int]], *,
-                    part: str = "all") -> None:
-    """Check which layer's ``filters`` must change (and to what) so every kernel's depth matches its input.
-
-    ``kernels`` maps layer names, in order, to kernel shapes ``(*window, in_channels, out_channels)``.
-    ``part="layer"`` checks only the name, ``"filters"`` only the number (given the right layer).
-
-    >>> check_depth_fix("b", 16, {"a": (3, 3, 1, 8), "b": (3, 3, 8, 4), "c": (3, 3, 16, 32)})
-    """
-    __tracebackhide__ = True
-    if not isinstance(layer_name, str):
-        raise TypeError(f"`layer_name` must be a layer's name as a string. Received: layer_name={layer_name!r}")
-    names = list(kernels)
-    if layer_name not in kernels:
-        raise ValueError(f"`layer_name` must be one of {names}. Received: layer_name={layer_name!r}")
-    broken = [i for i in range(1, len(names)) if kernels[names[i]][-2] != kernels[names[i - 1]][-1]]
-    if not broken:
-        raise ValueError("These kernels already agree in depth: there is nothing to fix.")
-    consumer = broken[0]
-    producer = names[consumer - 1]
-    if part in ("all", "layer") and layer_name != producer:
-        if layer_name == names[consumer]:
-            _fail([f"{layer_name}'s filters set the depth of its output; the mismatch is at its input, "
-                   "which is made by the layer before it."])
-        _fail([f"changing {layer_name}'s filters does not touch the place where the depths disagree: find the "
-               "first kernel whose input depth (second-to-last axis) differs from the previous layer's output "
-               "depth (last axis)."])
-    if part in ("all", "filters"):
-        value = as_int(filters, "filters")
-        needed = kernels[names[consumer]][-2]
-        if value != needed:
-            if value == kernels[producer][-1]:
-                _fail(["that is the current number of filters, which is what causes the error."])
-            if value == kernels[names[consumer]][-1]:
-                _fail(["that is the next layer's own output depth; match the depth its kernel reads "
-                       "(the second-to-last axis of its kernel shape)."])
-            _fail(["the new filters must equal the input depth the next kernel expects "
-                   "(the second-to-last axis of its kernel shape)."])
+    fail([p for p in [axis_feedback("the effective kernel", answer, expected, alts, "(k - 1)·d + 1")] if p])
 
 
 def check_size_function(fn: Callable[..., Any], padding: str = "valid") -> None:
@@ -312,18 +275,26 @@ def check_size_function(fn: Callable[..., Any], padding: str = "valid") -> None:
     """
     __tracebackhide__ = True
     if not callable(fn):
-        raise TypeError(f"`fn` must be a function fn(n, k, s, padding). Received: fn={fn!r}")
+        raise wrong_kind("a function fn(n, k, s, padding)", "fn", fn, "Define it with def, then pass its name.")
     for n in (5, 7, 8, 13, 28, 31, 64):
         for k in (1, 2, 3, 5):
             for s in (1, 2, 3, 4):
                 if k > n:
                     continue
-                got = fn(n, k, s, padding)
-                where = f"output_size(n={n}, k={k}, s={s}, padding={padding!r}) returned {got!r}"
+                call = f"output_size(n={n}, k={k}, s={s}, padding={padding!r})"
+                try:
+                    got = fn(n, k, s, padding)
+                except NotImplementedError as exc:
+                    raise NotYet(feedback_text([f"{call} raised NotImplementedError: replace the line "
+                                                "`raise NotImplementedError()` with your code."])) from exc
+                except Exception as exc:  # noqa: BLE001 - the learner's own function failed: say where
+                    raise NotYet(feedback_text([f"{call} raised {type(exc).__name__}: {short_repr(str(exc))[1:-1]}. "
+                                                "Call it yourself with these numbers to see where."])) from exc
+                where = f"{call} returned {short_repr(got)}"
                 if not is_int(got):
-                    _fail([f"{where}: it should return a whole number (use // or math.floor/math.ceil)."])
+                    fail([f"{where}: it should return a whole number (use // or math.floor/math.ceil)."])
                 expected = conv_axis(n, k, s, padding).output
                 if got != expected:
                     alts = conv_alternatives(n, k, s, 1, padding, pool=False)
                     state, hint = axis_hint(got, expected, alts, formula(padding))
-                    _fail([f"{where}, which is {state}: {hint}"])
+                    fail([f"{where}, which is {state}: {hint}"])

@@ -15,10 +15,15 @@ from convkit import checks, layers
 from convkit.core.axis import conv_axis
 
 
-def feedback(fn, *args, **kwargs) -> str:
+def raw_feedback(fn, *args, **kwargs) -> str:
     with pytest.raises(AssertionError) as info:
         fn(*args, **kwargs)
     return str(info.value)
+
+
+def feedback(fn, *args, **kwargs) -> str:
+    """The feedback with its line breaks (it is wrapped to a fixed width) made spaces."""
+    return " ".join(raw_feedback(fn, *args, **kwargs).split())
 
 
 def assert_not_revealed(message: str, *values) -> None:
@@ -61,6 +66,103 @@ def test_a_string_answer_is_told_to_drop_the_quotes():
     with pytest.raises(TypeError, match="Remove the quotes"):
         checks.check_is_shape("(None, 10, 10, 8)")
     checks.check_is_shape([None, 10, 10, 8])
+
+
+WRONG_KINDS = {
+    # name: (check call taking the answer, a wrong answer, words of the message)
+    "shape_as_text": (lambda a: checks.check_output_shape(a, *CONV_28), "(None, 13, 13, 32)", ["Remove the quotes"]),
+    "shape_as_number": (lambda a: checks.check_output_shape(a, *CONV_28), 13, ["a shape"]),
+    "shape_with_float": (lambda a: checks.check_is_shape(a), (None, 13.0, 13, 32), ["13.0", "float"]),
+    "size_as_text": (lambda a: checks.check_output_size(a, 28, 3, strides=2), "13", ["Remove the quotes"]),
+    "size_as_float": (lambda a: checks.check_output_size(a, 28, 3, strides=2), 13.0, ["without a decimal point"]),
+    "size_as_bool": (lambda a: checks.check_effective_kernel(a, 3, 2), True, ["True and False"]),
+    "padding_as_text": (lambda a: checks.check_padding(a, 28, 3, strides=2), "0, 1", ["pair"]),
+    "padding_of_three": (lambda a: checks.check_padding(a, 28, 3, strides=2), (0, 1, 2), ["pair"]),
+    "padding_with_text": (lambda a: checks.check_padding(a, 28, 3, strides=2), (0, "1"), ["whole number"]),
+    "stack_as_text": (lambda a: checks.check_stack(a, (None, 12, 12, 1)), "Conv2D(8, 3)", ["list of convkit"]),
+    "stack_of_text": (lambda a: checks.check_stack(a, (None, 12, 12, 1)), ["Conv2D"], ["Item 0"]),
+    "layer_name_unquoted": (lambda a: checks.check_depth_fix(a, 64, {"a": (3, 3, 1, 8), "b": (3, 3, 16, 4)}), 2,
+                            ["as text"]),
+    "filters_as_text": (lambda a: checks.check_depth_fix("a", a, {"a": (3, 3, 1, 8), "b": (3, 3, 16, 4)}), "16",
+                        ["Remove the quotes"]),
+    "function_as_number": (lambda a: checks.check_size_function(a), 13, ["a function"]),
+    "whole_number": (lambda a: checks.check_is_whole_number(a, name="ex5a"), "7", ["`ex5a`", "Remove the quotes"]),
+    "pair": (lambda a: checks.check_is_pair(a, name="ex4"), 3, ["`ex4`", "pair"]),
+    "one_of": (lambda a: checks.check_is_one_of(a, ["conv_1", "conv_2"], name="ex7_layer"), "conv_7",
+               ["'conv_1', 'conv_2'"]),
+    "one_of_unquoted": (lambda a: checks.check_is_one_of(a, ["conv_1", "conv_2"]), 2, ["Put the name in quotes"]),
+    "layer_list_length": (lambda a: checks.check_is_layer_list(a, length=3), [layers.Conv2D(8, 3)], ["It has 1"]),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_KINDS.values(), ids=WRONG_KINDS.keys())
+def test_every_check_answers_a_wrong_kind_with_not_yet_feedback(case):
+    """A wrong kind of answer is a TypeError (for scripts) that is also NotYet feedback: shown in IPython as its
+    message alone, no traceback through convkit, each line short enough for nbgrader's feedback page."""
+    check, answer, words = case
+    with pytest.raises(checks.WrongKind) as info:
+        check(answer)
+    error = info.value
+    assert isinstance(error, TypeError) and isinstance(error, checks.NotYet) and isinstance(error, AssertionError)
+    shown = error._render_traceback_()
+    assert shown[0].startswith("Not yet: `") and "Received: " in " ".join(shown)
+    assert all(len(line) <= 76 for line in shown), shown
+    assert not any("File " in line or "convkit/" in line for line in shown)
+    for word in words:
+        assert word in " ".join(" ".join(shown).split())
+
+
+@pytest.mark.parametrize("huge", [list(range(100_000)), "x" * 100_000, tuple([None] * 50_000 + ["1"])],
+                         ids=["long_list", "long_text", "long_tuple"])
+def test_a_huge_answer_is_not_echoed_in_full(huge):
+    for message in (raw_feedback(checks.check_output_shape, huge, *CONV_28),
+                    raw_feedback(checks.check_output_size, huge, 28, 3)):
+        assert len(message) < 600 and "99999" not in message and "x" * 100 not in message, message
+
+
+@pytest.mark.parametrize("answer, missing", [((13, 13, 32), "batch"), ((None, 13, 13), "channel"),
+                                             ((None, 13, 32), "height")])
+def test_a_missing_dimension_is_named_from_the_numbers(answer, missing):
+    message = feedback(checks.check_output_shape, answer, *CONV_28)
+    assert f"your shape has 3 dimensions: the {missing} dimension is missing" in message
+
+
+def test_dimensions_are_counted_in_the_singular_and_the_plural():
+    assert "your shape has 1 dimension," in feedback(checks.check_output_shape, (None,), *CONV_28)
+    assert "has 5 dimensions," in feedback(checks.check_output_shape, (None, 1, 13, 13, 32), *CONV_28)
+
+
+@settings(deadline=None, max_examples=100)
+@given(wrong=st.tuples(st.sampled_from([None, 1, 3]), st.integers(1, 40), st.integers(1, 40),
+                       st.sampled_from([3, 32, 64])))
+def test_every_feedback_line_fits_the_feedback_page(wrong):
+    assume(wrong != (None, 13, 13, 32))
+    message = raw_feedback(checks.check_output_shape, wrong, *CONV_28)
+    assert all(len(line) <= 76 for line in message.splitlines()), message
+
+
+def test_walk_stack_shows_where_a_stack_stops_without_a_fix():
+    walk = checks.walk_stack(BROKEN, (None, 12, 12, 1))
+    text = str(walk)
+    assert text.splitlines()[0] == "input (None, 12, 12, 1)"
+    assert "(None, 5, 5, 8)" in text and "(None, 2, 2, 8)" in text and "stops here" in text
+    assert "larger than the input 2" in text
+    for fix in ("same", "smaller kernel", "dilation", "Received"):
+        assert fix not in text and fix not in walk._repr_html_()
+    assert walk.output_shape is None and walk.stop
+    whole = checks.walk_stack(FIXED, (None, 12, 12, 1))
+    assert whole.stop is None and whole.output_shape == (None, 2, 2, 16) and "stops" not in str(whole)
+
+
+def test_the_checks_docstring_examples_run():
+    import doctest
+
+    import convkit._check_stack
+    import convkit._quiet_tf
+
+    for module in (checks, convkit._check_stack, convkit._quiet_tf):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
 
 
 # --------------------------------------------------------------------------- the hint names what went wrong
@@ -108,9 +210,11 @@ def test_a_failed_check_is_an_assertion_error_shown_without_traceback():
         checks.check_output_shape((None, 14, 14, 32), *CONV_28)
     assert isinstance(info.value, checks.NotYet)
     lines = info.value._render_traceback_()     # what IPython shows instead of a traceback
-    assert lines[0].startswith("Not yet: height and width are off") and len(lines) == 1
-    many = feedback(checks.check_output_shape, (3, 14, 26, 3), *CONV_28)
-    assert many.splitlines()[0] == "Not yet:" and all(line.startswith("- ") for line in many.splitlines()[1:])
+    assert lines[0].startswith("Not yet: height and width are off") and lines == str(info.value).splitlines()
+    assert 1 < len(lines) <= 5 and all(len(line) <= 76 for line in lines)  # one problem, wrapped
+    many = raw_feedback(checks.check_output_shape, (3, 14, 26, 3), *CONV_28).splitlines()
+    assert many[0] == "Not yet:" and all(line.startswith(("- ", "  ")) for line in many[1:])
+    assert sum(line.startswith("- ") for line in many) == 4  # height, width, batch, channels
 
 
 def test_parts_give_separate_credit():
@@ -187,7 +291,8 @@ def test_check_stack():
     checks.check_stack(FIXED, (None, 12, 12, 1), (None, 2, 2, 16))
     checks.check_stack(FIXED, (None, 12, 12, 1), part="runs")
     message = feedback(checks.check_stack, BROKEN, (None, 12, 12, 1), part="runs")
-    assert "does not run" in message and "layer 2 (Conv2D)" in message
+    assert "does not run" in message and "layer 2 (Conv2D '" in message and "(None, 2, 2, 8)" in message
+    assert "same" not in message and "smaller kernel" not in message  # where it stops, not how to fix it
     message = feedback(checks.check_stack, FIXED[:2] + [layers.Conv2D(8, 3, padding="same")], (None, 12, 12, 1),
                        (None, 2, 2, 16))
     assert "depth is off" in message
@@ -211,8 +316,10 @@ def test_check_depth_fix():
     assert "next layer's own output depth" in message and not re.search(r"\b64\b", message)
     with pytest.raises(TypeError):
         checks.check_depth_fix(2, 64, KERNELS)
-    with pytest.raises(ValueError, match="one of"):
+    with pytest.raises(checks.WrongKind, match="one of"):
         checks.check_depth_fix("conv_9", 64, KERNELS)
+    with pytest.raises(ValueError, match="nothing to fix"):  # the instructor's mistake, not the learner's
+        checks.check_depth_fix("conv_1", 32, {"a": (3, 3, 1, 8), "b": (3, 3, 8, 4)})
 
 
 def test_check_size_function():
@@ -235,6 +342,18 @@ def test_check_size_function():
     assert "whole number" in feedback(checks.check_size_function, returns_float, "valid")
     with pytest.raises(TypeError):
         checks.check_size_function(13)
+
+
+def test_a_failing_size_function_is_named_not_a_traceback():
+    def not_done(n, k, s, padding):
+        raise NotImplementedError()
+
+    message = feedback(checks.check_size_function, not_done)
+    assert "raised NotImplementedError" in message and "replace the line" in message
+    message = feedback(checks.check_size_function, lambda n, k, s, padding: n // (s - 1))
+    assert "output_size(n=5, k=1, s=1, padding='valid') raised ZeroDivisionError" in message
+    message = feedback(checks.check_size_function, lambda n, k, s, padding: list(range(10_000)))
+    assert "returned [0, 1, 2" in message and "..." in message and len(message) < 300
 
 
 # --------------------------------------------------------------------------- try_layer
