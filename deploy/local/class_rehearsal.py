@@ -81,7 +81,8 @@ class PeakMemory(threading.Thread):
 
     def stop(self) -> int:
         self._stop_event.set()
-        self.join(10)
+        if self.ident is not None:  # it was started
+            self.join(10)
         return self.peak
 
 
@@ -315,12 +316,16 @@ def summary_line(learners: int, figures: dict) -> str:
             f"peak_rss_mb {figures.get('peak_rss_mb', 0):.0f}")
 
 
-def rehearse(learners: int, keep: bool = False, log=print) -> tuple[list[str], dict]:
-    """Run one rehearsal in a fresh temporary folder; return (problems, figures)."""
+def rehearse(learners: int, keep: bool = False, log=print, workdir: Path | None = None
+             ) -> tuple[list[str], dict]:
+    """Run one rehearsal in a fresh folder (a new temporary one, or inside ``workdir``); return
+    (problems, figures). The folder is removed afterwards unless ``keep``."""
     if learners < len(ROLES):
         raise ValueError(f"the rehearsal needs at least {len(ROLES)} learners, one for each fault "
                          f"({', '.join(ROLES.values())}). Received: learners={learners}")
-    root = Path(tempfile.mkdtemp(prefix="convkit-class-"))
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="convkit-class-", dir=workdir))
     rehearsal = Rehearsal(learners, root, log=log)
     try:
         problems = rehearsal.run()
@@ -332,17 +337,24 @@ def rehearse(learners: int, keep: bool = False, log=print) -> tuple[list[str], d
     return problems, rehearsal.figures
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through every finally: the hub and its servers are stopped
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=4, help="class size (at least 3)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (hub log, homes, course)")
+    parser.add_argument("--workdir", type=Path, help="make the temporary folder inside this one")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     if args.learners < len(ROLES):
         parser.error(f"--learners must be at least {len(ROLES)} (one learner per fault). "
                      f"Received: --learners {args.learners}")
     figures: dict = {}
     try:
-        problems, figures = rehearse(args.learners, keep=args.keep, log=lambda m: print(m, flush=True))
+        problems, figures = rehearse(args.learners, keep=args.keep, log=lambda m: print(m, flush=True),
+                                     workdir=args.workdir)
         status = 1 if problems or figures.get("lost") or figures.get("misgraded") else 0
     except Exception as exc:  # noqa: BLE001 (the rehearsal could not run: say why, exit 2)
         problems, status = [f"the rehearsal could not run: {type(exc).__name__}: {exc}"], 2

@@ -1,0 +1,40 @@
+"""Tests of deploy/: the local class hub and its rehearsal, and the Zero to JupyterHub values.
+
+``deploy/local`` is put on ``sys.path`` (its modules import each other by name, as the hub config does).
+Without configurable-http-proxy the hub tests are skipped with the reason; under ``CI=true`` they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LOCAL = REPO / "deploy" / "local"
+if str(LOCAL) not in sys.path:
+    sys.path.insert(0, str(LOCAL))
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def missing(reason: str) -> None:
+    """Skip locally, fail under ``CI=true`` (where everything the tests need must be installed)."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def chp() -> str:
+    """The configurable-http-proxy command, found the way the hub finds it."""
+    pytest.importorskip("jupyterhub") if not IN_CI else None
+    from hub_process import ChpNotFound, find_chp
+
+    try:
+        return find_chp()
+    except ChpNotFound as exc:
+        missing(str(exc))
+        raise  # not reached
