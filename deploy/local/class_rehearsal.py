@@ -130,7 +130,8 @@ class Rehearsal:
         self.hub = Hub(hubp.api, hubp.driver_token)
         names = [f"learner{i + 1:02d}" for i in range(self.learners)]
         self.hub.create_users([INSTRUCTOR, *names])
-        self.log(f"hub up at {hubp.url} in {time.monotonic() - started:.1f} s; {len(names)} learners created")
+        self.figures["hub_start_s"] = time.monotonic() - started
+        self.log(f"hub up at {hubp.url} in {self.figures['hub_start_s']:.1f} s; {len(names)} learners created")
 
         course = self.course = Course(hubp.homes / INSTRUCTOR, hubp.exchange, course_id=hubp.course_id)
         course.make()
@@ -165,6 +166,8 @@ class Rehearsal:
             if p.error:
                 self.problems.append(f"{p.name}: {p.error}")
         spawns = [p.spawn_s for p in people if p.spawn_s is not None]
+        self.figures["spawn_s"] = spawns
+        self.figures["respawn_s"] = [p.respawn_s for p in people if p.respawn_s is not None]
         self.figures["p95_spawn_s"] = p95(spawns)
         self.figures["max_spawn_s"] = max(spawns, default=float("nan"))
         self.log(f"class worked in {self.figures['class_work_s']:.1f} s; spawn p95 {self.figures['p95_spawn_s']:.1f} s")
@@ -176,6 +179,7 @@ class Rehearsal:
         self.log(f"collect {collect_s:.1f} s, autograde {autograde_s:.1f} s")
         self._check_grades(people, inbound, course.grades())
         self._check_culler(names + [INSTRUCTOR])
+        self.log(f"the idle culler stopped every server in {self.figures.get('cull_s', float('nan')):.1f} s")
 
     def _expected(self, people: list[Learner]) -> dict[str, dict[str, float]]:
         key = self.key
