@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["FALLBACK_CLASS", "HIDE_FALLBACK_CSS", "fallback_bundle", "display_with_fallback"]
@@ -44,10 +45,14 @@ def fallback_bundle(png: bytes, alt: str, text: str) -> dict[str, Any]:
     return {"text/html": tag, "image/png": encoded, "text/plain": text}
 
 
-def display_with_fallback(live: dict[str, Any], fallback: dict[str, Any] | None) -> None:
-    """Publish the live widget bundle, then (when there is one) the static fallback as its own output."""
+def display_with_fallback(live: dict[str, Any], fallback: Callable[[], dict[str, Any] | None]) -> None:
+    """Publish the live widget bundle, then the static fallback (when ``fallback()`` gives one) as its own output.
+
+    The live view goes out first, so it is there even if drawing the picture fails.
+    """
     from IPython.display import display
 
     display(live, raw=True)
-    if fallback is not None:
-        display(fallback, raw=True)
+    bundle = fallback()
+    if bundle is not None:
+        display(bundle, raw=True)

@@ -1,74 +1,88 @@
 """The parameter controls of a :class:`~convkit.widgets.traversal.KernelTraversal` (ipywidgets, Python side).
 
-The controls only *propose* changes: each edit calls ``on_change({name: value, ...})`` and the widget decides.
-After every accepted or refused change the widget calls :meth:`TraversalControls.sync`, which writes the
-current values back and sets the bounds from :func:`~convkit.widgets._traversal_params.control_bounds`, so an
-impossible combination cannot be picked (a refused one snaps back to the last valid value).
+The controls only *propose* changes: each edit calls ``on_change({name: value, ...})`` and the widget decides
+(it returns whether it accepted). Number fields are text fields read here by
+:func:`~convkit.widgets._traversal_messages.parse_count`: the browser's number inputs would clamp a value to their
+bounds or round ``3.5`` to 3 without a word, so nothing here has bounds and nothing is changed behind the
+learner's back. A typed value that is refused stays in its field, outlined as invalid, and the widget's message
+says why; the next accepted change writes every field again. After every change the widget calls
+:meth:`TraversalControls.sync`, which also switches controls off where Keras allows no choice and says why
+(visible text, the field's tooltip, and ``aria-describedby`` set by the widget's ES module).
 """
 
 from __future__ import annotations
 
-import math
+import html
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
 
 from ..core.args import axis_names
-from ._traversal_params import MAX_NUMBERS_CELLS, TraversalParams, control_bounds
+from ._traversal_messages import LABELS, disabled_reasons, parse_count
+from ._traversal_params import TraversalParams
 
 __all__ = ["TraversalControls"]
 
 _OPERATIONS = [("convolution", "conv"), ("max pooling", "max"), ("average pooling", "average")]
 _NUMBER = w.Layout(width="4.6em")
 _LABEL = w.Layout(width="auto", margin="0 2px 0 8px")
+_INVALID = "ck-invalid"
 
 
-def _int_box(value: int, lo: int, hi: int, tooltip: str) -> w.BoundedIntText:
-    return w.BoundedIntText(value=value, min=lo, max=hi, layout=_NUMBER, tooltip=tooltip,
-                            style={"description_width": "0px"})
+def _field(tooltip: str, name: str) -> w.Text:
+    box = w.Text(layout=_NUMBER, tooltip=tooltip, continuous_update=False, style={"description_width": "0px"})
+    return box.add_class("ck-number").add_class(f"ck-control-{name}")
 
 
-def _set_bounded(box: w.BoundedIntText, value: int, lo: int, hi: int) -> None:
-    """Write value and bounds without tripping ipywidgets' clipping (widen, set, then narrow)."""
-    with box.hold_sync():
-        box.min = min(box.min, lo, value)
-        box.max = max(box.max, hi, value)
-        box.value = value
-        box.max = hi
-        box.min = lo
+def _show(box: w.Text, value: int) -> None:
+    box.value = str(value)
+    box.remove_class(_INVALID)
 
 
 class TraversalControls:
-    """Input size, kernel, strides, dilation, padding (+ explicit amounts), operation, channels and numbers."""
+    """Input size, kernel, strides, dilation, padding (+ explicit amounts), operation, channels and numbers.
 
-    def __init__(self, on_change: Callable[[dict[str, Any]], None]) -> None:
+    ``on_change(changes, asked) -> bool`` applies a change (``asked``: the settings the learner set; the others in
+    ``changes`` follow from them); ``on_invalid(message)`` shows why a typed value is not even a number in range
+    (the widget's state does not change).
+    """
+
+    def __init__(self, on_change: Callable[[dict[str, Any], tuple[str, ...]], bool],
+                 on_invalid: Callable[[str], None]) -> None:
         self._on_change = on_change
+        self._on_invalid = on_invalid
         self._syncing = False
+        self._typed: w.Text | None = None  # the field whose edit is being decided
         self._rank = 0
         self._padding_pairs: tuple[tuple[int, int], ...] = ()
         self.box = w.VBox(layout=w.Layout(width="100%")).add_class("ck-controls")
-        self.padding = w.Dropdown(layout=w.Layout(width="7.5em"), tooltip="padding")
+        self.padding = w.Dropdown(layout=w.Layout(width="7.5em"), tooltip="padding").add_class("ck-control-padding")
         self.operation = w.Dropdown(options=_OPERATIONS, layout=w.Layout(width="10.5em"), tooltip="operation")
-        self.in_channels = _int_box(1, 1, 4096, "input channels")
-        self.filters = _int_box(1, 1, 4096, "filters (output channels)")
+        self.operation.add_class("ck-control-operation")
+        self.in_channels = _field("input channels", "in_channels")
+        self.filters = _field("filters (output channels)", "filters")
         self.numbers = w.Checkbox(description="numbers", indent=False, layout=w.Layout(width="auto"),
                                   tooltip="show input values, kernel weights and the sum of each step")
+        self.numbers.add_class("ck-control-numbers")
+        self.reasons = w.HTML(layout=w.Layout(min_height="0")).add_class("ck-disabled-reasons")
         self.padding.observe(self._padding_changed, "value")
         self.operation.observe(self._operation_changed, "value")
-        self.in_channels.observe(lambda ch: self._emit({"in_channels": ch["new"]}), "value")
-        self.filters.observe(lambda ch: self._emit({"filters": ch["new"]}), "value")
+        self.in_channels.observe(lambda _ch: self._count_changed("in_channels", self.in_channels, 1), "value")
+        self.filters.observe(lambda _ch: self._count_changed("filters", self.filters, 1), "value")
         self.numbers.observe(lambda ch: self._emit({"numbers": True if ch["new"] else None}), "value")
-        self.per_axis: dict[str, list[w.BoundedIntText]] = {}
-        self.explicit: list[tuple[w.BoundedIntText, w.BoundedIntText]] = []
+        self.per_axis: dict[str, list[w.Text]] = {}
+        self.explicit: list[tuple[w.Text, w.Text]] = []
         self.explicit_box = w.HBox()
+        self._tooltips: dict[int, str] = {}
 
     # -- building ------------------------------------------------------------------------------------
     def _axis_row(self, name: str, title: str, values: tuple[int, ...]) -> w.HBox:
         names = axis_names(len(values))
-        boxes = [_int_box(v, 1, max(v, 1), f"{title} ({names[i]})") for i, v in enumerate(values)]
+        boxes = [_field(f"{title} ({names[i]})", name) for i in range(len(values))]
         for box in boxes:
-            box.observe(lambda _ch, name=name: self._axis_changed(name), "value")
+            self._tooltips[id(box)] = box.tooltip
+            box.observe(lambda _ch, name=name, box=box: self._axis_changed(name, box), "value")
         self.per_axis[name] = boxes
         items: list[w.Widget] = [w.Label(title, layout=_LABEL)]
         for i, box in enumerate(boxes):
@@ -89,11 +103,13 @@ class TraversalControls:
         self.explicit = []
         pair_items: list[w.Widget] = []
         for i in range(params.rank):
-            before, after = _int_box(0, 0, 64, "padding before"), _int_box(0, 0, 64, "padding after")
-            for box in (before, after):
-                box.observe(lambda _ch: self._explicit_changed(), "value")
-            self.explicit.append((before, after))
             axis = ("top/bottom", "left/right")[i] if params.rank == 2 else "left/right"
+            first, second = axis.split("/")
+            before = _field(f"padding {first}", "explicit_padding")
+            after = _field(f"padding {second}", "explicit_padding")
+            for box in (before, after):
+                box.observe(lambda _ch, box=box: self._explicit_changed(box), "value")
+            self.explicit.append((before, after))
             pair_items += [w.Label(axis, layout=_LABEL), before, after]
         self.explicit_box.children = pair_items
         row2 = w.HBox([
@@ -103,65 +119,117 @@ class TraversalControls:
             w.Label("filters", layout=_LABEL), self.filters,
             w.Label("", layout=_LABEL), self.numbers,
         ], layout=w.Layout(flex_flow="row wrap", align_items="center"))
-        self.box.children = [row1, row2]
+        self.box.children = [row1, row2, self.reasons]
 
     # -- widget -> controls --------------------------------------------------------------------------
-    def sync(self, params: TraversalParams, padding_pairs: tuple[tuple[int, int], ...], numbers_on: bool) -> None:
-        """Show ``params`` and bound every control by what stays valid from here."""
+    def sync(self, params: TraversalParams, padding_pairs: tuple[tuple[int, int], ...], numbers_on: bool,
+             *, refused: bool = False) -> None:
+        """Show ``params``; after a refusal (``refused``) the refused field keeps what the learner typed."""
         self._syncing = True
         try:
             if params.rank != self._rank:
                 self._build(params)
             self._padding_pairs = padding_pairs
-            b = control_bounds(params)
-            input_max = b.input_max
-            if numbers_on:  # numbers mode has its own size limit: keep the controls inside it
-                side = MAX_NUMBERS_CELLS if params.rank == 1 else math.isqrt(MAX_NUMBERS_CELLS)
-                input_max = tuple(max(n, min(m, side)) for n, m in zip(params.input_size, input_max))
-            limits = {
-                "input_size": (b.input_min, input_max),
-                "kernel_size": ((1,) * params.rank, b.kernel_max),
-                "strides": ((1,) * params.rank, b.strides_max),
-                "dilation_rate": ((1,) * params.rank, b.dilation_max),
-            }
-            for name, (lows, highs) in limits.items():
-                for box, value, lo, hi in zip(self.per_axis[name], getattr(params, name), lows, highs):
-                    _set_bounded(box, value, lo, hi)
-            for box in self.per_axis["strides"]:
-                box.disabled = b.strides_disabled
-            for box in self.per_axis["dilation_rate"]:
-                box.disabled = b.dilation_disabled
+            keep = {id(b) for b in self._all_fields() if refused and (b is self._typed or _INVALID in b._dom_classes)}
+            for name in ("input_size", "kernel_size", "strides", "dilation_rate"):
+                for box, value in zip(self.per_axis[name], getattr(params, name)):
+                    if id(box) not in keep:
+                        _show(box, value)
             explicit = not isinstance(params.padding, str)
-            self.padding.options = b.padding_options
+            self.padding.options = ("valid", "same") if params.is_pool else (
+                ("valid", "same", "causal", "explicit") if params.rank == 1 else ("valid", "same", "explicit"))
             self.padding.value = "explicit" if explicit else params.padding
             self.explicit_box.layout.display = None if explicit else "none"
             for (before, after), (pb, pa) in zip(self.explicit, padding_pairs):
-                _set_bounded(before, pb, 0, b.explicit_max)
-                _set_bounded(after, pa, 0, b.explicit_max)
+                for box, value in ((before, pb), (after, pa)):
+                    if id(box) not in keep:
+                        _show(box, value)
             self.operation.options = _OPERATIONS if params.kind == "conv" else [
                 (f"{params.kind} conv", "conv"), *_OPERATIONS[1:]]
             self.operation.value = params.operation
-            _set_bounded(self.in_channels, params.in_channels, 1, max(4096, params.in_channels))
-            _set_bounded(self.filters, params.filters, 1, max(4096, params.filters))
-            self.filters.disabled = params.is_pool or params.kind == "depthwise"
+            for box, value in ((self.in_channels, params.in_channels), (self.filters, params.filters)):
+                if id(box) not in keep:
+                    _show(box, value)
             self.numbers.value = numbers_on
-            cells = 1
-            for n in params.input_size:
-                cells *= n
-            self.numbers.disabled = cells > MAX_NUMBERS_CELLS and not numbers_on
+            self._show_reasons(disabled_reasons(params), numbers_on)
         finally:
             self._syncing = False
 
+    def _all_fields(self) -> list[w.Text]:
+        return [*(b for boxes in self.per_axis.values() for b in boxes), *(b for pair in self.explicit for b in pair),
+                self.in_channels, self.filters]
+
+    def _show_reasons(self, reasons: dict[str, str], numbers_on: bool) -> None:
+        """Switch off the controls Keras gives no choice for, and say why (text, tooltip, aria)."""
+        if numbers_on:
+            reasons.pop("numbers", None)  # on already: it can be switched off
+        for name in ("strides", "dilation_rate"):
+            for box in self.per_axis[name]:
+                box.disabled = name in reasons
+                box.tooltip = reasons.get(name) or self._tooltips.get(id(box), name)
+        self.filters.disabled = "filters" in reasons
+        self.filters.tooltip = reasons.get("filters") or "filters (output channels)"
+        self.numbers.disabled = "numbers" in reasons
+        lines = "".join(f'<div class="ck-reason" data-for="{name}">{html.escape(text)}.</div>'
+                        for name, text in reasons.items())
+        self.reasons.value = lines
+
+    def mark_invalid(self, box: w.Text) -> None:
+        box.add_class(_INVALID)
+
     # -- controls -> widget --------------------------------------------------------------------------
-    def _emit(self, changes: dict[str, Any]) -> None:
-        if not self._syncing:
-            self._on_change(changes)
+    def _emit(self, changes: dict[str, Any], typed: w.Text | None = None, asked: tuple[str, ...] = ()) -> bool:
+        if self._syncing:
+            return True
+        self._typed = typed
+        try:
+            accepted = bool(self._on_change(changes, asked or tuple(changes)))
+        finally:
+            self._typed = None
+        if typed is not None:
+            if accepted:
+                typed.remove_class(_INVALID)
+            else:
+                self.mark_invalid(typed)
+        return accepted
 
-    def _axis_changed(self, name: str) -> None:
-        self._emit({name: tuple(box.value for box in self.per_axis[name])})
+    def _read(self, box: w.Text, label: str, minimum: int) -> int | None:
+        """The number in ``box``, or ``None`` after telling the learner why it is not one."""
+        try:
+            return parse_count(box.value, label, minimum)
+        except ValueError as err:
+            self.mark_invalid(box)
+            self._on_invalid(str(err))
+            return None
 
-    def _explicit_changed(self) -> None:
-        self._emit({"padding": tuple((b.value, a.value) for b, a in self.explicit)})
+    def _axis_changed(self, name: str, box: w.Text) -> None:
+        if self._syncing:
+            return
+        values = []
+        for b in self.per_axis[name]:
+            value = self._read(b, self._tooltips.get(id(b), LABELS[name]), 1)
+            if value is None:
+                return
+            values.append(value)
+        self._emit({name: tuple(values)}, box)
+
+    def _count_changed(self, name: str, box: w.Text, minimum: int) -> None:
+        if self._syncing:
+            return
+        value = self._read(box, LABELS[name], minimum)
+        if value is not None:
+            self._emit({name: value}, box)
+
+    def _explicit_changed(self, box: w.Text) -> None:
+        if self._syncing:
+            return
+        pairs = []
+        for before, after in self.explicit:
+            b, a = self._read(before, before.tooltip, 0), self._read(after, after.tooltip, 0)
+            if b is None or a is None:
+                return
+            pairs.append((b, a))
+        self._emit({"padding": tuple(pairs)}, box)
 
     def _padding_changed(self, change: dict[str, Any]) -> None:
         value = change["new"]
@@ -175,8 +243,8 @@ class TraversalControls:
         if op is None:
             return
         changes: dict[str, Any] = {"operation": op}
-        if op != "conv":  # pooling: no dilation, only valid/same padding
+        if op != "conv":  # pooling: no dilation, only valid/same padding (the widget notes both changes)
             changes["dilation_rate"] = 1
             if self.padding.value not in ("valid", "same"):
                 changes["padding"] = "valid"
-        self._emit(changes)
+        self._emit(changes, asked=("operation",))

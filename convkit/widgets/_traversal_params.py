@@ -1,10 +1,10 @@
-"""The settings of a :class:`~convkit.widgets.traversal.KernelTraversal`, normalised once, and their validity bounds.
+"""The settings of a :class:`~convkit.widgets.traversal.KernelTraversal`, normalised once and checked.
 
 :class:`TraversalParams` holds what a learner can change (input size, kernel, strides, padding, dilation,
 operation, channels). It is built and replaced only through :meth:`TraversalParams.create` /
 :meth:`TraversalParams.replace`, which normalise the values Keras' way and raise ``ValueError``/``TypeError``
-with the core's message when a combination is impossible. :func:`control_bounds` derives, from a valid set of
-params, the limits the widget's controls get so that an impossible combination cannot be picked.
+with the core's message when a combination is impossible. :func:`too_large_reason` says when a valid set is too
+large for the widget to draw.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ __all__ = [
     "MAX_DRAW_CELLS",
     "MAX_DRAW_LENGTH",
     "MAX_NUMBERS_CELLS",
+    "MAX_NUMBERS_VALUES",
     "OPERATIONS",
     "KINDS",
     "TraversalParams",
-    "ControlBounds",
-    "control_bounds",
     "too_large_reason",
     "demo_numbers",
 ]
@@ -43,8 +42,8 @@ MAX_NUMBERS_CELLS = 256 * 256
 OPERATIONS = ("conv", "max", "average")
 #: ``kind`` of a convolution: a plain one, a depthwise one, or the depthwise part of a separable one.
 KINDS = ("conv", "depthwise", "separable")
-#: Upper bound the controls give a per-axis value that validity does not bound (strides, explicit padding).
-_SOFT_MAX = 64
+#: Numbers mode computes every input channel: at most this many input values (cells × channels, 32 MiB).
+MAX_NUMBERS_VALUES = 2**22
 
 
 def _is_int(value: Any) -> bool:
@@ -258,55 +257,6 @@ def too_large_reason(params: TraversalParams) -> str | None:
         return (f"too large to draw: the padded input {padded[0]}×{padded[1]} has {cells:,} cells and the widget "
                 f"draws at most {MAX_DRAW_CELLS:,} (1024×1024). Use a smaller input.")
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class ControlBounds:
-    """Limits of the widget's controls for the current valid settings (each per axis where it applies)."""
-
-    input_min: tuple[int, ...]
-    input_max: tuple[int, ...]
-    kernel_max: tuple[int, ...]
-    strides_max: tuple[int, ...]
-    dilation_max: tuple[int, ...]
-    strides_disabled: bool
-    dilation_disabled: bool
-    padding_options: tuple[str, ...]
-    explicit_max: int
-
-
-def control_bounds(params: TraversalParams) -> ControlBounds:
-    """Control limits that keep every pick valid: the (dilated) kernel fits the padded input, strides and
-    dilation are never both above 1 (Keras), causal only in 1-D, pooling has no dilation and no explicit padding.
-
-    For ``"same"``/``"causal"`` padding grows with the kernel, so the kernel is bounded by the input itself.
-    """
-    axes = params.axes()
-    max_size = MAX_DRAW_LENGTH if params.rank == 1 else 1024
-    explicit = not isinstance(params.padding, str)
-    input_min, kernel_max, dilation_max, strides_max = [], [], [], []
-    for ax, a in enumerate(axes):
-        room = a.size + a.total_padding if explicit or params.padding == "valid" else a.size
-        k, d = a.kernel_size, a.dilation_rate
-        kernel_max.append(max(k, (room - 1) // d + 1))
-        dilation_max.append(max(d, (room - 1) // (k - 1)) if k > 1 else max(d, _SOFT_MAX))
-        pads = a.total_padding if explicit else 0
-        need = a.effective_kernel - pads if params.padding in ("valid",) or explicit else 1
-        input_min.append(max(1, need))
-        strides_max.append(max(a.strides, min(_SOFT_MAX, a.padded_size)))
-    options = ("valid", "same") if params.is_pool else (
-        ("valid", "same", "causal", "explicit") if params.rank == 1 else ("valid", "same", "explicit"))
-    return ControlBounds(
-        input_min=tuple(input_min),
-        input_max=tuple(max(n, max_size) for n in params.input_size),
-        kernel_max=tuple(kernel_max),
-        strides_max=tuple(strides_max),
-        dilation_max=tuple(dilation_max),
-        strides_disabled=max(params.dilation_rate) > 1,
-        dilation_disabled=params.is_pool or max(params.strides) > 1,
-        padding_options=options,
-        explicit_max=max(_SOFT_MAX, *(max(p) for p in params.padding)) if explicit else _SOFT_MAX,
-    )
 
 
 def demo_numbers(params: TraversalParams, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

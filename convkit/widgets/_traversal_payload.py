@@ -1,7 +1,9 @@
 """What the traversal widget sends to the browser: a small JSON header and a few binary arrays.
 
 Everything here is computed from the core (``traverse``/``traversal_from_axes`` for geometry, ``convolve``/``pool``
-for numbers, ``format_axis`` for the formula lines); the browser only indexes these arrays.
+for numbers, ``format_axis`` for the formula lines); the browser only indexes these arrays. The header's ``"view"``
+(:func:`~convkit.widgets._traversal_view.view_header`) says how a large input or output is shown through a view
+that follows the kernel.
 
 Binary arrays (little-endian, C-order, sent once per change of settings):
 
@@ -24,7 +26,14 @@ from typing import Any
 import numpy as np
 
 from ..core.traversal import Traversal
-from ._traversal_params import MAX_NUMBERS_CELLS, TraversalParams, demo_numbers, too_large_reason
+from ._traversal_view import view_header
+from ._traversal_params import (
+    MAX_NUMBERS_CELLS,
+    MAX_NUMBERS_VALUES,
+    TraversalParams,
+    demo_numbers,
+    too_large_reason,
+)
 
 __all__ = ["Payload", "build_payload", "decode", "normalize_numbers", "depth_line", "title_line"]
 
@@ -119,6 +128,12 @@ def normalize_numbers(numbers: Any, params: TraversalParams) -> tuple[np.ndarray
             f"Numbers mode shows the values of inputs up to {MAX_NUMBERS_CELLS:,} cells (256×256); this input has "
             f"{cells:,}. Use numbers=None or a smaller input. Received: input_size={params.input_size}"
         )
+    values = cells * params.in_channels
+    if values > MAX_NUMBERS_VALUES:
+        raise ValueError(
+            f"Numbers mode computes every input channel: {cells:,} cells × {params.in_channels:,} channels = "
+            f"{values:,} values, more than the {MAX_NUMBERS_VALUES:,} it handles. Use fewer channels, a smaller "
+            f"input or numbers=None. Received: in_channels={params.in_channels}")
     if params.groups > 1:
         raise ValueError(f"Numbers mode draws ungrouped layers only. Use numbers=None, or groups=1. "
                          f"Received: groups={params.groups}")
@@ -211,6 +226,7 @@ def build_payload(params: TraversalParams, numbers: Any = None, *, coverage: boo
         "numbers": None,
         "too_large": too_large_reason(params),
     }
+    header["view"] = view_header(header)
     if header["too_large"]:
         header.update(num_steps=int(np.prod(header["output_size"])), num_taps=int(np.prod(params.kernel_size)),
                       title=title_line(params, tuple(header["output_size"])))

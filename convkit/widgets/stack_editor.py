@@ -206,7 +206,7 @@ class StackEditor(W.VBox):
         return fallback_bundle(png, self._alt_text(), f"Diagram of {self._text_summary()}")
 
     def _ipython_display_(self, **kwargs: Any) -> None:
-        display_with_fallback(self._repr_mimebundle_(**kwargs), self.static_bundle())
+        display_with_fallback(self._repr_mimebundle_(**kwargs), self.static_bundle)
 
     def _text_summary(self) -> str:
         stack = self.stack

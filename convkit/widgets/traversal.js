@@ -18,9 +18,15 @@ const GAP = 56;           // css px between the input and the output grid
 const MAX_CELL = 44;      // largest auto-fitted cell (css px)
 const MAX_GRID_HEIGHT = 620;
 const NUMBERS_MIN_CELL = 18;
-const GRID_MIN_CELL = 4;
+const GRID_MIN_CELL = 4;     // grid lines wherever cells are at least this big (css px)
+const MIN_FOLLOW_CELL = 8;   // a view that follows the kernel draws each cell at least this big
+const OVERVIEW_MAX = 150;    // longest side of a 2-D overview (css px)
+const OVERVIEW_GAP = 34;     // between a view and its overview (the overview's caption lives there)
+const MIN_SPEED = 0.25;
+const MAX_SPEED = 5000;
 const MAX_CANVAS_PX = 16000;
 const SYNC_DELAY_MS = 300;
+const DESCRIBED = ["strides", "dilation_rate", "filters", "numbers"]; // controls that can be switched off
 const PLAY = "▶ play";
 const PAUSE = "|| pause";
 
@@ -109,35 +115,94 @@ function isPaddingCell(g, pr, pc) { // padded coordinates
   return pr < g.padTop || pr >= g.padTop + g.inRows || pc < g.padLeft || pc >= g.padLeft + g.inCols;
 }
 
+// ---------------------------------------------------------------------------------------------- views
+// Inputs or outputs of more than ZOOM_ABOVE cells a side are drawn through a view that follows the kernel (the
+// output: the current cell), paging exactly as convkit.widgets._traversal_view.AxisView.origin does; the whole
+// grid is then drawn as a small overview with the view outlined.
+
+function fullView(size) { return { size, length: size, window: 1, margin: 0, page: Math.max(1, size) }; }
+
+function axisOrigin(v, position) {
+  if (v.length >= v.size) return 0;
+  const start = Math.floor(position / v.page) * v.page - v.margin;
+  return Math.min(Math.max(start, 0), v.size - v.length);
+}
+
+function viewsFor(g, follow) {
+  const hv = g.h.view;
+  if (follow && hv) return { inR: hv.input[0], inC: hv.input[1], outR: hv.output[0], outC: hv.output[1] };
+  return { inR: fullView(g.R), inC: fullView(g.C), outR: fullView(g.outRows), outC: fullView(g.outCols) };
+}
+
+const isZoomed = (v) => v.length < v.size;
+const canFollow = (g) => !!g.h.view && [...g.h.view.input, ...g.h.view.output].some(isZoomed);
+
+function viewOrigins(g, V, s) { // first shown (row, col) of the input view (padded coords) and the output view
+  const outR = Math.floor(s / g.outCols), outC = s % g.outCols;
+  return {
+    r0: axisOrigin(V.inR, g.originRow[s] + g.padTop), c0: axisOrigin(V.inC, g.originCol[s] + g.padLeft),
+    or0: axisOrigin(V.outR, outR), oc0: axisOrigin(V.outC, outC),
+  };
+}
+
 // --------------------------------------------------------------------------------------------- layout
 
-function fitLayout(g, availWidth, zoom) {
-  const L = {};
+function overviewBox(rows, cols, maxSide) {
+  const scale = maxSide / Math.max(rows, cols);
+  return { w: Math.max(24, cols * scale), h: Math.max(8, rows * scale) };
+}
+
+function fitLayout(g, V, stageWidth, zoom) {
+  const L = { V, followed: [V.inR, V.inC, V.outR, V.outC].some(isZoomed) };
+  const availWidth = stageWidth - 2; // the canvas is rounded up to whole px: keep it inside the stage
+  const nIn = V.inC.length, nOut = V.outC.length, rIn = V.inR.length, rOut = V.outR.length;
+  const scale = 1.5 ** zoom;
+  const inOv = isZoomed(V.inR) || isZoomed(V.inC), outOv = isZoomed(V.outR) || isZoomed(V.outC);
   if (g.rank === 1) {
-    const fit = Math.min(MAX_CELL, (availWidth - 2 * MARGIN) / g.C);
-    L.cw = Math.max(fit, 0.05) * 2 ** zoom;
+    let fit = Math.min(MAX_CELL, (availWidth - 2 * MARGIN) / Math.max(nIn, nOut));
+    if (L.followed) fit = Math.max(fit, MIN_FOLLOW_CELL);
+    L.cw = Math.max(fit, 0.05) * scale;
     L.ch = Math.min(40, Math.max(16, L.cw));
+    const ovW = Math.max(120, Math.min(availWidth - 2 * MARGIN, 600));
     L.inX = MARGIN; L.inY = TOP;
-    L.outX = MARGIN; L.outY = TOP + L.ch + MARGIN + 18;
-    L.width = Math.max(L.inX + g.C * L.cw, L.outX + g.outCols * L.cw) + MARGIN;
-    L.height = L.outY + L.ch + 24;
+    let y = L.inY + L.ch;
+    if (inOv) { L.inOv = { x: MARGIN, y: y + 28, w: ovW, h: 10 }; y = L.inOv.y + L.inOv.h; }
+    L.outX = MARGIN; L.outY = y + MARGIN + 18;
+    y = L.outY + L.ch;
+    if (outOv) { L.outOv = { x: MARGIN, y: y + 28, w: ovW, h: 10 }; y = L.outOv.y + L.outOv.h; }
+    L.height = y + 24;
   } else {
-    const side = Math.min((availWidth - 3 * MARGIN - GAP) / (g.C + g.outCols), (MAX_GRID_HEIGHT - MARGIN) / g.R);
-    const stack = Math.min((availWidth - 2 * MARGIN) / Math.max(g.C, g.outCols),
-      (MAX_GRID_HEIGHT * 1.6 - 2 * MARGIN - TOP) / (g.R + g.outRows));
-    L.stacked = stack > side * 1.25;
-    const fit = Math.max(0.05, Math.min(MAX_CELL, L.stacked ? stack : side));
-    L.cw = L.ch = fit * 2 ** zoom;
+    const side = Math.min((availWidth - 3 * MARGIN - GAP) / (nIn + nOut), (MAX_GRID_HEIGHT - MARGIN) / Math.max(rIn, rOut));
+    const stack = Math.min((availWidth - 2 * MARGIN) / Math.max(nIn, nOut),
+      (MAX_GRID_HEIGHT * 1.6 - 2 * MARGIN - TOP) / (rIn + rOut));
+    L.stacked = stack > side * 1.25 || (L.followed && side < MIN_FOLLOW_CELL);
+    let fit = Math.min(MAX_CELL, L.stacked ? stack : side);
+    if (L.followed) fit = Math.max(fit, MIN_FOLLOW_CELL);
+    L.cw = L.ch = Math.max(0.05, fit) * scale;
+    const inW = nIn * L.cw, inH = rIn * L.ch, outH = rOut * L.ch;
+    const ovSide = Math.min(OVERVIEW_MAX, Math.max(60, inW * 0.6));
+    const inBox = inOv ? overviewBox(g.R, g.C, ovSide) : null;
+    const outBox = outOv ? overviewBox(g.outRows, g.outCols, ovSide) : null;
     L.inX = MARGIN; L.inY = TOP;
     if (L.stacked) {
-      L.outX = MARGIN; L.outY = TOP + g.R * L.ch + MARGIN + 22;
+      let y = L.inY + inH;
+      if (inBox) { L.inOv = { x: MARGIN, y: y + OVERVIEW_GAP, ...inBox }; y = L.inOv.y + inBox.h; }
+      L.outX = MARGIN; L.outY = y + MARGIN + 22;
+      y = L.outY + outH;
+      if (outBox) { L.outOv = { x: MARGIN, y: y + OVERVIEW_GAP, ...outBox }; y = L.outOv.y + outBox.h; }
+      L.height = y + MARGIN;
     } else {
-      L.outX = MARGIN + g.C * L.cw + MARGIN + GAP; L.outY = TOP;
+      L.outX = MARGIN + inW + MARGIN + GAP; L.outY = TOP;
+      const y = TOP + Math.max(inH, outH) + OVERVIEW_GAP;
+      if (inBox) L.inOv = { x: MARGIN, y, ...inBox };
+      if (outBox) L.outOv = { x: L.outX, y, ...outBox };
+      L.height = Math.max(TOP + Math.max(inH, outH), ...[L.inOv, L.outOv].filter(Boolean).map((o) => o.y + o.h))
+        + MARGIN;
     }
-    L.width = Math.max(L.inX + g.C * L.cw, L.outX + g.outCols * L.cw) + MARGIN;
-    L.height = Math.max(L.inY + g.R * L.ch, L.outY + g.outRows * L.ch) + MARGIN;
   }
-  L.width = Math.ceil(L.width); L.height = Math.ceil(L.height);
+  const rights = [L.inX + nIn * L.cw, L.outX + nOut * L.cw, ...[L.inOv, L.outOv].filter(Boolean).map((o) => o.x + o.w)];
+  L.width = Math.ceil(Math.max(...rights) + MARGIN);
+  L.height = Math.ceil(L.height);
   return L;
 }
 
@@ -155,13 +220,15 @@ function dotPattern(ctx, color) {
 }
 
 function gridLines(ctx, x, y, rows, cols, cw, ch, color, dpr) {
+  if (cw < GRID_MIN_CELL) return;
   ctx.save();
   ctx.strokeStyle = color;
-  ctx.globalAlpha = cw < 8 ? 0.45 : 1; // dense grids stay light
+  ctx.globalAlpha = cw < 8 ? 0.8 : 1; // dense grids a little lighter, still visible from 4 px cells
   ctx.lineWidth = 1 / dpr;
   ctx.beginPath();
-  for (let r = 0; r <= rows; r++) { ctx.moveTo(x, y + r * ch); ctx.lineTo(x + cols * cw, y + r * ch); }
-  for (let c = 0; c <= cols; c++) { ctx.moveTo(x + c * cw, y); ctx.lineTo(x + c * cw, y + rows * ch); }
+  const snap = (v) => (Math.round(v * dpr) + 0.5) / dpr; // crisp one-device-pixel lines
+  for (let r = 0; r <= rows; r++) { ctx.moveTo(x, snap(y + r * ch)); ctx.lineTo(x + cols * cw, snap(y + r * ch)); }
+  for (let c = 0; c <= cols; c++) { ctx.moveTo(snap(x + c * cw), y); ctx.lineTo(snap(x + c * cw), y + rows * ch); }
   ctx.stroke();
   ctx.restore();
 }
@@ -197,25 +264,37 @@ function label(ctx, text, x, y, align, pal, font, rotate = 0) {
   ctx.restore();
 }
 
-function drawBase(canvas, g, L, pal, dpr, opts) {
+function clipRect(ctx, x, y, w, h) {
+  ctx.beginPath();
+  ctx.rect(x, y, w, h);
+  ctx.clip();
+}
+
+const span = (a, n) => (n > 1 ? `${a}–${a + n - 1}` : `${a}`);
+
+function drawBase(canvas, g, L, pal, dpr, opts, o) {
+  // everything that stays while the views stay: cells, padding, grid, captions, overview images
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = pal.background;
   ctx.fillRect(0, 0, L.width, L.height);
-  const { cw, ch, inX, inY, outX, outY } = L;
+  const { cw, ch, inX, inY, outX, outY, V } = L;
+  const lenR = V.inR.length, lenC = V.inC.length, { r0, c0, or0, oc0 } = o;
+  const inW = lenC * cw, inH = lenR * ch;
   const font = `12px ${opts.fontFamily}`;
   const small = `11px ${opts.fontFamily}`;
-  // input cells (padding, input, never-read), one image scaled up
+  const map = cellMap(g, pal, opts.showCoverage);
+  // input cells in view (padding, input, never-read): one image, the view's part scaled up
   ctx.imageSmoothingEnabled = cw < 1;
-  ctx.drawImage(cellMap(g, pal, opts.showCoverage), inX, inY, g.C * cw, g.R * ch);
+  ctx.drawImage(map, c0, r0, lenC, lenR, inX, inY, inW, inH);
   // padding: a dotted pattern on top of the colour, so it never relies on colour alone
-  const pat = dotPattern(ctx, pal.text);
   ctx.save();
+  clipRect(ctx, inX, inY, inW, inH);
   ctx.setTransform(1, 0, 0, 1, 0, 0); // pattern in device pixels: crisp dots at any zoom
-  ctx.fillStyle = pat;
-  const band = (r0, c0, rows, cols) => {
+  ctx.fillStyle = dotPattern(ctx, pal.text);
+  const band = (rA, cA, rows, cols) => {
     if (rows > 0 && cols > 0) {
-      ctx.fillRect(Math.round((inX + c0 * cw) * dpr), Math.round((inY + r0 * ch) * dpr),
+      ctx.fillRect(Math.round((inX + (cA - c0) * cw) * dpr), Math.round((inY + (rA - r0) * ch) * dpr),
         Math.round(cols * cw * dpr), Math.round(rows * ch * dpr));
     }
   };
@@ -231,42 +310,54 @@ function drawBase(canvas, g, L, pal, dpr, opts) {
     ctx.globalAlpha = 0.6;
     ctx.lineWidth = 1;
     ctx.beginPath();
-    for (let r = 0; r < g.inRows; r++) {
-      for (let c = 0; c < g.inCols; c++) {
+    const rEnd = Math.min(g.inRows, r0 + lenR - g.padTop), cEnd = Math.min(g.inCols, c0 + lenC - g.padLeft);
+    for (let r = Math.max(0, r0 - g.padTop); r < rEnd; r++) {
+      for (let c = Math.max(0, c0 - g.padLeft); c < cEnd; c++) {
         if (g.coverage[r * g.inCols + c] !== 0) continue;
-        const x = inX + (c + g.padLeft) * cw, y = inY + (r + g.padTop) * ch;
+        const x = inX + (c + g.padLeft - c0) * cw, y = inY + (r + g.padTop - r0) * ch;
         ctx.moveTo(x + 2, y + ch - 2); ctx.lineTo(x + cw - 2, y + 2);
       }
     }
     ctx.stroke();
     ctx.restore();
   }
-  if (cw >= GRID_MIN_CELL) gridLines(ctx, inX, inY, g.R, g.C, cw, ch, pal.grid_line, dpr);
+  gridLines(ctx, inX, inY, lenR, lenC, cw, ch, pal.grid_line, dpr);
   ctx.strokeStyle = pal.grid_line;
   ctx.lineWidth = 1;
-  ctx.strokeRect(inX, inY, g.C * cw, g.R * ch);
+  ctx.strokeRect(inX, inY, inW, inH);
   const padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0;
   if (padded) { // the real input's border inside the padding
+    ctx.save();
+    clipRect(ctx, inX - 1, inY - 1, inW + 2, inH + 2);
     ctx.strokeStyle = pal.text;
     ctx.lineWidth = 1.5;
-    ctx.strokeRect(inX + g.padLeft * cw, inY + g.padTop * ch, g.inCols * cw, g.inRows * ch);
+    ctx.strokeRect(inX + (g.padLeft - c0) * cw, inY + (g.padTop - r0) * ch, g.inCols * cw, g.inRows * ch);
+    ctx.restore();
   }
   // captions and padding amounts (before / after on every side: asymmetric "same" shows at a glance)
   const h = g.h;
-  const inCaption = `input ${times(h.input_size)}` + (padded ? ` → padded ${times(h.padded_size)}` : "");
+  const two = g.rank === 2;
+  const inZoom = isZoomed(V.inR) || isZoomed(V.inC);
+  const viewText = two ? ` · showing rows ${span(r0, lenR)}, cols ${span(c0, lenC)}` : ` · showing ${span(c0, lenC)}`;
+  const inCaption = `input ${times(h.input_size)}` + (padded ? ` → padded ${times(h.padded_size)}` : "")
+    + (inZoom ? `${viewText} (padded coordinates)` : "");
   label(ctx, inCaption, inX, 12, "left", pal, `bold ${font}`);
-  label(ctx, `output ${times(h.output_size)}`, outX, outY - (L.stacked || g.rank === 1 ? 24 : 34), "left", pal,
-    `bold ${font}`);
+  const outZoom = isZoomed(V.outR) || isZoomed(V.outC);
+  const outText = two ? ` · showing rows ${span(or0, V.outR.length)}, cols ${span(oc0, V.outC.length)}`
+    : ` · showing ${span(oc0, V.outC.length)}`;
+  label(ctx, `output ${times(h.output_size)}` + (outZoom ? outText : ""), outX,
+    outY - (L.stacked || g.rank === 1 ? 24 : 34), "left", pal, `bold ${font}`);
   if (h.padding_mode !== "valid" || padded) {
-    const midX = inX + (g.C * cw) / 2, midY = inY + (g.R * ch) / 2;
-    if (g.rank === 2) {
-      label(ctx, `top pad ${g.padTop}`, midX, inY - 10, "center", pal, small);
-      label(ctx, `bottom pad ${g.padBottom}`, midX, inY + g.R * ch + 11, "center", pal, small);
-      label(ctx, `left pad ${g.padLeft}`, inX - 11, midY, "center", pal, small, -Math.PI / 2);
-      label(ctx, `right pad ${g.padRight}`, inX + g.C * cw + 11, midY, "center", pal, small, Math.PI / 2);
+    const midX = inX + inW / 2, midY = inY + inH / 2;
+    const top = r0 === 0, bottom = r0 + lenR === g.R, left = c0 === 0, right = c0 + lenC === g.C;
+    if (two) {
+      if (top) label(ctx, `top pad ${g.padTop}`, midX, inY - 10, "center", pal, small);
+      if (bottom) label(ctx, `bottom pad ${g.padBottom}`, midX, inY + inH + 11, "center", pal, small);
+      if (left) label(ctx, `left pad ${g.padLeft}`, inX - 11, midY, "center", pal, small, -Math.PI / 2);
+      if (right) label(ctx, `right pad ${g.padRight}`, inX + inW + 11, midY, "center", pal, small, Math.PI / 2);
     } else {
-      label(ctx, `left pad ${g.padLeft}`, inX, inY - 10, "left", pal, small);
-      label(ctx, `right pad ${g.padRight}`, inX + g.C * cw, inY - 10, "right", pal, small);
+      if (left) label(ctx, `left pad ${g.padLeft}`, inX, inY - 10, "left", pal, small);
+      if (right) label(ctx, `right pad ${g.padRight}`, inX + inW, inY - 10, "right", pal, small);
     }
   }
   // input values (numbers mode, when the cells are large enough to read)
@@ -275,24 +366,52 @@ function drawBase(canvas, g, L, pal, dpr, opts) {
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     ctx.font = `${Math.min(14, Math.floor(ch * 0.42))}px ${opts.fontFamily}`;
-    for (let pr = 0; pr < g.R; pr++) {
-      for (let pc = 0; pc < g.C; pc++) {
+    for (let pr = r0; pr < r0 + lenR; pr++) {
+      for (let pc = c0; pc < c0 + lenC; pc++) {
         const pad = isPaddingCell(g, pr, pc);
         if (pad && g.numbers.pool) continue; // pooling ignores padding: nothing to show
         ctx.fillStyle = pal.text;
         ctx.globalAlpha = pad ? 0.45 : 1;
         const v = pad ? 0 : g.x[(pr - g.padTop) * g.inCols + (pc - g.padLeft)];
-        ctx.fillText(fmt(v), inX + (pc + 0.5) * cw, inY + (pr + 0.5) * ch);
+        ctx.fillText(fmt(v), inX + (pc - c0 + 0.5) * cw, inY + (pr - r0 + 0.5) * ch);
       }
     }
     ctx.restore();
   }
   // output grid, not computed yet
+  const outW = V.outC.length * cw, outH = V.outR.length * ch;
   ctx.fillStyle = pal.output_cell;
-  ctx.fillRect(outX, outY, g.outCols * cw, g.outRows * ch);
+  ctx.fillRect(outX, outY, outW, outH);
   ctx.strokeStyle = pal.grid_line;
   ctx.lineWidth = 1;
-  ctx.strokeRect(outX, outY, g.outCols * cw, g.outRows * ch);
+  ctx.strokeRect(outX, outY, outW, outH);
+  // overviews: the whole grid, small (area-averaged), captioned
+  if (L.inOv) {
+    const ov = L.inOv;
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = "high";
+    ctx.drawImage(map, 0, 0, g.C, g.R, ov.x, ov.y, ov.w, ov.h);
+    ctx.strokeStyle = pal.grid_line;
+    ctx.strokeRect(ov.x, ov.y, ov.w, ov.h);
+    label(ctx, "whole input (box: the view above)", ov.x, ov.y - 10, "left", pal, small);
+  }
+  if (L.outOv) {
+    const ov = L.outOv;
+    ctx.fillStyle = pal.output_cell;
+    ctx.fillRect(ov.x, ov.y, ov.w, ov.h);
+    ctx.strokeStyle = pal.grid_line;
+    ctx.strokeRect(ov.x, ov.y, ov.w, ov.h);
+    label(ctx, "whole output (box: the view above)", ov.x, ov.y - 10, "left", pal, small);
+  }
+}
+
+function markView(ctx, ov, rows, cols, r0, c0, lenR, lenC, pal) { // the view's box in an overview
+  const sx = ov.w / cols, sy = ov.h / rows;
+  for (const [color, width] of [[pal.background, 3], [pal.text, 1.5]]) {
+    ctx.strokeStyle = color;
+    ctx.lineWidth = width;
+    ctx.strokeRect(ov.x + c0 * sx, ov.y + r0 * sy, Math.max(2, lenC * sx), Math.max(2, lenR * sy));
+  }
 }
 
 function drawFrame(state) {
@@ -301,37 +420,45 @@ function drawFrame(state) {
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.drawImage(base, 0, 0);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const { cw, ch, inX, inY, outX, outY } = L;
+  const { cw, ch, inX, inY, outX, outY, V } = L;
   const s = state.step;
+  const { r0, c0, or0, oc0 } = state.origins;
+  const lenR = V.outR.length, lenC = V.outC.length;
   // computed output cells: steps are C-order, so the done cells are full rows plus part of one row
   const fullRows = Math.floor(s / g.outCols), rest = s % g.outCols;
   ctx.fillStyle = pal.output_done;
-  ctx.fillRect(outX, outY, g.outCols * cw, fullRows * ch);
-  ctx.fillRect(outX, outY + fullRows * ch, rest * cw, ch);
-  if (cw >= GRID_MIN_CELL) gridLines(ctx, outX, outY, g.outRows, g.outCols, cw, ch, pal.grid_line, dpr);
-  const curR = fullRows, curC = rest;
+  const doneRows = Math.min(Math.max(fullRows - or0, 0), lenR);
+  ctx.fillRect(outX, outY, lenC * cw, doneRows * ch);
+  if (fullRows >= or0 && fullRows < or0 + lenR) {
+    ctx.fillRect(outX, outY + (fullRows - or0) * ch, Math.min(Math.max(rest - oc0, 0), lenC) * cw, ch);
+  }
+  gridLines(ctx, outX, outY, lenR, lenC, cw, ch, pal.grid_line, dpr);
+  const curR = fullRows - or0, curC = rest - oc0; // inside the output view by construction
   const minW = Math.max(cw, 1), minH = Math.max(ch, 1);
   ctx.fillStyle = pal.output_current;
   ctx.fillRect(outX + curC * cw, outY + curR * ch, minW, minH);
   // the window: taps filled (a dilated kernel's gaps stay empty), its span outlined
   const pr0 = g.originRow[s] + g.padTop, pc0 = g.originCol[s] + g.padLeft;
+  const vr = pr0 - r0, vc = pc0 - c0; // window's first tap in view coordinates
+  ctx.save();
+  clipRect(ctx, inX, inY, V.inC.length * cw, V.inR.length * ch);
   ctx.fillStyle = pal.tap;
   for (let t = 0; t < g.numTaps; t++) {
-    ctx.fillRect(inX + (pc0 + g.tapCol[t]) * cw, inY + (pr0 + g.tapRow[t]) * ch, minW, minH);
+    ctx.fillRect(inX + (vc + g.tapCol[t]) * cw, inY + (vr + g.tapRow[t]) * ch, minW, minH);
   }
   let padTaps = 0;
-  ctx.save();
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.fillStyle = state.pattern;
   for (let t = 0; t < g.numTaps; t++) {
     const pr = pr0 + g.tapRow[t], pc = pc0 + g.tapCol[t];
     if (!isPaddingCell(g, pr, pc)) continue;
     padTaps++;
-    ctx.fillRect(Math.round((inX + pc * cw) * dpr), Math.round((inY + pr * ch) * dpr),
+    ctx.fillRect(Math.round((inX + (pc - c0) * cw) * dpr), Math.round((inY + (pr - r0) * ch) * dpr),
       Math.max(1, Math.round(cw * dpr)), Math.max(1, Math.round(ch * dpr)));
   }
   ctx.restore();
-  const wx = inX + pc0 * cw, wy = inY + pr0 * ch, ww = g.keffCols * cw, wh = g.keffRows * ch;
+  gridLines(ctx, inX + vc * cw, inY + vr * ch, g.keffRows, g.keffCols, cw, ch, pal.grid_line, dpr);
+  const wx = inX + vc * cw, wy = inY + vr * ch, ww = g.keffCols * cw, wh = g.keffRows * ch;
   // outlines with a halo in the background colour, so they stand out on any cell colour, even at 1 px cells
   for (const [color, width] of [[pal.background, 4], [pal.window, 2]]) {
     ctx.strokeStyle = color;
@@ -341,6 +468,7 @@ function drawFrame(state) {
   }
   // a thin connector from the window to the cell it writes
   ctx.save();
+  ctx.strokeStyle = pal.window;
   ctx.globalAlpha = 0.55;
   ctx.setLineDash([4, 3]);
   ctx.lineWidth = 1;
@@ -354,13 +482,30 @@ function drawFrame(state) {
   }
   ctx.stroke();
   ctx.restore();
+  // overview markers: the view's box, the window, the output computed so far
+  if (L.inOv) {
+    const ov = L.inOv, sx = ov.w / g.C, sy = ov.h / g.R;
+    markView(ctx, ov, g.R, g.C, r0, c0, V.inR.length, V.inC.length, pal);
+    ctx.fillStyle = pal.window;
+    ctx.fillRect(ov.x + pc0 * sx, ov.y + pr0 * sy, Math.max(2, g.keffCols * sx), Math.max(2, g.keffRows * sy));
+  }
+  if (L.outOv) {
+    const ov = L.outOv, sx = ov.w / g.outCols, sy = ov.h / g.outRows;
+    ctx.fillStyle = pal.output_done;
+    ctx.fillRect(ov.x, ov.y, ov.w, fullRows * sy);
+    ctx.fillRect(ov.x, ov.y + fullRows * sy, rest * sx, sy);
+    markView(ctx, ov, g.outRows, g.outCols, or0, oc0, lenR, lenC, pal);
+    ctx.fillStyle = pal.output_current;
+    ctx.fillRect(ov.x + rest * sx, ov.y + fullRows * sy, Math.max(2, sx), Math.max(2, sy));
+  }
   if (g.numbers && cw >= NUMBERS_MIN_CELL && ch >= 14) drawNumbers(ctx, state, pr0, pc0, s);
   state.padTaps = padTaps;
 }
 
 function drawNumbers(ctx, state, pr0, pc0, s) {
   const { g, L, pal, fontFamily } = state;
-  const { cw, ch, inX, inY, outX, outY } = L;
+  const { cw, ch, inX, inY, outX, outY, V } = L;
+  const { r0, c0, or0, oc0 } = state.origins;
   ctx.save();
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
@@ -368,7 +513,7 @@ function drawNumbers(ctx, state, pr0, pc0, s) {
   for (let t = 0; t < g.numTaps; t++) {
     const pr = pr0 + g.tapRow[t], pc = pc0 + g.tapCol[t];
     const pad = isPaddingCell(g, pr, pc);
-    const x = inX + (pc + 0.5) * cw, y = inY + (pr + 0.5) * ch;
+    const x = inX + (pc - c0 + 0.5) * cw, y = inY + (pr - r0 + 0.5) * ch;
     ctx.fillStyle = pal.text;
     if (!(pad && g.numbers.pool)) {
       ctx.font = `bold ${big}px ${fontFamily}`;
@@ -381,12 +526,16 @@ function drawNumbers(ctx, state, pr0, pc0, s) {
     }
   }
   const done = Math.min(s + 1, g.numSteps);
-  if (g.outRows * g.outCols <= 2500) {
+  const lenR = V.outR.length, lenC = V.outC.length;
+  if (lenR * lenC <= 2500) {
     ctx.font = `${big}px ${fontFamily}`;
     ctx.fillStyle = pal.text;
-    for (let i = 0; i < done; i++) {
-      const r = Math.floor(i / g.outCols), c = i % g.outCols;
-      ctx.fillText(fmt(g.y[i]), outX + (c + 0.5) * cw, outY + (r + 0.5) * ch);
+    for (let r = or0; r < or0 + lenR; r++) {
+      for (let c = oc0; c < oc0 + lenC; c++) {
+        const i = r * g.outCols + c;
+        if (i >= done) break;
+        ctx.fillText(fmt(g.y[i]), outX + (c - oc0 + 0.5) * cw, outY + (r - or0 + 0.5) * ch);
+      }
     }
   }
   ctx.restore();
@@ -466,16 +615,23 @@ function render({ model, el: host }) {
   const cov = el("input", "ck-coverage");
   cov.type = "checkbox";
   covBox.append(cov, el("span", "", " never-read cells"));
+  const followBox = el("label", "ck-follow-label");
+  const followInput = el("input", "ck-follow");
+  followInput.type = "checkbox";
+  followInput.checked = true;
+  followBox.title = "show a zoomed view that follows the kernel, with the whole map as a small overview";
+  followBox.append(followInput, el("span", "", " follow kernel"));
   const zoomOut = button("ck-zoom-out", "−", "zoom out");
   const zoomFit = button("ck-zoom-fit", "fit", "fit to width");
   const zoomIn = button("ck-zoom-in", "+", "zoom in");
   const zoomText = el("span", "ck-zoom-text");
-  bar.append(first, back, play, fwd, last, scrub, stepText, speedBox, loopBox, covBox, zoomOut, zoomFit, zoomIn,
-    zoomText);
+  bar.append(first, back, play, fwd, last, scrub, stepText, speedBox, loopBox, covBox, followBox, zoomOut, zoomFit,
+    zoomIn, zoomText);
   const stage = el("div", "ck-stage");
   const canvas = el("canvas", "ck-canvas");
   stage.append(canvas);
   const message = el("div", "ck-message");
+  message.setAttribute("role", "alert");
   const info = el("div", "ck-info");
   const title = el("div", "ck-title");
   const formula = el("div", "ck-formula");
@@ -487,9 +643,45 @@ function render({ model, el: host }) {
   root.append(bar, stage, message, info);
   host.append(root);
 
+  // Controls that are switched off say why: each gets aria-describedby pointing at its reason, which the Python
+  // side writes as <div class="ck-reason" data-for="<setting>"> into the box's .ck-disabled-reasons line.
+  const uid = Math.random().toString(36).slice(2, 9);
+  let box = null, reasonWatch = null, wireQueued = false;
+  function wireReasons() {
+    wireQueued = false;
+    if (!box) return;
+    const ids = {};
+    for (const r of box.querySelectorAll(".ck-disabled-reasons .ck-reason[data-for]")) {
+      if (!r.id) r.id = `ck-reason-${uid}-${r.dataset.for}`;
+      ids[r.dataset.for] = r.id;
+    }
+    for (const name of DESCRIBED) {
+      for (const ctl of box.querySelectorAll(`.ck-control-${name}`)) {
+        for (const input of ctl.querySelectorAll("input, select")) {
+          if (ids[name]) input.setAttribute("aria-describedby", ids[name]);
+          else input.removeAttribute("aria-describedby");
+        }
+      }
+    }
+  }
+  function findBox(tries) { // the canvas view is attached inside the widget's box a little after render()
+    box = host.closest(".convkit-traversal-box");
+    if (box) {
+      reasonWatch = new MutationObserver((records) => {
+        if (wireQueued || !records.some((r) => !root.contains(r.target))) return; // our own texts: not controls
+        wireQueued = true;
+        requestAnimationFrame(wireReasons);
+      });
+      reasonWatch.observe(box, { childList: true, subtree: true, characterData: true });
+      wireReasons();
+    } else if (tries > 0) requestAnimationFrame(() => findBox(tries - 1));
+  }
+  findBox(240);
+
   const state = {
     g: null, L: null, pal: null, dpr: 1, canvas, base: document.createElement("canvas"), pattern: null,
-    step: 0, playing: false, zoom: 0, frames: 0, padTaps: 0, fontFamily: "sans-serif",
+    step: 0, playing: false, zoom: 0, frames: 0, padTaps: 0, fontFamily: "sans-serif", follow: true,
+    origins: null, baseKey: "", speed: 1, baseDraws: 0,
   };
   let raf = 0, lastTime = 0, carry = 0, syncTimer = 0, rebuildQueued = false, layoutQueued = false;
   let lastWidth = -1, shownStep = -1;
@@ -505,6 +697,14 @@ function render({ model, el: host }) {
     root.dataset.numSteps = String(state.g && !state.g.tooLarge ? state.g.numSteps : 0);
     root.dataset.playing = String(state.playing);
     root.dataset.frames = String(state.frames);
+    if (state.L && state.origins) { // what the views show, for tests and curious readers
+      const { V } = state.L, o = state.origins;
+      root.dataset.viewInput = [o.r0, o.c0, V.inR.length, V.inC.length].join(",");
+      root.dataset.viewOutput = [o.or0, o.oc0, V.outR.length, V.outC.length].join(",");
+      root.dataset.baseDraws = String(state.baseDraws);
+      const g = state.g, s = state.step;
+      root.dataset.window = [g.originRow[s] + g.padTop, g.originCol[s] + g.padLeft, g.keffRows, g.keffCols].join(",");
+    }
   }
 
   function updateTexts() {
@@ -519,9 +719,22 @@ function render({ model, el: host }) {
     }
   }
 
+  function paintBase() { // the background of the current views: redrawn only when a view moves to a new page
+    const { g, L } = state;
+    state.origins = viewOrigins(g, L.V, state.step);
+    const o = state.origins;
+    const key = `${o.r0},${o.c0},${o.or0},${o.oc0}`;
+    if (key === state.baseKey) return;
+    state.baseKey = key;
+    drawBase(state.base, g, L, state.pal, state.dpr,
+      { showCoverage: !!model.get("show_coverage"), fontFamily: state.fontFamily }, o);
+    state.baseDraws += 1;
+  }
+
   function draw() {
     const g = state.g;
     if (!g || g.tooLarge || !state.L) { setAttrs(); return; }
+    paintBase();
     drawFrame(state);
     state.frames += 1;
     updateTexts();
@@ -533,11 +746,18 @@ function render({ model, el: host }) {
     if (!g || g.tooLarge) return;
     const avail = Math.max(200, stage.clientWidth || host.clientWidth || 800);
     lastWidth = avail;
-    let L = fitLayout(g, avail, state.zoom);
+    const followable = canFollow(g);
+    followBox.hidden = !followable;
+    const V = viewsFor(g, followable && state.follow);
+    let L = fitLayout(g, V, avail, state.zoom);
     while (state.zoom > 0 && Math.max(L.width, L.height) * (window.devicePixelRatio || 1) > MAX_CANVAS_PX) {
       state.zoom -= 1;
-      L = fitLayout(g, avail, state.zoom);
+      L = fitLayout(g, V, avail, state.zoom);
     }
+    root.dataset.follow = String(L.followed);
+    root.dataset.layout = JSON.stringify({ inX: L.inX, inY: L.inY, outX: L.outX, outY: L.outY, cw: L.cw, ch: L.ch,
+      width: L.width, height: L.height, stacked: !!L.stacked, inOv: L.inOv || null, outOv: L.outOv || null,
+      dpr: window.devicePixelRatio || 1 });
     const dpr = window.devicePixelRatio || 1;
     state.L = L; state.dpr = dpr; state.pal = palette();
     state.fontFamily = getComputedStyle(root).fontFamily || "sans-serif";
@@ -547,8 +767,7 @@ function render({ model, el: host }) {
     }
     canvas.style.width = `${L.width}px`;
     canvas.style.height = `${L.height}px`;
-    drawBase(state.base, g, L, state.pal, dpr,
-      { showCoverage: !!model.get("show_coverage"), fontFamily: state.fontFamily });
+    state.baseKey = "";
     state.pattern = dotPattern(canvas.getContext("2d"), state.pal.text);
     zoomText.textContent = `cell ${L.cw >= 10 ? Math.round(L.cw) : L.cw.toPrecision(2)} px`;
     root.dataset.cellSize = String(L.cw);
@@ -585,8 +804,8 @@ function render({ model, el: host }) {
     sum.textContent = "";
     sum.hidden = !g.numbers;
     coverageText();
-    const sp = Number(model.get("speed")) || 1;
-    if (document.activeElement !== speed) speed.value = String(sp);
+    state.speed = Number(model.get("speed")) || 1;
+    if (document.activeElement !== speed) speed.value = String(state.speed);
     rebuildBase();
   }
 
@@ -629,7 +848,7 @@ function render({ model, el: host }) {
     const g = state.g;
     const dt = Math.min(0.25, Math.max(0, (time - lastTime) / 1000));
     lastTime = time;
-    carry += dt * (Number(speed.value) || 1);
+    carry += dt * state.speed;
     const n = Math.floor(carry);
     if (n > 0) {
       carry -= n;
@@ -668,11 +887,11 @@ function render({ model, el: host }) {
     if (was && sync) syncNow();
   }
 
-  function follow() { // keep the window in view when zoomed in
-    if (state.zoom === 0 || !state.L) return;
+  function follow() { // keep the window in the visible part of the stage when the canvas is wider than it
+    if (state.zoom === 0 || !state.L || !state.origins) return;
     const { g, L } = state;
-    const x = L.inX + (g.originCol[state.step] + g.padLeft) * L.cw;
-    const y = L.inY + (g.originRow[state.step] + g.padTop) * L.ch;
+    const x = L.inX + (g.originCol[state.step] + g.padLeft - state.origins.c0) * L.cw;
+    const y = L.inY + (g.originRow[state.step] + g.padTop - state.origins.r0) * L.ch;
     if (x < stage.scrollLeft || x > stage.scrollLeft + stage.clientWidth - 40) stage.scrollLeft = x - 40;
     if (y < stage.scrollTop || y > stage.scrollTop + stage.clientHeight - 40) stage.scrollTop = y - 40;
   }
@@ -706,6 +925,22 @@ function render({ model, el: host }) {
   on(zoomIn, "click", () => { state.zoom = Math.min(state.zoom + 1, 8); rebuildBase(); });
   on(zoomOut, "click", () => { state.zoom = Math.max(state.zoom - 1, 0); rebuildBase(); });
   on(zoomFit, "click", () => { state.zoom = 0; rebuildBase(); });
+  on(followInput, "change", () => { state.follow = followInput.checked; state.zoom = 0; rebuildBase(); });
+  on(speed, "change", () => { // a typed speed is used as typed or refused with the reason, never clamped
+    const text = speed.value.trim();
+    const v = Number(text);
+    if (text === "" || !Number.isFinite(v) || v < MIN_SPEED || v > MAX_SPEED) {
+      speed.classList.add("ck-invalid");
+      speed.setAttribute("aria-invalid", "true");
+      message.textContent = `speed must be a number of steps per second from ${MIN_SPEED} to ${MAX_SPEED}; `
+        + `playback keeps ${fmt(state.speed)} steps/s. Received: ${JSON.stringify(text)}`;
+      return;
+    }
+    speed.classList.remove("ck-invalid");
+    speed.removeAttribute("aria-invalid");
+    if (!(state.g && state.g.tooLarge)) message.textContent = "";
+    state.speed = v;
+  });
   on(root, "keydown", (event) => {
     const target = event.target;
     if (target && target.tagName === "INPUT" && (target.type === "number" || target.type === "range")) return;
@@ -729,7 +964,12 @@ function render({ model, el: host }) {
     cov.checked = !!model.get("show_coverage");
     if (state.g && !state.g.tooLarge) { coverageText(); rebuildBase(); }
   };
-  const onSpeed = () => { speed.value = String(Number(model.get("speed")) || 1); };
+  const onSpeed = () => {
+    state.speed = Number(model.get("speed")) || 1;
+    speed.value = String(state.speed);
+    speed.classList.remove("ck-invalid");
+    speed.removeAttribute("aria-invalid");
+  };
   const geometryTraits = ["header", "origins", "offsets", "coverage", "x_values", "w_values", "y_values"];
   for (const name of geometryTraits) model.on(`change:${name}`, queueRebuild);
   model.on("change:step", onStep);
@@ -761,6 +1001,7 @@ function render({ model, el: host }) {
     clearTimeout(syncTimer);
     resize.disconnect();
     themeWatch.disconnect();
+    if (reasonWatch) reasonWatch.disconnect();
     for (const name of geometryTraits) model.off(`change:${name}`, queueRebuild);
     model.off("change:step", onStep);
     model.off("change:loop", onLoop);

@@ -18,6 +18,7 @@ import traitlets
 
 from ..core.traversal import Traversal
 from ._traversal_controls import TraversalControls
+from ._traversal_messages import implied_changes, refusal
 from ._traversal_layers import layer_settings
 from ._traversal_params import TraversalParams
 from ._static import display_with_fallback, fallback_bundle
@@ -26,6 +27,8 @@ from ._traversal_payload import Payload, build_payload, normalize_numbers, title
 __all__ = ["KernelTraversal", "TraversalCanvas"]
 
 _HERE = pathlib.Path(__file__).parent
+#: Playback speeds the widget accepts, in steps per second (the same bounds as its speed field).
+MIN_SPEED, MAX_SPEED = 0.25, 5000.0
 _PARAMS = ("input_size", "kernel_size", "strides", "padding", "dilation_rate", "operation", "in_channels",
            "filters", "kind", "depth_multiplier", "groups")
 
@@ -106,8 +109,11 @@ class KernelTraversal(ipywidgets.VBox):
     >>> w.output_shape, w.traversal.num_steps
     ((13, 13, 1), 169)
     >>> w.kernel_size = 30            # too large for a 28×28 input: refused, picture kept
-    >>> w.kernel_size, w.message.startswith("Computed output size would be zero")
-    ((3, 3), True)
+    >>> w.kernel_size
+    (3, 3)
+    >>> print(w.message)
+    kernel 30×30 is larger than the padded input 28×28 (no padding); the largest kernel here is 28×28. \
+Kept kernel 3×3. Received: kernel_size=30
 
     Pooling without ``strides`` steps by the pool size, as in Keras:
 
@@ -133,7 +139,7 @@ class KernelTraversal(ipywidgets.VBox):
     numbers = _Setting(None, help="None, True or (x, kernel)")
     coverage = traitlets.Bool(False, help="mark never-read input cells")
     step = traitlets.Int(0, help="current step (0-based)")
-    speed = traitlets.Any(None, help="steps per second; None = automatic")
+    speed = traitlets.Any(None, help=f"steps per second ({MIN_SPEED:g} to {MAX_SPEED:g}); None = automatic")
     loop = traitlets.Bool(False, help="restart playback at the end")
     message = traitlets.Unicode("", help="why the last change was refused ('' when it was accepted)")
 
@@ -147,6 +153,7 @@ class KernelTraversal(ipywidgets.VBox):
             in_channels=in_channels, filters=filters, kind=kind, depth_multiplier=depth_multiplier, groups=groups)
         payload = build_payload(params, numbers)
         _check_step(step, payload.header["num_steps"])
+        _check_speed(speed)
         self._params, self._payload, self._numbers = params, payload, numbers
         # strides left at Keras' default (None): recomputed when the operation or pool size changes
         self._default_strides = strides is None
@@ -154,7 +161,7 @@ class KernelTraversal(ipywidgets.VBox):
         self._pushed: Payload | None = None
         self._canvas = TraversalCanvas()
         self._note = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="0")).add_class("ck-widget-message")
-        self._controls = TraversalControls(self.update)
+        self._controls = TraversalControls(self._control_change, self._show_invalid)
         values = {name: getattr(params, name) for name in _PARAMS}
         super().__init__(children=[self._controls.box, self._canvas, self._note], numbers=numbers,
                          coverage=coverage, step=step, speed=speed, loop=loop, **values, **kwargs)
@@ -186,6 +193,11 @@ class KernelTraversal(ipywidgets.VBox):
         returns ``False`` (never raises for a learner's invalid combination).
         """
         changes = {**(changes or {}), **kw}
+        return self._apply(changes, tuple(changes))
+
+    def _apply(self, changes: dict[str, Any], asked: tuple[str, ...]) -> bool:
+        """Apply ``changes`` (``asked``: the ones the learner set; a note names the others that changed)."""
+        requested = dict(changes)
         numbers = changes.pop("numbers", self._numbers)
         unknown = set(changes) - set(_PARAMS)
         if unknown:
@@ -195,8 +207,9 @@ class KernelTraversal(ipywidgets.VBox):
             params = self._params.replace(**changes)
             payload = build_payload(params, numbers)
         except (ValueError, TypeError) as err:
-            self._refuse(err)
+            self._refuse(err, changes=requested)
             return False
+        before = self._params
         self._accept(params, payload, numbers)
         self._default_strides = default_strides
         self._internal = True
@@ -208,6 +221,7 @@ class KernelTraversal(ipywidgets.VBox):
         finally:
             self._internal = False
         self._push()
+        self._info(implied_changes(before, params, {k: requested[k] for k in asked if k in requested}))
         return True
 
     def save(self, path: Any, **kwargs: Any) -> pathlib.Path:
@@ -239,13 +253,16 @@ class KernelTraversal(ipywidgets.VBox):
         try:
             params = self._params.replace(**changes)
         except (ValueError, TypeError) as err:
-            return self._refuse(err, name)
+            return self._refuse(err, name, {name: value})
         if params != self._params:
             try:
                 payload = build_payload(params, self._numbers)
             except (ValueError, TypeError) as err:
-                return self._refuse(err, name)
+                return self._refuse(err, name, {name: value})
+            before = self._params
             self._accept(params, payload, self._numbers)
+            if not self._internal:
+                self._info(implied_changes(before, params, {name: value}))
         self._default_strides = default_strides
         return getattr(params, name)
 
@@ -272,6 +289,18 @@ class KernelTraversal(ipywidgets.VBox):
         except ValueError as err:
             self._refuse(err)
             return self.step
+        return value
+
+    @traitlets.validate("speed")
+    def _validate_speed(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        try:
+            _check_speed(value)
+        except ValueError as err:
+            if not hasattr(self, "_payload"):
+                raise
+            self._refuse(err)
+            return self.speed
         return value
 
     @traitlets.observe(*_PARAMS, "numbers")
@@ -316,12 +345,28 @@ class KernelTraversal(ipywidgets.VBox):
         if self._default_strides:
             return {**changes, "strides": None}, True
         return changes, False
-    def _refuse(self, err: Exception, name: str | None = None) -> Any:
-        self.message = str(err)
-        self._note.value = f'<span class="ck-error">⚠ {_escape(str(err))}</span>'
+    def _refuse(self, err: Exception, name: str | None = None, changes: dict[str, Any] | None = None) -> Any:
+        """Keep the last valid state and say why ``changes`` were refused (the numbers and the limit)."""
+        text = refusal(self._params, changes, err) if changes and hasattr(self, "_params") else str(err)
+        self._show_invalid(text)
         if hasattr(self, "_controls"):
-            self._sync_controls()
+            self._sync_controls(refused=True)
         return getattr(self._params, name) if name else None
+
+    def _show_invalid(self, text: str) -> None:
+        """Show why a change (or a typed value) is not possible; the state stays as it is."""
+        self.message = text
+        self._note.value = f'<span class="ck-error" role="alert">⚠ {_escape(text)}</span>'
+
+    def _info(self, text: str) -> None:
+        """A note about a change the learner did not ask for but that follows from theirs (no error)."""
+        if text:
+            line = f'<div class="ck-note">ⓘ {_escape(text[0].upper() + text[1:])}.</div>'
+            self._note.value = (self._note.value or "") + line
+
+    def _control_change(self, changes: dict[str, Any], asked: tuple[str, ...]) -> bool:
+        """A control's edit: ``asked`` are the settings the learner set, the rest of ``changes`` follows."""
+        return self._apply(dict(changes), asked)
 
     def _accept(self, params: TraversalParams, payload: Payload, numbers: Any) -> None:
         self._params, self._payload, self._numbers = params, payload, numbers
@@ -331,9 +376,10 @@ class KernelTraversal(ipywidgets.VBox):
     def _speed(self) -> float:
         return float(self.speed) if self.speed else _auto_speed(self.num_steps)
 
-    def _sync_controls(self) -> None:
+    def _sync_controls(self, refused: bool = False) -> None:
         pairs = tuple(tuple(p) for p in self._payload.header["padding"])
-        self._controls.sync(self._params, pairs, self._numbers is not None and self._numbers is not False)
+        self._controls.sync(self._params, pairs, self._numbers is not None and self._numbers is not False,
+                            refused=refused)
 
     def _push(self) -> None:
         """Send the current payload to the browser once (a no-op when it was already sent)."""
@@ -343,6 +389,8 @@ class KernelTraversal(ipywidgets.VBox):
         self._pushed = payload
         step = min(self.step, self.num_steps - 1)
         if step != self.step:
+            self._info(f"step {self.step + 1} is past the last step of these settings ({self.num_steps} steps): "
+                       f"showing step {step + 1}, the last")
             self.step = step
         empty = {"origins": b"", "offsets": b"", "coverage": b"", "x_values": b"", "w_values": b"", "y_values": b""}
         with self._canvas.hold_sync():
@@ -398,7 +446,7 @@ class KernelTraversal(ipywidgets.VBox):
         return fallback_bundle(png, self._alt_text(), f"Picture of step {self.step + 1}: {self._summary()}")
 
     def _ipython_display_(self, **kwargs: Any) -> None:
-        display_with_fallback(self._repr_mimebundle_(**kwargs), self.static_bundle())
+        display_with_fallback(self._repr_mimebundle_(**kwargs), self.static_bundle)
 
     def _alt_text(self) -> str:
         """What the static picture shows, in words (its ``alt`` text)."""
@@ -438,6 +486,14 @@ def _check_step(step: Any, num_steps: int) -> None:
     if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < num_steps:
         raise ValueError(f"`step` must be an integer from 0 to {num_steps - 1} (this traversal has {num_steps} "
                          f"steps). Received: step={step!r}")
+
+
+def _check_speed(speed: Any) -> None:
+    if speed is None:
+        return
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not MIN_SPEED <= speed <= MAX_SPEED:
+        raise ValueError(f"`speed` must be None (about 10 s per run) or a number of steps per second from "
+                         f"{MIN_SPEED:g} to {MAX_SPEED:g}. Received: speed={speed!r}")
 
 
 def _escape(text: str) -> str:

@@ -136,7 +136,8 @@ def test_keyboard_and_independent_widgets(page: Any, lab_server: LabServer) -> N
     wait_attr(page, b, "widget b to draw", "d.numSteps === '12' && Number(d.frames) > 0")
     wait_attr(page, roots.nth(3), "widget d to follow the Python change", "d.numSteps === '25' && d.step === '4'")
     note = panel.locator(".ck-widget-message").nth(3).inner_text()
-    assert "Computed output size would be zero" in note and "Traceback" not in note, note
+    assert "kernel 9×9 is larger than the padded input 6×6 (no padding); the largest kernel here is 6×6" in note, note
+    assert "Traceback" not in note
     assert "before 1, after 1" in a.locator(".ck-formula").inner_text()
     assert "before 6, after 0" in b.locator(".ck-formula").inner_text()
     sum_line = a.locator(".ck-sum").inner_text()
@@ -200,3 +201,121 @@ def test_large_input_draws_and_too_large_says_so(page: Any, lab_server: LabServe
     big.locator(".ck-play").click()
     assert "too large to draw" in huge.inner_text()
     print(screenshot(panel, f"traversal-large-{size}"))
+
+
+# ------------------------------------------------------------------------------------------ legible sizes
+
+#: The article's sizes, a large input and a long 1-D strip: (cell source, padded side, followed?)
+SIZES = [
+    ("w28 = convkit.KernelTraversal.from_layer(convkit.layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))\nw28",
+     "28", False),
+    ("w64 = convkit.KernelTraversal((64, 64), 5, padding='same')\nw64", "64", True),
+    ("w128 = convkit.KernelTraversal((128, 128), 3, strides=4, coverage=True)\nw128", "128", True),
+    ("w512 = convkit.KernelTraversal((512, 512), 3)\nw512", "512", True),
+    ("w1d = convkit.KernelTraversal(1000, 5, strides=2, padding='same')\nw1d", "1d", True),
+]
+
+# Where things are on the canvas, read back from the widget (css px), plus the stage and canvas boxes.
+GEOMETRY_JS = """(root) => {
+  const c = root.querySelector('canvas'), stage = root.querySelector('.ck-stage');
+  const cb = c.getBoundingClientRect(), sb = stage.getBoundingClientRect(), rb = root.getBoundingClientRect();
+  return {layout: JSON.parse(root.dataset.layout), follow: root.dataset.follow, window: root.dataset.window,
+          viewInput: root.dataset.viewInput, viewOutput: root.dataset.viewOutput,
+          canvasRight: cb.right, stageRight: sb.right, rootRight: rb.right, canvasWidth: cb.width,
+          stageScrollWidth: stage.scrollWidth, stageClientWidth: stage.clientWidth};
+}"""
+
+# The colour at css position (x, y) of the canvas, as [r, g, b].
+PIXEL_JS = """(root, [x, y]) => {
+  const c = root.querySelector('canvas');
+  const k = c.width / c.getBoundingClientRect().width;
+  const d = c.getContext('2d').getImageData(Math.floor(x * k), Math.floor(y * k), 1, 1).data;
+  return [d[0], d[1], d[2]];
+}"""
+
+
+def _inside(window: str, view: str) -> bool:
+    """The kernel window (row, col, rows, cols) lies inside the view (row, col, rows, cols)."""
+    wr, wc, kr, kc = map(int, window.split(","))
+    vr, vc, nr, nc = map(int, view.split(","))
+    return vr <= wr and wr + kr <= vr + nr and vc <= wc and wc + kc <= vc + nc
+
+
+def _differs(a: list[int], b: list[int]) -> bool:
+    return sum(abs(x - y) for x, y in zip(a, b)) > 30
+
+
+@pytest.fixture(scope="module")
+def sizes_notebook(lab_server: LabServer) -> str:
+    return write_notebook(lab_server.root_dir, "traversal_sizes.ipynb", ["import convkit"] + [s for s, _, _ in SIZES])
+
+
+def test_large_inputs_follow_the_kernel_with_legible_cells(page: Any, lab_server: LabServer,
+                                                           sizes_notebook: str) -> None:
+    panel = open_and_run(page, lab_server, sizes_notebook)
+    roots = panel.locator(ROOT)
+    assert roots.count() == len(SIZES)
+    for i, (_, name, followed) in enumerate(SIZES):
+        root = roots.nth(i)
+        wait_attr(page, root, f"widget {name} to draw", "Number(d.frames) > 0", 60)
+        root.scroll_into_view_if_needed()
+        geo = root.evaluate(GEOMETRY_JS)
+        lay = geo["layout"]
+        print(name, {k: geo[k] for k in ("follow", "window", "viewInput", "viewOutput")},
+              f"cell {lay['cw']:.1f} px, canvas {lay['width']}×{lay['height']}")
+        assert geo["follow"] == str(followed).lower(), name
+        if name != "1d":
+            assert lay["cw"] >= 8, f"{name}: cells of {lay['cw']:.1f} px"
+        assert geo["canvasRight"] <= geo["stageRight"] + 0.5 and geo["stageScrollWidth"] <= geo["stageClientWidth"], \
+            f"{name}: the picture is wider than the widget (clipped or scrolled): {geo}"
+        assert geo["canvasRight"] <= geo["rootRight"] + 0.5
+        assert _inside(geo["window"], geo["viewInput"]), f"{name}: kernel outside the view at the first step"
+        if followed:
+            assert lay["inOv"] or lay["outOv"], f"{name}: a followed view comes with an overview"
+        # walk: the view follows the kernel, the background is redrawn only when the view moves to a new page
+        root.focus()
+        draws0, frames0 = int(data(root, "base-draws")), int(data(root, "frames"))
+        for key, presses in (("ArrowRight", 37), ("End", 1), ("Home", 1)):
+            for _ in range(presses):
+                page.keyboard.press(key)
+            geo = root.evaluate(GEOMETRY_JS)
+            assert _inside(geo["window"], geo["viewInput"]), f"{name} after {key}: {geo['window']} {geo['viewInput']}"
+        draws, frames = int(data(root, "base-draws")) - draws0, int(data(root, "frames")) - frames0
+        assert frames >= 39 and draws * 3 <= frames, f"{name}: background redrawn {draws} times in {frames} frames"
+        if not followed:
+            assert draws == 0, "a view that never moves is drawn once"
+
+
+def test_grid_lines_and_unread_cells_at_128(page: Any, lab_server: LabServer, sizes_notebook: str) -> None:
+    """Example 3 (128×128, k3, s4, coverage): grid lines between cells, and the never-read 4th row/column."""
+    panel = open_and_run(page, lab_server, sizes_notebook)
+    root = panel.locator(ROOT).nth(2)
+    wait_attr(page, root, "Example 3 to draw", "Number(d.frames) > 0", 60)
+    root.focus()
+    page.keyboard.press("ArrowRight")  # step 2: the window at columns 4..6, away from the cells checked below
+    page.wait_for_timeout(200)
+    lay = root.evaluate(GEOMETRY_JS)["layout"]
+    x0, y0, cw = lay["inX"], lay["inY"], lay["cw"]
+    # row 10 is read (rows 0..2, 4..6, 8..10 are): cell interiors of columns 0..2 vs the line between them
+    y = y0 + (10 + 0.5) * cw
+    inside = [root.evaluate(PIXEL_JS, [x0 + (c + 0.5) * cw, y]) for c in range(3)]
+    line = root.evaluate(PIXEL_JS, [round(x0 + 1 * cw) + 0.5, y])  # lines are snapped to whole pixels
+    assert inside[0] == inside[1] and _differs(inside[0], line), f"no grid line: cells {inside}, line {line}"
+    # column 3 is never read (stride 4, kernel 3): marked in the coverage colour
+    unread = root.evaluate(PIXEL_JS, [x0 + 3.5 * cw - 3, y - 0.3 * cw])
+    assert _differs(unread, inside[0]), f"never-read column 3 looks like a read cell: {unread} vs {inside[0]}"
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_screenshots_at_the_article_sizes(page: Any, lab_server: LabServer, sizes_notebook: str, theme: str) -> None:
+    from .lab import lab_theme
+
+    with lab_theme(lab_server, theme):
+        panel = open_and_run(page, lab_server, sizes_notebook)
+        tag = "dark" if "Dark" in theme else "light"
+        roots = panel.locator(".convkit-traversal-box")
+        for i, (_, name, _) in enumerate(SIZES):
+            wait_attr(page, panel.locator(ROOT).nth(i), f"widget {name} to draw", "Number(d.frames) > 0", 60)
+            box = roots.nth(i)
+            box.scroll_into_view_if_needed()
+            print(screenshot(box, f"traversal-size-{name}-{tag}"))
