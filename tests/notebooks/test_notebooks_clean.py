@@ -99,3 +99,24 @@ def test_exercises_are_a_valid_nbgrader_source():
         assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
     text = "\n".join(c.source for c in nb.cells)
     assert "tensorflow" not in text and "import tf" not in text
+
+
+def test_exercise_code_fits_the_feedback_page():
+    """nbgrader's feedback page shows each cell's code (hidden tests included) in a box that does not wrap:
+    about 77 characters fit in an 800-pixel window."""
+    nb = read(ROOT / "notebooks" / "05_exercises.ipynb")
+    long = [(c.metadata.nbgrader["grade_id"], line) for c in nb.cells if c.cell_type == "code"
+            for line in c.source.splitlines() if len(line) > 76]
+    assert not long, long
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem[:2] in ("01", "02", "03", "04")],
+                         ids=lambda p: p.stem)
+def test_tensorflow_is_imported_quietly_and_unchanged(path):
+    """TensorFlow is imported inside ``quiet_tensorflow()`` (its start-up lines would be a red stderr box), and
+    its CPU kernels are left as a learner's own TensorFlow has them (no TF_ENABLE_ONEDNN_OPTS)."""
+    sources = [c.source for c in read(path).cells if c.cell_type == "code"]
+    imports = [s for s in sources if re.search(r"^\s*import tensorflow", s, re.M)]
+    assert len(imports) == 1
+    assert re.search(r"^with quiet_tensorflow\(\):\n    import tensorflow as tf$", imports[0], re.M)
+    assert "TF_ENABLE_ONEDNN_OPTS" not in "\n".join(sources)

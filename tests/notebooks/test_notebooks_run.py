@@ -3,7 +3,11 @@
 * no cell produces an error;
 * the ``article-shapes`` cells print the article's shapes exactly, one tuple per line;
 * every ``your-turn`` cell, re-run with a deliberately wrong edit (a kernel larger than the input, "valid"
-  padding), shows convkit's explanation instead of a traceback.
+  padding), shows convkit's explanation instead of a traceback;
+* no cell shows anything on stderr (JupyterLab's red box), with the environment a learner's own ``jupyter lab``
+  has: ``TF_CPP_MIN_LOG_LEVEL`` is removed from the kernel's environment, whatever the test run sets;
+* ``with convkit.explained():`` around a one-layer channel mistake, left to propagate, shows the explanation
+  and no traceback.
 
 Each notebook runs once (cached for the module), in its own temporary folder.
 """
@@ -34,6 +38,9 @@ ARTICLE_SHAPES = {
 }
 EDITED_TAG = "edited-your-turn"
 CELL_TIMEOUT = 300
+#: environment variables a learner's kernel does not have (CI sets TF_CPP_MIN_LOG_LEVEL for its own logs)
+LOG_SETTINGS = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def _params(names):
@@ -67,8 +74,12 @@ def execute(name: str, workdir: Path) -> tuple[object, float]:
         probe = nbformat.v4.new_code_cell('import sys\nprint("tensorflow loaded:", "tensorflow" in sys.modules)')
         probe.metadata["tags"] = ["probe"]
         nb.cells.append(probe)
-    env_before = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    return run_notebook(nb, workdir)
+
+
+def run_notebook(nb, workdir: Path) -> tuple[object, float]:
+    """Execute ``nb`` in a fresh kernel whose environment has no TensorFlow log settings (as a learner's has)."""
+    saved = {name: os.environ.pop(name) for name in LOG_SETTINGS if name in os.environ}
     try:
         start = time.perf_counter()
         client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
@@ -76,10 +87,7 @@ def execute(name: str, workdir: Path) -> tuple[object, float]:
         client.execute(cwd=str(workdir))
         return nb, time.perf_counter() - start
     finally:
-        if env_before is None:
-            os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
-        else:
-            os.environ["TF_CPP_MIN_LOG_LEVEL"] = env_before
+        os.environ.update(saved)
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +210,105 @@ def test_figures_are_shown_as_images(run, name):
             if o.output_type in ("display_data", "execute_result") and \
                     str(o.data.get("text/plain", "")).startswith("<Figure size"):
                 assert "image/png" in o.data, f"cell {cell.id} shows a figure as text only"
+
+
+def stderr_outputs(nb) -> list[str]:
+    return [f"cell {c.id}: {o.text!r}" for c in nb.cells if c.cell_type == "code"
+            for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_cell_shows_stderr(run, name):
+    """No red box: TensorFlow's start-up lines are gone, and nothing else writes to stderr."""
+    nb, _ = run(name)
+    assert not stderr_outputs(nb), "\n".join(stderr_outputs(nb))
+
+
+@pytest.mark.tf
+def test_the_set_up_cell_imports_tensorflow_quietly(run):
+    """The set-up cell's own words are true: it imports TensorFlow and the import printed nothing."""
+    pytest.importorskip("tensorflow")
+    nb, _ = run("01_example_strided_valid")
+    setup = next(c for c in nb.cells if c.cell_type == "code" and "import tensorflow as tf" in c.source)
+    assert "quiet_tensorflow()" in setup.source and "TF_CPP_MIN_LOG_LEVEL" in setup.source
+    assert not [o for o in setup.outputs if o.output_type in ("stream", "error")], setup.outputs
+
+
+EXPLAINED_CELLS = [
+    "from convkit._quiet_tf import quiet_tensorflow\nwith quiet_tensorflow():\n    import tensorflow as tf\n"
+    "import convkit",
+    "conv = tf.keras.layers.Conv2D(8, kernel_size=3)\nconv(tf.zeros((1, 10, 10, 32)))  # built for 32 channels",
+    "with convkit.explained():\n    conv(tf.zeros((1, 10, 10, 3)))   # 3 channels: the mistake",
+]
+
+
+def output_text(cell) -> str:
+    """Everything the cell shows, as plain text, ANSI colour codes removed."""
+    parts = []
+    for o in cell.outputs:
+        if o.output_type == "stream":
+            parts.append(o.text)
+        elif o.output_type in ("display_data", "execute_result"):
+            parts.append(str(o.data.get("text/plain", "")))
+        elif o.output_type == "error":
+            parts.append("\n".join(o.traceback))
+    return ANSI.sub("", "\n".join(parts))
+
+
+@pytest.mark.tf
+def test_explained_shows_the_explanation_without_a_traceback(tmp_path):
+    """A channel mistake inside ``with convkit.explained():`` that reaches IPython (not caught) shows the
+    explanation and at most ~20 lines, no traceback and no frames of convkit's or TensorFlow's code."""
+    pytest.importorskip("tensorflow")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in EXPLAINED_CELLS])
+    run_notebook(nb, tmp_path)
+    setup, build, mistake = nb.cells
+    assert not [o for o in setup.outputs + build.outputs if o.output_type == "error"]
+    errors = [o for o in mistake.outputs if o.output_type == "error"]
+    assert [o.ename for o in errors] == ["ShapeError"], mistake.outputs  # still an exception: the cell fails
+    text = output_text(mistake)
+    assert "Traceback" not in text and "File " not in text and "Cell In[" not in text
+    assert "site-packages" not in text and "convkit/" not in text and "tensorflow/" not in text
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert 2 <= len(lines) <= 20, text
+    words = " ".join(text.split())
+    assert "32" in words and "3" in words and "channel" in words, text  # the explanation, in these numbers
+    assert not stderr_outputs(nb)
+
+
+QUIET_PROBE = r'''
+import os, sys
+from convkit._quiet_tf import quiet_tensorflow
+with quiet_tensorflow():
+    os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
+    os.write(2, b"I0000 00:00:1796161050.366322    6840 port.cc:153] oneDNN custom operations are on.\n")
+    os.write(2, b"I0000 00:00:1796161050.441605    6840 cpu_feature_guard.cc:227] This binary is optimized.\n")
+    os.write(2, b"To enable the following instructions: AVX2, rebuild TensorFlow.\n")
+    os.write(2, b"E0000 00:00:1796161050.500000    6840 loader.cc:9] a real error\n")
+    os.write(2, b"\nplain text on stderr\n")
+os.write(2, b"after the import\n")
+print(os.environ["TF_CPP_MIN_LOG_LEVEL"])
+'''
+
+
+@pytest.mark.parametrize("level, kept", [(None, ["a real error", "plain text"]),
+                                         ("0", ["oneDNN", "cpu_feature_guard", "To enable", "a real error"])],
+                         ids=["default", "level_0_kept"])
+def test_quiet_tensorflow_drops_only_what_the_log_level_hides(level, kept):
+    """Without TensorFlow: the records written to file descriptor 2 during the block are filtered by
+    TF_CPP_MIN_LOG_LEVEL (default 2: INFO and WARNING dropped), other text is kept, and descriptor 2 works
+    again afterwards."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in LOG_SETTINGS}
+    if level is not None:
+        env["TF_CPP_MIN_LOG_LEVEL"] = level
+    result = subprocess.run([sys.executable, "-c", QUIET_PROBE], capture_output=True, text=True, env=env,
+                            timeout=60, check=True)
+    assert result.stdout.strip() == (level or "2")
+    assert "absl::InitializeLog" not in result.stderr and result.stderr.endswith("after the import\n")
+    for text in kept:
+        assert text in result.stderr
+    if level is None:
+        assert "oneDNN" not in result.stderr and "To enable" not in result.stderr

@@ -48,18 +48,19 @@ ex1 = (None, 13, 8, 16)
 """, "ex1_answer"),
     graded(f"""
 # Exercise 1: height and width (2 points)
-checks.check_is_shape(ex1)
+checks.check_is_shape(ex1, name="ex1")
 {HIDE}
-checks.check_output_shape(ex1, layers.Conv2D(16, kernel_size=5, strides=2, padding="valid"),
-                          (None, 30, 20, 3), part="spatial")
+layer = layers.Conv2D(16, kernel_size=5, strides=2, padding="valid")
+checks.check_output_shape(ex1, layer, (None, 30, 20, 3), part="spatial")
 {END_HIDE}
 """, "ex1_spatial", 2),
     graded(f"""
 # Exercise 1: batch and channels (1 point)
-checks.check_is_shape(ex1)
+checks.check_is_shape(ex1, name="ex1")
 {HIDE}
-checks.check_output_shape(ex1, layers.Conv2D(16, kernel_size=5, strides=2, padding="valid"),
-                          (None, 30, 20, 3), part="batch_channels")
+layer = layers.Conv2D(16, kernel_size=5, strides=2, padding="valid")
+checks.check_output_shape(ex1, layer, (None, 30, 20, 3),
+                          part="batch_channels")
 {END_HIDE}
 """, "ex1_batch_channels", 1),
     # ------------------------------------------------------------------ 2
@@ -76,18 +77,19 @@ ex2 = (None, 13, 9, 8)
 """, "ex2_answer"),
     graded(f"""
 # Exercise 2: height and width (2 points)
-checks.check_is_shape(ex2)
+checks.check_is_shape(ex2, name="ex2")
 {HIDE}
-checks.check_output_shape(ex2, layers.Conv2D(8, kernel_size=3, strides=2, padding="same"),
-                          (None, 25, 17, 1), part="spatial")
+layer = layers.Conv2D(8, kernel_size=3, strides=2, padding="same")
+checks.check_output_shape(ex2, layer, (None, 25, 17, 1), part="spatial")
 {END_HIDE}
 """, "ex2_spatial", 2),
     graded(f"""
 # Exercise 2: batch and channels (1 point)
-checks.check_is_shape(ex2)
+checks.check_is_shape(ex2, name="ex2")
 {HIDE}
-checks.check_output_shape(ex2, layers.Conv2D(8, kernel_size=3, strides=2, padding="same"),
-                          (None, 25, 17, 1), part="batch_channels")
+layer = layers.Conv2D(8, kernel_size=3, strides=2, padding="same")
+checks.check_output_shape(ex2, layer, (None, 25, 17, 1),
+                          part="batch_channels")
 {END_HIDE}
 """, "ex2_batch_channels", 1),
     # ------------------------------------------------------------------ 3
@@ -108,14 +110,20 @@ ex3b_strides, ex3b_padding = 2, "valid"
 """, "ex3_answer"),
     graded(f"""
 # Exercise 3a: reach (None, 32, 32, 16) (1 point)
-layer_3a = layers.Conv2D(16, kernel_size=3, strides=ex3a_strides, padding=ex3a_padding)
+checks.check_is_whole_number(ex3a_strides, name="ex3a_strides")
+checks.check_is_one_of(ex3a_padding, ["valid", "same"], name="ex3a_padding")
+layer_3a = layers.Conv2D(16, kernel_size=3, strides=ex3a_strides,
+                         padding=ex3a_padding)
 {HIDE}
 checks.check_stack([layer_3a], (None, 64, 64, 3), (None, 32, 32, 16))
 {END_HIDE}
 """, "ex3a", 1),
     graded(f"""
 # Exercise 3b: reach (None, 31, 31, 16) (1 point)
-layer_3b = layers.Conv2D(16, kernel_size=3, strides=ex3b_strides, padding=ex3b_padding)
+checks.check_is_whole_number(ex3b_strides, name="ex3b_strides")
+checks.check_is_one_of(ex3b_padding, ["valid", "same"], name="ex3b_padding")
+layer_3b = layers.Conv2D(16, kernel_size=3, strides=ex3b_strides,
+                         padding=ex3b_padding)
 {HIDE}
 checks.check_stack([layer_3b], (None, 64, 64, 3), (None, 31, 31, 16))
 {END_HIDE}
@@ -134,14 +142,14 @@ ex4 = (1, 2)
 """, "ex4_answer"),
     graded(f"""
 # Exercise 4: the total padding (1 point)
-assert len(ex4) == 2, "ex4 should be a pair: (rows above, rows below)"
+checks.check_is_pair(ex4, name="ex4")
 {HIDE}
 checks.check_padding(ex4, 7, kernel_size=4, strides=2, part="total")
 {END_HIDE}
 """, "ex4_total", 1),
     graded(f"""
 # Exercise 4: the split before/after (1 point)
-assert len(ex4) == 2, "ex4 should be a pair: (rows above, rows below)"
+checks.check_is_pair(ex4, name="ex4")
 {HIDE}
 checks.check_padding(ex4, 7, kernel_size=4, strides=2, part="split")
 {END_HIDE}
@@ -163,17 +171,17 @@ ex5b = (None, 14, 14, 4)
 """, "ex5_answer"),
     graded(f"""
 # Exercise 5a: the effective kernel (1 point)
-assert isinstance(ex5a, int), "ex5a should be a whole number"
+checks.check_is_whole_number(ex5a, name="ex5a")
 {HIDE}
 checks.check_effective_kernel(ex5a, kernel_size=3, dilation_rate=3)
 {END_HIDE}
 """, "ex5a", 1),
     graded(f"""
 # Exercise 5b: the output shape (1 point)
-checks.check_is_shape(ex5b)
+checks.check_is_shape(ex5b, name="ex5b")
 {HIDE}
-checks.check_output_shape(ex5b, layers.Conv2D(4, kernel_size=3, dilation_rate=3, padding="valid"),
-                          (None, 20, 20, 1))
+layer = layers.Conv2D(4, kernel_size=3, dilation_rate=3, padding="valid")
+checks.check_output_shape(ex5b, layer, (None, 20, 20, 1))
 {END_HIDE}
 """, "ex5b", 1),
     # ------------------------------------------------------------------ 6
@@ -188,7 +196,8 @@ broken = [
     layers.MaxPooling2D(pool_size=2),
     layers.Conv2D(16, kernel_size=3),
 ]
-convkit.LayerStack((None, 12, 12, 1), broken).summary()
+# each layer's output shape, up to the layer where the stack stops
+checks.walk_stack(broken, (None, 12, 12, 1))
 """, "ex6_broken"),
     readonly_md("""
 Change **one argument of one layer** so that the stack runs and ends at `(None, 2, 2, 16)`. Set `ex6` to the
@@ -205,14 +214,14 @@ ex6 = [
 """, "ex6_answer"),
     graded(f"""
 # Exercise 6: the stack runs (1 point)
-assert isinstance(ex6, list) and len(ex6) == 3, "ex6 should be a list of three layers"
+checks.check_is_layer_list(ex6, length=3, name="ex6")
 {HIDE}
 checks.check_stack(ex6, (None, 12, 12, 1), part="runs")
 {END_HIDE}
 """, "ex6_runs", 1),
     graded(f"""
 # Exercise 6: the stack ends at (None, 2, 2, 16) (1 point)
-assert isinstance(ex6, list) and len(ex6) == 3, "ex6 should be a list of three layers"
+checks.check_is_layer_list(ex6, length=3, name="ex6")
 {HIDE}
 checks.check_stack(ex6, (None, 12, 12, 1), (None, 2, 2, 16))
 {END_HIDE}
@@ -243,14 +252,14 @@ ex7_filters = 64
 """, "ex7_answer"),
     graded(f"""
 # Exercise 7a: which layer (1 point)
-assert isinstance(ex7_layer, str) and ex7_layer in kernels, "ex7_layer should be one of the names above"
+checks.check_is_one_of(ex7_layer, kernels, name="ex7_layer")
 {HIDE}
 checks.check_depth_fix(ex7_layer, ex7_filters, kernels, part="layer")
 {END_HIDE}
 """, "ex7_layer", 1),
     graded(f"""
 # Exercise 7b: how many filters (1 point)
-assert isinstance(ex7_filters, int), "ex7_filters should be a whole number"
+checks.check_is_whole_number(ex7_filters, name="ex7_filters")
 {HIDE}
 checks.check_depth_fix(ex7_layer, ex7_filters, kernels, part="filters")
 {END_HIDE}
@@ -273,18 +282,19 @@ ex8b = (None, 13, 13, 8)
 """, "ex8_answer"),
     graded(f"""
 # Exercise 8a: output_padding=None (1 point)
-checks.check_is_shape(ex8a)
+checks.check_is_shape(ex8a, name="ex8a")
 {HIDE}
-checks.check_output_shape(ex8a, layers.Conv2DTranspose(8, kernel_size=3, strides=2, padding="same"),
-                          (None, 7, 7, 16))
+layer = layers.Conv2DTranspose(8, kernel_size=3, strides=2, padding="same")
+checks.check_output_shape(ex8a, layer, (None, 7, 7, 16))
 {END_HIDE}
 """, "ex8a", 1),
     graded(f"""
 # Exercise 8b: output_padding=0 (1 point)
-checks.check_is_shape(ex8b)
+checks.check_is_shape(ex8b, name="ex8b")
 {HIDE}
-checks.check_output_shape(ex8b, layers.Conv2DTranspose(8, kernel_size=3, strides=2, padding="same",
-                                                       output_padding=0), (None, 7, 7, 16))
+layer = layers.Conv2DTranspose(8, kernel_size=3, strides=2, padding="same",
+                               output_padding=0)
+checks.check_output_shape(ex8b, layer, (None, 7, 7, 16))
 {END_HIDE}
 """, "ex8b", 1),
     # ------------------------------------------------------------------ 9
@@ -304,16 +314,18 @@ ex9b = (None, 32)
 """, "ex9_answer"),
     graded(f"""
 # Exercise 9a: max pooling (1 point)
-checks.check_is_shape(ex9a)
+checks.check_is_shape(ex9a, name="ex9a")
 {HIDE}
-checks.check_output_shape(ex9a, layers.MaxPooling2D(pool_size=3), (None, 13, 13, 32))
+layer = layers.MaxPooling2D(pool_size=3)
+checks.check_output_shape(ex9a, layer, (None, 13, 13, 32))
 {END_HIDE}
 """, "ex9a", 1),
     graded(f"""
 # Exercise 9b: global average pooling (1 point)
-checks.check_is_shape(ex9b)
+checks.check_is_shape(ex9b, name="ex9b")
 {HIDE}
-checks.check_output_shape(ex9b, layers.GlobalAveragePooling2D(), (None, 13, 13, 32))
+layer = layers.GlobalAveragePooling2D()
+checks.check_output_shape(ex9b, layer, (None, 13, 13, 32))
 {END_HIDE}
 """, "ex9b", 1),
     # ------------------------------------------------------------------ 10
@@ -337,14 +349,14 @@ def output_size(n, k, s, padding):
 """, "ex10_answer"),
     graded(f"""
 # Exercise 10: "valid" padding (2 points)
-assert output_size(28, 3, 2, "valid") == 13, "the article's first example: 28 -> 13"
+assert output_size(28, 3, 2, "valid") == 13, "example 1: 28 -> 13"
 {HIDE}
 checks.check_size_function(output_size, padding="valid")
 {END_HIDE}
 """, "ex10_valid", 2),
     graded(f"""
 # Exercise 10: "same" padding (2 points)
-assert output_size(64, 5, 1, "same") == 64, "with stride 1, 'same' keeps the size"
+assert output_size(64, 5, 1, "same") == 64, "stride 1 keeps the size"
 {HIDE}
 checks.check_size_function(output_size, padding="same")
 {END_HIDE}

@@ -26,11 +26,14 @@ def binder_badge(name: str) -> str:
 TF_SETUP = '''
 # show matplotlib figures (the stack diagrams) as pictures in the notebook
 %matplotlib inline
-import os
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up log lines
-
 import numpy as np
-import tensorflow as tf
+
+# While it loads, TensorFlow prints notes about its CPU optimisations (oneDNN) as log lines on stderr, before
+# it reads TF_CPP_MIN_LOG_LEVEL. quiet_tensorflow() sets TF_CPP_MIN_LOG_LEVEL=2 (from then on TensorFlow's C++
+# code prints errors only) and drops the notes printed during the import; an error would still be shown.
+from convkit._quiet_tf import quiet_tensorflow
+with quiet_tensorflow():
+    import tensorflow as tf
 
 import convkit
 from convkit import checks, layers
