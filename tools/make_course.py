@@ -5,7 +5,8 @@
     nbgrader generate_assignment convkit_shapes --force     # release/ without solutions or hidden tests
 
 The folder gets ``nbgrader_config.py`` (course root = the folder itself, a sqlite gradebook inside it, a
-generous per-cell timeout) and ``source/<assignment>/05_exercises.ipynb`` copied from ``notebooks/``.
+generous per-cell timeout, and autograding that does not warn about the test cells' hidden tests) and
+``source/<assignment>/05_exercises.ipynb`` copied from ``notebooks/``.
 An existing config is left alone unless ``--force`` is given; the source notebook is always refreshed.
 """
 
@@ -24,6 +25,10 @@ CONFIG = '''\
 """nbgrader configuration for the convkit exercises (made by convkit's tools/make_course.py)."""
 import os
 
+from nbformat import NotebookNode
+from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds,
+                                    OverwriteCells, OverwriteKernelspec)
+
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,6 +37,35 @@ c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
 # The exercises import only convkit (no TensorFlow), but a generous limit keeps a slow grading machine safe.
 c.ExecutePreprocessor.timeout = 300
+
+
+class OverwriteCellsKnowingHiddenTests(OverwriteCells):
+    """nbgrader's OverwriteCells, without its false alarm on test cells with hidden tests.
+
+    The gradebook keeps each locked cell's checksum as it is in source/, hidden tests included, but learners
+    receive the cell without them, so nbgrader 0.9 warns "Attribute 'checksum' ... has changed!" for every
+    such cell of every submission (jupyter/nbgrader#1961) and then puts the source back. Here a cell that is
+    exactly what was released gets its source back first, so no warning; a locked cell a learner really
+    edited still gets the warning, and is restored as before.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        meta = cell.metadata.get("nbgrader", {{}})
+        if meta.get("locked") and meta.get("grade_id"):
+            try:
+                source = self.gradebook.find_source_cell(meta["grade_id"], self.notebook_id, self.assignment_id)
+            except Exception:  # not in the gradebook: nbgrader's own code reports it
+                source = None
+            if source is not None and source.locked and cell.source != source.source:
+                released = NotebookNode(source=source.source)
+                ClearHiddenTests(parent=self)._remove_hidden_test_region(released)
+                if cell.source == released.source:
+                    cell.source = source.source
+        return super().preprocess_cell(cell, resources, cell_index)
+
+
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
+                                      OverwriteCellsKnowingHiddenTests, CheckCellMetadata]
 '''
 
 
