@@ -28,9 +28,9 @@ TF_SETUP = '''
 %matplotlib inline
 import numpy as np
 
-# While it loads, TensorFlow prints notes about its CPU optimisations (oneDNN) as log lines on stderr, before
-# it reads TF_CPP_MIN_LOG_LEVEL. quiet_tensorflow() sets TF_CPP_MIN_LOG_LEVEL=2 (from then on TensorFlow's C++
-# code prints errors only) and drops the notes printed during the import; an error would still be shown.
+# While it loads, TensorFlow logs notes (oneDNN, CPU features) on stderr before it reads
+# TF_CPP_MIN_LOG_LEVEL. quiet_tensorflow() sets TF_CPP_MIN_LOG_LEVEL=2 (TensorFlow's C++ code
+# then logs errors only) and drops the notes logged during the import; errors are still shown.
 from convkit._quiet_tf import quiet_tensorflow
 with quiet_tensorflow():
     import tensorflow as tf
