@@ -14,7 +14,8 @@ from __future__ import annotations
 import numbers
 import reprlib
 import textwrap
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .core.args import axis_names
 from .core.axis import conv_axis, effective_kernel_size, transposed_axis

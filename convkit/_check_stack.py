@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ._check_hints import as_int, as_shape, fail, short_repr, wrong_kind
 
@@ -59,12 +60,12 @@ def stop_reason(error: BaseException, label: str = "") -> str:
 class StackWalk:
     """Each layer's output shape, up to the first layer that cannot run (and why, without a fix)."""
 
-    input_shape: tuple
-    steps: tuple[tuple[str, tuple | None], ...]  # (layer label, output shape or None where it stops)
+    input_shape: tuple[int | None, ...]
+    steps: tuple[tuple[str, tuple[int | None, ...] | None], ...]  # (layer label, output shape, None where it stops)
     stop: str | None  # why the stack stops, or None when every layer runs
 
     @property
-    def output_shape(self) -> tuple | None:
+    def output_shape(self) -> tuple[int | None, ...] | None:
         """The last layer's output, or ``None`` when the stack stops before it."""
         return None if self.stop else (self.steps[-1][1] if self.steps else self.input_shape)
 
@@ -98,7 +99,8 @@ def walk_stack(layers: Any, input_shape: Sequence[int | None]) -> StackWalk:
     """
     layers = _as_layers(layers, "layers")
     shape = as_shape(input_shape, "input_shape")
-    start, steps = shape, []
+    start: tuple[int | None, ...] = shape
+    steps: list[tuple[str, tuple[int | None, ...] | None]] = []
     for layer in layers:
         label = getattr(layer, "label", type(layer).__name__)
         try:
@@ -131,7 +133,7 @@ def check_stack(layers: Any, input_shape: Sequence[int | None], target_shape: Se
     if part == "runs" or target_shape is None:
         return
     shape, target = walk.output_shape, tuple(target_shape)
-    if shape == target:
+    if shape is None or shape == target:  # (None only for a stack that stops, handled above)
         return
     if len(shape) != len(target):
         fail([f"the stack runs, but its output {shape} does not have the target's number of dimensions."])

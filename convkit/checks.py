@@ -23,7 +23,8 @@ convkit.checks.NotYet: Not yet: height and width are off: you rounded up, but "v
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ._check_hints import (
     NotYet,
@@ -174,7 +175,7 @@ def check_output_shape(answer: Any, layer: Any, input_shape: Sequence[int | None
     fail(problems)
 
 
-def _rank_problem(answer: tuple, expected: tuple, layer: Any) -> str:
+def _rank_problem(answer: tuple[int | None, ...], expected: tuple[int | None, ...], layer: Any) -> str:
     """Why an answer has the wrong number of dimensions: the missing axis when the rest is right, else a rule."""
     have = count(len(answer), "dimension")
     spatial = list(spatial_positions(layer, expected))
