@@ -1,7 +1,7 @@
 """``KernelTraversal``: the animated picture of a kernel sliding over a padded input, in the browser.
 
-The widget is an ``ipywidgets.VBox`` of three parts: the parameter controls (ipywidgets), the canvas (an
-anywidget whose ES module ``traversal.js`` draws and animates), and a message line. Settings live as traitlets
+The widget is an ``ipywidgets.VBox`` of three parts: the parameter controls (ipywidgets), a message line, and the
+canvas (an anywidget whose ES module ``traversal.js`` draws and animates). Settings live as traitlets
 here; every change is validated in Python with the core (``traverse``/``convolve``/``pool``) and, when valid,
 sent to the browser once as a JSON header plus binary arrays (see :mod:`convkit.widgets._traversal_payload`).
 Playback runs in the browser without messages to the kernel; ``step`` comes back when playback pauses.
@@ -163,7 +163,8 @@ Kept kernel 3×3. Received: kernel_size=30
         self._note = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="0")).add_class("ck-widget-message")
         self._controls = TraversalControls(self._control_change, self._show_invalid)
         values = {name: getattr(params, name) for name in _PARAMS}
-        super().__init__(children=[self._controls.box, self._canvas, self._note], numbers=numbers,
+        # the message right under the fields it is about, above the picture
+        super().__init__(children=[self._controls.box, self._note, self._canvas], numbers=numbers,
                          coverage=coverage, step=step, speed=speed, loop=loop, **values, **kwargs)
         self._internal = False
         self.add_class("convkit-widget")

@@ -1,5 +1,9 @@
 """KernelTraversal in a real JupyterLab: it draws, plays Example 3 to the end without talking to the kernel,
-answers the keyboard, syncs ``step`` back once when paused, and several widgets on a page stay independent.
+answers the keyboard, syncs ``step`` back once when paused, and several widgets on a page stay independent;
+large inputs follow the kernel with legible cells, grid lines and marked never-read cells, and nothing is clipped;
+typed impossible values are refused with the reason; switched-off controls say why; the static picture shows in
+offline nbconvert HTML and stays hidden behind the live widget in Lab. Frame rates are printed, never asserted
+(``benchmarks/bench_traversal_browser.py`` measures them).
 
 Screenshots go to the artifacts dir (env ``CONVKIT_ARTIFACTS`` or ``build/artifacts/browser/``).
 """
@@ -107,8 +111,7 @@ def test_example_3_plays_in_browser_without_kernel_messages(page: Any, lab_serve
     fps = (frames1 - frames0) / (t1 - t0)
     print(f"in-browser fps during playback: {fps:.1f}; frames sent to the kernel while playing: {during}")
     assert during == 0, f"the page talked to the kernel during playback: {sent.frames[:3]}"
-    assert 0 < step_mid < 1023
-    assert fps >= 20, f"playback too slow: {fps:.1f} frames/s"
+    assert 0 < step_mid < 1023 and frames1 > frames0, "playback advanced and drew frames"
 
     with count_sent_ws_frames(page) as after:
         wait_attr(page, root, "playback to reach the last step and stop", "d.step === '1023' && d.playing === 'false'")
@@ -195,9 +198,9 @@ def test_large_input_draws_and_too_large_says_so(page: Any, lab_server: LabServe
     wait_attr(page, big, "playback to start", "d.playing === 'true'", 10)
     f0, t0 = int(data(big, "frames")), time.monotonic()
     page.wait_for_timeout(1500)
-    fps = (int(data(big, "frames")) - f0) / (time.monotonic() - t0)
-    print(f"{size}×{size}: {fps:.1f} frames/s")
-    assert fps >= 10
+    f1 = int(data(big, "frames"))
+    print(f"{size}×{size}: {(f1 - f0) / (time.monotonic() - t0):.1f} frames/s (figure only; see benchmarks/)")
+    assert f1 > f0 and int(data(big, "step")) > 0, "playback advanced and drew frames"
     big.locator(".ck-play").click()
     assert "too large to draw" in huge.inner_text()
     print(screenshot(panel, f"traversal-large-{size}"))
@@ -319,3 +322,138 @@ def test_screenshots_at_the_article_sizes(page: Any, lab_server: LabServer, size
             box = roots.nth(i)
             box.scroll_into_view_if_needed()
             print(screenshot(box, f"traversal-size-{name}-{tag}"))
+
+
+# ------------------------------------------------------------------------------------------ controls
+
+def test_typed_impossible_value_is_refused_with_its_reason(page: Any, lab_server: LabServer) -> None:
+    name = write_notebook(lab_server.root_dir, "traversal_controls.ipynb", [
+        "import convkit\nw = convkit.KernelTraversal((7, 7), 3, strides=2)\nw",
+    ])
+    panel = open_and_run(page, lab_server, name)
+    box, root = panel.locator(".convkit-traversal-box").first, panel.locator(ROOT).first
+    wait_attr(page, root, "the widget to draw", "d.numSteps === '9' && Number(d.frames) > 0")
+    kernel = box.locator(".ck-control-kernel_size input").first
+    kernel.fill("30")
+    kernel.press("Enter")
+    note = box.locator(".ck-widget-message")
+    note.locator("text=the largest kernel here is 7").wait_for(timeout=10_000)
+    text = note.inner_text()
+    print("message:", text)
+    assert "kernel 30 is larger than the padded input 7 (height, no padding); the largest kernel here is 7" in text
+    assert kernel.input_value() == "30", "what the learner typed stays in the field"
+    assert "ck-invalid" in (box.locator(".ck-control-kernel_size").first.get_attribute("class") or "")
+    assert data(root, "num-steps") == "9", "the picture keeps the last valid settings"
+    print(screenshot(box, "traversal-refused-kernel-30"))
+
+    # dilation is switched off while strides > 1, and says why: visible text, tooltip, aria-describedby
+    dilation = box.locator(".ck-control-dilation_rate input").first
+    assert dilation.is_disabled()
+    described = dilation.get_attribute("aria-describedby")
+    assert described, "the switched-off field points at its reason"
+    reason = box.locator(f"#{described}")
+    assert reason.is_visible() and reason.inner_text().startswith("dilation is off while strides are 2×2")
+    assert (dilation.get_attribute("title") or "").startswith("dilation is off while strides are 2×2")
+    for i in range(2):
+        strides = box.locator(".ck-control-strides input").nth(i)
+        strides.fill("1")
+        strides.press("Enter")
+    wait_attr(page, root, "strides 1 (25 steps)", "d.numSteps === '25'")
+    page.wait_for_timeout(300)
+    assert not dilation.is_disabled() and dilation.get_attribute("aria-describedby") is None
+    assert "ck-invalid" not in (box.locator(".ck-control-kernel_size").first.get_attribute("class") or "")
+    assert kernel.input_value() == "3", "an accepted change shows the state in every field again"
+
+    # the speed field in the browser: refused, not clamped
+    speed = root.locator(".ck-speed")
+    speed.fill("0")
+    speed.press("Tab")
+    message = root.locator(".ck-message").inner_text()
+    assert message.startswith("speed must be a number of steps per second from 0.25 to 5000") and \
+        'Received: "0"' in message, message
+    assert speed.get_attribute("aria-invalid") == "true"
+
+
+# ------------------------------------------------------------------------------------------ static pictures
+
+STATIC_CELLS = [
+    "import convkit\nfrom convkit import layers as L\nconvkit.KernelTraversal((28, 28), 3, strides=2)",
+    "convkit.LayerStack((None, 28, 28, 1), [L.Conv2D(8, 3, strides=2), L.MaxPooling2D(2)]).editor()",
+]
+_IMAGES_JS = """(page) => [...document.querySelectorAll('img.convkit-static-fallback')].map(img => {
+  const r = img.getBoundingClientRect();
+  return {loaded: img.complete && img.naturalWidth > 0, shown: r.width > 0 && r.height > 0
+          && getComputedStyle(img).visibility !== 'hidden', alt: img.alt};
+})"""
+
+
+def _executed_static_notebook(tmp_dir: Path) -> Any:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in STATIC_CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,
+                   resources={"metadata": {"path": str(tmp_dir)}}).execute()
+    return nb
+
+
+def test_static_picture_offline_html_and_hidden_behind_the_live_widget_in_lab(
+        page: Any, lab_server: LabServer, browser: Any, tmp_path: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from .lab import sign_notebook
+
+    nb = _executed_static_notebook(tmp_path)
+    # 1. nbconvert's default HTML, opened with every network request refused: a picture per widget
+    html_path = tmp_path / "static.html"
+    html_path.write_text(HTMLExporter().from_notebook_node(nb)[0], encoding="utf-8")
+    offline = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        blocked: list[str] = []
+
+        def refuse(route: Any) -> None:
+            if route.request.url.startswith("file:"):
+                route.continue_()
+            else:
+                blocked.append(route.request.url)
+                route.abort()
+
+        offline.route("**/*", refuse)
+        view = offline.new_page()
+        view.goto(html_path.as_uri())
+        view.wait_for_timeout(1500)
+        images = view.evaluate(_IMAGES_JS)
+        print("offline HTML:", images, "blocked:", blocked[:3])
+        assert len(images) == 2 and all(i["loaded"] and i["shown"] for i in images), images
+        assert any("cdn" in u or "unpkg" in u or "jsdelivr" in u for u in blocked), \
+            "the page did try the CDN widget manager (and got nothing): the picture is what readers see"
+        print(screenshot(view.locator("body"), "static-offline-html"))
+    finally:
+        offline.close()
+
+    # 2. JupyterLab, trusted, without running: the saved live widgets render and the pictures stay hidden
+    saved = lab_server.root_dir / "static_trusted.ipynb"
+    nbformat.write(nb, str(saved))
+    sign_notebook(saved, lab_server.data_dir)
+    panel = open_notebook(page, lab_server, saved.name)
+    wait_attr(page, panel.locator(ROOT).first, "the saved traversal to draw", "Number(d.frames) > 0", 60)
+    page.wait_for_timeout(500)
+    images = panel.evaluate(_IMAGES_JS)
+    print("Lab, trusted:", images)
+    assert len(images) == 2 and not any(i["shown"] for i in images), "Lab shows only the live widgets"
+    assert panel.locator(".convkit-stack-editor").first.is_visible()
+    print(screenshot(panel, "static-lab-trusted"))
+
+    # 3. untrusted (no saved state rendered, sanitized HTML): each output still shows a widget or the picture
+    untrusted = lab_server.root_dir / "static_untrusted.ipynb"
+    nbformat.write(nb, str(untrusted))
+    panel = open_notebook(page, lab_server, untrusted.name)
+    page.wait_for_timeout(3000)
+    images = panel.evaluate(_IMAGES_JS)
+    widgets = panel.locator(".jp-OutputArea .convkit-widget:not(.convkit-widget .convkit-widget)")
+    shown_widgets = sum(widgets.nth(i).is_visible() for i in range(widgets.count()))
+    print("Lab, untrusted:", images, "live widgets shown:", shown_widgets)
+    assert shown_widgets + sum(i["shown"] and i["loaded"] for i in images) >= 2
+    print(screenshot(panel, "static-lab-untrusted"))

@@ -388,7 +388,7 @@ def test_widget_classes_and_esm() -> None:
     assert "convkit-widget" in w._dom_classes
     assert "export default" in w._canvas._esm and "convkit-traversal" in w._canvas._esm
     assert w._canvas._css and ".convkit-traversal" in w._canvas._css
-    assert w.children[1] is w._canvas
+    assert w.children[2] is w._canvas and w.children[1] is w._note
 
 
 @pytest.mark.slow
