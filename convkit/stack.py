@@ -161,7 +161,12 @@ class LayerStack:
         return self.summary()._repr_html_()
 
     def diagram(self, **kwargs: Any) -> Any:
-        """A matplotlib ``Figure`` of the stack (``convkit.render.stack.draw_stack_figure``)."""
+        """A matplotlib ``Figure`` of the stack (``convkit.render.stack.draw_stack_figure``): a box per tensor
+        with its layer's name and shape, skip connections as labelled connectors of their own.
+
+        Displayed in JupyterLab it follows Lab's light or dark theme (``theme="auto"``, the default); pass
+        ``theme="light"`` or ``"dark"`` for a fixed picture, e.g. ``stack.diagram(theme="dark").savefig(...)``.
+        """
         module = importlib.import_module("convkit.render.stack")
         return module.draw_stack_figure(self, **kwargs)
 

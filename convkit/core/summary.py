@@ -4,19 +4,23 @@ Like ``model.summary()`` in Keras, with what a learner needs to see why a shape 
 window of each layer (``3×3 /2 valid``), the per-axis arithmetic in their numbers (the short form of
 :mod:`convkit.core.explain`), the receptive field and jump, and a plain reason for every invalid layer.
 
-Formatting is pure: ``str(summary)`` is a fixed-width text table (golden-file tested), and
-``summary._repr_html_()`` an HTML table that inherits the notebook's colours.
+Formatting is pure: ``str(summary)`` is a fixed-width text table (golden-file tested) whose footnote says in plain
+words what RF and Jump mean, and ``summary._repr_html_()`` an HTML table that inherits the notebook's colours
+(:mod:`convkit.core.summary_html`: the same notes as header titles, shapes never broken across lines).
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
+from .summary_html import column_notes, html_text, nowrap_shapes, summary_table_html
 from .trace import MODEL_INPUT, Trace, TraceEntry, format_number
 
-__all__ = ["Summary", "SummaryRow", "build_summary", "window_label", "formula_label", "explanation_lines"]
+__all__ = ["Summary", "SummaryRow", "build_summary", "window_label", "formula_label", "explanation_lines", "html_text",
+           "column_notes"]
 
 _COLUMNS = ("#", "Layer (type)", "Window", "Output shape", "Arithmetic", "Params", "RF", "Jump")
 _SHORT_AXIS = {"height": "h", "width": "w", "depth": "d", "length": "l"}
@@ -219,6 +223,11 @@ class Summary:
         return all(r.status == "ok" for r in self.rows)
 
     @property
+    def unit(self) -> str:
+        """What one cell of the input is called: ``"position"`` in a sequence, ``"pixel"`` otherwise."""
+        return "position" if len(self.input_shape) == 3 else "pixel"
+
+    @property
     def invalid_rows(self) -> tuple[SummaryRow, ...]:
         return tuple(r for r in self.rows if r.status == "invalid")
 
@@ -244,6 +253,10 @@ class Summary:
             lines.append("(from Keras): a layer convkit does not model; its shapes are the ones Keras reported.")
         if any(r.receptive_field == "?" for r in self.rows):
             lines.append("RF/Jump ?: unknown, a Keras layer convkit does not model sits before it.")
+        notes = column_notes(self.unit)
+        lines += [notes["RF"], notes["Jump"]]
+        if any("/" in r.jump for r in self.rows):
+            lines.append(notes["fraction"])
         if any(r.receptive_field == "all" for r in self.rows):
             lines.append("RF all: the layer mixes every position of the input (Flatten, Dense after Flatten, Reshape).")
         for r in self.invalid_rows:
@@ -277,45 +290,7 @@ class Summary:
 
     # -- HTML ---------------------------------------------------------------------------------
     def _repr_html_(self) -> str:
-        esc = html.escape
-        header, body = self._columns()
-        cell = (
-            "padding:0.2em 0.8em;text-align:left;vertical-align:top;color:inherit;background:transparent;"
-            "border:none;border-bottom:1px solid var(--jp-border-color2,rgba(128,128,128,0.35))"
-        )
-        num = {header.index("#"), header.index("Params")}
-        mono = {header.index("Output shape"), header.index("Arithmetic"), header.index("Window")}
-
-        def td(c: int, text: str, tag: str = "td") -> str:
-            style = cell + (";text-align:right" if c in num else "")
-            inner = esc(text)
-            if c in mono and tag == "td" and text:
-                inner = f'<code style="color:inherit;background:transparent">{inner}</code>'
-            return f'<{tag} style="{style}">{inner}</{tag}>'
-
-        head = "<tr>" + "".join(td(c, h, "th") for c, h in enumerate(header)) + "</tr>"
-        rows = []
-        for r, cells in zip(self.rows, body):
-            marks = ""
-            if r.status == "invalid":
-                marks = ' class="convkit-invalid" style="font-weight:600"'
-            elif r.status == "not reached":
-                marks = ' class="convkit-unreached" style="opacity:0.6"'
-            tds = []
-            for c, text in enumerate(cells):
-                if header[c] == "Output shape" and r.status == "invalid":
-                    text = "⚠ INVALID"
-                tds.append(td(c, text))
-            rows.append(f"<tr{marks}>{''.join(tds)}</tr>")
-        foot = "".join(f"<div>{esc(line)}</div>" for line in self.footer_lines())
-        title = f'<div style="font-weight:600">Model: {esc(self.title)}</div>' if self.title else ""
-        return (
-            '<div class="convkit-summary" style="color:inherit;font-family:var(--jp-ui-font-family,inherit)">'
-            f"{title}"
-            '<table style="border-collapse:collapse;color:inherit;background:transparent;margin:0.3em 0">'
-            f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
-            f'<div style="line-height:1.5">{foot}</div></div>'
-        )
+        return summary_table_html(self)
 
 
 def build_summary(trace: Trace, *, title: str | None = None) -> Summary:
@@ -348,7 +323,8 @@ def explanation_html(trace: Trace) -> str:
     parts = []
     for e, line in zip(trace.entries, explanation_lines(trace)):
         if e.explanation is not None and e.error is None and hasattr(e.explanation, "_repr_html_"):
-            parts.append(f"<div><b>{e.index}. {html.escape(e.name)}</b>{e.explanation._repr_html_()}</div>")
+            own = nowrap_shapes(e.explanation._repr_html_())
+            parts.append(f"<div><b>{e.index}. {html.escape(e.name)}</b>{own}</div>")
         else:
-            parts.append(f"<div>{html.escape(line)}</div>")
+            parts.append(f"<div>{html_text(line)}</div>")
     return '<div class="convkit-stack-explanation" style="color:inherit">' + "".join(parts) + "</div>"

@@ -9,11 +9,36 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from typing import Any
 
-__all__ = ["layer_label", "shape_text", "error_reason", "tensor_dims", "source_nodes", "window_text"]
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
+
+__all__ = ["layer_label", "shape_text", "error_reason", "tensor_dims", "source_nodes", "window_text", "count_text",
+           "volume_text", "branch_label", "measure"]
+
+_MEASURE = TextToPath()
+
+
+@functools.lru_cache(maxsize=4096)
+def measure(text: str, size: float, weight: str = "normal") -> tuple[float, float]:
+    """Width and height (inches) of a possibly multi-line string at ``size`` points (cached: layouts re-measure)."""
+    prop = FontProperties(size=size, weight=weight)
+    lines = text.split("\n")
+    width = max(_MEASURE.get_text_width_height_descent(line or " ", prop, ismath=False)[0] for line in lines)
+    return width / 72.0, len(lines) * size * 1.25 / 72.0
+
+
+def count_text(n: Any, word: str) -> str:
+    """``1 filter``, ``32 filters``: the count with its noun in the right number.
+
+    >>> count_text(1, "filter"), count_text(16, "unit")
+    ('1 filter', '16 units')
+    """
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _tuple(value: Any) -> tuple[Any, ...]:
@@ -50,7 +75,7 @@ def _padding_text(padding: Any) -> str:
 def layer_label(layer: Any) -> str:
     """The arrow label of a layer: type, window, stride and padding on line 1, width on line 2.
 
-    ``Conv2D 3×3 /2 valid`` / ``32 filters``; transposed strides read ``×2`` (they upsample).
+    ``Conv2D 3×3 /2 valid`` / ``32 filters`` (``1 filter``); transposed strides read ``×2`` (they upsample).
     """
     kind = getattr(layer, "window", None)
     cls = type(layer).__name__
@@ -67,13 +92,13 @@ def layer_label(layer: Any) -> str:
             head += " dil " + "×".join(str(d) for d in dil)
         if kind == "depthwise":
             return head + f"\n×{cfg.get('depth_multiplier', 1)} per channel"
-        return head + f"\n{cfg.get('filters')} filters"
+        return head + "\n" + count_text(cfg.get("filters"), "filter")
     if kind == "pool":
         pool = cfg.get("pool_size")
         strides = cfg.get("strides") if cfg.get("strides") is not None else pool
         return f"{cls} {window_text(pool)}{_stride_text(strides, '/')} {cfg.get('padding', 'valid')}"
     if kind == "dense":
-        return f"{cls}\n{cfg.get('units')} units"
+        return f"{cls}\n" + count_text(cfg.get("units"), "unit")
     if cls.startswith(("ZeroPadding", "Cropping")):
         key = "cropping" if cls.startswith("Cropping") else "padding"
         text = _padding_text(cfg.get(key))
@@ -131,3 +156,25 @@ def source_nodes(trace: Any, entry: Any) -> tuple[int, ...]:
     if inputs is None:
         return (entry.index,)
     return tuple(max(int(i), -1) + 1 for i in inputs) or (0,)
+
+
+def volume_text(shape: Any, data_format: str | None = "channels_last") -> str:
+    """A tensor's size without the batch, spatial sizes then channels: ``(2, 32, 32, 16)`` -> ``32×32×16``.
+
+    >>> volume_text((None, 64, 64, 1)), volume_text((2, 16, 8, 8), "channels_first"), volume_text((4, 10))
+    ('64×64×1', '8×8×16', '10')
+    """
+    if shape is None:
+        return "—"
+    spatial, channels = tensor_dims(shape, data_format)
+    return "×".join("?" if d is None else str(d) for d in (*spatial, channels))
+
+
+def branch_label(source_name: str, volume: str, into_merge: bool) -> str:
+    """The label on a connector from an earlier tensor: ``skip: conv2d_1 (32×32×32)`` into a merge layer,
+    ``branch: re_lu (32×32×16)`` into any other layer that reads an earlier tensor.
+
+    >>> branch_label("conv2d_1", "32×32×32", True)
+    'skip: conv2d_1 (32×32×32)'
+    """
+    return f"{'skip' if into_merge else 'branch'}: {source_name} ({volume})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -141,12 +143,13 @@ def test_graph_summary_has_inputs_column():
 
 
 def test_summary_html_is_a_themed_table():
-    html = vgg_like().summary()._repr_html_()
-    assert "<table" in html and "<th" in html and html.count("<tr") == 11
-    assert "block1_conv1" in html and "(None, 16, 16, 16)" in html and "Total params: 148,442" in html
-    for colour in ("#000", "#fff", "black", "white"):
-        assert colour not in html.lower()
-    assert "color:inherit" in html
+    page = vgg_like().summary()._repr_html_()
+    assert "<table" in page and "<th" in page and page.count("<tr") == 11
+    assert "block1_conv1" in page and "(None, 16, 16, 16)" in page and "Total params: 148,442" in page
+    colours = re.findall(r"(?:^|[;\"\s])(?:color|background(?:-color)?)\s*:\s*([^;\"]+)", page)
+    assert colours and not {c.strip().lower() for c in colours} & {"#000", "#fff", "#000000", "#ffffff", "black",
+                                                                     "white"}
+    assert "color:inherit" in page
     bad = shrinking().summary()._repr_html_()
     assert "INVALID" in bad and 'class="convkit-invalid"' in bad and "not reached" in bad
 
@@ -160,3 +163,63 @@ def test_build_summary_from_a_bare_trace():
     t = convkit.trace((None, 8, 8, 1), [L.Conv2D(2, 3, name="c")])
     s = build_summary(t)
     assert s.title is None and s.rows[0].name == "c" and "Model:" not in str(s)
+
+
+# --- RF / Jump explained, shapes kept whole in HTML -------------------------------------------------------------
+
+
+def test_text_table_explains_rf_and_jump_in_a_footnote():
+    text = str(example_1().summary())
+    header = next(line for line in text.splitlines() if line.startswith("#"))
+    assert header.split()[-2:] == ["RF", "Jump"]
+    notes = text.splitlines()[-2:]
+    assert notes[0].startswith("RF (receptive field): ") and "input pixels" in notes[0] and "one output value" in notes[0]
+    assert notes[1].startswith("Jump: ") and "neighbouring output values" in notes[1] and "strides" in notes[1]
+
+
+def test_fraction_jump_and_sequence_units_are_explained():
+    up = convkit.LayerStack((None, 8, 8, 1), [L.Conv2DTranspose(2, 3, strides=2, padding="same", name="up")])
+    text = str(up.summary())
+    assert "1/2" in text and "A jump below 1, like 1/2" in text
+    assert "jump below 1" not in str(example_1().summary()).lower()  # only when there is one
+    seq = convkit.LayerStack((None, 100, 3), [L.Conv1D(4, 5, strides=2, name="c")])
+    assert "input positions" in str(seq.summary()) and "input pixels" not in str(seq.summary())
+
+
+def test_html_headers_explain_rf_and_jump():
+    from convkit.core.summary_html import column_notes
+
+    page = example_1().summary()._repr_html_()
+    notes = column_notes()
+    for column in ("RF", "Jump"):
+        title = html.escape(notes[column])
+        assert re.search(rf'<th[^>]*><abbr title="{re.escape(title)}"[^>]*>{column}</abbr></th>', page), column
+    assert notes["RF"] in page and notes["Jump"] in page  # and as the footnote under the table
+
+
+def _shapes_outside_nowrap(page: str) -> list[str]:
+    """Every shape tuple in ``page`` that is not inside an element styled white-space:nowrap."""
+    kept = re.sub(r'<span style="white-space:nowrap">[^<]*</span>', "", page)
+    return re.findall(r"\((?:None|\d+)(?:, (?:None|\d+))+\)", re.sub(r"<[^>]+>", " ", kept))
+
+
+@pytest.mark.parametrize("name", list(STACKS))
+def test_html_never_breaks_a_shape(name):
+    page = STACKS[name]().summary()._repr_html_()
+    assert re.search(r"\(None, \d+|\(\d+, \d+", page)  # there are shapes to keep whole
+    assert _shapes_outside_nowrap(page) == []
+
+
+def test_html_keeps_shapes_whole_in_messages_and_explanations():
+    bad = residual().summary()._repr_html_()
+    assert '<span style="white-space:nowrap">(None, 16, 16, 32)</span> and ' in bad  # inside the error message
+    explained = residual().explain()._repr_html_()
+    assert _shapes_outside_nowrap(explained) == []
+
+
+def test_html_text_escapes_and_wraps_only_tuples():
+    from convkit.core.summary_html import html_text
+
+    assert html_text("a < b (3, 4) and floor((28 - 3) / 2)") == (
+        'a &lt; b <span style="white-space:nowrap">(3, 4)</span> and floor((28 - 3) / 2)'
+    )

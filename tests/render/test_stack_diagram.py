@@ -1,4 +1,5 @@
-"""The layer-stack diagram: boxes, labels, error colouring, layout without overlaps, export."""
+"""The layer-stack diagram: boxes, names and labels, skip connectors, error colouring, layout without overlaps,
+encoder–decoder rows, export."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from PIL import Image
 import convkit
 from convkit import layers as L
 from convkit.render.stack import draw_stack, draw_stack_figure, save_stack
-from convkit.render.stack_labels import error_reason, layer_label, shape_text
+from convkit.render.stack_labels import count_text, error_reason, layer_label, shape_text
+from convkit.render.stack_layout import plan
 from convkit.render.style import palette
 
 LOOK_DIR = Path("/tmp/convkit-look")
@@ -51,6 +53,65 @@ def convkit_add():
     return Add()
 
 
+def unet() -> convkit.LayerStack:
+    """The U-Net of the issue, named the way Keras names a fresh model's layers (no TensorFlow needed)."""
+    from convkit.core.merge import Concatenate
+
+    layers = [L.Conv2D(16, 3, padding="same", name="conv2d"), L.MaxPooling2D(name="max_pooling2d"),
+              L.Conv2D(32, 3, padding="same", name="conv2d_1"), L.MaxPooling2D(name="max_pooling2d_1"),
+              L.Conv2D(64, 3, padding="same", name="conv2d_2"),
+              L.Conv2DTranspose(32, 3, strides=2, padding="same", name="conv2d_transpose"),
+              Concatenate(name="concatenate"), L.Conv2D(32, 3, padding="same", name="conv2d_3"),
+              L.Conv2DTranspose(16, 3, strides=2, padding="same", name="conv2d_transpose_1"),
+              Concatenate(name="concatenate_1"), L.Conv2D(16, 3, padding="same", name="conv2d_4"),
+              L.Conv2D(1, 1, name="conv2d_5")]
+    wiring = [(), (0,), (1,), (2,), (3,), (4,), (5, 2), (6,), (7,), (8, 0), (9,), (10,)]
+    return convkit.LayerStack((None, 64, 64, 1), layers, wiring, name="unet")
+
+
+def deep_unet() -> convkit.LayerStack:
+    """Four levels down from 128×128 and back up: four nested skip connections."""
+    from convkit.core.merge import Concatenate
+
+    layers, wiring, skips = [], [], []
+    filters = (8, 16, 32, 64)
+    for depth, f in enumerate(filters):
+        wiring.append((len(layers) - 1,) if layers else ())
+        layers.append(L.Conv2D(f, 3, padding="same", name=f"down{depth}"))
+        skips.append(len(layers) - 1)
+        wiring.append((len(layers) - 1,))
+        layers.append(L.MaxPooling2D(name=f"pool{depth}"))
+    wiring.append((len(layers) - 1,))
+    layers.append(L.Conv2D(128, 3, padding="same", name="bottom"))
+    for depth, f in reversed(list(enumerate(filters))):
+        wiring.append((len(layers) - 1,))
+        layers.append(L.Conv2DTranspose(f, 2, strides=2, name=f"up{depth}"))
+        wiring.append((len(layers) - 1, skips[depth]))
+        layers.append(Concatenate(name=f"cat{depth}"))
+        wiring.append((len(layers) - 1,))
+        layers.append(L.Conv2D(f, 3, padding="same", name=f"dec{depth}"))
+    return convkit.LayerStack((1, 128, 128, 3), layers, wiring, name="deep_unet")
+
+
+def resnet_like() -> convkit.LayerStack:
+    """A stem, a strided residual block whose shortcut is a 1×1 convolution of the stem, and a head."""
+    layers = [L.Conv2D(16, 3, padding="same", name="stem"), L.Conv2D(32, 3, strides=2, padding="same", name="conv_a"),
+              L.Conv2D(32, 3, padding="same", name="conv_b"), L.Conv2D(32, 1, strides=2, name="shortcut"),
+              convkit_add(), L.ReLU(name="relu"), L.GlobalAveragePooling2D(name="pool"), L.Dense(10, name="logits")]
+    return convkit.LayerStack((2, 32, 32, 3), layers, [(), (0,), (1,), (0,), (2, 3), (4,), (5,), (6,)])
+
+
+def dense_block() -> convkit.LayerStack:
+    """One Concatenate of the input and three earlier outputs (three branches into one arrow) and an Add that
+    reads a tensor that two branches leave from."""
+    from convkit.core.merge import Add, Concatenate
+
+    layers = [L.Conv2D(8, 3, padding="same", name="c0"), L.Conv2D(8, 3, padding="same", name="c1"),
+              L.Conv2D(8, 3, padding="same", name="c2"), Concatenate(name="cat"),
+              L.Conv2D(8, 1, name="mix"), Add(name="add")]
+    return convkit.LayerStack((1, 16, 16, 8), layers, [(), (0,), (1,), (-1, 0, 1, 2), (3,), (4, 0)])
+
+
 def sequence_stack() -> convkit.LayerStack:
     return convkit.LayerStack((4, 100, 8), [L.Conv1D(16, 5, padding="causal", dilation_rate=2), L.MaxPooling1D(),
                                             L.Conv1DTranspose(8, 3, strides=2, padding="same"),
@@ -63,7 +124,12 @@ STACKS = {
     "invalid": invalid_stack,
     "branch": branch_stack,
     "sequence_1d": sequence_stack,
+    "unet": unet,
+    "deep_unet": deep_unet,
+    "resnet_like": resnet_like,
+    "dense_block": dense_block,
 }
+GRAPHS = ["branch", "unet", "deep_unet", "resnet_like", "dense_block"]
 
 
 def _trace_shapes(stack: convkit.LayerStack) -> list:
@@ -178,6 +244,138 @@ def test_branch_draws_extra_path_into_merge() -> None:
     assert vertices[:, 1].max() > top_of_input  # it goes over the boxes
 
 
+def test_every_box_shows_the_name_of_its_layer() -> None:
+    for name in ("unet", "resnet_like", "invalid"):
+        stack = STACKS[name]()
+        art = draw_stack_figure(stack).convkit_artists
+        assert [t.name.get_text() for t in art.tensors] == ["input"] + [e.name for e in stack.trace.entries]
+        for t in art.tensors:  # the name stands right above the shape, under the box, on the same centre line
+            assert t.name.get_position()[0] == pytest.approx(t.label.get_position()[0])
+            assert t.name.get_position()[1] > t.label.get_position()[1]
+            assert t.name.get_position()[1] < min(f.get_xy()[:, 1].min() for f in t.faces)
+
+
+def test_counts_read_in_the_singular_for_one() -> None:
+    assert layer_label(L.Conv2D(1, 1)).endswith("\n1 filter")
+    assert layer_label(L.Dense(1)) == "Dense\n1 unit"
+    assert layer_label(L.Dense(2)) == "Dense\n2 units"
+    assert count_text(1, "filter") == "1 filter" and count_text(0, "filter") == "0 filters"
+    texts = [lay.label.get_text() for lay in draw_stack_figure(unet()).convkit_artists.layers]
+    assert texts[-1].endswith("1 filter") and not any("1 filters" in t for t in texts)
+
+
+def test_unet_skips_are_separate_labelled_connectors() -> None:
+    pal = palette("light")
+    art = draw_stack_figure(unet()).convkit_artists
+    skips = {(s.source, s.target): s for s in art.skips}
+    assert set(skips) == {(3, 7), (1, 10)}  # conv2d_1 -> concatenate, conv2d -> concatenate_1
+    assert skips[(3, 7)].label.get_text() == "skip: conv2d_1 (32×32×32)"
+    assert skips[(1, 10)].label.get_text() == "skip: conv2d (64×64×16)"
+    main_lines = {id(p) for p in art.connectors} | {id(lay.arrow) for lay in art.layers}
+    for skip in skips.values():
+        assert skip.into_merge and id(skip.line) not in main_lines  # an artist of its own
+        assert mcolors.to_rgb(skip.line.get_edgecolor()) == mcolors.to_rgb(pal.window)
+        assert mcolors.to_rgb(skip.label.get_color()) == mcolors.to_rgb(pal.window)
+        end = skip.line.get_path().vertices[-1]
+        target = art.layers[skip.target - 1].arrow.get_path().vertices
+        assert end[1] == pytest.approx(target[0][1]) and target[:, 0].min() <= end[0] <= target[:, 0].max()
+    assert [len(lay.branches) for lay in art.layers].count(1) == 2
+
+
+def test_branch_into_a_plain_layer_is_labelled_branch() -> None:
+    art = draw_stack_figure(resnet_like()).convkit_artists
+    labels = sorted(s.label.get_text() for s in art.skips)
+    assert labels == ["branch: stem (32×32×16)", "skip: conv_b (16×16×32)"]
+    assert [s.into_merge for s in sorted(art.skips, key=lambda s: s.label.get_text())] == [False, True]
+
+
+def _first_box_x(art, rows: list[list[int]]) -> list[float]:
+    return [min(art.tensors[row[0]].faces[0].get_xy()[:, 0]) for row in rows]
+
+
+def test_unet_gets_one_row_per_resolution_stepping_in_and_out() -> None:
+    stack = unet()
+    layout_plan = plan(stack, True)
+    assert layout_plan.encoder_decoder
+    rows = layout_plan.layout.rows
+    sizes = [{layout_plan.nodes[i].shape[1] for i in row} for row in rows]
+    assert sizes == [{64}, {32}, {16}, {32}, {64}]  # down the encoder, back up the decoder
+    art = draw_stack_figure(stack).convkit_artists
+    xs = _first_box_x(art, rows)
+    assert xs[0] < xs[1] < xs[2] and xs[2] > xs[3] > xs[4]  # the rows draw a "<"
+    assert xs[0] == pytest.approx(xs[4]) and xs[1] == pytest.approx(xs[3])  # same resolution, same column
+    for name in ("vgg_like", "resnet_like", "dense_block", "branch", "example_1"):
+        assert not plan(STACKS[name](), True).encoder_decoder, name
+
+
+def test_deep_unet_skips_nest() -> None:
+    art = draw_stack_figure(deep_unet()).convkit_artists
+    channels = {}
+    for s in art.skips:
+        v = s.line.get_path().vertices
+        channels[s.label.get_text().split()[1]] = v[:, 0].min()  # the channel is the route's leftmost stretch
+    assert len(channels) == 4
+    assert channels["down0"] < channels["down1"] < channels["down2"] < channels["down3"]  # outer spans more rows
+
+
+def _segments(patch) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    v = patch.get_path().vertices
+    return [((a[0], a[1]), (b[0], b[1])) for a, b in itertools.pairwise(v) if (a != b).any()]
+
+
+def _shared(seg_a, seg_b, tol: float = 0.02) -> bool:
+    """True when two axis-parallel segments run along the same line for a stretch."""
+    (ax0, ay0), (ax1, ay1) = seg_a
+    (bx0, by0), (bx1, by1) = seg_b
+    if abs(ax0 - ax1) < 1e-9 and abs(bx0 - bx1) < 1e-9 and abs(ax0 - bx0) < tol:
+        return min(max(ay0, ay1), max(by0, by1)) - max(min(ay0, ay1), min(by0, by1)) > tol
+    if abs(ay0 - ay1) < 1e-9 and abs(by0 - by1) < 1e-9 and abs(ay0 - by0) < tol:
+        return min(max(ax0, ax1), max(bx0, bx1)) - max(min(ax0, ax1), min(bx0, bx1)) > tol
+    return False
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_no_two_routes_share_a_segment(name: str) -> None:
+    art = draw_stack_figure(STACKS[name]()).convkit_artists
+    assert art.skips
+    lines = [s.line for s in art.skips] + list(art.connectors) + [lay.arrow for lay in art.layers]
+    for (i, a), (j, b) in itertools.combinations(enumerate(lines), 2):
+        if i >= len(art.skips) and j >= len(art.skips):
+            continue  # two lines of the main flow: not this test's business
+        for sa in _segments(a):
+            for sb in _segments(b):
+                assert not _shared(sa, sb), f"{name}: route {i} and line {j} share {sa} / {sb}"
+
+
+def _box_bounds(tensor) -> tuple[float, float, float, float]:
+    xy = [p for f in tensor.faces for p in f.get_xy()]
+    xs, ys = [p[0] for p in xy], [p[1] for p in xy]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_routes_go_around_the_boxes(name: str) -> None:
+    art = draw_stack_figure(STACKS[name]()).convkit_artists
+    boxes = [_box_bounds(t) for t in art.tensors]
+    for s in art.skips:
+        for (x0, y0), (x1, y1) in _segments(s.line):
+            for k, (bx0, by0, bx1, by1) in enumerate(boxes):
+                inside_x = min(x0, x1) < bx1 - 0.01 and max(x0, x1) > bx0 + 0.01
+                inside_y = min(y0, y1) < by1 - 0.01 and max(y0, y1) > by0 + 0.01
+                assert not (inside_x and inside_y), f"{s.label.get_text()!r} crosses box {k}"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("name", list(STACKS))
+def test_no_text_on_a_box(name: str, theme: str) -> None:
+    fig = draw_stack_figure(STACKS[name](), theme=theme)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = [f.get_window_extent(renderer) for t in fig.convkit_artists.tensors for f in t.faces]
+    for text in fig.convkit_artists.texts:
+        extent = text.get_window_extent(renderer)
+        assert not any(extent.overlaps(b) for b in boxes), f"{text.get_text()!r} lies on a box"
+
+
 # ------------------------------------------------------------------------------------------------ layout
 
 
@@ -224,8 +422,12 @@ def test_dark_theme_colours() -> None:
     pal = palette("dark")
     fig = draw_stack_figure(example_1(), theme="dark")
     assert mcolors.to_hex(fig.get_facecolor()) == pal.background.lower()
-    labels = fig.convkit_artists.shape_labels
+    labels = fig.convkit_artists.shape_labels + fig.convkit_artists.name_labels
     assert {mcolors.to_hex(t.get_color()) for t in labels} == {pal.text.lower()}
+    art = draw_stack_figure(unet(), theme="dark").convkit_artists
+    assert {mcolors.to_hex(s.line.get_edgecolor()) for s in art.skips} == {pal.window.lower()}
+    assert {mcolors.to_hex(s.label.get_bbox_patch().get_facecolor()) for s in art.skips} == {pal.background.lower()}
+    assert {mcolors.to_hex(lay.arrow.get_edgecolor()) for lay in art.layers} == {pal.text.lower()}
 
 
 def test_bad_theme_and_extension_are_refused(tmp_path: Path) -> None:
@@ -233,6 +435,8 @@ def test_bad_theme_and_extension_are_refused(tmp_path: Path) -> None:
         draw_stack_figure(example_1(), theme="blue")
     with pytest.raises(ValueError, match=r"Received: path="):
         save_stack(example_1(), tmp_path / "diagram.pdf")
+    with pytest.raises(ValueError, match=r'"light" or "dark" for a file. Received: theme=\'auto\''):
+        save_stack(example_1(), tmp_path / "diagram.png", theme="auto")
 
 
 def test_stack_diagram_method_uses_this_renderer() -> None:
@@ -293,3 +497,30 @@ def test_resnet_like_from_keras_branches(tmp_path: Path) -> None:
     LOOK_DIR.mkdir(parents=True, exist_ok=True)
     save_stack(stack, LOOK_DIR / "resnet_like_light.png")
     save_stack(stack, LOOK_DIR / "resnet_like_dark.png", theme="dark")
+
+
+@pytest.mark.tf
+def test_unet_from_keras_reads_as_encoder_decoder() -> None:
+    keras = pytest.importorskip("keras")
+    K = keras.layers
+    inp = keras.Input((64, 64, 1))
+    first, second = K.Conv2D(16, 3, padding="same"), K.Conv2D(32, 3, padding="same")
+    c1 = first(inp)
+    c2 = second(K.MaxPooling2D()(c1))
+    b = K.Conv2D(64, 3, padding="same")(K.MaxPooling2D()(c2))
+    m2 = K.Concatenate()([K.Conv2DTranspose(32, 3, strides=2, padding="same")(b), c2])
+    c3 = K.Conv2D(32, 3, padding="same")(m2)
+    m1 = K.Concatenate()([K.Conv2DTranspose(16, 3, strides=2, padding="same")(c3), c1])
+    out = K.Conv2D(1, 1)(K.Conv2D(16, 3, padding="same")(m1))
+    stack = convkit.LayerStack.from_keras(keras.Model(inp, out))
+    assert plan(stack, True).encoder_decoder
+    fig = draw_stack_figure(stack)
+    art = fig.convkit_artists
+    assert sorted(s.label.get_text() for s in art.skips) == sorted(
+        [f"skip: {second.name} (32×32×32)", f"skip: {first.name} (64×64×16)"])
+    assert [t.name.get_text() for t in art.tensors][1:] == [e.name for e in stack.trace.entries]
+    boxes = _text_boxes(fig)
+    assert not any(a.overlaps(b) for (_, a), (_, b) in itertools.combinations(boxes, 2))
+    LOOK_DIR.mkdir(parents=True, exist_ok=True)
+    save_stack(stack, LOOK_DIR / "unet_from_keras_light.png")
+    save_stack(stack, LOOK_DIR / "unet_from_keras_dark.png", theme="dark")
