@@ -59,7 +59,7 @@ class AnswerKey:
     points: dict[str, float]  # graded cell grade_id -> points
 
     @classmethod
-    def from_notebooks(cls, source: dict, release: dict) -> "AnswerKey":
+    def from_notebooks(cls, source: dict, release: dict) -> AnswerKey:
         released = {_nbgrader(c)["grade_id"]: _text(c) for c in release["cells"] if _nbgrader(c).get("solution")}
         texts = {}
         for cell in source["cells"]:

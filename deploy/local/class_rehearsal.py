@@ -22,26 +22,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import psutil
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from answers import AnswerKey, fill, plan_for, reference_scores  # noqa: E402
+from class_checks import Learner, PeakMemory, check_culler, check_formgrader, check_grades, p95, summary_line  # noqa: E402
 from course import Course  # noqa: E402
 from hub_api import Hub, HubError, UserServer  # noqa: E402
 from hub_process import HubProcess  # noqa: E402
@@ -51,62 +49,13 @@ ROLES = {0: "killed", 1: "double", 2: "late"}
 WAIT = 600  # the longest any one phase may wait on 2 shared cores
 
 
-def p95(values: list[float]) -> float:
-    """The 95th percentile (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else float("nan")
-
-
-class PeakMemory(threading.Thread):
-    """Samples the RSS of the hub's process tree plus this driver's children (nbgrader, kernels) each second."""
-
-    def __init__(self, hub: HubProcess, interval: float = 1.0) -> None:
-        super().__init__(daemon=True)
-        self.hub, self.interval, self.peak = hub, interval, 0
-        self._stop_event = threading.Event()
-
-    def sample(self) -> int:
-        procs = self.hub.remember_descendants() + psutil.Process().children(recursive=True)
-        total = 0
-        for p in {p.pid: p for p in procs}.values():
-            try:
-                total += p.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
-        return total
-
-    def run(self) -> None:
-        while not self._stop_event.wait(self.interval):
-            self.peak = max(self.peak, self.sample())
-
-    def stop(self) -> int:
-        self._stop_event.set()
-        if self.ident is not None:  # it was started
-            self.join(10)
-        return self.peak
-
-
-@dataclass
-class Learner:
-    name: str
-    index: int
-    plan: dict[str, str]
-    token: str = ""
-    role: str | None = None
-    spawn_s: float | None = None
-    respawn_s: float | None = None
-    intact_after_kill: bool | None = None
-    submissions: int = 0
-    error: str | None = None
-
-
 @dataclass
 class Rehearsal:
     """One rehearsal run; :meth:`run` returns the list of problems (empty when everything held)."""
 
     learners: int
     root: Path
-    log: callable = print
+    log: Callable[[str], None] = print
     figures: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -172,13 +121,18 @@ class Rehearsal:
         self.figures["max_spawn_s"] = max(spawns, default=float("nan"))
         self.log(f"class worked in {self.figures['class_work_s']:.1f} s; spawn p95 {self.figures['p95_spawn_s']:.1f} s")
 
-        self._check_formgrader(instructor, people)
+        last = people[-1]
+        self.problems += check_formgrader(instructor, UserServer(hubp.url, last.name, last.token))
         inbound = course.inbound()
         collect_s, autograde_s = course.collect_and_autograde()
         self.figures.update(collect_s=collect_s, autograde_s=autograde_s)
         self.log(f"collect {collect_s:.1f} s, autograde {autograde_s:.1f} s")
-        self._check_grades(people, inbound, course.grades())
-        self._check_culler(names + [INSTRUCTOR])
+        drafts = {p.name: self.draft_score(p) for p in people if p.role == "double"}
+        figures, problems = check_grades(people, inbound, course.grades(), self.expected, drafts)
+        self.figures.update(figures)
+        self.problems += problems
+        self.figures["cull_s"], problems = check_culler(self.hub, hubp, names + [INSTRUCTOR])
+        self.problems += problems
         self.log(f"the idle culler stopped every server in {self.figures.get('cull_s', float('nan')):.1f} s")
 
     def _expected(self, people: list[Learner]) -> dict[str, dict[str, float]]:
@@ -193,11 +147,16 @@ class Rehearsal:
                                f"{sum(expected['_all_blank'].values())} of {key.max_score}")
         return expected
 
+    def _draft_kind(self, person: Learner) -> str:
+        final = sum(self.expected[person.name].values())
+        return "right" if final < self.key.max_score else "blank"
+
     def draft_for(self, person: Learner) -> dict[str, str]:
         """A first submission whose expected score differs from the learner's final one."""
-        final = sum(self.expected[person.name].values())
-        kind = "right" if final < self.key.max_score else "blank"
-        return self.key.answers(self.key.uniform(kind))
+        return self.key.answers(self.key.uniform(self._draft_kind(person)))
+
+    def draft_score(self, person: Learner) -> float:
+        return sum(self.expected[f"_all_{self._draft_kind(person)}"].values())
 
     # ------------------------------------------------------------------ one learner
     def _learner(self, person: Learner) -> None:
@@ -240,84 +199,6 @@ class Rehearsal:
             raise HubError("the due date was never moved")
         me.assignment_action("submit", course.course_id, course.assignment)
         person.submissions += 1
-
-    # ------------------------------------------------------------------ checks
-    def _check_formgrader(self, instructor: UserServer, people: list[Learner]) -> None:
-        status = instructor.formgrader_status()
-        if status != 200:
-            self.problems.append(f"formgrader on the instructor's server answered {status}, expected 200")
-        learner = people[-1]
-        status = UserServer(self.hubp.url, learner.name, learner.token).formgrader_status()
-        if status != 404:
-            self.problems.append(f"formgrader on {learner.name}'s server answered {status}; learners must not have it")
-
-    def _check_grades(self, people: list[Learner], inbound: dict[str, list[str]], grades: dict[str, dict]) -> None:
-        names = {p.name for p in people}
-        strangers = set(inbound) - names
-        if strangers:
-            self.problems.append(f"submissions under ids that are no learner's: {sorted(strangers)} (one student "
-                                 "for everyone? see the nbgrader identity in class_spawner.py)")
-        self.figures["submitted"] = sum(1 for p in people if inbound.get(p.name))
-        self.figures["graded"] = sum(1 for p in people if p.name in grades and grades[p.name]["score"] is not None)
-        self.figures["misgraded"] = 0
-        for p in people:
-            have, want = len(inbound.get(p.name, [])), p.submissions
-            if have != want:
-                self.problems.append(f"{p.name}: {have} submissions in the exchange, made {want}")
-            if p.name not in grades:
-                continue
-            got, expected = grades[p.name], self.expected[p.name]
-            wrong_cells = {g: (got["cells"].get(g), e) for g, e in expected.items()
-                           if abs((got["cells"].get(g) or 0.0) - e) > 1e-9}
-            if wrong_cells or abs(got["score"] - sum(expected.values())) > 1e-9:
-                self.figures["misgraded"] += 1
-                self.problems.append(f"{p.name}: scored {got['score']}, expected {sum(expected.values())}; "
-                                     f"cells (got, expected): {wrong_cells}")
-            if got["late"] != (p.role == "late"):
-                self.problems.append(f"{p.name}: flagged late={got['late']}, expected late={p.role == 'late'}")
-            if p.role == "killed" and not p.intact_after_kill:
-                self.problems.append(f"{p.name}: the work saved before the server was killed was not intact")
-            if p.role == "double" and sum(expected.values()) == sum(self.expected_draft(p).values()):
-                self.problems.append(f"{p.name}: draft and final expected the same score; the check has no teeth")
-        lost = [p.name for p in people if p.name not in grades]
-        self.figures["lost"] = len(lost)
-        if lost:
-            self.problems.append(f"lost (no graded submission): {lost}")
-
-    def expected_draft(self, person: Learner) -> dict[str, float]:
-        return reference_scores(self.course.source_notebook, {"d": self.draft_for(person)})["d"]
-
-    def _check_culler(self, users: list[str]) -> None:
-        services = self.hub.services()
-        pid = services.get("idle-culler", {}).get("pid")
-        if not pid or not psutil.pid_exists(pid):
-            self.problems.append(f"the idle-culler hub service is not running: {services.get('idle-culler')}")
-        # the same program with a 1 s timeout must stop every (now idle) server
-        env = dict(os.environ, JUPYTERHUB_API_TOKEN=self.hubp.driver_token, JUPYTERHUB_API_URL=self.hubp.api)
-        culler = subprocess.Popen([sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=1", "--cull-every=2"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        start = time.monotonic()
-        try:
-            running = users
-            while running and time.monotonic() - start < 120:
-                time.sleep(1)
-                running = [u for u in users if self.hub.server(u)]
-            self.figures["cull_s"] = time.monotonic() - start
-            if running:
-                self.problems.append(f"the idle culler left {len(running)} servers running after 120 s")
-        finally:
-            culler.terminate()
-            try:
-                culler.wait(10)
-            except subprocess.TimeoutExpired:
-                culler.kill()
-                culler.wait(10)
-
-
-def summary_line(learners: int, figures: dict) -> str:
-    return (f"learners {learners}  submitted {figures.get('submitted', 0)}  graded {figures.get('graded', 0)}  "
-            f"lost {figures.get('lost', learners)}  p95_spawn_s {figures.get('p95_spawn_s', float('nan')):.1f}  "
-            f"peak_rss_mb {figures.get('peak_rss_mb', 0):.0f}")
 
 
 def rehearse(learners: int, keep: bool = False, log=print, workdir: Path | None = None

@@ -6,10 +6,9 @@ import copy
 import json
 
 import pytest
+from answers import KINDS, AnswerKey, fill, plan_for, reference_scores, wrong_version  # noqa: E402
 
 from .conftest import REPO
-
-from answers import KINDS, AnswerKey, fill, plan_for, reference_scores, wrong_version  # noqa: E402
 
 SOURCE = REPO / "notebooks" / "05_exercises.ipynb"
 

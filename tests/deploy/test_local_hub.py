@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from .conftest import LOCAL, REPO
+from .conftest import LOCAL
 
 pytest.importorskip("jupyterhub")
 
@@ -172,8 +172,8 @@ def test_hub_config_reads_its_settings(tmp_path):
             "print(json.dumps({'bind': c.JupyterHub.bind_url, 'auth': c.JupyterHub.authenticator_class, "
             "'limit': c.Spawner.mem_limit, 'services': [s['name'] for s in c.JupyterHub.services], "
             "'timeout': c.Spawner.start_timeout, 'args': c.Spawner.args}))")
-    result = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, CONVKIT_HUB_SETTINGS=str(tmp_path / "s.json")),
-                            capture_output=True, text=True, timeout=60)
+    env = dict(os.environ, CONVKIT_HUB_SETTINGS=str(tmp_path / "s.json"))
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["bind"] == "http://127.0.0.1:1"
