@@ -4,6 +4,7 @@ computed and current cells, repainted only where a step changes them). Also the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,8 +12,9 @@ from matplotlib.colors import to_rgba
 
 from ..core.traversal import Traversal
 from ._traversal_layout import Geometry
+from ._traversal_view import axis_masks
 
-__all__ = ["input_colors", "mix", "padding_mask", "paint_output", "readable_on", "rgba"]
+__all__ = ["DrawnMasks", "input_colors", "mix", "padding_mask", "paint_output", "readable_on", "rgba"]
 
 
 def rgba(color: Any) -> np.ndarray:
@@ -35,61 +37,66 @@ def readable_on(fill: str, *candidates: str) -> str:
     return max(candidates, key=lambda c: (max(lf, _luminance(c)) + 0.05) / (min(lf, _luminance(c)) + 0.05))
 
 
-def _padding_and_inside(t: Traversal, g: Geometry, plane: int | None) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Which drawn cells are padding, and the (clipped) input index of every drawn cell."""
-    pads = [a.pad_before for a in t.axes]
-    rows, cols = np.arange(g.rows)[:, None], np.arange(g.cols)[None, :]
-    coords = [cols] if t.rank == 1 else [rows, cols]
-    is_pad = np.zeros((g.rows, g.cols), bool)
-    inside = []
-    for axis, u in zip(range(t.rank - len(coords), t.rank), coords):
-        u = u - pads[axis]
-        is_pad |= (u < 0) | (u >= t.input_size[axis])
-        inside.append(np.clip(u, 0, t.input_size[axis] - 1))
-    if plane is not None:
-        d = plane - pads[0]
-        is_pad |= not 0 <= d < t.input_size[0]
-        inside.insert(0, np.array(min(max(d, 0), t.input_size[0] - 1)))
-    return is_pad, inside
+@dataclass(frozen=True, slots=True)
+class DrawnMasks:
+    """Per drawn axis (padded coordinates): which cells are padding and which are read by some kernel
+    position; ``depth`` is the same pair for the first axis of a 3-D traversal (else ``None``). A cell is
+    padding if it is padding along any axis, and read iff it is read along every axis."""
+
+    rows: tuple[np.ndarray, np.ndarray]
+    cols: tuple[np.ndarray, np.ndarray]
+    depth: tuple[np.ndarray, np.ndarray] | None
+
+    @classmethod
+    def of(cls, t: Traversal) -> DrawnMasks:
+        if t.rank == 1:
+            return cls((np.zeros(1, bool), np.ones(1, bool)), axis_masks(t, 0), None)
+        return cls(axis_masks(t, t.rank - 2), axis_masks(t, t.rank - 1), axis_masks(t, 0) if t.rank == 3 else None)
+
+    def plane(self, plane: int | None) -> tuple[bool, bool]:
+        """(is padding, is read) of the whole depth ``plane`` drawn (3-D), ``(False, True)`` below 3-D."""
+        if plane is None or self.depth is None:
+            return False, True
+        return bool(self.depth[0][plane]), bool(self.depth[1][plane])
 
 
 def padding_mask(t: Traversal, g: Geometry) -> np.ndarray:
-    """``True`` on the drawn cells that are padding (1-D/2-D)."""
-    return _padding_and_inside(t, g, None)[0]
+    """``True`` on the drawn cells that are padding (1-D/2-D, the whole grid)."""
+    m = DrawnMasks.of(t)
+    return m.rows[0][:, None] | m.cols[0][None, :]
 
 
 def input_colors(
     t: Traversal, g: Geometry, plane: int | None, c: dict[str, np.ndarray], coverage: bool,
+    origin: tuple[int, int] = (0, 0), masks: DrawnMasks | None = None,
 ) -> np.ndarray:
-    """Colours of every drawn input cell without the window: input, padding, never read (coverage).
-    ``plane``: the padded depth drawn (3-D), ``c``: the palette as RGBA bytes."""
-    is_pad, inside = _padding_and_inside(t, g, plane)
+    """Colours of the input cells the view shows (from ``origin``), without the window: input, padding, never
+    read (coverage). ``plane``: the padded depth drawn (3-D), ``c``: the palette as RGBA bytes."""
+    m = masks if masks is not None else DrawnMasks.of(t)
+    rows = slice(origin[0], origin[0] + g.vrows)
+    cols = slice(origin[1], origin[1] + g.vcols)
+    plane_pad, plane_read = m.plane(plane)
+    is_pad = m.rows[0][rows][:, None] | m.cols[0][cols][None, :] | plane_pad
     colors = np.where(is_pad[..., None], c["padding_cell"], c["input_cell"])
     if coverage:
-        unread = t.unread_mask[tuple(inside)] & ~is_pad
-        colors = np.where(unread[..., None], c["unread"], colors)
+        read = m.rows[1][rows][:, None] & m.cols[1][cols][None, :] & plane_read
+        colors = np.where((~read & ~is_pad)[..., None], c["unread"], colors)
     return colors.astype(np.uint8)
 
 
 def paint_output(
-    image: np.ndarray, order_rc: tuple[np.ndarray, np.ndarray], c: dict[str, np.ndarray], t: Traversal,
+    image: np.ndarray, c: dict[str, np.ndarray], t: Traversal, g: Geometry, origin: tuple[int, int],
     prev: int, step: int, plane: int | None, full: bool,
 ) -> range:
-    """Paint the output ``image`` for ``step``: computed cells filled, the current one in its own colour; only
-    the cells that change since step ``prev`` are painted unless ``full`` (a new picture, or a new output plane
-    in 3-D, where ``plane`` is the output depth). Returns the steps whose cells were painted."""
-    rows, cols = order_rc
-    if full:  # everything before ``step`` in this plane
-        per_plane = t.num_steps if plane is None else int(np.prod(t.output_size[1:]))
-        lo = 0 if plane is None else plane * per_plane
-        image[...] = c["output_cell"]
-        image[rows[lo:step], cols[lo:step]] = c["output_done"]
-        span = range(lo, lo + per_plane)
-    else:
-        if step > prev:
-            image[rows[prev:step], cols[prev:step]] = c["output_done"]
-        elif step < prev:
-            image[rows[step + 1:prev + 1], cols[step + 1:prev + 1]] = c["output_cell"]
-        span = range(min(prev, step), max(prev, step) + 1)
-    image[rows[step], cols[step]] = c["output_current"]
-    return span
+    """Paint the output cells the view shows (``image``, from ``origin``) for ``step``: computed cells filled,
+    the current one in its own colour. ``plane`` is the output depth drawn (3-D). Returns the steps whose
+    values may change visibility: the whole plane when ``full`` (a new picture or plane), else the steps
+    between ``prev`` and ``step``."""
+    per_plane = t.num_steps if plane is None else int(np.prod(t.output_size[1:]))
+    lo = 0 if plane is None else plane * per_plane
+    rows = np.arange(origin[0], origin[0] + g.out_vrows)[:, None]
+    cols = np.arange(origin[1], origin[1] + g.out_vcols)[None, :]
+    index = lo + rows * g.out_cols + cols  # the step that computes each cell shown
+    image[...] = np.where((index < step)[..., None], c["output_done"], c["output_cell"])
+    image[index == step] = c["output_current"]
+    return range(lo, lo + per_plane) if full else range(min(prev, step), max(prev, step) + 1)

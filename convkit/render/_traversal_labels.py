@@ -11,12 +11,20 @@ from matplotlib.axes import Axes
 
 from ..core.traversal import Traversal
 from ._traversal_grid import padding_mask, readable_on
-from ._traversal_layout import FONT, LINE, NUMBERS_MIN_PTS, Geometry, is_padded
+from ._traversal_layout import (
+    BELOW_GAP,
+    FONT,
+    LINE,
+    NUMBERS_MIN_PTS,
+    Geometry,
+    is_padded,
+)
 from ._traversal_numbers import Numbers
 from ._traversal_text import fmt, formula_lines, pad_text, size_text
+from ._traversal_view import axis_masks
 from .style import Palette
 
-__all__ = ["CellTexts", "Labels", "make_cell_texts", "make_labels"]
+__all__ = ["CellTexts", "Labels", "make_cell_texts", "make_labels", "show_edge_labels"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +79,13 @@ def make_labels(
 
     # under the grids, one line each: [bottom padding label] [coverage] [multiply-sum] [formula per axis]
     def below(text: str, line: int, **kw: Any) -> Any:
-        return _annotate(ax, colors, text, (0, g.height), (0, -2 - line * LINE), ha="left", va="top", **kw)
+        return _annotate(ax, colors, text, (0, g.height), (0, -BELOW_GAP - line * LINE), ha="left", va="top",
+                         **kw)
 
-    line = 1 if side_pads else 0
+    line = 1 if side_pads and not g.zoomed else 0  # a zoomed frame has its overviews under the "pad" label
     if coverage:
-        n_unread, total = int(t.unread_mask.sum()), int(np.prod(t.input_size))
+        total = int(np.prod(t.input_size))
+        n_unread = total - int(np.prod([axis_masks(t, i)[1].sum() for i in range(t.rank)]))
         msg = (f"× {100 * t.unread_fraction:.2f}% of input never read ({n_unread:,} of {total:,} cells)"
                if n_unread else "every input cell is read at least once")
         labels["coverage"] = below(msg, line, color=colors.unread if n_unread else colors.text)
@@ -96,25 +106,39 @@ def _pad_labels(ax: Axes, t: Traversal, g: Geometry, colors: Palette) -> dict[st
         before, after = t.padding[0]
         return {
             "pad_left": small(f"pad {before}", (0, 0.5), (-4, 0), ha="right", va="center"),
-            "pad_right": small(f"pad {after}", (g.cols, 0.5), (4, 0), ha="left", va="center"),
+            "pad_right": small(f"pad {after}", (g.vcols, 0.5), (4, 0), ha="left", va="center"),
         }
     (top, bottom), (left, right) = t.padding[-2], t.padding[-1]
-    mid_x, mid_y = g.cols / 2, g.rows / 2
+    mid_x, mid_y = g.vcols / 2, g.vrows / 2
     return {
         "pad_top": small(f"pad {top}", (mid_x, 0), (0, 2), ha="center", va="bottom"),
-        "pad_bottom": small(f"pad {bottom}", (mid_x, g.rows), (0, -2), ha="center", va="top"),
+        "pad_bottom": small(f"pad {bottom}", (mid_x, g.vrows), (0, -3), ha="center", va="top"),
         "pad_left": small(f"pad {left}", (0, mid_y), (-3, 0), ha="right", va="center", rotation=90),
-        "pad_right": small(f"pad {right}", (g.cols, mid_y), (3, 0), ha="left", va="center", rotation=90),
+        "pad_right": small(f"pad {right}", (g.vcols, mid_y), (3, 0), ha="left", va="center", rotation=90),
     }
+
+
+def show_edge_labels(labels: dict[str, Any], g: Geometry, origin: tuple[int, int]) -> list[Any]:
+    """Show a side's "pad" label only while the view shows that side of the input (always without zoom)."""
+    (r0, c0), vin = origin, g.in_view
+    edges = {"pad_top": r0 == 0, "pad_bottom": r0 + vin.rows.length == vin.rows.size,
+             "pad_left": c0 == 0, "pad_right": c0 + vin.cols.length == vin.cols.size}
+    changed = []
+    for key, shown in edges.items():
+        if key in labels:
+            labels[key].set_visible(shown)
+            changed.append(labels[key])
+    return changed
 
 
 def make_cell_texts(
     ax: Axes, t: Traversal, g: Geometry, colors: Palette, nums: Numbers | None, *, cell_pts: float,
     row_pts: float, order_rc: tuple[np.ndarray, np.ndarray],
 ) -> CellTexts:
-    """Numbers mode, 1-D/2-D, big cells only: input values (not on padding), kernel
+    """Numbers mode, 1-D/2-D, big cells of a whole (not zoomed) grid only: input values (not on padding), kernel
     weights at the taps (placed by the caller), output values of every step (hidden until computed)."""
-    if nums is None or t.rank == 3 or min(cell_pts, row_pts) < NUMBERS_MIN_PTS or g.rows * g.cols > 1600:
+    if (nums is None or t.rank == 3 or g.zoomed or min(cell_pts, row_pts) < NUMBERS_MIN_PTS
+            or g.rows * g.cols > 1600):
         return CellTexts({}, [], [], None)
     size = min(11.0, 0.4 * cell_pts)
     style = dict(ha="center", va="center", fontsize=size, zorder=6, color=colors.text)

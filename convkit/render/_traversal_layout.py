@@ -1,78 +1,192 @@
 """Where a traversal frame puts things: sizes in points, the grids in data units (one unit = one cell, y grows
 downwards), the cells the window and the current output cell cover at each step, and the automatic figure
-size of :func:`~convkit.render.traversal.frame_figure`."""
+size of :func:`~convkit.render.traversal.frame_figure`.
+
+A grid larger than :data:`~convkit.render._traversal_view.ZOOM_ABOVE` cells a side is drawn through a view that
+follows the kernel (see :mod:`convkit.render._traversal_view`), with the whole grid as a small overview under it.
+Data coordinates are those of the views: a drawn cell ``(r, c)`` of the padded input sits at
+``(c - c0, r - r0)`` where ``(r0, c0)`` is the view's origin at that step (``(0, 0)`` without zoom).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
 
 from ..core.traversal import Traversal
-from ._traversal_text import formula_lines, step_line
+from ._traversal_text import (
+    formula_lines,
+    overview_caption,
+    pad_text,
+    size_text,
+    step_line,
+)
+from ._traversal_view import PanelView, input_views, output_views
 
 __all__ = [
-    "FONT", "GRID_LINES_MIN_PTS", "LINE", "MARKS_MIN_PTS", "NUMBERS_MIN_PTS", "TINY_PTS",
-    "Geometry", "StepCells", "axes_cell_points", "figure_layout", "fixed_rect", "geometry", "is_padded", "set_limits",
-    "text_lines",
+    "BELOW_GAP", "FONT", "GRID_LINES_MIN_PX", "LINE", "MARKS_MIN_PX", "MIN_CELL_PX", "NUMBERS_MIN_PTS", "TICK_PTS",
+    "TINY_PX", "Box", "Geometry", "StepCells", "axes_cell_points", "figure_layout", "fixed_rect", "geometry",
+    "is_padded", "set_limits", "text_lines", "text_width",
 ]
 
 FONT = 9.0                 # points, every label
 LINE = FONT * 1.5          # points per text line
+BELOW_GAP = 6.0            # points between a grid and the text under it
 GAP_PTS = 34.0             # points between the input and the output grid
 MAX_CELL_PTS = 40.0        # largest cell an automatic figure uses
-GRID_LINES_MIN_PTS = 5.0   # draw cell borders only when a cell is at least this big
+MIN_CELL_PX = 8.0          # smallest cell an automatic figure uses, in pixels at its dpi
+GRID_LINES_MIN_PX = 4.0    # draw cell borders wherever a cell is at least this many pixels
 NUMBERS_MIN_PTS = 15.0     # write values in cells only when a cell is at least this big
-MARKS_MIN_PTS = 6.0        # draw the × of never-read cells only when a cell is at least this big
+MARKS_MIN_PX = 9.0         # draw the × of never-read cells only when a cell is at least this many pixels
 STRIP_MIN_PTS = 18.0       # a 1-D strip is at least this tall, however many cells it has
-TINY_PTS = 8.0             # a window or output cell drawn smaller than this also gets a ring around it
+TINY_PX = 8.0              # a window or output cell drawn smaller than this (pixels) also gets a ring around it
+OVERVIEW_PTS = 96.0        # the longer side of the overview of a zoomed 2-D grid
+OVERVIEW_MIN_PTS = 6.0     # the shorter side of an overview, at least (a 1-D overview strip is this tall)
+TICK_PTS = 4.0             # the bars that mark never-read rows / columns beside an overview
+CAPTION_FONT = FONT - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle in data units: left, top, width, height."""
+
+    x: float
+    y: float
+    w: float
+    h: float
 
 
 @dataclass(frozen=True, slots=True)
 class Geometry:
     """Placement in data units (one unit = one cell; y grows downwards)."""
 
-    rows: int          # padded input in the view
+    rows: int          # the whole drawn (padded) input
     cols: int
-    out_rows: int
+    out_rows: int      # the whole drawn output
     out_cols: int
-    out_x0: float      # top-left corner of the output grid
+    out_x0: float      # top-left corner of the output view
     out_y0: float
-    width: float       # the whole grid area
+    width: float       # the whole grid area (views, overviews and their captions)
     height: float
+    in_view: PanelView
+    out_view: PanelView
+    in_overview: Box | None = None    # where the whole input is shown small (zoomed input only)
+    out_overview: Box | None = None
+
+    @property
+    def vrows(self) -> int:
+        return self.in_view.rows.length
+
+    @property
+    def vcols(self) -> int:
+        return self.in_view.cols.length
+
+    @property
+    def out_vrows(self) -> int:
+        return self.out_view.rows.length
+
+    @property
+    def out_vcols(self) -> int:
+        return self.out_view.cols.length
+
+    @property
+    def zoomed(self) -> bool:
+        return self.in_view.zoomed or self.out_view.zoomed
 
 
 def is_padded(t: Traversal) -> bool:
     return t.padding_mode != "valid"
 
 
-def _view_sizes(t: Traversal) -> tuple[tuple[int, int], tuple[int, int]]:
-    """(rows, cols) of the padded input and of the output as drawn: a 1-D strip is one row, 3-D one slice."""
-    if t.rank == 1:
-        return (1, t.padded_size[0]), (1, t.output_size[0])
-    return tuple(t.padded_size[-2:]), tuple(t.output_size[-2:])  # type: ignore[return-value]
+@lru_cache(maxsize=512)
+def text_width(text: str, size: float = FONT, bold: bool = False) -> float:
+    """Width in points of one line of text in matplotlib's default font (measured, not estimated)."""
+    prop = FontProperties(size=size, weight="bold" if bold else "normal")
+    return float(text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0])
+
+
+def _overview_pts(rows: int, cols: int, rank: int, strip_w: float) -> tuple[float, float]:
+    """(width, height) in points of the overview of a rows × cols grid (1-D: a strip ``strip_w`` wide)."""
+    if rank == 1:
+        return strip_w, OVERVIEW_MIN_PTS
+    side = max(rows, cols)
+    return max(OVERVIEW_PTS * cols / side, OVERVIEW_MIN_PTS), max(OVERVIEW_PTS * rows / side, OVERVIEW_MIN_PTS)
+
+
+def _caption_pts(t: Traversal, which: str, view: PanelView) -> float:
+    """Width of the widest caption the overview of ``which`` grid can get (its first and last views)."""
+    if not view.zoomed:
+        return 0.0
+    last = (view.rows.size - view.rows.length, view.cols.size - view.cols.length)
+    return max(text_width(overview_caption(t, which, view, origin), CAPTION_FONT) for origin in ((0, 0), last))
 
 
 def geometry(t: Traversal, cell_pts: float, row_pts: float) -> Geometry:
     """``row_pts``: the height of a row in points (a 1-D strip's cells may be taller than wide)."""
-    (rows, cols), (out_rows, out_cols) = _view_sizes(t)
-    if t.rank == 1:  # the output strip goes under the input strip, its label in between
-        x0, y0 = 0.0, 1.0 + (LINE + 8.0) / row_pts
-    else:
-        x0, y0 = cols + GAP_PTS / cell_pts, 0.0
-    return Geometry(rows, cols, out_rows, out_cols, x0, y0, max(cols, x0 + out_cols), max(rows, y0 + out_rows))
-
-
-def _auto_cell_points(t: Traversal, max_w: float = 7.2 * 72, max_h: float = 4.6 * 72) -> float:
-    (rows, cols), (_, out_cols) = _view_sizes(t)
-    if t.rank == 1:
-        return min(max_w / cols, MAX_CELL_PTS)
-    return min((max_w - GAP_PTS) / (cols + out_cols), max_h / rows, MAX_CELL_PTS)
+    vin, vout = input_views(t), output_views(t)
+    (rows, cols), (out_rows, out_cols) = (vin.rows.size, vin.cols.size), (vout.rows.size, vout.cols.size)
+    cap_in, cap_out = _caption_pts(t, "input", vin), _caption_pts(t, "output", vout)
+    above_overview = BELOW_GAP + LINE + TICK_PTS + 2.0  # caption line and the tick bars
+    if t.rank == 1:  # strips under each other: input, [its overview], output, [its overview]
+        y = 1.0
+        in_box = out_box = None
+        w_in, w_out = vin.cols.length, vout.cols.length
+        if vin.zoomed:
+            in_box = Box(0.0, y + above_overview / row_pts, w_in, OVERVIEW_MIN_PTS / row_pts)
+            y = in_box.y + in_box.h
+        out_y0 = y + (LINE + 8.0) / row_pts
+        y = out_y0 + 1.0
+        if vout.zoomed:
+            out_box = Box(0.0, y + above_overview / row_pts, w_out, OVERVIEW_MIN_PTS / row_pts)
+            y = out_box.y + out_box.h
+        width = max(w_in, w_out, cap_in / cell_pts, cap_out / cell_pts)
+        return Geometry(rows, cols, out_rows, out_cols, 0.0, out_y0, width, y, vin, vout, in_box, out_box)
+    ov_in = _overview_pts(rows, cols, t.rank, 0) if vin.zoomed else (0.0, 0.0)
+    ov_out = _overview_pts(out_rows, out_cols, t.rank, 0) if vout.zoomed else (0.0, 0.0)
+    in_w = max(vin.cols.length, (max(ov_in[0], cap_in) + TICK_PTS + 2.0 * vin.zoomed) / cell_pts)
+    out_x0 = in_w + GAP_PTS / cell_pts
+    out_w = max(vout.cols.length, max(ov_out[0], cap_out) / cell_pts)
+    main_h = max(vin.rows.length, vout.rows.length)
+    height = float(main_h)
+    in_box = out_box = None
+    if vin.zoomed or vout.zoomed:
+        top = main_h + (above_overview + (LINE if is_padded(t) else 0.0)) / cell_pts  # under "pad" labels
+        x_in = (TICK_PTS + 2.0) / cell_pts  # room for the row ticks left of the input overview
+        if vin.zoomed:
+            in_box = Box(x_in, top, ov_in[0] / cell_pts, ov_in[1] / cell_pts)
+        if vout.zoomed:
+            out_box = Box(out_x0, top, ov_out[0] / cell_pts, ov_out[1] / cell_pts)
+        height = top + max(ov_in[1], ov_out[1]) / cell_pts
+    return Geometry(rows, cols, out_rows, out_cols, out_x0, 0.0, out_x0 + out_w, height, vin, vout, in_box,
+                    out_box)
 
 
 def _strip_row_points(cell_pts: float) -> float:
     return max(cell_pts, STRIP_MIN_PTS)
+
+
+def _auto_cell_points(t: Traversal, max_w: float = 7.2 * 72, max_h: float = 4.6 * 72) -> float:
+    vin, vout = input_views(t), output_views(t)
+    if t.rank == 1:
+        return min(max_w / max(vin.cols.length, vout.cols.length), MAX_CELL_PTS)
+    rows = max(vin.rows.length, vout.rows.length)
+    return min((max_w - GAP_PTS) / (vin.cols.length + vout.cols.length), max_h / rows, MAX_CELL_PTS)
+
+
+def _largest(fits, hi: float) -> float:
+    """The largest value in (0, hi] for which the monotone predicate ``fits`` holds (bisection)."""
+    if fits(hi):
+        return hi
+    lo = 1e-3
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return lo
 
 
 def axes_cell_points(ax: Axes, t: Traversal) -> tuple[float, float, float]:
@@ -80,11 +194,16 @@ def axes_cell_points(ax: Axes, t: Traversal) -> tuple[float, float, float]:
     bbox = ax.get_position()
     w_pts = bbox.width * ax.figure.get_figwidth() * 72
     h_pts = bbox.height * ax.figure.get_figheight() * 72
-    (rows, cols), (_, out_cols) = _view_sizes(t)
     if t.rank == 1:
-        cell = max(1e-3, w_pts / cols)
-        return cell, max(1e-3, min(_strip_row_points(cell), (h_pts - LINE - 8.0) / 2)), h_pts
-    cell = max(1e-3, min((w_pts - GAP_PTS) / (cols + out_cols), h_pts / rows))
+        cell = _largest(lambda c: geometry(t, c, _strip_row_points(c)).width * c <= w_pts, w_pts)
+        row = _largest(lambda r: geometry(t, cell, r).height * r <= h_pts, _strip_row_points(cell))
+        return cell, row, h_pts
+
+    def fits(c: float) -> bool:
+        g = geometry(t, c, c)
+        return g.width * c <= w_pts + 1e-6 and g.height * c <= h_pts + 1e-6
+
+    cell = _largest(fits, max(w_pts, h_pts))
     return cell, cell, h_pts
 
 
@@ -106,7 +225,7 @@ def _last_two(values: np.ndarray, rank: int, first: np.ndarray | int) -> tuple:
 class StepCells:
     """The drawn (row, col) cells of a traversal: the output cell of every step (``order_rc``), the kernel
     taps relative to the window's corner (``tap_rc``: all of them in 1-D/2-D, the middle kernel plane in 3-D)
-    and, per step, the window's corner, its taps and the depth planes shown (3-D)."""
+    and, per step, the window's corner, its taps, the depth planes shown (3-D) and the views' origins."""
 
     def __init__(self, t: Traversal) -> None:
         self.traversal = t
@@ -120,6 +239,7 @@ class StepCells:
         self.tap_rc = _last_two(offsets, t.rank, np.zeros(len(offsets), int))
         kh, kw = _last_two(np.array(t.effective_kernel), t.rank, 1)
         self.kernel = int(kh), int(kw)  # (height, width) of the window
+        self.in_view, self.out_view = input_views(t), output_views(t)
 
     def _origin(self, step: int) -> np.ndarray:
         """Padded coordinates of the window's first tap."""
@@ -134,6 +254,13 @@ class StepCells:
         r0, c0 = self.corner(step)
         return self.tap_rc[0] + r0, self.tap_rc[1] + c0
 
+    def output_cell(self, step: int) -> tuple[int, int]:
+        return int(self.order_rc[0][step]), int(self.order_rc[1][step])
+
+    def origins(self, step: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(row, col) of the first cell each view shows at ``step``: the input's, the output's."""
+        return self.in_view.origin(*self.corner(step)), self.out_view.origin(*self.output_cell(step))
+
     def planes(self, step: int) -> tuple[int | None, int | None]:
         """(input, output) depth planes drawn at ``step``: the window's middle plane (padded coordinates) and
         the output plane; ``(None, None)`` below 3-D."""
@@ -146,30 +273,41 @@ class StepCells:
 def text_lines(t: Traversal, numbers_on: bool, coverage: bool, show_formula: bool) -> tuple[int, int]:
     """How many text lines go above and below the grid area (frame_figure reserves room for them)."""
     side_pads = is_padded(t) and t.rank >= 2
+    zoomed = input_views(t).zoomed or output_views(t).zoomed
     top = 2 + (t.rank == 3) + side_pads
-    bottom = side_pads + coverage + numbers_on + (t.rank if show_formula else 0)
+    bottom = (side_pads and not zoomed) + coverage + numbers_on + (t.rank if show_formula else 0)
     return top, bottom
 
 
+def _longest_line(t: Traversal, numbers_on: bool, coverage: bool, show_formula: bool, operation: str) -> float:
+    """Points from the grid's left edge to the end of the longest text line that starts there."""
+    widths = [text_width(step_line(t, operation, s), bold=True) for s in (0, t.num_steps - 1)]
+    widths.append(text_width(f"input {size_text(t.input_size)}{pad_text(t) if is_padded(t) else ''}"))
+    if show_formula:
+        widths += [text_width(line) for line in formula_lines(t)]
+    if coverage:
+        widths.append(text_width("× 100.00% of input never read (0,000,000 of 00,000,000 cells)"))
+    if numbers_on:
+        widths.append((24 + 7 * min(t.num_taps, 12)) * FONT * 0.62)
+    return max(widths)
+
+
 def figure_layout(
-    t: Traversal, numbers_on: bool, coverage: bool, show_formula: bool, operation: str,
+    t: Traversal, numbers_on: bool, coverage: bool, show_formula: bool, operation: str, dpi: float = 100,
 ) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
-    """Automatic figure size (inches) and axes rectangle (figure fractions) for a traversal frame."""
-    cell = _auto_cell_points(t)
+    """Automatic figure size (inches) and axes rectangle (figure fractions) for a traversal frame: cells of at
+    least :data:`MIN_CELL_PX` pixels at ``dpi``, room for every text line and nothing outside the figure."""
+    cell = max(_auto_cell_points(t), MIN_CELL_PX * 72 / dpi)
     row = _strip_row_points(cell) if t.rank == 1 else cell
     g = geometry(t, cell, row)
     grid_w, grid_h = g.width * cell / 72, g.height * row / 72
     top, bottom = text_lines(t, numbers_on, coverage, show_formula)
     side = 34.0 if t.rank == 1 and is_padded(t) else (LINE + 6 if is_padded(t) else 8)
     left, right = side / 72, (side if t.rank == 1 else 8.0) / 72
-    top_in, bottom_in = (top * LINE + 8) / 72, (bottom * LINE + 8) / 72
-    # the text lines start at the grid's left edge: the figure must be wide enough for the longest one
-    chars = len(step_line(t, operation, t.num_steps - 1)) * 1.08  # bold
-    if show_formula:
-        chars = max(chars, *(len(line) for line in formula_lines(t)))
-    if numbers_on:
-        chars = max(chars, 24 + 7 * min(t.num_taps, 12))
-    width = max(grid_w + left + right, left + chars * FONT * 0.56 / 72 + 0.15)
+    top_in, bottom_in = (top * LINE + 8) / 72, (BELOW_GAP + bottom * LINE + 8) / 72
+    text_in = _longest_line(t, numbers_on, coverage, show_formula, operation) / 72
+    out_label = g.out_x0 * cell / 72 + text_width(f"output {size_text(t.output_size)}") / 72
+    width = max(grid_w + left + right, left + max(text_in, out_label) + 0.12)
     height = grid_h + top_in + bottom_in
     rect = (left / width, bottom_in / height, grid_w / width, grid_h / height)
     return (width, height), rect
@@ -181,4 +319,5 @@ def fixed_rect(
     """The axes rectangle (figure fractions) in a figure of a given size, leaving room for the text lines."""
     top, bottom = text_lines(t, numbers_on, coverage, show_formula)
     w, h = figsize
-    return 0.5 / w, (bottom * LINE + 8) / 72 / h, 1 - 0.6 / w, 1 - ((top + bottom) * LINE + 16) / 72 / h
+    below = (BELOW_GAP + bottom * LINE + 8) / 72
+    return 0.5 / w, below / h, 1 - 0.6 / w, 1 - (below + (top * LINE + 8) / 72) / h

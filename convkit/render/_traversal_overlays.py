@@ -13,7 +13,13 @@ from matplotlib.patches import Rectangle
 
 from ..core.traversal import Traversal
 from ._traversal_grid import mix
-from ._traversal_layout import GRID_LINES_MIN_PTS, MARKS_MIN_PTS, TINY_PTS, Geometry, is_padded
+from ._traversal_layout import (
+    GRID_LINES_MIN_PX,
+    MARKS_MIN_PX,
+    TINY_PX,
+    Geometry,
+    is_padded,
+)
 from .style import Palette
 
 __all__ = [
@@ -41,8 +47,11 @@ def make_hatches(ax: Axes, t: Traversal, colors: Palette) -> list[Rectangle]:
     return [ax.add_patch(_hatched(colors, zorder=2)) for _ in range(_HATCH_BANDS)]
 
 
-def place_hatches(hatches: list[Rectangle], t: Traversal, g: Geometry, plane: int | None) -> None:
-    """Fit the bands to the padding of the drawn input (``plane``: its padded depth in 3-D)."""
+def place_hatches(
+    hatches: list[Rectangle], t: Traversal, g: Geometry, plane: int | None, origin: tuple[int, int] = (0, 0),
+) -> None:
+    """Fit the bands to the padding the view shows (``plane``: the padded depth in 3-D; ``origin``: the
+    view's first cell)."""
     if not hatches:
         return
     (rb, ra), (cb, ca) = ((0, 0), t.padding[0]) if t.rank == 1 else (t.padding[-2], t.padding[-1])
@@ -51,14 +60,21 @@ def place_hatches(hatches: list[Rectangle], t: Traversal, g: Geometry, plane: in
         (0, 0, g.cols, rb), (0, g.rows - ra, g.cols, ra),
         (0, rb, cb, g.rows - rb - ra), (g.cols - ca, rb, ca, g.rows - rb - ra),
     ]
-    for patch, box in zip(hatches, boxes + [(0, 0, 0, 0)] * (_HATCH_BANDS - len(boxes))):
-        patch.set_bounds(*box)
-        patch.set_visible(box[2] > 0 and box[3] > 0)
+    r0, c0 = origin
+    for patch, (x, y, w, h) in zip(hatches, boxes + [(0, 0, 0, 0)] * (_HATCH_BANDS - len(boxes))):
+        x0, x1 = max(x, c0), min(x + w, c0 + g.vcols)  # the band's part inside the view
+        y0, y1 = max(y, r0), min(y + h, r0 + g.vrows)
+        patch.set_bounds(x0 - c0, y0 - r0, max(x1 - x0, 0), max(y1 - y0, 0))
+        patch.set_visible(x1 > x0 and y1 > y0)
+
+
+def _px(ax: Axes, pts: float) -> float:
+    return pts * ax.figure.dpi / 72
 
 
 def make_marks(ax: Axes, colors: Palette, coverage: bool, cell_pts: float, row_pts: float) -> Any:
     """The × scatter of never-read cells (coverage mode, cells big enough), else ``None``."""
-    if not coverage or min(cell_pts, row_pts) < MARKS_MIN_PTS:
+    if not coverage or _px(ax, min(cell_pts, row_pts)) < MARKS_MIN_PX:
         return None
     return ax.scatter([], [], s=(0.55 * cell_pts) ** 2, marker="x", c=colors.background,
                       linewidths=max(0.8, 0.09 * cell_pts), zorder=3)
@@ -79,10 +95,12 @@ def grid_segments(x0: float, y0: float, rows: int, cols: int) -> list[Any]:
 
 
 def make_grid(ax: Axes, g: Geometry, colors: Palette, cell_pts: float, row_pts: float) -> Any:
-    """Cell borders of both grids (cells big enough), else ``None``."""
-    if min(cell_pts, row_pts) < GRID_LINES_MIN_PTS:
+    """Cell borders of both views (wherever a cell is at least :data:`GRID_LINES_MIN_PX` pixels), else ``None``.
+    The views keep their size while they follow the kernel, so the borders never move."""
+    if _px(ax, min(cell_pts, row_pts)) < GRID_LINES_MIN_PX:
         return None
-    segments = grid_segments(0, 0, g.rows, g.cols) + grid_segments(g.out_x0, g.out_y0, g.out_rows, g.out_cols)
+    segments = (grid_segments(0, 0, g.vrows, g.vcols)
+                + grid_segments(g.out_x0, g.out_y0, g.out_vrows, g.out_vcols))
     return ax.add_collection(
         LineCollection(segments, colors=colors.grid_line, linewidths=0.5, zorder=4, clip_on=False)
     )
@@ -92,16 +110,16 @@ def make_window(
     ax: Axes, colors: Palette, kernel: tuple[int, int], cell_pts: float, row_pts: float,
 ) -> tuple[Rectangle, Rectangle, Rectangle, list[Any]]:
     """The window outline, the current output cell's outline and fill, and the rings drawn around the
-    window / the output cell when they are smaller than ``TINY_PTS`` (``None`` where not)."""
-    lw = 2.0 if cell_pts >= 6 else 1.4
+    window / the output cell when they are smaller than ``TINY_PX`` pixels (``None`` where not)."""
+    lw = 2.0 if _px(ax, cell_pts) >= 8 else 1.4
     kh, kw = kernel
     box = dict(fill=False, ec=colors.window, lw=lw, zorder=5, clip_on=False)
     window = ax.add_patch(Rectangle((0, 0), kw, kh, **box))
     current = ax.add_patch(Rectangle((0, 0), 1, 1, **box))
     current_fill = ax.add_patch(Rectangle((0, 0), 1, 1, fc=colors.output_current, lw=0, zorder=1.5))
-    ring = dict(marker="o", ms=3 * TINY_PTS, mfc="none", mec=colors.window, mew=1.5, zorder=5, clip_on=False)
+    ring = dict(marker="o", ms=24, mfc="none", mec=colors.window, mew=1.5, zorder=5, clip_on=False)
     tiny = (min(kw * cell_pts, kh * row_pts), min(cell_pts, row_pts))
-    rings = [ax.plot([], [], **ring)[0] if size < TINY_PTS else None for size in tiny]
+    rings = [ax.plot([], [], **ring)[0] if _px(ax, size) < TINY_PX else None for size in tiny]
     return window, current, current_fill, rings
 
 

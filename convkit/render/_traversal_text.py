@@ -9,7 +9,9 @@ from ..core.args import axis_names
 from ..core.explain import axis_notes, format_axis
 from ..core.traversal import Traversal
 
-__all__ = ["elide", "fmt", "formula_lines", "pad_text", "size_text", "slice_line", "step_line", "wrap"]
+__all__ = [
+    "elide", "fmt", "formula_lines", "overview_caption", "pad_text", "size_text", "slice_line", "step_line", "wrap",
+]
 
 
 def size_text(sizes: tuple[int, ...]) -> str:
@@ -78,3 +80,24 @@ def slice_line(t: Traversal, planes: tuple[int, int]) -> str:
     where = "a padding plane" if not 0 <= d < t.input_size[0] else f"of 0–{t.input_size[0] - 1}"
     return (f"3-D, one plane each: input depth {d} ({where}, the window's middle plane), "
             f"output depth {planes[1]}")
+
+
+def _span(start: int, end: int) -> str:
+    return f"{start}" if end == start else f"{start}{' to ' if start < 0 else '–'}{end}"
+
+
+def overview_caption(t: Traversal, which: str, view, origin: tuple[int, int]) -> str:
+    """``whole input · box = view: rows 40–71, cols 80–111`` (input coordinates, unpadded; output indices).
+
+    ``view`` is the grid's :class:`~convkit.render._traversal_view.PanelView`, ``origin`` its first cell shown
+    (padded coordinates for the input)."""
+    shift = (0, 0)
+    if which == "input":
+        shift = (0, t.axes[0].pad_before) if t.rank == 1 else (t.axes[-2].pad_before, t.axes[-1].pad_before)
+    spans = []
+    for name, axis, start, pad in zip(("rows", "cols"), (view.rows, view.cols), origin, shift):
+        if axis.zoomed:
+            spans.append(f"{name} {_span(start - pad, start - pad + axis.length - 1)}")
+    if t.rank == 1:
+        spans = [s.replace("cols", "positions") for s in spans]
+    return f"whole {which} · box = view: {', '.join(spans)}"

@@ -5,8 +5,13 @@ and the kernel window of the current step with its taps filled (the gaps of a di
 Right (below, for a 1-D strip): the output, computed cells filled and the current one outlined.
 Underneath: the per-axis formula and, on request, the multiply-sum of the current step and the share of
 the input the layer never reads. Every grid is ONE image artist built with numpy from the traversal's
-arrays, so a 512×512 input draws as fast as a 5×5 one, and :meth:`TraversalArtists.update` changes only
-the moving parts (image data, two rectangles, a few texts) for fast animation.
+arrays, and :meth:`TraversalArtists.update` changes only the moving parts (image data, two rectangles, a
+few texts) for fast animation.
+
+A grid of more than 40 cells a side is drawn through a view that follows the kernel (the current output
+cell), so every drawn cell stays big enough for its borders and marks, with the whole grid as a small
+overview under it and the view's box marked there (:mod:`convkit.render._traversal_view`). Each frame is
+still a pure function of (traversal, step): the view a step shows depends on nothing else.
 
 The pieces live in private modules: ``_traversal_layout`` (sizes and placement), ``_traversal_grid`` (the
 RGBA grid images), ``_traversal_overlays`` (hatching, borders, outlines), ``_traversal_labels`` (text
@@ -25,10 +30,18 @@ from matplotlib.figure import Figure
 
 from ..core.traversal import Traversal
 from . import _traversal_overlays as overlays
-from ._traversal_grid import input_colors, paint_output, rgba
-from ._traversal_labels import make_cell_texts, make_labels
-from ._traversal_layout import StepCells, axes_cell_points, figure_layout, fixed_rect, geometry, set_limits
+from ._traversal_grid import DrawnMasks, input_colors, paint_output, rgba
+from ._traversal_labels import make_cell_texts, make_labels, show_edge_labels
+from ._traversal_layout import (
+    StepCells,
+    axes_cell_points,
+    figure_layout,
+    fixed_rect,
+    geometry,
+    set_limits,
+)
 from ._traversal_numbers import numbers_on, resolve_numbers
+from ._traversal_overview import make_overviews
 from ._traversal_text import slice_line, step_line
 from .style import Palette, palette
 
@@ -43,10 +56,11 @@ _UNIT_SQUARE = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], float)
 class TraversalArtists:
     """The artists of one traversal frame; :meth:`update` moves them to another step.
 
-    ``input_image`` is the padded input without the window (one data pixel per cell: input, padding and,
-    in coverage mode, never-read colours), ``taps`` the cells the window reads (one square per kernel tap,
-    so the gaps of a dilated kernel stay unmarked), ``output_image`` the output (computed / current /
-    pending colours);
+    ``input_image`` is the padded input the view shows, without the window (one data pixel per cell: input,
+    padding and, in coverage mode, never-read colours), ``taps`` the cells the window reads (one square per
+    kernel tap, so the gaps of a dilated kernel stay unmarked), ``output_image`` the output the view shows
+    (computed / current / pending colours); ``overviews`` the small whole grids of zoomed views and
+    :attr:`origins` where the views start (padded input / output (row, col); ``(0, 0)`` without zoom);
     ``window`` and ``current`` outline the window and the output cell; ``step_text``, ``sum_text``
     (``None`` without numbers), ``slice_text`` (3-D), ``formula_texts`` and ``labels`` hold the text.
     Built by :func:`draw_traversal`.
@@ -64,24 +78,28 @@ class TraversalArtists:
         self.geometry = g = geometry(t, self.cell_pts, self.row_pts)
         self.step = self._check_step(step)
         self._cells = StepCells(t)
+        self._masks = DrawnMasks.of(t)
         self._c = {name: rgba(value) for name, value in self.colors.as_dict().items()}
-        self._view: tuple[int | None, int | None] = (None, None)
+        self._view: tuple[Any, ...] = ()
+        self.origins: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
         self._blit = False
 
         set_limits(ax, t, g, self.row_pts, height_pts)
         ax.set_axis_off()
         ax.set_facecolor(self.colors.background)
         interp = "nearest" if self.cell_pts * ax.figure.dpi / 72 >= 1.0 else "antialiased"
-        self._input = np.zeros((g.rows, g.cols, 4), np.uint8)
-        self._output = np.zeros((g.out_rows, g.out_cols, 4), np.uint8)
-        self.input_image = ax.imshow(self._input, extent=(0, g.cols, g.rows, 0), interpolation=interp, zorder=1)
+        self._input = np.zeros((g.vrows, g.vcols, 4), np.uint8)
+        self._output = np.zeros((g.out_vrows, g.out_vcols, 4), np.uint8)
+        self.input_image = ax.imshow(self._input, extent=(0, g.vcols, g.vrows, 0), interpolation=interp, zorder=1)
         self.taps = ax.add_collection(PolyCollection(
             [], facecolors=self.colors.tap, linewidths=0, antialiaseds=False, zorder=1.5, clip_on=False
         ))
         self.output_image = ax.imshow(
-            self._output, extent=(g.out_x0, g.out_x0 + g.out_cols, g.out_y0 + g.out_rows, g.out_y0),
+            self._output, extent=(g.out_x0, g.out_x0 + g.out_vcols, g.out_y0 + g.out_vrows, g.out_y0),
             interpolation=interp, zorder=1,
         )
+        self.overviews = make_overviews(ax, t, g, self.colors, self._c, coverage=self.coverage, masks=self._masks,
+                                        cell_pts=self.cell_pts, row_pts=self.row_pts)
         set_limits(ax, t, g, self.row_pts, height_pts)  # imshow resets the limits
         self._make_overlays()
         cells = make_cell_texts(
@@ -119,13 +137,15 @@ class TraversalArtists:
         texts = [a for a in (self.step_text, self.sum_text, self.slice_text) if a is not None]
         rings = [r for r in self._rings if r is not None]
         extras = [a for a in (self._tap_grid,) if a is not None] + self._tap_hatches
-        return [self.taps, self.current_fill, self.window, self.current, *rings, *extras,
+        overviews = [a for ov in self.overviews for a in ov.moving]
+        return [self.taps, self.current_fill, self.window, self.current, *rings, *extras, *overviews,
                 *self._weight_texts, *texts]
 
     # -- blitting (used by convkit.render.export) ---------------------------------------------------
     @property
-    def view(self) -> tuple[int | None, int | None]:
-        """The (input, output) depth planes drawn; ``(None, None)`` below 3-D. A change needs a full draw."""
+    def view(self) -> tuple[Any, ...]:
+        """What the background shows: the (input, output) depth planes drawn (``None`` below 3-D) and the
+        views' :attr:`origins`. A change needs a full draw."""
         return self._view
 
     def set_blit(self, on: bool) -> None:
@@ -145,9 +165,11 @@ class TraversalArtists:
 
     def settle(self, step: int) -> list[Any]:
         """Artists that paint output cell ``step`` as computed (drawn once into a blitting background)."""
-        rows, cols = self._cells.order_rc
-        g = self.geometry
-        self._stamp.set_xy((g.out_x0 + cols[step], g.out_y0 + rows[step]))
+        g, (r0, c0) = self.geometry, self.origins[1]
+        row, col = self._cells.output_cell(step)
+        if not (0 <= row - r0 < g.out_vrows and 0 <= col - c0 < g.out_vcols):
+            return []  # outside the output view
+        self._stamp.set_xy((g.out_x0 + col - c0, g.out_y0 + row - r0))
         return [self._stamp] + ([self._output_texts[step]] if self._output_texts else [])
 
     # -- one step ----------------------------------------------------------------------------------
@@ -162,23 +184,31 @@ class TraversalArtists:
 
     def _draw(self, step: int, first: bool) -> list[Any]:
         t, g, cells = self.traversal, self.geometry, self._cells
-        view = cells.planes(step)
+        planes, origins = cells.planes(step), cells.origins(step)
+        view = (*planes, *origins)
+        (ir, ic), (orow, ocol) = origins
         changed: list[Any] = [self.output_image, *self.moving]
-        if first or view[0] != self._view[0]:
-            self._input[...] = input_colors(t, g, view[0], self._c, self.coverage)
+        new_input = first or view[0::2] != self._view[0::2]  # the input's plane or view moved
+        if new_input:
+            self._input[...] = input_colors(t, g, planes[0], self._c, self.coverage, origins[0], self._masks)
             self.input_image.set_data(self._input)
-            overlays.place_hatches(self._hatches, t, g, view[0])
-            changed += [self.input_image, *self._hatches,
+            overlays.place_hatches(self._hatches, t, g, planes[0], origins[0])
+            changed += [self.input_image, *self._hatches, *show_edge_labels(self.labels, g, origins[0]),
                         *overlays.place_marks(self._marks, self._input, self._c["unread"])]
         (r0, c0), (kh, kw) = cells.corner(step), cells.kernel
+        r0, c0 = r0 - ir, c0 - ic  # in the view
         rows, cols = cells.tap_rc
         self.taps.set_verts(_UNIT_SQUARE[None, :, :] + np.column_stack([cols + c0, rows + r0])[:, None, :])
         self.window.set_xy((c0, r0))
-        changed += self._paint_output(step, view[1], first or view[1] != self._view[1])
+        new_output = first or view[1::2] != self._view[1::2]
+        changed += self._paint_output(step, planes[1], origins[1], new_output)
         self.output_image.set_data(self._output)
-        self._view = view
-        rows, cols = cells.order_rc
-        x, y = g.out_x0 + cols[step], g.out_y0 + rows[step]
+        for ov in self.overviews:
+            which = 0 if ov.which == "input" else 1
+            changed += ov.update(step, origins[which], planes[which], new_input if which == 0 else new_output)
+        self._view, self.origins = view, origins
+        row, col = cells.output_cell(step)
+        x, y = g.out_x0 + col - ocol, g.out_y0 + row - orow
         self.current.set_xy((x, y))
         self.current_fill.set_xy((x, y))
         if self._rings[0] is not None:
@@ -189,16 +219,16 @@ class TraversalArtists:
         if self.sum_text is not None:
             self.sum_text.set_text(self.numbers.sum_line(t, step))
         if self.slice_text is not None:
-            self.slice_text.set_text(slice_line(t, view))
+            self.slice_text.set_text(slice_line(t, planes))
         for text, r, c in zip(self._weight_texts, *cells.taps_at(step)):
-            text.set_position((c + 0.95, r + 0.97))
+            text.set_position((c - ic + 0.95, r - ir + 0.97))
         self.step = step
         self._place_blit_extras()
         return changed
 
-    def _paint_output(self, step: int, plane: int | None, full: bool) -> list[Any]:
+    def _paint_output(self, step: int, plane: int | None, origin: tuple[int, int], full: bool) -> list[Any]:
         """Repaint the output picture; returns the output values (texts) shown, hidden or recoloured."""
-        span = paint_output(self._output, self._cells.order_rc, self._c, self.traversal, self.step, step, plane,
+        span = paint_output(self._output, self._c, self.traversal, self.geometry, origin, self.step, step, plane,
                             full)
         texts = [self._output_texts[k] for k in span] if self._output_texts else []
         for k, text in zip(span, texts):
@@ -209,6 +239,8 @@ class TraversalArtists:
     def _place_blit_extras(self) -> None:
         """Blit mode: borders and hatching over the window's taps; hidden otherwise."""
         rows, cols = self._cells.taps_at(self.step)
+        (ir, ic), _ = self.origins
+        rows, cols = rows - ir, cols - ic  # in the view
         if self._tap_grid is not None:
             self._tap_grid.set_visible(self._blit)
             if self._blit:
@@ -286,7 +318,7 @@ def _build_figure(
     _check_options(traversal, operation, theme)
     shown = numbers_on(traversal, numbers)
     if figsize is None:
-        figsize, rect = figure_layout(traversal, shown, coverage, show_formula, operation)
+        figsize, rect = figure_layout(traversal, shown, coverage, show_formula, operation, dpi)
     else:
         rect = fixed_rect(figsize, traversal, shown, coverage, show_formula)
     fig = Figure(figsize=figsize, dpi=dpi, facecolor=palette(theme).background)

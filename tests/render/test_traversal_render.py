@@ -66,14 +66,23 @@ def _padding_mask(t) -> np.ndarray:
 
 
 def _tap_cells(art) -> set[tuple[int, int]]:
-    """(row, col) of every square of the taps collection."""
+    """Padded (row, col) of every square of the taps collection (drawn in the view, which starts at
+    ``art.origins[0]``: ``(0, 0)`` unless the input is zoomed)."""
+    (r0, c0), _ = art.origins
     cells = set()
     for path in art.taps.get_paths():
         x0, y0 = path.vertices.min(axis=0)
         x1, y1 = path.vertices.max(axis=0)
         assert (x1 - x0, y1 - y0) == (1, 1)
-        cells.add((int(y0), int(x0)))
+        cells.add((int(y0) + r0, int(x0) + c0))
     return cells
+
+
+def _in_view(art, full: np.ndarray) -> np.ndarray:
+    """The part of a whole padded-input array that the input view shows."""
+    (r0, c0), _ = art.origins
+    g = art.geometry
+    return full[r0:r0 + g.vrows, c0:c0 + g.vcols]
 
 
 def _expected_taps(t, step: int) -> set[tuple[int, int]]:
@@ -103,11 +112,13 @@ def _pixel(pixels: np.ndarray, ax, x: float, y: float) -> np.ndarray:
 @pytest.mark.parametrize("name", list(CASES))
 def test_padding_cells_are_where_traverse_puts_them(name):
     t = _traverse(name)
-    _, art = _draw(t)
-    image = art.input_image.get_array()
-    assert image.shape[:2] == ((1, t.padded_size[0]) if t.rank == 1 else t.padded_size)
-    np.testing.assert_array_equal(_is(image, LIGHT.padding_cell), _padding_mask(t))
-    np.testing.assert_array_equal(_is(image, LIGHT.input_cell), ~_padding_mask(t))
+    for step in sorted({0, t.num_steps // 2, t.num_steps - 1}):
+        _, art = _draw(t, step)
+        image = art.input_image.get_array()
+        if not art.geometry.zoomed:  # the whole input; a zoomed one shows a view (tested further down)
+            assert image.shape[:2] == ((1, t.padded_size[0]) if t.rank == 1 else t.padded_size)
+        np.testing.assert_array_equal(_is(image, LIGHT.padding_cell), _in_view(art, _padding_mask(t)))
+        np.testing.assert_array_equal(_is(image, LIGHT.input_cell), ~_in_view(art, _padding_mask(t)))
 
 
 def test_same_asymmetric_pads_only_the_last_row_and_column():
@@ -146,9 +157,11 @@ def test_taps_are_the_cells_of_the_current_step(name):
         _, art = _draw(t, step)
         assert _tap_cells(art) == _expected_taps(t, step)
         x, y = art.window.get_xy()
+        (r0, c0), _ = art.origins
         rows, cols = zip(*_expected_taps(t, step))
-        assert (y, x) == (min(rows), min(cols))
-        assert (art.window.get_height(), art.window.get_width()) == (max(rows) - y + 1, max(cols) - x + 1)
+        assert (y + r0, x + c0) == (min(rows), min(cols))
+        assert (art.window.get_height(), art.window.get_width()) == (max(rows) - y - r0 + 1,
+                                                                     max(cols) - x - c0 + 1)
 
 
 def test_dilation_gaps_are_left_unmarked():
@@ -190,7 +203,7 @@ def test_computed_and_current_output_cells(name):
                        _rgba8(LIGHT.output_current), atol=2)
 
 
-@pytest.mark.parametrize("name", ["same_asymmetric", "dilation", "strip_1d_causal"])
+@pytest.mark.parametrize("name", ["same_asymmetric", "dilation", "strip_1d_causal", "example_2", "example_3"])
 def test_update_equals_a_fresh_drawing(name):
     t = _traverse(name)
     _, moved = _draw(t, 0)
@@ -200,6 +213,10 @@ def test_update_equals_a_fresh_drawing(name):
         assert moved.step == fresh.step
         np.testing.assert_array_equal(moved.output_image.get_array(), fresh.output_image.get_array())
         np.testing.assert_array_equal(moved.input_image.get_array(), fresh.input_image.get_array())
+        assert moved.origins == fresh.origins  # the view a step shows depends on the step alone
+        for a, b in zip(moved.overviews, fresh.overviews, strict=True):
+            np.testing.assert_array_equal(a.image.get_array(), b.image.get_array())
+            assert a.marker.get_bbox().bounds == b.marker.get_bbox().bounds
         assert _tap_cells(moved) == _tap_cells(fresh)
         assert moved.step_text.get_text() == fresh.step_text.get_text()
         assert moved.taps in changed and moved.window in changed
@@ -287,9 +304,10 @@ def test_numbers_with_wrong_shapes_are_refused():
 # ---------------------------------------------------------------------------------------------- coverage
 def test_coverage_marks_exactly_the_unread_cells_of_example_3():
     t = _traverse("example_3")
-    _, art = _draw(t, 40, coverage=True)
-    image = art.input_image.get_array()
-    np.testing.assert_array_equal(_is(image, LIGHT.unread), t.unread_mask)
+    for step in (0, 40, 555, t.num_steps - 1):
+        _, art = _draw(t, step, coverage=True)
+        image = art.input_image.get_array()
+        np.testing.assert_array_equal(_is(image, LIGHT.unread), _in_view(art, t.unread_mask))
     assert "43.75% of input never read" in art.labels["coverage"].get_text()
 
 
@@ -318,13 +336,22 @@ def test_1d_is_a_strip_and_3d_draws_the_plane_of_the_window():
 
 
 @pytest.mark.parametrize("size", [130, 512])
-def test_large_inputs_are_one_image_each(size):
+def test_large_inputs_draw_a_view_and_an_overview(size):
+    """A large input is still one image per grid, but of the view (32×32 cells), with the whole grid as a
+    small overview image (at most one data pixel per drawn pixel); the view's cells are big enough for borders.
+    (Before issue 9 the whole grid was drawn at under a pixel a cell, without borders.)"""
     t = convkit.traverse((size, size), 3, padding="same")
     fig = frame_figure(t, t.num_steps // 2, coverage=True, numbers=True)
     art = fig.convkit_artists
-    assert len(art.ax.images) == 2
-    assert art.input_image.get_array().shape[:2] == (size + 2, size + 2)
-    assert art._grid is None and not art._input_text_at and art._marks is None  # cells too small for them
+    g = art.geometry
+    assert len(art.ax.images) == 4  # input view, output view, their two overviews
+    assert art.input_image.get_array().shape[:2] == (g.vrows, g.vcols) == (32, 32)
+    assert art.output_image.get_array().shape[:2] == (g.out_vrows, g.out_vcols) == (32, 32)
+    px = fig.dpi / 72
+    for ov in art.overviews:
+        rows, cols = ov.image.get_array().shape[:2]
+        assert rows <= ov.box.h * art.cell_pts * px + 1 and cols <= ov.box.w * art.cell_pts * px + 1
+    assert art._grid is not None and not art._input_text_at  # borders, but no values in a zoomed view
     FigureCanvasAgg(fig).draw()
 
 
@@ -380,3 +407,203 @@ def test_drawing_needs_no_pyplot():
             "frame_figure(convkit.traverse((5, 5), 3)); print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------------------------- legible at every size
+# Issue 9: the article's sizes (28, 64, 128) and 512, and the general cases a zoomed view must handle.
+LARGE = {
+    "example_1": lambda: _traverse("example_1"),
+    "example_2": lambda: _traverse("example_2"),
+    "example_3": lambda: _traverse("example_3"),
+    "512_stride_2": lambda: convkit.traverse((512, 512), 3, strides=2),
+    "512_same": lambda: convkit.traverse((512, 512), 3, padding="same"),
+    "dilated_100": lambda: convkit.traverse((100, 100), 3, dilation_rate=4, padding="same"),
+    "wide_8x300": lambda: convkit.traverse((8, 300), (3, 5), strides=(1, 3)),
+    "strip_1d_300": lambda: convkit.traverse(300, 5, strides=2, padding="same"),
+    "3d_6x90x90": lambda: convkit.traverse((6, 90, 90), 3, strides=2, padding="same"),
+    "4096_stride_64": lambda: convkit.traverse((4096, 4096), 3, strides=64),
+}
+
+
+def _pool_64():
+    from convkit.core.axis import pool_axis
+    from convkit.core.traversal import traversal_from_axes
+
+    return traversal_from_axes([pool_axis(256, 8, 8, "valid"), pool_axis(256, 8, 8, "valid")])
+
+
+LARGE["max_pool_256"] = _pool_64
+
+
+def _extents(fig):
+    """(artist, window extent) of every drawn artist of the frame's axes."""
+    from matplotlib.axis import Axis
+    from matplotlib.spines import Spine
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.convkit_artists.ax
+    out = []
+    for a in ax.get_children():
+        if a is ax.patch or isinstance(a, (Spine, Axis)) or not a.get_visible():
+            continue
+        if hasattr(a, "get_text") and not a.get_text():
+            continue
+        box = a.get_window_extent(renderer)
+        if np.all(np.isfinite(box.get_points())) and box.width > 0 and box.height > 0:
+            out.append((a, box))
+    return out
+
+
+@pytest.mark.parametrize("coverage", [False, True], ids=["plain", "coverage"])
+@pytest.mark.parametrize("name", list(LARGE))
+def test_every_artist_is_inside_the_figure(name, coverage):
+    """Nothing is clipped: every artist (grids, overviews, outlines, rings, labels) lies inside the figure,
+    at the first, a middle and the last step (the widest step lines, the views at both ends)."""
+    t = LARGE[name]()
+    operation = "max" if name.startswith("max_pool") else "conv"
+    for step in (0, t.num_steps // 2 + 1, t.num_steps - 1):
+        fig = frame_figure(t, step, coverage=coverage, operation=operation, dpi=72)
+        extents = _extents(fig)
+        assert len(extents) > 8
+        for artist, box in extents:
+            where = f"{type(artist).__name__} {getattr(artist, 'get_text', lambda: '')()!r} at step {step}"
+            assert box.x0 >= -1 and box.y0 >= -1, where
+            assert box.x1 <= fig.bbox.width + 1 and box.y1 <= fig.bbox.height + 1, where
+
+
+@pytest.mark.parametrize("name", ["example_1", "example_2", "example_3", "512_stride_2", "strip_1d_300"])
+def test_locators_and_labels_do_not_overlap(name):
+    """Texts stay apart from each other and from the rings that point out tiny cells (none are needed at
+    the automatic size: every cell is at least 8 pixels there)."""
+    t = LARGE[name]()
+    fig = frame_figure(t, t.num_steps - 1, coverage=True)
+    art = fig.convkit_artists
+    assert all(ring is None for ring in art._rings)
+    extents = _extents(fig)
+    texts = [(a, b) for a, b in extents if hasattr(a, "get_text") and a.get_zorder() < 6]
+    boxes = [b for _, b in texts]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            overlap = a.intersection(a, b)
+            assert overlap is None or overlap.width * overlap.height < 4, (texts[i][0].get_text())
+
+
+@pytest.mark.parametrize("dpi", [72, 150])
+@pytest.mark.parametrize("name", list(LARGE))
+def test_automatic_frames_draw_cells_of_at_least_8_pixels(name, dpi):
+    t = LARGE[name]()
+    fig = frame_figure(t, 0, dpi=dpi)
+    art = fig.convkit_artists
+    assert art.cell_pts * dpi / 72 >= 8 - 1e-6
+    assert art._grid is not None  # and so every view has its cell borders
+
+
+def _luminance(rgb) -> np.ndarray:
+    return np.asarray(rgb, float)[..., :3] @ [0.2126, 0.7152, 0.0722]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_grid_lines_are_visible_at_128(theme):
+    """Example 3 (128×128, stride 4): every cell border of the input view shows in the pixels, so the unread
+    rows and columns between the windows can be counted."""
+    t = _traverse("example_3")
+    fig = frame_figure(t, 0, theme=theme, dpi=150)
+    art = fig.convkit_artists
+    pixels = _render(fig)
+    g, cell = art.geometry, _luminance(_rgba8(palette(theme).input_cell))
+    row = g.vrows - 2.5  # far from the window (top-left at step 0)
+    contrasts = []
+    for k in range(1, g.vcols):
+        px, py = art.ax.transData.transform((k, row))
+        y = int(pixels.shape[0] - py)
+        strip = _luminance(pixels[y, int(px) - 1:int(px) + 2])
+        contrasts.append(np.abs(strip - cell).max())
+    assert min(contrasts) >= 15, contrasts  # of 255: a visible line at every border
+
+
+def _inside(inner, outer) -> bool:
+    (r0, c0, r1, c1), (R0, C0, R1, C1) = inner, outer
+    return R0 <= r0 and C0 <= c0 and r1 <= R1 and c1 <= C1
+
+
+@pytest.mark.parametrize("name", ["example_2", "example_3", "512_same", "dilated_100", "wide_8x300",
+                                  "strip_1d_300", "3d_6x90x90", "4096_stride_64", "max_pool_256"])
+def test_the_view_follows_the_kernel(name):
+    """Above 40 cells a side the view is a window around the kernel (and the current output cell): at every
+    step tried, the window lies inside the view, the view is marked on the overview of the whole grid, and
+    a drawn cell is at least 8 pixels."""
+    t = LARGE[name]()
+    operation = "max" if name.startswith("max_pool") else "conv"
+    fig = frame_figure(t, 0, operation=operation, dpi=150)
+    art = fig.convkit_artists
+    g = art.geometry
+    assert g.in_view.zoomed and art.overviews and art.overviews[0].which == "input"
+    assert art.cell_pts * fig.dpi / 72 >= 8
+    n = t.num_steps
+    seen = set()
+    for step in sorted({0, 1, 7, n // 3, n // 2, n // 2 + 1, n - 2, n - 1}):
+        art.update(step)
+        (r0, c0), (o0, q0) = art.origins
+        seen.add((r0, c0))
+        taps = _expected_taps(t, step)
+        rows, cols = zip(*taps)
+        window = (min(rows), min(cols), max(rows) + 1, max(cols) + 1)
+        assert _inside(window, (r0, c0, r0 + g.vrows, c0 + g.vcols)), (step, window, art.origins)
+        assert _tap_cells(art) == taps
+        out_r, out_c = art._cells.output_cell(step)
+        assert o0 <= out_r < o0 + g.out_vrows and q0 <= out_c < q0 + g.out_vcols
+        ov = art.overviews[0]  # the marked box is the view, scaled to the overview
+        x, y, w, h = ov.marker.get_bbox().bounds
+        sx, sy = ov.box.w / g.cols, ov.box.h / g.rows
+        centre = (ov.box.x + (c0 + g.vcols / 2) * sx, ov.box.y + (r0 + g.vrows / 2) * sy)
+        assert x <= centre[0] <= x + w and y <= centre[1] <= y + h
+        assert w >= g.vcols * sx - 1e-9 and h >= g.vrows * sy - 1e-9
+    assert len(seen) > 1  # the view moved with the kernel
+
+
+def test_the_view_keeps_a_margin_and_pages_by_whole_strides():
+    t = _traverse("example_3")  # 128×128, kernel 3, stride 4: a 32-cell view pages by 24 cells
+    _, art = _draw(t, 0)
+    view = art.geometry.in_view.cols
+    assert (view.length, view.margin) == (32, 2)
+    for col in range(0, 126, 4):
+        start = view.origin(col)
+        assert start <= col and col + 3 <= start + 32
+        assert start in (0, 96) or (col - start >= 2 and start + 32 - (col + 3) >= 2)
+    assert sorted({view.origin(c) for c in range(0, 126, 4)}) == [0, 22, 46, 70, 94, 96]  # 24 = 6 strides
+
+
+def test_unread_cells_are_marked_at_512():
+    """512×512, kernel 3, stride 2, "valid": row and column 511 are never read. Far from them the view shows
+    no unread cell, but the overview marks both with bars beside it; at the end they are coloured and
+    crossed in the view."""
+    t = LARGE["512_stride_2"]()
+    fig = frame_figure(t, 0, coverage=True, dpi=150)
+    art = fig.convkit_artists
+    unread = palette("light").unread
+    assert not _is(art.input_image.get_array(), unread).any()
+    ov = art.overviews[0]
+    bars = [np.asarray(p.vertices) for p in ov.ticks.get_paths()]
+    assert len(bars) == 2  # one run of columns (511) and one of rows (511)
+    px = fig.dpi / 72 * art.cell_pts
+    for bar in bars:
+        w, h = np.ptp(bar, axis=0) * px
+        assert min(w, h) >= 3 - 1e-6  # visible however small a cell of the overview is
+    pixels = _render(fig)
+    near = _is(pixels, unread)
+    assert near.sum() >= 2 * 3 * 3  # the bars are painted in the unread colour
+    art.update(t.num_steps - 1)
+    image = art.input_image.get_array()
+    np.testing.assert_array_equal(_is(image, unread), _in_view(art, t.unread_mask))
+    assert _is(image, unread).any() and len(art._marks.get_offsets()) == _is(image, unread).sum()
+
+
+def test_unread_bars_of_example_3_and_4096():
+    for t, runs in ((_traverse("example_3"), 32), (LARGE["4096_stride_64"](), 64)):
+        fig = frame_figure(t, 0, coverage=True)
+        ov = fig.convkit_artists.overviews[0]
+        assert len(ov.ticks.get_paths()) == 2 * runs  # every unread run of rows and of columns
+        image = ov.image.get_array()
+        assert max(image.shape[:2]) <= 256
