@@ -12,7 +12,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 import convkit
-from convkit.render.export import FORMATS, _BlitFrames, save_traversal, traversal_png_bytes
+from convkit.render.export import (
+    EXPORT_DPI,
+    FORMATS,
+    SLIDE_FRAMES,
+    _BlitFrames,
+    save_traversal,
+    slide_steps,
+    traversal_png_bytes,
+)
 from convkit.render.style import palette
 from convkit.render.traversal import _build_figure
 
@@ -50,7 +58,7 @@ def test_gif_frames_look_like_full_redraws(tmp_path, kw):
     """The blitted frames (update + moving artists over a cached background) match a full draw of each step."""
     frames = _frames(save_traversal(SAME, tmp_path / "f.gif", progress=False, **kw))
     for step in (0, 4, 8):
-        fig, _ = _build_figure(SAME, step, dpi=100, **kw)  # save_traversal's default dpi
+        fig, _ = _build_figure(SAME, step, dpi=EXPORT_DPI, **kw)  # save_traversal's default dpi
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         full = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
@@ -142,3 +150,98 @@ def test_gif_frame_size_follows_dpi(tmp_path):
     assert sizes[1][0] == pytest.approx(2 * sizes[0][0], abs=2)
     with pytest.raises(ValueError, match="Received: dpi=0"):
         save_traversal(SAME, tmp_path / "d.png", dpi=0)
+
+
+# ---------------------------------------------------------------------------------------------- issue 9: slides
+EXAMPLE_3 = convkit.traverse((128, 128), 3, strides=4)  # 1,024 steps
+
+
+def test_default_gif_suits_a_slide_and_steps_all_gives_the_run(tmp_path):
+    """A long run exports 60 representative frames by default; ``steps="all"`` gives every step."""
+    short = save_traversal(EXAMPLE_1, tmp_path / "slide.gif", dpi=30, progress=False)
+    with Image.open(short) as gif:
+        assert gif.n_frames == SLIDE_FRAMES == 60
+    every = save_traversal(EXAMPLE_1, tmp_path / "all.gif", steps="all", dpi=30, progress=False)
+    with Image.open(every) as gif:
+        assert gif.n_frames == EXAMPLE_1.num_steps == 169
+
+
+def test_default_steps_of_example_3():
+    steps = slide_steps(EXAMPLE_3)
+    assert len(steps) == 60 and steps == sorted(set(steps))
+    assert steps[:12] == list(range(12))                       # the kernel sliding along the first row
+    assert {31, 32} <= set(steps)                              # the change to the second row
+    assert steps[-4:] == [1020, 1021, 1022, 1023]              # the end of the run
+    gaps = np.diff(steps[18:-4])
+    assert gaps.max() - gaps.min() <= 1                        # the rest evenly spread
+    assert slide_steps(SAME) == list(range(9))                 # short runs: every step
+
+
+def test_example_3_frames_follow_the_kernel_like_full_redraws(tmp_path):
+    """Blitting over a zoomed view (the view moves, jumps back, the output view too) looks like a full draw."""
+    steps = [0, 1, 6, 7, 500, 2, 1023, 1022]
+    frames = _frames(save_traversal(EXAMPLE_3, tmp_path / "e3.gif", steps=steps, dpi=50, progress=False,
+                                    coverage=True))
+    assert len(frames) == len(steps)
+    for frame, step in zip(frames, steps):
+        fig, _ = _build_figure(EXAMPLE_3, step, dpi=50, coverage=True)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        full = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+        diff = np.abs(frame.astype(int) - full).max(axis=-1)
+        assert diff.mean() < 2.5 and (diff > 64).mean() < 0.01, step
+
+
+def test_duration_and_fps(tmp_path):
+    out = save_traversal(SAME, tmp_path / "slow.gif", steps=[0, 1, 2], duration=250, progress=False)
+    with Image.open(out) as gif:
+        assert gif.n_frames == 3 and gif.info["duration"] == 250
+    with pytest.raises(ValueError, match=r"not both.*Received: fps=4, duration=250"):
+        save_traversal(SAME, tmp_path / "a.gif", fps=4, duration=250)
+    with pytest.raises(ValueError, match="Received: duration=5"):
+        save_traversal(SAME, tmp_path / "a.gif", duration=5)
+    with pytest.raises(ValueError, match="Received: fps=60"):
+        save_traversal(SAME, tmp_path / "a.gif", fps=60)
+    with pytest.raises(TypeError, match=r'"all".*Received: steps=\'some\''):
+        save_traversal(SAME, tmp_path / "a.gif", steps="some")
+
+
+def test_gif_frames_are_written_as_they_come(tmp_path):
+    """The writer keeps one frame: each earlier frame is already in the file when the next one arrives."""
+    from convkit.render._traversal_gif import GifStream
+
+    rng = np.random.default_rng(0)
+    exact = np.array([[255, 255, 255], [0, 0, 0]], np.uint8)
+    sizes = []
+    with GifStream(tmp_path / "s.gif", exact) as gif:
+        for _ in range(4):
+            gif.add(rng.integers(0, 255, size=(40, 60, 3), dtype=np.uint8), 100)
+            sizes.append((tmp_path / "s.gif").stat().st_size)
+        gif.add(np.zeros((40, 60, 3), np.uint8), 100)
+        gif.add(np.zeros((40, 60, 3), np.uint8), 100)  # the same picture again: one frame shown longer
+    assert sizes[0] < sizes[1] < sizes[2] < sizes[3]
+    assert gif.frames_written == 5
+    with Image.open(tmp_path / "s.gif") as im:
+        assert im.n_frames == 5
+        im.seek(4)
+        assert im.info["duration"] == 200 and not np.asarray(im.convert("RGB")).any()
+
+
+def test_png_defaults_to_a_legible_resolution(tmp_path):
+    out = save_traversal(EXAMPLE_1, tmp_path / "ex1.png")
+    with Image.open(out) as png:
+        assert png.info["dpi"][0] == pytest.approx(EXPORT_DPI, abs=0.5) and EXPORT_DPI >= 150
+    fig, art = _build_figure(EXAMPLE_1, 0, dpi=EXPORT_DPI)
+    assert art.cell_pts * EXPORT_DPI / 72 >= 8
+
+
+def test_png_size_follows_what_is_drawn_not_the_input(tmp_path):
+    """A 4096×4096 input with stride 64 draws views of at most 64 cells: the PNG is no bigger than 28×28's
+    by more than the overview and the longer labels."""
+    big = convkit.traverse((4096, 4096), 3, strides=64)
+    with Image.open(save_traversal(big, tmp_path / "big.png", step=2000, coverage=True)) as png:
+        big_size = png.size
+    with Image.open(save_traversal(EXAMPLE_1, tmp_path / "small.png", coverage=True)) as png:
+        small_size = png.size
+    assert big_size[0] <= 2.5 * small_size[0] and big_size[1] <= 2 * small_size[1]
+    assert max(big_size) <= 2400
