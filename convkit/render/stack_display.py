@@ -61,18 +61,19 @@ class StackFigure(Figure):
         """Width in CSS pixels the picture is shown at."""
         return round(self.get_size_inches()[0] * min(DISPLAY_DPI, _png_dpi(self)))
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
-        light = self.png_bytes()
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """``image/png`` at one pixel per CSS pixel (as matplotlib's inline backend makes it), and for
+        ``theme="auto"`` the ``text/html`` block with both themes at :data:`PIXEL_RATIO`."""
         data: dict[str, Any] = {
-            "image/png": base64.b64encode(light).decode("ascii"),
+            "image/png": base64.b64encode(self.png_bytes(min(DISPLAY_DPI, _png_dpi(self)))).decode("ascii"),
             "text/plain": f"<{self.convkit_alt.split(':')[0]}: {self.convkit_theme} theme, "
                           f"{self.css_width()} px wide>",
         }
-        metadata = {"image/png": {"width": self.css_width()}}
         if self.convkit_theme == "auto" and self.convkit_redraw is not None:
             dark = self.convkit_redraw(theme="dark")
-            data["text/html"] = theme_switch_html(light, dark.png_bytes(), self.css_width(), self.convkit_alt)
-        return data, metadata
+            data["text/html"] = theme_switch_html(self.png_bytes(), dark.png_bytes(), self.css_width(),
+                                                  self.convkit_alt)
+        return data
 
 
 def _png_dpi(fig: Figure) -> float:

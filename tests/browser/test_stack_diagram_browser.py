@@ -45,7 +45,7 @@ def _notebook(lab_server: LabServer, outputs: list[dict] | None = None) -> str:
     if outputs is not None:
         cell.outputs = [nbformat.from_dict(o) for o in outputs]
         cell.execution_count = 1
-    nb.cells = [cell]
+    nb.cells = [cell, nbformat.v4.new_code_cell("stack.summary()")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, str(Path(lab_server.root_dir) / NOTEBOOK))
     return NOTEBOOK
@@ -75,7 +75,15 @@ def _shown_luminance(page: Any) -> float:
     }""")
 
 
+_ONE_LINE_JS = """() => {
+  const spans = [...document.querySelectorAll('.convkit-summary span')].filter(s => s.style.whiteSpace === 'nowrap');
+  return {spans: spans.length, broken: spans.filter(s => s.getClientRects().length > 1).map(s => s.textContent),
+          titles: [...document.querySelectorAll('.convkit-summary th abbr[title]')].map(a => a.textContent)};
+}"""
+
+
 def test_diagram_follows_the_lab_theme(page: Any, lab_server: LabServer, diagram_notebook: str) -> None:
+    page.set_viewport_size({"width": 900, "height": 1000})  # narrow: the summary's columns must wrap somewhere
     open_notebook(page, lab_server, diagram_notebook)
     wait_kernel_idle(page)
     run_all(page)
@@ -84,6 +92,11 @@ def test_diagram_follows_the_lab_theme(page: Any, lab_server: LabServer, diagram
     wait_js(page, "the light diagram in Lab's light theme", _SHOWN_JS, 60, "light")
     assert _shown_luminance(page) > 0.9
     screenshot(output, "stack-diagram-unet-light")
+    summary = page.locator(".jp-OutputArea-output .convkit-summary").first
+    summary.wait_for(state="visible", timeout=30_000)
+    lines = page.evaluate(_ONE_LINE_JS)
+    assert lines["spans"] >= 13 and lines["broken"] == [] and lines["titles"] == ["RF", "Jump"], lines
+    screenshot(summary, "stack-summary-unet-narrow")
     settings = Path(lab_server.base) / "settings" / "@jupyterlab" / "apputils-extension" / "themes.jupyterlab-settings"
     try:
         _choose_theme(page, "JupyterLab Dark")
@@ -104,9 +117,9 @@ def test_untrusted_stored_diagram_shows_one_picture(page: Any, lab_server: LabSe
     import convkit  # noqa: F401 - the same stack as the notebook's cell, drawn here
     namespace: dict[str, Any] = {}
     exec(UNET.rsplit("\n", 1)[0], namespace)
-    data, metadata = namespace["stack"].diagram()._repr_mimebundle_()
+    data = namespace["stack"].diagram()._repr_mimebundle_()
     name = _notebook(lab_server, [{"output_type": "execute_result", "execution_count": 1, "data": data,
-                                   "metadata": metadata}])
+                                   "metadata": {}}])
     try:
         panel = open_notebook(page, lab_server, name)
         wait_js(page, "the stored output", "() => document.querySelector('.jp-OutputArea-output') !== null", 30)

@@ -524,3 +524,24 @@ def test_unet_from_keras_reads_as_encoder_decoder() -> None:
     LOOK_DIR.mkdir(parents=True, exist_ok=True)
     save_stack(stack, LOOK_DIR / "unet_from_keras_light.png")
     save_stack(stack, LOOK_DIR / "unet_from_keras_dark.png", theme="dark")
+
+
+@pytest.mark.slow
+def test_a_200_layer_residual_stack_still_draws() -> None:
+    """66 residual blocks (199 layers): every tensor, name and skip drawn, no two texts on top of each other."""
+    from convkit.core.merge import Add
+
+    layers, wiring = [L.Conv2D(8, 3, padding="same")], [()]
+    for _ in range(66):
+        start = len(layers) - 1
+        layers += [L.Conv2D(8, 3, padding="same"), L.Conv2D(8, 3, padding="same"), Add()]
+        wiring += [(start,), (start + 1,), (start + 2, start)]
+    stack = convkit.LayerStack((None, 32, 32, 8), layers, wiring)
+    fig = draw_stack_figure(stack)
+    art = fig.convkit_artists
+    assert len(art.tensors) == 200 and len(art.skips) == 66 and fig.get_size_inches()[0] <= 14
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = sorted((t.get_window_extent(renderer) for t in art.texts), key=lambda b: b.y0)
+    for i, a in enumerate(boxes):  # sorted by their bottoms: only those starting below a's top can overlap it
+        for b in itertools.takewhile(lambda b: b.y0 < a.y1, boxes[i + 1:]):
+            assert not a.overlaps(b)

@@ -44,7 +44,7 @@ def _imgs(page: str) -> dict[str, dict[str, str]]:
 def test_diagram_shows_both_themes_switched_by_lab() -> None:
     fig = example_1().diagram()
     assert isinstance(fig, StackFigure) and fig.convkit_theme == "auto"
-    data, metadata = fig._repr_mimebundle_()
+    data = fig._repr_mimebundle_()
     page = data["text/html"]
     imgs = _imgs(page)
     assert set(imgs) == {"light", "dark"}
@@ -60,9 +60,8 @@ def test_diagram_shows_both_themes_switched_by_lab() -> None:
     assert _corner(dark) == palette("dark").background.lower()
     assert light.size == dark.size and imgs["light"]["width"] == imgs["dark"]["width"] == str(fig.css_width())
     assert light.size[0] > fig.css_width()  # sharper than one PNG pixel per screen pixel
-    fallback = _png(base64.b64decode(data["image/png"]))  # for renderers without HTML
-    assert _corner(fallback) == palette("light").background.lower()
-    assert metadata["image/png"]["width"] == fig.css_width()
+    fallback = _png(base64.b64decode(data["image/png"]))  # for renderers without HTML, one pixel per CSS pixel
+    assert _corner(fallback) == palette("light").background.lower() and fallback.size[0] == fig.css_width()
     assert data["text/plain"].startswith("<Layer-stack diagram of 2 layers")
 
 
@@ -70,7 +69,7 @@ def test_pictures_are_described_for_screen_readers() -> None:
     from test_stack_diagram import unet  # the same folder (pytest puts it on sys.path)
 
     fig = unet().diagram()
-    alt = _imgs(fig._repr_mimebundle_()[0]["text/html"])["light"]["alt"]
+    alt = _imgs(fig._repr_mimebundle_()["text/html"])["light"]["alt"]
     assert alt.startswith("Layer-stack diagram of 12 layers: input (None, 64, 64, 1) → conv2d (None, 64, 64, 16)")
     assert "skip: conv2d_1 (32×32×32) into concatenate" in alt and "skip: conv2d (64×64×16) into concatenate_1" in alt
 
@@ -78,7 +77,7 @@ def test_pictures_are_described_for_screen_readers() -> None:
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_a_fixed_theme_shows_that_picture_only(theme: str) -> None:
     fig = draw_stack_figure(example_1(), theme=theme)
-    data, _ = fig._repr_mimebundle_()
+    data = fig._repr_mimebundle_()
     assert "text/html" not in data
     assert _corner(_png(base64.b64decode(data["image/png"]))) == palette(theme).background.lower()
     assert mcolors.to_hex(fig.get_facecolor()) == palette(theme).background.lower()
