@@ -252,6 +252,17 @@ function cellMap(g, pal, showCoverage) { // the padded input at one pixel per ce
   return map;
 }
 
+function overviewImage(map, ov, dpr) { // the whole input, area-averaged once into the overview's size
+  const img = document.createElement("canvas");
+  img.width = Math.max(1, Math.round(ov.w * dpr));
+  img.height = Math.max(1, Math.round(ov.h * dpr));
+  const ctx = img.getContext("2d");
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(map, 0, 0, img.width, img.height);
+  return img;
+}
+
 function label(ctx, text, x, y, align, pal, font, rotate = 0) {
   ctx.save();
   ctx.fillStyle = pal.text;
@@ -283,7 +294,7 @@ function drawBase(canvas, g, L, pal, dpr, opts, o) {
   const inW = lenC * cw, inH = lenR * ch;
   const font = `12px ${opts.fontFamily}`;
   const small = `11px ${opts.fontFamily}`;
-  const map = cellMap(g, pal, opts.showCoverage);
+  const map = opts.map; // the padded input at one pixel per cell (built once per settings / theme / coverage)
   // input cells in view (padding, input, never-read): one image, the view's part scaled up
   ctx.imageSmoothingEnabled = cw < 1;
   ctx.drawImage(map, c0, r0, lenC, lenR, inX, inY, inW, inH);
@@ -303,19 +314,21 @@ function drawBase(canvas, g, L, pal, dpr, opts, o) {
   band(g.padTop, 0, g.inRows, g.padLeft);
   band(g.padTop, g.padLeft + g.inCols, g.inRows, g.padRight);
   ctx.restore();
-  // never-read cells also get a diagonal stroke when there is room for it
+  // never-read cells also get an × (as in the exported pictures) when there is room for it: not colour alone
   if (opts.showCoverage && cw >= 6) {
     ctx.save();
-    ctx.strokeStyle = pal.text;
-    ctx.globalAlpha = 0.6;
-    ctx.lineWidth = 1;
+    ctx.strokeStyle = pal.background;
+    ctx.globalAlpha = 0.9;
+    ctx.lineWidth = cw >= 14 ? 1.5 : 1;
+    const inset = Math.max(1.5, cw * 0.22);
     ctx.beginPath();
     const rEnd = Math.min(g.inRows, r0 + lenR - g.padTop), cEnd = Math.min(g.inCols, c0 + lenC - g.padLeft);
     for (let r = Math.max(0, r0 - g.padTop); r < rEnd; r++) {
       for (let c = Math.max(0, c0 - g.padLeft); c < cEnd; c++) {
         if (g.coverage[r * g.inCols + c] !== 0) continue;
         const x = inX + (c + g.padLeft - c0) * cw, y = inY + (r + g.padTop - r0) * ch;
-        ctx.moveTo(x + 2, y + ch - 2); ctx.lineTo(x + cw - 2, y + 2);
+        ctx.moveTo(x + inset, y + ch - inset); ctx.lineTo(x + cw - inset, y + inset);
+        ctx.moveTo(x + inset, y + inset); ctx.lineTo(x + cw - inset, y + ch - inset);
       }
     }
     ctx.stroke();
@@ -388,9 +401,7 @@ function drawBase(canvas, g, L, pal, dpr, opts, o) {
   // overviews: the whole grid, small (area-averaged), captioned
   if (L.inOv) {
     const ov = L.inOv;
-    ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(map, 0, 0, g.C, g.R, ov.x, ov.y, ov.w, ov.h);
+    ctx.drawImage(opts.overview, ov.x, ov.y, ov.w, ov.h);
     ctx.strokeStyle = pal.grid_line;
     ctx.strokeRect(ov.x, ov.y, ov.w, ov.h);
     label(ctx, "whole input (box: the view above)", ov.x, ov.y - 10, "left", pal, small);
@@ -727,7 +738,8 @@ function render({ model, el: host }) {
     if (key === state.baseKey) return;
     state.baseKey = key;
     drawBase(state.base, g, L, state.pal, state.dpr,
-      { showCoverage: !!model.get("show_coverage"), fontFamily: state.fontFamily }, o);
+      { showCoverage: !!model.get("show_coverage"), fontFamily: state.fontFamily, map: state.map,
+        overview: state.overview }, o);
     state.baseDraws += 1;
   }
 
@@ -768,6 +780,8 @@ function render({ model, el: host }) {
     canvas.style.width = `${L.width}px`;
     canvas.style.height = `${L.height}px`;
     state.baseKey = "";
+    state.map = cellMap(g, state.pal, !!model.get("show_coverage"));
+    state.overview = L.inOv ? overviewImage(state.map, L.inOv, dpr) : null;
     state.pattern = dotPattern(canvas.getContext("2d"), state.pal.text);
     zoomText.textContent = `cell ${L.cw >= 10 ? Math.round(L.cw) : L.cw.toPrecision(2)} px`;
     root.dataset.cellSize = String(L.cw);
