@@ -140,8 +140,8 @@ print("rows never read:", never_read_rows)
 print(f"share of input cells never read: {reads.unread_fraction:.1%}")
 """),
     md("""
-The same animation with `coverage=True` draws every input cell the layer never reads in orange, struck
-through wherever the cells are big enough to show a stroke, and writes how many there are under the drawing
+The same animation with `coverage=True` draws every input cell the layer never reads in orange, crossed
+out with an × wherever the cells are big enough to hold one, and writes how many there are under the drawing
 ("never read"). Here they are the last row and the last column.
 """),
     code("""

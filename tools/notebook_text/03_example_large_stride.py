@@ -103,8 +103,8 @@ print(f"share of input cells never read: {reads.unread_fraction:.2%}")
 convkit.KernelTraversal.from_layer(conv_e, tuple(images.shape), coverage=True)
 """),
     md("""
-With `coverage=True` the never-read pixels are drawn in orange, struck through wherever the cells are big
-enough to show a stroke, and their share is written under the drawing ("never read"). They form a regular
+With `coverage=True` the never-read pixels are drawn in orange, crossed out with an × wherever the cells
+are big enough to hold one, and their share is written under the drawing ("never read"). They form a regular
 grid of lines, every fourth row and column. That is what the layer throws away before it learns anything.
 Whether that matters depends on the data, but it is worth knowing: a 4×4 kernel with stride 4 costs almost
 the same and reads every pixel exactly once.
