@@ -129,7 +129,7 @@ def check_grades(people: list[Learner], inbound: dict[str, list[str]], grades: d
     return figures, problems
 
 
-def check_culler(hub: Hub, hubp: HubProcess, users: list[str], wait: float = 120) -> tuple[float, list[str]]:
+def check_culler(hub: Hub, hubp: HubProcess, users: list[str], wait: float = 300) -> tuple[float, list[str]]:
     """The hub's idle-culler service runs; the same program with a 1 s timeout stops every idle server.
 
     Returns (seconds until no server was left, problems). The extra culler is stopped by pid.
