@@ -76,8 +76,9 @@ class Overview:
                                                           clip_on=False))
 
     @property
-    def moving(self) -> list[Any]:
-        """What changes at every step (the output's computed cells); the rest changes with the view."""
+    def settles(self) -> list[Any]:
+        """What changes at every step: the output's picture (its computed cells). Like the output cells it
+        is not animated: an export paints it over its background when cells are computed."""
         return [self.image] if self.which == "output" else []
 
     def update(self, step: int, origin: tuple[int, int], plane: int | None, new_view: bool) -> list[Any]:

@@ -60,11 +60,10 @@ class _BlitFrames:
             self.painter: TextPainter | None = TextPainter(self.canvas)
         except ImportError:  # Pillow without FreeType: matplotlib draws the texts
             self.painter = None
-        g = artists.geometry
-        corners = artists.ax.transData.transform([(g.out_x0, g.out_y0),
-                                                  (g.out_x0 + g.out_vcols, g.out_y0 + g.out_vrows)])
-        (x0, y1), (x1, y0) = corners  # display y grows upwards
-        self._out_box = Bbox([[x0 - 2, y0 - 2], [x1 + 2, y1 + 2]])
+        corners = artists.ax.transData.transform([xy for box in artists.settled_region()
+                                                  for xy in (box[:2], box[2:])])
+        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)  # display y grows upwards
+        self._out_box = Bbox([[x0 - 2, y0 - 2], [x1 + 2, y1 + 2]])  # outlines reach a pixel beyond
 
     def _redraw_background(self, step: int) -> None:
         art = self.artists
@@ -94,6 +93,8 @@ class _BlitFrames:
             for done in range(self.background_step, step):
                 for artist in art.settle(done):
                     art.ax.draw_artist(artist)
+            for artist in art.settle_overview():
+                art.ax.draw_artist(artist)
             self.patch = self.canvas.copy_from_bbox(self._out_box)
             self.background_step = step
         self._restore()

@@ -137,8 +137,7 @@ class TraversalArtists:
         texts = [a for a in (self.step_text, self.sum_text, self.slice_text) if a is not None]
         rings = [r for r in self._rings if r is not None]
         extras = [a for a in (self._tap_grid,) if a is not None] + self._tap_hatches
-        overviews = [a for ov in self.overviews for a in ov.moving]
-        return [self.taps, self.current_fill, self.window, self.current, *rings, *extras, *overviews,
+        return [self.taps, self.current_fill, self.window, self.current, *rings, *extras,
                 *self._weight_texts, *texts]
 
     # -- blitting (used by convkit.render.export) ---------------------------------------------------
@@ -162,6 +161,19 @@ class TraversalArtists:
                    if cell in self._input_text_at]
         current = [self._output_texts[self.step]] if self._output_texts else []
         return sorted([*self.moving, *covered, *current], key=lambda a: a.get_zorder())
+
+    def settled_region(self) -> list[tuple[float, float, float, float]]:
+        """(x0, y0, x1, y1) in data units of what :meth:`settle` and :meth:`settle_overview` paint."""
+        g = self.geometry
+        boxes = [(g.out_x0, g.out_y0, g.out_x0 + g.out_vcols, g.out_y0 + g.out_vrows)]
+        if g.out_overview is not None:
+            b = g.out_overview
+            boxes.append((b.x, b.y, b.x + b.w, b.y + b.h))
+        return boxes
+
+    def settle_overview(self) -> list[Any]:
+        """Artists that paint the output's overview as it is at the current step (computed cells)."""
+        return [a for ov in self.overviews for a in ov.settles]
 
     def settle(self, step: int) -> list[Any]:
         """Artists that paint output cell ``step`` as computed (drawn once into a blitting background)."""
