@@ -1,7 +1,7 @@
 """Frame times of the kernel-traversal renderer and the GIF export, measured side by side in one run.
 
     python benchmarks/bench_traversal.py            # everything
-    python benchmarks/bench_traversal.py --quick    # fewer frames
+    python benchmarks/bench_traversal.py --quick    # fewer frames, no 1,024-frame GIF
 
 Each benchmark is a function ``bench_*(quick: bool) -> list[Row]`` listed in ``BENCHMARKS``; a new one (e.g.
 the browser widget's frames per second) is added by writing the function and appending it there. Times are
@@ -9,12 +9,21 @@ given as wall clock and as process CPU time: on a shared machine the CPU time is
 
 Targets: <= 10 ms per exported frame at 130×130; the GIF of Example 1 (28×28, kernel 3, stride 2, "valid":
 169 frames) in <= 3 s.
+
+``bench_exports`` runs each export in a fresh Python process and reports its time and its peak memory (the
+process's peak resident set size minus what it held before exporting): the default (slide-length) GIF of
+Example 3 (128×128, kernel 3, stride 4: 1,024 steps), the whole run of it (``steps="all"``), and one PNG of the
+largest input KernelTraversal accepts, 4096×4096 with stride 64. Target: the export's peak stays under 150 MB
+whatever the number of frames (the frames are streamed to the file).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,12 +36,13 @@ import convkit  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from convkit.render.export import _BlitFrames, save_traversal  # noqa: E402
+from convkit.render.export import EXPORT_DPI, _BlitFrames, save_traversal  # noqa: E402
 from convkit.render.traversal import _build_figure, draw_traversal  # noqa: E402
 
-DPI = 100  # save_traversal's default
+DPI = EXPORT_DPI  # save_traversal's default
 TARGET_FRAME_MS = 10.0
 TARGET_GIF_S = 3.0
+TARGET_EXPORT_MB = 150.0
 
 
 @dataclass(frozen=True)
@@ -108,14 +118,14 @@ def bench_frames(quick: bool) -> list[Row]:
 
 
 def bench_gif(quick: bool) -> list[Row]:
-    """The GIF of Example 1 (169 frames), end to end through save_traversal, at the default dpi (and at 72)."""
+    """The GIF of Example 1 (all 169 frames), end to end through save_traversal, at the default dpi (and at 72)."""
     t = convkit.traverse((28, 28), 3, strides=2)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for dpi in (DPI,) if quick else (DPI, 72):
             path = os.path.join(tmp, "example1.gif")
             with _Clock() as clock:
-                save_traversal(t, path, dpi=dpi, progress=False)
+                save_traversal(t, path, steps="all", dpi=dpi, progress=False)
             size_kb = os.path.getsize(path) / 1024
             label = f"dpi {dpi}"
             ok = "meets" if clock.cpu <= TARGET_GIF_S else "MISSES"
@@ -125,14 +135,93 @@ def bench_gif(quick: bool) -> list[Row]:
     return rows
 
 
+#: The exports ``bench_exports`` measures: name -> (input size, kernel, strides, file name, save_traversal options).
+EXPORTS = {
+    "Example 3 GIF, default steps": ((128, 128), 3, 4, "e3.gif", {}),
+    "Example 3 GIF, steps='all'": ((128, 128), 3, 4, "e3_all.gif", {"steps": "all"}),
+    "4096×4096 stride 64 PNG": ((4096, 4096), 3, 64, "big.png", {"step": 2000, "coverage": True}),
+}
+
+
+def _status_mb(field: str) -> float | None:
+    """``VmRSS`` (now) or ``VmHWM`` (peak since the last reset) of this process in MB, Linux only."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak() -> bool:
+    """Start measuring the peak resident set size from now (Linux: ``5`` to ``/proc/self/clear_refs``)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(name: str, folder: str) -> None:
+    """Run one export of ``EXPORTS`` in this (fresh) process; print its figures as JSON."""
+    size, kernel, strides, file_name, options = EXPORTS[name]
+    t = convkit.traverse(size, kernel, strides=strides)
+    path = os.path.join(folder, file_name)
+    before = _status_mb("VmRSS")
+    exact = before is not None and _reset_peak()
+    before = before if exact else _rss_mb()
+    with _Clock() as clock:
+        save_traversal(t, path, progress=False, **options)
+    peak = (_status_mb("VmHWM") if exact else None) or _rss_mb()
+    frames = 1
+    if path.endswith(".gif"):
+        from PIL import Image
+
+        with Image.open(path) as gif:
+            frames = gif.n_frames
+    print(json.dumps({"wall": clock.wall, "cpu": clock.cpu, "peak_mb": peak - before, "before_mb": before,
+                      "bytes": os.path.getsize(path), "frames": frames, "steps": t.num_steps}))
+
+
+def bench_exports(quick: bool) -> list[Row]:
+    """Time and peak memory of whole exports, each in a fresh process (see the module docstring)."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in EXPORTS:
+            if quick and "'all'" in name:
+                continue
+            out = subprocess.run([sys.executable, __file__, "--child", name, "--folder", tmp], check=True,
+                                 capture_output=True, text=True).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            ok = "meets" if r["peak_mb"] <= TARGET_EXPORT_MB else "MISSES"
+            rows.append(Row(name, r["wall"], r["cpu"], "s",
+                            f"{r['frames']} frame(s) of {r['steps']} steps, {r['bytes'] / 2**20:.2f} MiB; peak "
+                            f"+{r['peak_mb']:.0f} MB over {r['before_mb']:.0f} MB (target <= {TARGET_EXPORT_MB:g}: "
+                            f"{ok})"))
+    return rows
+
+
 #: Benchmarks run by ``main``, in order. Append new ``bench_*(quick) -> list[Row]`` functions here.
-BENCHMARKS: list[Callable[[bool], list[Row]]] = [bench_frames, bench_gif]
+BENCHMARKS: list[Callable[[bool], list[Row]]] = [bench_frames, bench_gif, bench_exports]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer frames (a smoke run)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # one export of EXPORTS, in a fresh process
+    parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child, args.folder)
+        return 0
     print(f"convkit traversal renderer benchmark (Agg; GIF dpi {DPI}; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.1f})")
     print(f"{'what':<46} {'wall':>9} {'cpu':>9}  unit      note")
