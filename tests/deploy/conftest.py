@@ -6,6 +6,7 @@ Without configurable-http-proxy the hub tests are skipped with the reason; under
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -20,17 +21,26 @@ if str(LOCAL) not in sys.path:
 IN_CI = os.environ.get("CI") == "true"
 
 
-def missing(reason: str) -> None:
+def missing(reason: str, *, module_level: bool = False) -> None:
     """Skip locally, fail under ``CI=true`` (where everything the tests need must be installed)."""
     if IN_CI:
         pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
+    pytest.skip(reason, allow_module_level=module_level)
+
+
+def require_modules(*names: str) -> None:
+    """At a test module's top: skip it (locally) or fail (under CI) unless every module imports."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing(f"{name} is not installed (pip install jupyterhub jupyterhub-idle-culler nbgrader==0.9.6 "
+                    "pyyaml jsonschema)", module_level=True)
 
 
 @pytest.fixture
 def chp() -> str:
     """The configurable-http-proxy command, found the way the hub finds it."""
-    pytest.importorskip("jupyterhub") if not IN_CI else None
     from hub_process import ChpNotFound, find_chp
 
     try:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
+from .conftest import LOCAL, require_modules
 
-from .conftest import LOCAL
-
-pytest.importorskip("jupyterhub")
+require_modules("jupyterhub")
 
 from class_checks import Learner, check_grades, p95, summary_line  # noqa: E402
 

@@ -16,12 +16,10 @@ import sys
 import psutil
 import pytest
 
-from .conftest import LOCAL
+from .conftest import LOCAL, require_modules
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("jupyterhub")
-pytest.importorskip("nbgrader")
-pytest.importorskip("jupyterhub_idle_culler")
+require_modules("jupyterhub", "nbgrader", "jupyterhub_idle_culler")
 
 LEARNERS = 4
 TIMEOUT = 1500  # s: far above the ~2-3 minutes it takes on 2 busy cores; a hang still ends

@@ -16,9 +16,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from .conftest import LOCAL
+from .conftest import LOCAL, require_modules
 
-pytest.importorskip("jupyterhub")
+require_modules("jupyterhub")
 
 import class_spawner  # noqa: E402
 import hub_process  # noqa: E402

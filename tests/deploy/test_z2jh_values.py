@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, missing
+from .conftest import REPO, missing, require_modules
 
-yaml = pytest.importorskip("yaml")
-jsonschema = pytest.importorskip("jsonschema")
+require_modules("yaml", "jsonschema")
+import jsonschema  # noqa: E402
+import yaml  # noqa: E402
 
 DEPLOY = REPO / "deploy" / "jupyterhub"
 VALUES = DEPLOY / "values.yaml"
