@@ -16,6 +16,7 @@ For a 28×28 and a 128×128 input (kernel 3, stride 2, ``"same"``: outputs 56×5
 
 Times are wall clock and process CPU time (on a shared machine the CPU time is the steadier figure); the ratios
 compare CPU times. There are no targets here: these figures are for reading, never asserted in tests.
+On a shared machine ``OPENBLAS_NUM_THREADS=1`` gives steadier figures: idle BLAS threads spin and count as CPU.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             use_tf = False
     print(
         f"convkit transposed-convolution benchmark ({os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}; "
-        f"median of {args.repeats})"
+        f"median of {args.repeats}; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')})"
     )
     print(f"{'what':<52} {'wall':>9} {'cpu':>9}")
     for size in (28, 128):
