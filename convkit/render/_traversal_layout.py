@@ -47,7 +47,7 @@ STRIP_MIN_PTS = 18.0       # a 1-D strip is at least this tall, however many cel
 TINY_PX = 8.0              # a window or output cell drawn smaller than this (pixels) also gets a ring around it
 OVERVIEW_PTS = 96.0        # the longer side of the overview of a zoomed 2-D grid
 OVERVIEW_MIN_PTS = 6.0     # the shorter side of an overview, at least (a 1-D overview strip is this tall)
-TICK_PTS = 4.0             # the bars that mark never-read rows / columns beside an overview
+TICK_PTS = 5.0             # the bars that mark never-read rows / columns beside an overview
 CAPTION_FONT = FONT - 1
 
 

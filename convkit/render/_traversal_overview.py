@@ -25,7 +25,7 @@ from .style import Palette
 __all__ = ["MIN_BOX_PX", "MIN_TICK_PX", "Overview", "make_overviews", "runs"]
 
 MIN_BOX_PX = 6.0    # the view's box on an overview is drawn at least this many pixels a side
-MIN_TICK_PX = 3.0   # a never-read bar is at least this many pixels wide
+MIN_TICK_PX = 4.0   # a never-read bar is at least this many pixels wide
 
 
 def runs(mask: np.ndarray) -> np.ndarray:

@@ -590,7 +590,7 @@ def test_unread_cells_are_marked_at_512():
     px = fig.dpi / 72 * art.cell_pts
     for bar in bars:
         w, h = np.ptp(bar, axis=0) * px
-        assert min(w, h) >= 3 - 1e-6  # visible however small a cell of the overview is
+        assert min(w, h) >= 4 - 1e-6  # visible however small a cell of the overview is
     pixels = _render(fig)
     near = _is(pixels, unread)
     assert near.sum() >= 2 * 3 * 3  # the bars are painted in the unread colour
