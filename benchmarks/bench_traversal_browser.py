@@ -31,7 +31,13 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from tests.browser.lab import (  # noqa: E402
-    LabServer, count_sent_ws_frames, launch_chromium, open_notebook, run_all, track_websockets, wait_js,
+    LabServer,
+    count_sent_ws_frames,
+    launch_chromium,
+    open_notebook,
+    run_all,
+    track_websockets,
+    wait_js,
     wait_kernel_idle,
 )
 

@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from ..core.traversal import Traversal
-from ._traversal_view import view_header
 from ._traversal_params import (
     MAX_NUMBERS_CELLS,
     MAX_NUMBERS_VALUES,
@@ -34,6 +33,7 @@ from ._traversal_params import (
     demo_numbers,
     too_large_reason,
 )
+from ._traversal_view import view_header
 
 __all__ = ["Payload", "build_payload", "decode", "normalize_numbers", "depth_line", "title_line"]
 

@@ -23,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import html
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import ipywidgets as W
 import traitlets
@@ -35,8 +36,8 @@ from ..render.stack_labels import tensor_dims
 from ..render.style import Palette, palette
 from ..stack import LayerStack
 from . import stack_fields as F
-from ._static import display_with_fallback, fallback_bundle
 from ._stack_rows import LayerRow, depth_rule
+from ._static import display_with_fallback, fallback_bundle
 
 __all__ = ["StackEditor"]
 

@@ -25,6 +25,7 @@ const OVERVIEW_GAP = 34;     // between a view and its overview (the overview's 
 const MIN_SPEED = 0.25;
 const MAX_SPEED = 5000;
 const MAX_CANVAS_PX = 16000;
+const MAX_ZOOM = 8;          // zoom levels above the fitted size (× 1.5 each)
 const SYNC_DELAY_MS = 300;
 const DESCRIBED = ["strides", "dilation_rate", "filters", "numbers"]; // controls that can be switched off
 const PLAY = "▶ play";
@@ -275,6 +276,14 @@ function label(ctx, text, x, y, align, pal, font, rotate = 0) {
   ctx.restore();
 }
 
+function fitText(ctx, candidates, room, font) { // the longest wording that fits in room px (else the shortest)
+  ctx.save();
+  ctx.font = font;
+  const fits = candidates.find((t) => ctx.measureText(t).width <= room);
+  ctx.restore();
+  return fits !== undefined ? fits : candidates[candidates.length - 1];
+}
+
 function clipRect(ctx, x, y, w, h) {
   ctx.beginPath();
   ctx.rect(x, y, w, h);
@@ -352,14 +361,18 @@ function drawBase(canvas, g, L, pal, dpr, opts, o) {
   const two = g.rank === 2;
   const inZoom = isZoomed(V.inR) || isZoomed(V.inC);
   const viewText = two ? ` · showing rows ${span(r0, lenR)}, cols ${span(c0, lenC)}` : ` · showing ${span(c0, lenC)}`;
-  const inCaption = `input ${times(h.input_size)}` + (padded ? ` → padded ${times(h.padded_size)}` : "")
-    + (inZoom ? `${viewText} (padded coordinates)` : "");
-  label(ctx, inCaption, inX, 12, "left", pal, `bold ${font}`);
+  const inName = `input ${times(h.input_size)}` + (padded ? ` → padded ${times(h.padded_size)}` : "");
+  const sideBySide = two && !L.stacked;
+  const inRoom = (sideBySide ? L.outX - GAP / 2 : L.width - 4) - inX;
+  const inCaptions = inZoom ? [`${inName}${viewText} (padded coordinates)`, `${inName}${viewText}`,
+    `input ${times(h.input_size)}${viewText}`, inName, `input ${times(h.input_size)}`] : [inName, `input ${times(h.input_size)}`];
+  label(ctx, fitText(ctx, inCaptions, inRoom, `bold ${font}`), inX, 12, "left", pal, `bold ${font}`);
   const outZoom = isZoomed(V.outR) || isZoomed(V.outC);
   const outText = two ? ` · showing rows ${span(or0, V.outR.length)}, cols ${span(oc0, V.outC.length)}`
     : ` · showing ${span(oc0, V.outC.length)}`;
-  label(ctx, `output ${times(h.output_size)}` + (outZoom ? outText : ""), outX,
-    outY - (L.stacked || g.rank === 1 ? 24 : 34), "left", pal, `bold ${font}`);
+  const outName = `output ${times(h.output_size)}`;
+  label(ctx, fitText(ctx, outZoom ? [outName + outText, outName] : [outName], L.width - 4 - outX, `bold ${font}`),
+    outX, outY - (L.stacked || g.rank === 1 ? 24 : 34), "left", pal, `bold ${font}`);
   if (h.padding_mode !== "valid" || padded) {
     const midX = inX + inW / 2, midY = inY + inH / 2;
     const top = r0 === 0, bottom = r0 + lenR === g.R, left = c0 === 0, right = c0 + lenC === g.C;
@@ -404,7 +417,8 @@ function drawBase(canvas, g, L, pal, dpr, opts, o) {
     ctx.drawImage(opts.overview, ov.x, ov.y, ov.w, ov.h);
     ctx.strokeStyle = pal.grid_line;
     ctx.strokeRect(ov.x, ov.y, ov.w, ov.h);
-    label(ctx, "whole input (box: the view above)", ov.x, ov.y - 10, "left", pal, small);
+    label(ctx, fitText(ctx, ["whole input (box: the view above)", "whole input"], L.width - 4 - ov.x, small),
+      ov.x, ov.y - 10, "left", pal, small);
   }
   if (L.outOv) {
     const ov = L.outOv;
@@ -412,7 +426,8 @@ function drawBase(canvas, g, L, pal, dpr, opts, o) {
     ctx.fillRect(ov.x, ov.y, ov.w, ov.h);
     ctx.strokeStyle = pal.grid_line;
     ctx.strokeRect(ov.x, ov.y, ov.w, ov.h);
-    label(ctx, "whole output (box: the view above)", ov.x, ov.y - 10, "left", pal, small);
+    label(ctx, fitText(ctx, ["whole output (box: the view above)", "whole output"], L.width - 4 - ov.x, small),
+      ov.x, ov.y - 10, "left", pal, small);
   }
 }
 
@@ -477,10 +492,11 @@ function drawFrame(state) {
     ctx.strokeRect(wx - 1, wy - 1, ww + 2, wh + 2);
     ctx.strokeRect(outX + curC * cw - 1, outY + curR * ch - 1, minW + 2, minH + 2);
   }
-  // a thin connector from the window to the cell it writes
+  // a thin connector from the window to the cell it writes (not across an overview drawn between them)
+  const crossesOverview = L.inOv && (L.stacked || g.rank === 1);
   ctx.save();
   ctx.strokeStyle = pal.window;
-  ctx.globalAlpha = 0.55;
+  ctx.globalAlpha = crossesOverview ? 0 : 0.55;
   ctx.setLineDash([4, 3]);
   ctx.lineWidth = 1;
   ctx.beginPath();
@@ -784,6 +800,14 @@ function render({ model, el: host }) {
     state.overview = L.inOv ? overviewImage(state.map, L.inOv, dpr) : null;
     state.pattern = dotPattern(canvas.getContext("2d"), state.pal.text);
     zoomText.textContent = `cell ${L.cw >= 10 ? Math.round(L.cw) : L.cw.toPrecision(2)} px`;
+    // a zoom button that can do nothing more says so (never a click that silently does nothing)
+    const next = fitLayout(g, V, avail, state.zoom + 1);
+    const atMax = state.zoom >= MAX_ZOOM || Math.max(next.width, next.height) * dpr > MAX_CANVAS_PX;
+    zoomIn.disabled = atMax;
+    zoomIn.title = atMax ? `largest zoom: a bigger picture would pass the browser's canvas limit of ${MAX_CANVAS_PX} px`
+      : "zoom in";
+    zoomOut.disabled = zoomFit.disabled = state.zoom === 0;
+    zoomOut.title = state.zoom === 0 ? "zoom out: the picture already fits the width" : "zoom out";
     root.dataset.cellSize = String(L.cw);
     shownStep = -1;
     draw();
@@ -936,7 +960,7 @@ function render({ model, el: host }) {
   on(scrub, "change", () => syncNow());
   on(loop, "change", () => { model.set("loop", loop.checked); model.save_changes(); });
   on(cov, "change", () => { model.set("show_coverage", cov.checked); model.save_changes(); });
-  on(zoomIn, "click", () => { state.zoom = Math.min(state.zoom + 1, 8); rebuildBase(); });
+  on(zoomIn, "click", () => { state.zoom = Math.min(state.zoom + 1, MAX_ZOOM); rebuildBase(); });
   on(zoomOut, "click", () => { state.zoom = Math.max(state.zoom - 1, 0); rebuildBase(); });
   on(zoomFit, "click", () => { state.zoom = 0; rebuildBase(); });
   on(followInput, "change", () => { state.follow = followInput.checked; state.zoom = 0; rebuildBase(); });

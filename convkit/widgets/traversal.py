@@ -17,11 +17,11 @@ import ipywidgets
 import traitlets
 
 from ..core.traversal import Traversal
-from ._traversal_controls import TraversalControls
-from ._traversal_messages import implied_changes, refusal
-from ._traversal_layers import layer_settings
-from ._traversal_params import TraversalParams
 from ._static import display_with_fallback, fallback_bundle
+from ._traversal_controls import TraversalControls
+from ._traversal_layers import layer_settings
+from ._traversal_messages import implied_changes, refusal
+from ._traversal_params import TraversalParams
 from ._traversal_payload import Payload, build_payload, normalize_numbers, title_line
 
 __all__ = ["KernelTraversal", "TraversalCanvas"]

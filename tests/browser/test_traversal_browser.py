@@ -287,6 +287,19 @@ def test_large_inputs_follow_the_kernel_with_legible_cells(page: Any, lab_server
         assert frames >= 39 and draws * 3 <= frames, f"{name}: background redrawn {draws} times in {frames} frames"
         if not followed:
             assert draws == 0, "a view that never moves is drawn once"
+    # a narrow notebook (side panel open, small screen): the grids stack, cells stay legible, nothing overflows
+    page.set_viewport_size({"width": 820, "height": 1000})
+    page.wait_for_timeout(800)
+    for i, (_, name, followed) in enumerate(SIZES):
+        root = roots.nth(i)
+        root.scroll_into_view_if_needed()
+        geo = root.evaluate(GEOMETRY_JS)
+        print("narrow", name, f"cell {geo['layout']['cw']:.1f} px, stacked {geo['layout']['stacked']}, "
+              f"canvas {geo['layout']['width']} in a stage of {geo['stageClientWidth']}")
+        assert geo["stageScrollWidth"] <= geo["stageClientWidth"], f"narrow {name}: {geo}"
+        if followed and name != "1d":
+            assert geo["layout"]["cw"] >= 8
+    print(screenshot(panel.locator(".convkit-traversal-box").nth(2), "traversal-size-128-narrow"))
 
 
 def test_grid_lines_and_unread_cells_at_128(page: Any, lab_server: LabServer, sizes_notebook: str) -> None:

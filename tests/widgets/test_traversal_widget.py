@@ -369,7 +369,8 @@ def test_repr_mimebundle_is_the_live_view_and_static_bundle_the_picture() -> Non
     bundle = w._repr_mimebundle_()
     assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "text/plain"}
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.model_id
-    assert bundle["text/plain"].startswith("KernelTraversal: Conv2D: input 7×7×1") and "step 5 of 49" in bundle["text/plain"]
+    plain = bundle["text/plain"]
+    assert plain.startswith("KernelTraversal: Conv2D: input 7×7×1") and "step 5 of 49" in plain
     static = w.static_bundle()
     assert base64.b64decode(static["image/png"]).startswith(PNG)
     assert static["text/plain"].startswith("Picture of step 5: Conv2D: input 7×7×1")
