@@ -1,9 +1,12 @@
 """The ``binder/`` folder builds a working environment: repo2docker reads it, its pins are exact and cover the
-package's dependencies, and (slow, opt-in) a fresh venv made from those files alone runs every notebook.
+package's dependencies, postBuild installs the memory settings (kernel culling, shut down on close) where Jupyter
+reads them, and (slow, opt-in) a fresh venv made from those files alone gets those settings and runs every notebook.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -12,6 +15,7 @@ import textwrap
 import tomllib
 import venv
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,6 +83,67 @@ def test_postbuild_is_strict_and_executable() -> None:
     assert os.access(post, os.X_OK), "binder/postBuild must be executable"
 
 
+def _install_script() -> Any:
+    spec = importlib.util.spec_from_file_location("install_jupyter_config", BINDER / "install_jupyter_config.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_postbuild_installs_the_memory_settings() -> None:
+    lines = [ln.strip() for ln in (BINDER / "postBuild").read_text(encoding="utf-8").splitlines()]
+    assert "python binder/install_jupyter_config.py" in lines, "postBuild must install binder's Jupyter settings"
+    assert lines.index("python binder/install_jupyter_config.py") > lines.index(
+        "python -m pip install --no-cache-dir -e ."
+    ), "install the settings after convkit, as the last step"
+
+
+def test_memory_settings_say_what_the_docs_say() -> None:
+    server = json.loads((BINDER / "jupyter_server_config.json").read_text(encoding="utf-8"))
+    cull = server["MappingKernelManager"]
+    assert set(cull) == {"cull_idle_timeout", "cull_interval", "cull_connected", "cull_busy"}, cull
+    assert cull["cull_connected"] is True and cull["cull_busy"] is False, cull
+    assert 0 < cull["cull_interval"] <= cull["cull_idle_timeout"], cull
+    lab = json.loads((BINDER / "overrides.json").read_text(encoding="utf-8"))
+    assert lab == {"@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True}}, lab
+    docs = (REPO / "docs" / "teaching-with-binder.md").read_text(encoding="utf-8")
+    minutes = cull["cull_idle_timeout"] // 60
+    assert f"{minutes} minutes" in docs, f"docs/teaching-with-binder.md should state the {minutes}-minute cull"
+
+
+def test_install_script_defaults_are_where_jupyter_reads() -> None:
+    module = _install_script()
+    from jupyter_core.paths import jupyter_config_path
+
+    assert str(module.default_config_dir()) in jupyter_config_path()
+    try:
+        from jupyterlab.labapp import LabApp
+    except ImportError:
+        _missing("jupyterlab not installed: cannot check where Lab reads overrides.json")
+    assert module.default_lab_settings_dir() == Path(LabApp().app_settings_dir)
+
+
+def test_install_script_merges_into_existing_files(tmp_path: Path) -> None:
+    module = _install_script()
+    config, lab = tmp_path / "etc" / "jupyter", tmp_path / "lab" / "settings"
+    config.mkdir(parents=True)
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"root_dir": "/srv"}, "MappingKernelManager": {"cull_interval": 5}}), "utf-8"
+    )
+    assert module.main(["--config-dir", str(config), "--lab-settings-dir", str(lab)]) == 0
+    merged = json.loads((config / "jupyter_server_config.json").read_text(encoding="utf-8"))
+    shipped = json.loads((BINDER / "jupyter_server_config.json").read_text(encoding="utf-8"))
+    assert merged["ServerApp"] == {"root_dir": "/srv"}, "settings already there must be kept"
+    assert merged["MappingKernelManager"] == shipped["MappingKernelManager"]
+    assert json.loads((lab / "overrides.json").read_text(encoding="utf-8")) == json.loads(
+        (BINDER / "overrides.json").read_text(encoding="utf-8")
+    )
+    (lab / "overrides.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ValueError, match="does not hold a JSON object"):
+        module.main(["--config-dir", str(config), "--lab-settings-dir", str(lab)])
+
+
 def test_requirements_cover_project_dependencies() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     names = {_normalize(re.split(r"[\s\[<>=!~;(]", dep.strip(), maxsplit=1)[0]) for dep in project["dependencies"]}
@@ -129,6 +194,14 @@ def test_binder_env_runs_every_notebook(tmp_path: Path) -> None:
 
     run(py, "-m", "pip", "install", "-q", "-r", str(BINDER / "requirements.txt"))
     run("bash", str(BINDER / "postBuild"))
+    # postBuild put binder's memory settings into the environment (no jupyterlab here: its default app dir)
+    installed = {
+        env_dir / "etc" / "jupyter" / "jupyter_server_config.json": BINDER / "jupyter_server_config.json",
+        env_dir / "share" / "jupyter" / "lab" / "settings" / "overrides.json": BINDER / "overrides.json",
+    }
+    for dest, source in installed.items():
+        assert dest.is_file(), f"postBuild did not install {source.name} at {dest}"
+        assert json.loads(dest.read_text(encoding="utf-8")) == json.loads(source.read_text(encoding="utf-8"))
     run(py, "-m", "pip", "install", "-q", "ipykernel", "nbclient")
     script = tmp_path / "run_notebooks.py"
     script.write_text(RUN_NOTEBOOKS, encoding="utf-8")
