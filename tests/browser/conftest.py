@@ -1,4 +1,5 @@
-"""Fixtures for browser tests: one isolated JupyterLab and one headless Chromium per session, a fresh page per test.
+"""Fixtures for browser tests: one isolated JupyterLab and one headless Chromium per session, a fresh page per test,
+and one replayed Binder session (every notebook, light theme closing tabs then dark theme leaving them open).
 
 Without Chromium or Playwright the tests are skipped loudly; under ``CI=true`` they fail instead.
 """
@@ -13,7 +14,16 @@ from typing import Any
 
 import pytest
 
-from .lab import REPO_ROOT, LabServer, chromium_path, launch_chromium, screenshot, track_websockets
+from .binder_session import DARK, BinderSession, binder_lab_server, run_session
+from .lab import (
+    REPO_ROOT,
+    LabServer,
+    artifacts_dir,
+    chromium_path,
+    launch_chromium,
+    screenshot,
+    track_websockets,
+)
 
 HERE = Path(__file__).resolve().parent
 _unavailable: list[str] = []
@@ -98,3 +108,25 @@ def page(browser: Any, lab_server: LabServer, request: pytest.FixtureRequest) ->
                 pass
         context.close()
         lab_server.delete_sessions()
+
+
+@pytest.fixture(scope="session")
+def binder_session(browser: Any) -> BinderSession:
+    """Replay a learner's Binder session once per test run; tests assert on the result.
+
+    A Lab server with ``binder/``'s configuration serves a copy of ``notebooks/``. One page opens every notebook in
+    order and runs it, closing each tab (light theme); a second page does the same leaving every tab open (dark
+    theme). Memory of the server and kernels is sampled throughout (see ``tests/browser/memory.py``). Screenshots
+    (``run-*``, ``dark-*``) and ``binder-memory.txt`` go to the artifacts dir.
+    """
+    source = REPO_ROOT / "notebooks"
+    names = sorted(p.name for p in source.glob("*.ipynb"))
+    if not names:
+        pytest.skip("no notebooks yet in notebooks/")
+    with binder_lab_server(source) as server:
+        closed = run_session(browser, server, names, close_tabs=True, screenshots="run")
+        opened = run_session(browser, server, names, close_tabs=False, theme=DARK, screenshots="dark")
+        tracker = server.api("GET", "lab/api/settings/@jupyterlab/notebook-extension:tracker") or {}
+        log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    (artifacts_dir() / "binder-memory.txt").write_text(closed.report() + "\n" + opened.report() + "\n", "utf-8")
+    return BinderSession(closed, opened, tracker, log)

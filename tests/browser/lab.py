@@ -21,7 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -73,9 +73,20 @@ class LabServer:
     ...     print(lab.url, lab.token, lab.root_dir)
     """
 
-    def __init__(self, source_dir: Path | None = None, *, startup_timeout: float = 90.0) -> None:
+    def __init__(
+        self,
+        source_dir: Path | None = None,
+        *,
+        startup_timeout: float = 90.0,
+        extra_args: Sequence[str] = (),
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.source_dir = Path(source_dir) if source_dir is not None else None
         self.startup_timeout = startup_timeout
+        #: More server command-line options (e.g. ``--LabApp.app_settings_dir=...``) and environment variables
+        #: (e.g. ``JUPYTER_CONFIG_PATH``), applied after the isolating ones.
+        self.extra_args = list(extra_args)
+        self.extra_env = dict(extra_env or {})
         self.token = secrets.token_hex(16)
         self.base = Path(tempfile.mkdtemp(prefix="convkit-lab-"))
         self.root_dir = self.base / "root"
@@ -111,6 +122,10 @@ class LabServer:
             (self.base / sub).mkdir(parents=True, exist_ok=True)
             env[var] = str(self.base / sub)
         env["JUPYTER_PLATFORM_DIRS"] = "1"
+        # ipykernel stops forwarding output written to file descriptors 1/2 (TensorFlow's C++ log lines) when it
+        # sees this pytest variable: without removing it, kernels here would hide the stderr a learner sees.
+        env.pop("PYTEST_CURRENT_TEST", None)
+        env.update(self.extra_env)
         return env
 
     def _write_settings(self) -> None:
@@ -136,6 +151,7 @@ class LabServer:
             "--LabApp.extension_manager=readonly",
             "--ServerApp.terminals_enabled=False",
             f"--ServerApp.root_dir={self.root_dir}",
+            *self.extra_args,
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
@@ -158,6 +174,11 @@ class LabServer:
                 return
             except (OSError, urllib.error.URLError):
                 time.sleep(0.2)
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (its kernels are its child processes)."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
 
     def _check_alive(self, what: str, deadline: float) -> None:
         assert self._proc is not None
@@ -266,25 +287,35 @@ def open_notebook(page: Any, server: LabServer, relpath: str, timeout: float = 6
     return page.locator(".jp-NotebookPanel").first
 
 
-_KERNEL_IDLE_JS = """() => {
-  const name = document.querySelector('.jp-KernelName');
+_KERNEL_IDLE_JS = """(root) => {
+  root = root || document;
+  const name = root.querySelector('.jp-KernelName');
   const text = name ? name.textContent.trim() : '';
-  const ind = [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator')];
+  const ind = [...root.querySelectorAll('.jp-Notebook-ExecutionIndicator')];
   return text !== '' && text !== 'No Kernel' && ind.length > 0
       && ind.every(e => e.getAttribute('data-status') === 'idle');
 }"""
 
 
-def wait_kernel_idle(page: Any, timeout: float = 120.0) -> None:
-    """Wait until a kernel is attached (name is not ``No Kernel``) and the execution indicator says idle."""
-    wait_js(page, "a kernel to be attached and idle", _KERNEL_IDLE_JS, timeout)
+def _root(within: Any) -> Any:
+    """The element handle of a locator (JS helpers then look inside it), or None for the whole page."""
+    return within.element_handle(timeout=10_000) if within is not None else None
 
 
-_WATCH_RUN_JS = """() => {
+def wait_kernel_idle(page: Any, timeout: float = 120.0, *, within: Any = None) -> None:
+    """Wait until a kernel is attached (name is not ``No Kernel``) and the execution indicator says idle.
+
+    ``within`` (a notebook panel locator) limits the check to that notebook when several are open.
+    """
+    wait_js(page, "a kernel to be attached and idle", _KERNEL_IDLE_JS, timeout, _root(within))
+
+
+_WATCH_RUN_JS = """(root) => {
+  root = root || document;
   window.__convkitRunStarted = false;
-  const started = () => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+  const started = () => [...root.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
       .some(p => p.textContent.includes('*'))
-    || document.querySelector('.jp-Notebook-ExecutionIndicator:not([data-status=idle])') !== null;
+    || root.querySelector('.jp-Notebook-ExecutionIndicator:not([data-status=idle])') !== null;
   const obs = new MutationObserver(() => {
     if (started()) { window.__convkitRunStarted = true; obs.disconnect(); }
   });
@@ -293,33 +324,36 @@ _WATCH_RUN_JS = """() => {
 
 # Run All marks every queued cell [*] at once: the run is over when it has started, nothing is queued and the
 # kernel is idle. Cells left unnumbered then mean the run stopped on an error.
-_RUN_DONE_JS = """() => {
+_RUN_DONE_JS = """(root) => {
+  root = root || document;
   if (!window.__convkitRunStarted) return false;
-  const ind = [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator')];
+  const ind = [...root.querySelectorAll('.jp-Notebook-ExecutionIndicator')];
   if (!ind.length || ind.some(e => e.getAttribute('data-status') !== 'idle')) return false;
-  return ![...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].some(p => p.textContent.includes('*'));
+  return ![...root.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].some(p => p.textContent.includes('*'));
 }"""
 
-_UNNUMBERED_JS = """() => [...document.querySelectorAll('.jp-CodeCell')]
+_UNNUMBERED_JS = """(root) => [...(root || document).querySelectorAll('.jp-CodeCell')]
   .map((c, i) => ({n: i + 1, src: c.querySelector('.cm-content')?.textContent ?? 'x',
                    prompt: c.querySelector('.jp-InputArea-prompt')?.textContent ?? ''}))
   .filter(c => c.src.trim() !== '' && !/\\[\\d+\\]/.test(c.prompt))
   .map(c => c.n)"""
 
 
-def run_all(page: Any, timeout: float = 240.0) -> None:
+def run_all(page: Any, timeout: float = 240.0, *, within: Any = None) -> None:
     """Run menu -> Run All Cells; wait until every code cell prompt shows ``[n]`` and the kernel is idle.
 
     Lab 4 renders tracebacks as ``application/vnd.jupyter.stderr`` outputs: when the run stops early, the error
-    message lists every stderr/error output.
+    message lists every stderr/error output. The menu acts on the current notebook; ``within`` (its panel
+    locator) limits the waiting and the checks to it when several notebooks are open.
     """
-    page.evaluate(_WATCH_RUN_JS)
+    root = _root(within)
+    page.evaluate(_WATCH_RUN_JS, root)
     page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click(timeout=10_000)
     page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click(timeout=10_000)
-    wait_js(page, "Run All to finish (nothing queued, kernel idle)", _RUN_DONE_JS, timeout)
-    unnumbered = page.evaluate(_UNNUMBERED_JS)
+    wait_js(page, "Run All to finish (nothing queued, kernel idle)", _RUN_DONE_JS, timeout, root)
+    unnumbered = page.evaluate(_UNNUMBERED_JS, root)
     if unnumbered:
-        outputs = page.locator(f"{STDERR_SELECTOR}, {ERROR_SELECTOR}").all_inner_texts()
+        outputs = (within or page).locator(f"{STDERR_SELECTOR}, {ERROR_SELECTOR}").all_inner_texts()
         raise AssertionError(
             f"Run All stopped: non-empty code cells {unnumbered} did not run. stderr/error outputs:\n"
             + "\n---\n".join(outputs)
@@ -327,25 +361,81 @@ def run_all(page: Any, timeout: float = 240.0) -> None:
 
 
 def widget_problems(page: Any) -> list[str]:
-    """Output areas that show ``Loading widget`` or ``Error displaying widget``."""
+    """Output areas (of a page or inside a locator) that show ``Loading widget`` or ``Error displaying widget``."""
     texts = page.locator(".jp-OutputArea-output").all_inner_texts()
     return [t.strip() for t in texts if any(p in t for p in WIDGET_PROBLEMS)]
 
 
-def assert_no_errors(page: Any, *, settle: float = 30.0, ignore: Iterable[str] = ()) -> None:
-    """Fail on stderr outputs, error tracebacks, and widgets stuck on ``Loading widget`` or that failed.
+# A widget output is an output area rendered by the widget manager (a Lumino panel holding the view; ipywidgets
+# and anywidget views alike) or showing its placeholder/error text. Outputs with that text are reported by
+# widget_problems(); a hidden one is a widget closed on purpose. The rest are blank when the view has no size or
+# shows nothing: a visible canvas all one colour, an image that did not load, or no canvas, image, SVG, text or
+# control at all.
+_BLANK_WIDGETS_JS = """(outputs, problems) => {
+  const visible = e => e.offsetWidth > 0 && e.offsetHeight > 0;
+  const drawn = c => {
+    if (!c.width || !c.height) return false;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 4; i < d.length; i += 16) {
+      if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2] || d[i + 3] !== d[3]) return true;
+    }
+    return false;
+  };
+  const found = [];
+  outputs.forEach((o, n) => {
+    const text = (o.innerText || '').trim();
+    const isWidget = o.classList.contains('lm-Panel') || o.querySelector('.jupyter-widgets') !== null;
+    if (!isWidget || problems.some(p => text.includes(p)) || o.classList.contains('lm-mod-hidden')) return;
+    const view = o.firstElementChild;
+    const kind = view ? [...view.classList, ...[...view.querySelectorAll('[class*="convkit-"]')]
+      .flatMap(e => [...e.classList])].find(c => c.startsWith('convkit-')) : null;
+    const name = `widget output #${n} (${kind || 'widget'})`;
+    if (!view) { found.push(`${name}: empty`); return; }
+    if (!visible(view)) { found.push(`${name}: has no size on the page`); return; }
+    const canvases = [...o.querySelectorAll('canvas')].filter(visible);
+    const images = [...o.querySelectorAll('img')].filter(visible);
+    const blankCanvas = canvases.findIndex(c => !drawn(c));
+    if (blankCanvas >= 0) found.push(`${name}: canvas #${blankCanvas} of ${canvases.length} is all one colour`);
+    const broken = images.findIndex(i => !i.complete || i.naturalWidth === 0);
+    if (broken >= 0) found.push(`${name}: image #${broken} did not load`);
+    const svg = [...o.querySelectorAll('svg')].some(s => visible(s) && s.childElementCount > 0);
+    const controls = o.querySelector('input, select, button, textarea') !== null;
+    if (!canvases.length && !images.length && !svg && !text && !controls) found.push(`${name}: shows nothing`);
+  });
+  return found;
+}"""
 
-    Waits up to ``settle`` seconds for ``Loading widget`` placeholders to go away first. ``ignore`` holds regular
-    expressions for stderr texts that are allowed (``re.search``).
+
+def blank_widgets(target: Any) -> list[str]:
+    """Widget outputs (of a page or inside a locator) that are blank; one description each."""
+    return target.locator(".jp-OutputArea-output").evaluate_all(_BLANK_WIDGETS_JS, list(WIDGET_PROBLEMS))
+
+
+def notebook_problems(target: Any, *, settle: float = 30.0, ignore: Iterable[str] = ()) -> list[str]:
+    """Stderr outputs, error tracebacks, widgets stuck on ``Loading widget`` or failed, and blank widgets.
+
+    ``target`` is the page or a locator (a notebook panel). Waits up to ``settle`` seconds for widgets to finish
+    rendering first. ``ignore`` holds regular expressions for stderr texts that are allowed (``re.search``).
     """
     deadline = time.monotonic() + settle
-    while widget_problems(page) and time.monotonic() < deadline:
+    page = getattr(target, "page", target)
+    while (widget_problems(target) or blank_widgets(target)) and time.monotonic() < deadline:
         page.wait_for_timeout(250)
     patterns = [re.compile(p) for p in ignore]
-    stderr = [t for t in page.locator(STDERR_SELECTOR).all_inner_texts() if not any(p.search(t) for p in patterns)]
+    stderr = [t for t in target.locator(STDERR_SELECTOR).all_inner_texts() if not any(p.search(t) for p in patterns)]
     problems = [f"{'error' if _TRACEBACK.search(t) else 'stderr'} output:\n{t}" for t in stderr]
-    problems += [f"error output:\n{t}" for t in page.locator(ERROR_SELECTOR).all_inner_texts()]
-    problems += [f"widget did not render (after {settle:.0f} s):\n{t}" for t in widget_problems(page)]
+    problems += [f"error output:\n{t}" for t in target.locator(ERROR_SELECTOR).all_inner_texts()]
+    problems += [f"widget did not render (after {settle:.0f} s):\n{t}" for t in widget_problems(target)]
+    problems += [f"blank widget (after {settle:.0f} s): {t}" for t in blank_widgets(target)]
+    return problems
+
+
+def assert_no_errors(page: Any, *, settle: float = 30.0, ignore: Iterable[str] = (), within: Any = None) -> None:
+    """Fail on stderr outputs, error tracebacks, widgets stuck on ``Loading widget`` or that failed, blank widgets.
+
+    See :func:`notebook_problems`; ``within`` (a notebook panel locator) limits the checks to that notebook.
+    """
+    problems = notebook_problems(within if within is not None else page, settle=settle, ignore=ignore)
     if problems:
         raise AssertionError("the notebook shows problems:\n" + "\n---\n".join(problems))
 

@@ -1,8 +1,9 @@
-"""Every learner notebook runs in a real JupyterLab without errors, and its widgets show up: after Run All, from
-saved widget state without running, and in Lab's dark theme.
+"""Every learner notebook runs in a real JupyterLab without stderr, errors or blank widgets, and its widgets show
+up: after Run All in the light theme and in JupyterLab Dark (both in the replayed Binder session of ``conftest.py``),
+and from saved widget state without running. A test with deliberately broken outputs proves the checks catch them.
 
 Screenshots of each notebook and of each convkit widget go to the artifacts dir (env ``CONVKIT_ARTIFACTS`` or
-``build/artifacts/browser/``).
+``build/artifacts/browser/``): ``run-*`` (light), ``dark-*``, ``saved-state-*``, ``problem-checks.png``.
 """
 
 from __future__ import annotations
@@ -14,19 +15,17 @@ from typing import Any
 
 import pytest
 
+from .binder_session import DARK, BinderSession, Visit
 from .lab import (
     REPO_ROOT,
     WIDGET_PROBLEMS,
     LabServer,
     assert_no_errors,
-    css_rgb,
-    lab_theme,
-    luminance,
+    notebook_problems,
     open_notebook,
     run_all,
     screenshot,
     screenshot_widgets,
-    scroll_to_top,
     sign_notebook,
     top_widgets,
     wait_js,
@@ -157,25 +156,73 @@ def assert_canvases_drawn(panel: Any) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------------------------- tests
 
 
-@pytest.mark.parametrize("name", NOTEBOOK_PARAMS)
-def test_notebook_runs_in_lab(page: Any, lab_server: LabServer, name: str) -> None:
+def assert_visit_clean(visit: Visit, name: str) -> None:
+    """The notebook ran to the end, showed no stderr/error/blank widget, and every widget cell shows a widget."""
     nb = _read(REPO_ROOT / "notebooks" / name)
-    stem = Path(name).stem
-    panel = open_notebook(page, lab_server, name)
+    assert visit.ran and not visit.problems, f"{name}: " + "\n---\n".join(visit.problems)
+    assert visit.cell_count == len(nb.cells), f"{name}: {visit.cell_count} cells in Lab, {len(nb.cells)} in the file"
+    missing = [f"cell {i}: {nb.cells[i].source.splitlines()[-1]!r}" for i in widget_cells(nb) if i not in visit.widget_cells]
+    assert not missing, f"{name}: no convkit widget in the output of " + "; ".join(missing)
+    assert len(visit.screenshots) == visit.widget_count, f"{name}: {visit.screenshots} for {visit.widget_count} widgets"
+    assert all(p.stat().st_size > 0 for p in visit.screenshots + visit.panel_screenshots)
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_PARAMS)
+def test_notebook_runs_in_lab(binder_session: BinderSession, name: str) -> None:
+    """Light theme, in the replayed Binder session (each tab closed after its run): ``run-<name>*.png``."""
+    assert_visit_clean(binder_session.closed.visit(name), name)
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_PARAMS)
+def test_notebook_runs_in_dark_theme(binder_session: BinderSession, name: str) -> None:
+    """JupyterLab Dark, in the replayed Binder session (tabs left open): the same checks, and every KernelTraversal
+    draws on a dark background with light text. Screenshots: ``dark-<name>*.png``."""
+    visit = binder_session.opened.visit(name)
+    assert_visit_clean(visit, name)
+    assert not visit.palette_problems, f"{name} in {DARK}: " + "; ".join(visit.palette_problems)
+
+
+_BLANK_ESM = (
+    'export default { render({ el }) { const c = document.createElement("canvas");'
+    " c.width = 120; c.height = 60; el.append(c); } };"
+)
+_DRAWN_ESM = _BLANK_ESM.replace("el.append(c);", 'c.getContext("2d").fillRect(10, 10, 30, 30); el.append(c);')
+_MISSING_VIEW = {"model_id": "no-such-model", "version_major": 2, "version_minor": 0}
+#: Cells whose outputs the checks must catch (two stderr boxes, a blank canvas widget, a widget view whose model
+#: does not exist), then cells they must leave alone (a drawn canvas widget, an ipywidgets slider, stdout).
+PROBLEM_CELLS = [
+    "import sys\nprint('written to sys.stderr', file=sys.stderr)",
+    # like TensorFlow's C++ start-up lines; the pause lets ipykernel forward them while this cell still runs
+    "import os, time\nos.write(2, b'written to file descriptor 2, the way C++ libraries log\\n')\ntime.sleep(1)",
+    f"import anywidget\n\nclass Blank(anywidget.AnyWidget):\n    _esm = {_BLANK_ESM!r}\n\nBlank()",
+    (f"from IPython.display import display\ndisplay({{'application/vnd.jupyter.widget-view+json': {_MISSING_VIEW!r}}},"
+     " raw=True)"),
+    f"class Drawn(anywidget.AnyWidget):\n    _esm = {_DRAWN_ESM!r}\n\nDrawn()",
+    "import ipywidgets\nipywidgets.IntSlider(description='fine')",
+    "print('plain stdout')",
+]
+
+
+def test_problem_checks_catch_stderr_and_blank_widgets(page: Any, lab_server: LabServer) -> None:
+    """The checks the notebook tests rely on really fail on stderr boxes, a blank widget and a missing widget."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in PROBLEM_CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(nb, str(lab_server.root_dir / "problems.ipynb"))
+    panel = open_notebook(page, lab_server, "problems.ipynb")
     wait_kernel_idle(page)
-    run_all(page, timeout=RUN_TIMEOUT)
-    assert_no_errors(page)
-    screenshot(panel, f"run-{stem}")  # the end of the notebook, where Run All leaves it
-    if widget_cells(nb):
-        if any(TRAVERSAL_CODE.search(nb.cells[i].source) for i in widget_cells(nb)):
-            wait_traversals_drawn(page, panel)
-            assert_canvases_drawn(panel)
-        count = assert_widget_cells_show_widgets(panel, nb, name)
-        assert count >= 1
-        paths = screenshot_widgets(panel, f"run-{stem}-widget")
-        assert len(paths) == count
-    scroll_to_top(page, panel)
-    screenshot(panel, f"run-{stem}-top")
+    run_all(page, timeout=120)
+    found = notebook_problems(panel, settle=5)
+    stderr = [p for p in found if p.startswith("stderr output")]
+    assert any("sys.stderr" in p for p in stderr) and any("file descriptor 2" in p for p in stderr), found
+    assert any(p.startswith("blank widget") and "all one colour" in p for p in found), found
+    assert any(p.startswith("widget did not render") and "Error displaying widget" in p for p in found), found
+    assert len(found) == 4, "exactly the four problems, nothing about the drawn canvas, slider or stdout:\n" + (
+        "\n---\n".join(found))
+    with pytest.raises(AssertionError, match="the notebook shows problems"):
+        assert_no_errors(page, settle=1)
+    screenshot(panel, "problem-checks")
 
 
 def execute_with_widget_state(source: Path, timeout: float = RUN_TIMEOUT) -> Any:
@@ -243,23 +290,3 @@ def test_saved_widget_state_renders_without_running(page: Any, lab_server: LabSe
     assert not any("*" in p for p in prompts), f"a cell is running although nothing was run: {prompts}"
     screenshot(panel, f"saved-state-{source.stem}")
     screenshot_widgets(panel, f"saved-state-{source.stem}-widget")
-
-
-def test_dark_theme_draws_00_with_the_dark_palette(page: Any, lab_server: LabServer) -> None:
-    name = "00_start_here.ipynb"
-    with lab_theme(lab_server, "JupyterLab Dark"):
-        panel = open_notebook(page, lab_server, name)
-        wait_js(page, "JupyterLab's dark theme", "() => document.body.dataset.jpThemeLight === 'false'", 30)
-        wait_kernel_idle(page)
-        run_all(page, timeout=RUN_TIMEOUT)
-        assert_no_errors(page)
-        wait_traversals_drawn(page, panel)
-        stats = assert_canvases_drawn(panel)
-        assert stats, "00_start_here shows no KernelTraversal"
-        for i, s in enumerate(stats):
-            assert luminance(s["background"]) < 0.3, f"traversal #{i}: canvas background {s['background']} is not dark"
-        for i, root in enumerate(panel.locator(".convkit-traversal").all()):
-            text = luminance(css_rgb(root.evaluate("r => getComputedStyle(r.querySelector('.ck-info')).color")))
-            assert text > 0.5, f"traversal #{i}: info text colour (luminance {text:.2f}) is not light on dark"
-        paths = screenshot_widgets(panel, "dark-00-widget")
-        assert paths
