@@ -1,12 +1,39 @@
-"""Small helpers for the words in convkit's messages (core-level: errors are raised from the core).
+"""The words of convkit that the core itself needs: counts, short reprs, shapes, window labels, shared refusals.
+
+The core raises errors and prints its own results (``str(summary)``), so these few texts live here, below
+everything else; :mod:`convkit.render.words` re-exports them beside the presentation vocabulary, so there is
+exactly one text per idea.
 
 >>> count(1, "channel"), count(3, "channel"), count(1, "filter", "1×1 "), count(None, "channel")
 ('1 channel', '3 channels', '1 1×1 filter', 'None channels')
+>>> format_shape((None, 13, 13, 32)), format_dims((13, 13, 32)), format_volume((None, 13, 13, 32))
+('(None, 13, 13, 32)', '13×13×32', '13×13×32')
 """
 
 from __future__ import annotations
 
-__all__ = ["count", "noun", "short_repr"]
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "count",
+    "noun",
+    "short_repr",
+    "format_shape",
+    "format_dims",
+    "format_volume",
+    "window_label",
+    "WINDOW_NOTE",
+    "strides_dilation_refusal",
+    "summary_title",
+]
+
+#: The summary's footnote for the Window column, and the HTML header's tooltip.
+WINDOW_NOTE = (
+    "Window: kernel (or pool) size, /stride when it is not 1 (↑stride for a transposed convolution, which "
+    "up-samples), padding, and the dilation when it is not 1."
+)
 
 
 def noun(n: object, word: str) -> str:
@@ -41,3 +68,142 @@ def short_repr(value: object, limit: int = 60) -> str:
     if len(text) <= limit:
         return text
     return f"{text[: limit - 12]}…{text[-8:]} ({len(text):,} characters)"
+
+
+# -- shapes --------------------------------------------------------------------------------------------
+
+
+def _dims(value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    try:
+        return tuple(value)
+    except TypeError:
+        return (value,)
+
+
+def format_shape(shape: Sequence[Any] | None, missing: str = "—") -> str:
+    """A full shape as Python writes the tuple: ``(None, 13, 13, 32)``, ``(5,)``, ``()``; ``None`` → ``missing``.
+
+    Numpy integers print as plain numbers, so a shape read from an array looks like one typed by hand.
+
+    >>> format_shape((None, 13, 13, 32)), format_shape([5]), format_shape(None)
+    ('(None, 13, 13, 32)', '(5,)', '—')
+    """
+    if shape is None:
+        return missing
+    dims = _dims(shape)
+    text = ", ".join("None" if d is None else str(int(d)) if _is_int(d) else str(d) for d in dims)
+    return f"({text},)" if len(dims) == 1 else f"({text})"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def format_dims(dims: Any, unknown: str = "?") -> str:
+    """Sizes joined by ``×``: ``(13, 13, 32)`` → ``13×13×32``, ``3`` → ``3``; an unknown (``None``) size → ``?``.
+
+    >>> format_dims((3, 3)), format_dims(5), format_dims((None, 8))
+    ('3×3', '5', '?×8')
+    """
+    return "×".join(unknown if d is None else str(int(d)) if _is_int(d) else str(d) for d in _dims(dims))
+
+
+def format_volume(shape: Sequence[Any] | None, data_format: str | None = "channels_last") -> str:
+    """A tensor's size without the batch, spatial sizes first and channels last: ``(None, 13, 13, 32)`` →
+    ``13×13×32`` (channels-first shapes are read as such); a ``(batch, features)`` vector → ``features``.
+
+    >>> format_volume((2, 16, 8, 8), "channels_first"), format_volume((4, 10)), format_volume(None)
+    ('8×8×16', '10', '—')
+    """
+    if shape is None:
+        return "—"
+    dims = _dims(shape)
+    if len(dims) <= 2:
+        return format_dims(dims[1:])
+    if data_format == "channels_first":
+        return format_dims((*dims[2:], dims[1]))
+    return format_dims(dims[1:])
+
+
+# -- the window of a sliding layer ----------------------------------------------------------------------
+
+_SLIDING = ("conv", "depthwise", "separable", "pool", "transpose")
+
+
+def _per_axis(values: tuple[Any, ...]) -> str:
+    """``(2, 2)`` → ``2`` (the same on every axis), ``(2, 1)`` → ``2×1``."""
+    return str(values[0]) if len(set(values)) == 1 else format_dims(values)
+
+
+def window_label(layer: Any) -> str:
+    """The window of a sliding layer in the one wording every view uses (summary, diagram, editor, widget).
+
+    Kernel (or pool) size, then ``/stride`` when a stride is not 1 (``↑stride`` for a transposed convolution:
+    its stride up-samples), the padding, and ``, dilation d`` when a dilation is not 1. Global pooling reads
+    ``global``; any other layer ``""``.
+
+    >>> from convkit.core.layers import Conv1D, Conv2D, Conv2DTranspose, MaxPooling2D
+    >>> window_label(Conv2D(8, 3, strides=2)), window_label(Conv2D(8, 3, dilation_rate=2, padding="same"))
+    ('3×3 /2 valid', '3×3 same, dilation 2')
+    >>> window_label(Conv2DTranspose(8, 3, strides=2)), window_label(MaxPooling2D(2))
+    ('3×3 ↑2 valid', '2×2 /2 valid')
+    >>> window_label(Conv2D(8, (3, 1), strides=(2, 1))), window_label(Conv1D(4, 5, padding="causal"))
+    ('3×1 /2×1 valid', '5 causal')
+    """
+    kind = getattr(layer, "window", None)
+    if kind == "global_pool":
+        return "global"
+    if kind not in _SLIDING:
+        return ""
+    kernel = _dims(getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None))
+    if not kernel:
+        return ""
+    rank = len(kernel)
+
+    def axes(value: Any, default: tuple[Any, ...]) -> tuple[Any, ...]:
+        dims = _dims(value)
+        return default if not dims else dims * rank if len(dims) == 1 else dims
+
+    strides = axes(getattr(layer, "strides", None), kernel if kind == "pool" else (1,) * rank)
+    dilation = axes(getattr(layer, "dilation_rate", None), (1,) * rank)
+    parts = [format_dims(kernel)]
+    if any(s != 1 for s in strides):
+        parts.append(("↑" if kind == "transpose" else "/") + _per_axis(strides))
+    parts.append(str(getattr(layer, "padding", "valid")))
+    text = " ".join(parts)
+    if any(d != 1 for d in dilation):
+        text += ", dilation " + _per_axis(dilation)
+    return text
+
+
+# -- refusals shared by several parts of the core ------------------------------------------------------
+
+
+def strides_dilation_refusal(strides: Any, dilation_rate: Any, layer: str = "") -> str:
+    """The one sentence refusing ``strides > 1`` together with ``dilation_rate > 1`` (Keras and TensorFlow
+    refuse it), with the fix and the ``Received:`` values.
+
+    >>> print(strides_dilation_refusal((2, 2), (2, 2), "Conv2D"))  # doctest: +NORMALIZE_WHITESPACE
+    `strides > 1` cannot be combined with `dilation_rate > 1` in one Conv2D layer: Keras and TensorFlow refuse
+    it. Use strides=1 with a dilated kernel, or dilation_rate=1 with strides, or two layers (a dilated one, then
+    a strided one). Received: strides=(2, 2), dilation_rate=(2, 2)
+    """
+    where = f"one {layer} layer" if layer else "one layer"
+    return (
+        f"`strides > 1` cannot be combined with `dilation_rate > 1` in {where}: Keras and TensorFlow refuse it. "
+        "Use strides=1 with a dilated kernel, or dilation_rate=1 with strides, or two layers (a dilated one, "
+        f"then a strided one). Received: strides={short_repr(strides)}, dilation_rate={short_repr(dilation_rate)}"
+    )
+
+
+def summary_title(name: str) -> str:
+    """The summary's first line, as Keras' ``model.summary()`` writes it.
+
+    >>> summary_title("vgg_like")
+    'Model: "vgg_like"'
+    """
+    return f'Model: "{name}"'
