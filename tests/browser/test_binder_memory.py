@@ -44,6 +44,8 @@ def test_sequential_session_stays_under_binder_memory_limit(binder_session: Bind
 
 def test_closing_a_tab_shuts_its_kernel_down(binder_session: BinderSession) -> None:
     closed = binder_session.closed
+    unseen = [p for v in closed.visits for p in v.problems if p.startswith("no kernel session")]
+    assert not unseen, unseen
     left = [v.name for v in closed.visits if v.kernel_left_running is not False]
     assert not left, f"kernels still running after their notebook's tab was closed: {left}"
     # one kernel at a time: the server and the current notebook's kernel, never more
