@@ -8,14 +8,20 @@ The folder gets ``nbgrader_config.py`` (course root = the folder itself, a sqlit
 generous per-cell timeout, and autograding that does not warn about the test cells' hidden tests) and
 ``source/<assignment>/05_exercises.ipynb`` copied from ``notebooks/``.
 An existing config is left alone unless ``--force`` is given; the source notebook is always refreshed.
+
+The copy carries no jupytext pairing. ``notebooks/05_exercises.ipynb`` is paired with its MyST source
+(``formats: ipynb,md:myst``), and JupyterLab with jupytext would write a ``05_exercises.md`` next to any copy it
+saves; nbgrader copies every file of ``source/<assignment>/`` into the release, so that file, solutions and hidden
+tests included, would reach the learners. A paired ``.md`` already in the source folder is deleted for that reason.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
+
+import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_NOTEBOOK = ROOT / "notebooks" / "05_exercises.ipynb"
@@ -69,8 +75,7 @@ c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKern
 '''
 
 
-def make_course(folder: Path, *, course_id: str = "convkit", assignment: str = ASSIGNMENT,
-                force: bool = False) -> Path:
+def make_course(folder: Path, *, course_id: str = "convkit", assignment: str = ASSIGNMENT, force: bool = False) -> Path:
     """Write the course folder; return the path of the source notebook."""
     folder = folder.expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,7 +84,13 @@ def make_course(folder: Path, *, course_id: str = "convkit", assignment: str = A
         config.write_text(CONFIG.format(course_id=course_id), encoding="utf-8")
     target = folder / "source" / assignment / SOURCE_NOTEBOOK.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SOURCE_NOTEBOOK, target)
+    notebook = nbformat.read(SOURCE_NOTEBOOK, as_version=4)
+    notebook.metadata.pop("jupytext", None)
+    nbformat.write(notebook, target)
+    paired = target.with_suffix(".md")
+    if paired.exists():
+        paired.unlink()
+        print(f"deleted {paired}: nbgrader would release it with the solutions in it")
     return target
 
 

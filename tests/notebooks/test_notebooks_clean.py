@@ -1,10 +1,10 @@
-"""The committed notebooks are clean nbformat v4 files, exactly what tools/build_notebooks.py writes."""
+"""The committed notebooks are clean nbformat v4 files (no outputs) with the content the tests and nbgrader rely on.
+
+That each one is what its jupytext MyST source gives is checked in test_notebook_sources.py."""
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,6 @@ nbformat = pytest.importorskip("nbformat")
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-BUILD = ROOT / "tools" / "build_notebooks.py"
 BINDER = "https://mybinder.org/v2/gh/convkit/convkit/HEAD?urlpath=lab/tree/notebooks/00_start_here.ipynb"
 
 
@@ -37,18 +36,6 @@ def test_valid_v4_without_outputs(path):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: cell {cell.id} has output"
         assert "execution" not in cell.metadata
-
-
-def test_build_script_reproduces_the_committed_notebooks():
-    result = subprocess.run([sys.executable, str(BUILD), "--check"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-
-
-def test_build_is_deterministic(tmp_path):
-    for out in (tmp_path / "a", tmp_path / "b"):
-        subprocess.run([sys.executable, str(BUILD), "--out", str(out)], check=True)
-    for path in NOTEBOOKS:
-        assert (tmp_path / "a" / path.name).read_bytes() == (tmp_path / "b" / path.name).read_bytes()
 
 
 def test_start_here_has_the_binder_link():
@@ -105,13 +92,17 @@ def test_exercise_code_fits_the_feedback_page():
     """nbgrader's feedback page shows each cell's code (hidden tests included) in a box that does not wrap:
     about 77 characters fit in an 800-pixel window."""
     nb = read(ROOT / "notebooks" / "05_exercises.ipynb")
-    long = [(c.metadata.nbgrader["grade_id"], line) for c in nb.cells if c.cell_type == "code"
-            for line in c.source.splitlines() if len(line) > 76]
+    long = [
+        (c.metadata.nbgrader["grade_id"], line)
+        for c in nb.cells
+        if c.cell_type == "code"
+        for line in c.source.splitlines()
+        if len(line) > 76
+    ]
     assert not long, long
 
 
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem[:2] in ("01", "02", "03", "04")],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem[:2] in ("01", "02", "03", "04")], ids=lambda p: p.stem)
 def test_tensorflow_is_imported_quietly_and_unchanged(path):
     """TensorFlow is imported inside ``quiet_tensorflow()`` (its start-up lines would be a red stderr box), and
     its CPU kernels are left as a learner's own TensorFlow has them (no TF_ENABLE_ONEDNN_OPTS)."""
