@@ -42,6 +42,7 @@ RUN_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
 #: what nbformat allows in a cell id, and the length kept for a made-up one
 _ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _SLUG_WORDS, _SLUG_CHARS = 8, 40
+_VERSION_LINE = re.compile(r"^\s*jupytext_version: .*$", re.M)
 _SKIP_LINES = re.compile(r"^\s*(#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)|%|$)")
 
 
@@ -116,6 +117,15 @@ def md_text(nb: Any) -> str:
     return jupytext.writes(nb, fmt="md:myst")
 
 
+def same_text(a: str, b: str) -> bool:
+    """Whether two files say the same, ignoring the jupytext version that wrote the ``.md`` header.
+
+    >>> same_text("jupytext_version: 1.19.6\nx\n", "jupytext_version: 1.17.2\nx\n")
+    True
+    """
+    return _VERSION_LINE.sub("", a) == _VERSION_LINE.sub("", b)
+
+
 def read_md(path: Path) -> Any:
     return jupytext.read(path, fmt="md:myst")
 
@@ -160,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         nb, source = synced(args.dir, name, "md" if args.check else args.source)
         for ext, text in (("md", md_text(nb)), ("ipynb", ipynb_text(nb))):
             path = args.dir / f"{name}.{ext}"
-            if path.exists() and path.read_text(encoding="utf-8") == text:
+            if path.exists() and same_text(path.read_text(encoding="utf-8"), text):
                 continue
             if args.check:
                 stale.append(path.name)
