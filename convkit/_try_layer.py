@@ -6,6 +6,8 @@ import html
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from .core.words import short_repr
+
 __all__ = ["Trial", "attempt_layer", "try_layer"]
 
 
@@ -26,7 +28,7 @@ class Trial:
 
     def __str__(self) -> str:
         if self.error is not None:
-            return f"convkit: {self.description} cannot run on input {self.input_shape}.\n{self.error}"
+            return f"convkit: {self.description} cannot run on input {short_repr(self.input_shape)}.\n{self.error}"
         return str(self.explanation)
 
     __repr__ = __str__
@@ -37,15 +39,28 @@ class Trial:
                 '<div class="convkit-trial convkit-trial-error" style="border-left:4px solid #c0392b;'
                 'padding:4px 10px">'
                 f"<b>convkit: {html.escape(self.description)} cannot run on input "
-                f"{html.escape(str(self.input_shape))}.</b><div>{html.escape(self.error)}</div></div>"
+                f"{html.escape(short_repr(self.input_shape))}.</b><div>{html.escape(self.error)}</div></div>"
             )
         if hasattr(self.explanation, "_repr_html_"):
             return self.explanation._repr_html_()
         return f"<pre>{html.escape(str(self.explanation))}</pre>"
 
 
+#: Errors a learner's numbers can cause. Arithmetic and memory ones (a number too large for a float, a shape of
+#: 10**12 entries...) are reported like the ValueErrors convkit raises itself: ``try_layer`` never stops the notebook.
+_LEARNER_ERRORS = (ValueError, TypeError, ArithmeticError, MemoryError)
+
+
 def _describe(cls_name: str, params: Mapping[str, Any]) -> str:
-    return f"{cls_name}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
+    return f"{cls_name}({', '.join(f'{k}={short_repr(v)}' for k, v in params.items())})"
+
+
+def _reason(exc: BaseException, params: Mapping[str, Any]) -> str:
+    if isinstance(exc, (ValueError, TypeError)):
+        return str(exc)
+    received = ", ".join(f"{k}={short_repr(v)}" for k, v in params.items())
+    return (f"convkit could not compute with these numbers ({type(exc).__name__}: {short_repr(str(exc))[1:-1]}); "
+            f"use smaller values. Received: {received}")
 
 
 def attempt_layer(layer_or_cls: Any, input_shape: Sequence[int | None], **params: Any) -> Trial:
@@ -64,26 +79,27 @@ def attempt_layer(layer_or_cls: Any, input_shape: Sequence[int | None], **params
         description = _describe(layer_or_cls.__name__, params)
         try:
             layer = layer_or_cls(**params)
-        except (ValueError, TypeError) as exc:
-            return Trial(description, shape, None, None, str(exc))
+        except _LEARNER_ERRORS as exc:
+            return Trial(description, shape, None, None, _reason(exc, params))
     else:
         if params:
             raise TypeError(
                 "Pass either a layer class with its arguments, e.g. try_layer(convkit.layers.Conv2D, shape, "
                 "filters=8, kernel_size=3), or a built layer without arguments. "
-                f"Received: layer={layer_or_cls!r}, params={params!r}"
+                f"Received: layer={short_repr(layer_or_cls)}, params={short_repr(params)}"
             )
         layer = layer_or_cls
         if not callable(getattr(layer, "compute_output_shape", None)) or not hasattr(layer, "explain"):
             raise TypeError(
-                f"`layer` must be a convkit layer or layer class, e.g. convkit.layers.Conv2D. Received: {layer!r}"
+                f"`layer` must be a convkit layer or layer class, e.g. convkit.layers.Conv2D. "
+                f"Received: layer={short_repr(layer)}"
             )
-        description = repr(layer)
+        description = short_repr(layer, 200)
     try:
         output = tuple(layer.compute_output_shape(shape))
         explanation = layer.explain(shape)
-    except (ValueError, TypeError) as exc:
-        return Trial(description, shape, None, None, str(exc))
+    except _LEARNER_ERRORS as exc:
+        return Trial(description, shape, None, None, _reason(exc, {"input_shape": shape}))
     return Trial(description, shape, output, explanation, None)
 
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 import importlib
 from typing import Any, Sequence
 
-from .core.args import normalize_shape
+from .core.args import normalize_shape, short_repr
 from .core.summary import Summary, build_summary
-from .core.trace import MODEL_INPUT, Trace, trace
+from .core.trace import MODEL_INPUT, Trace, check_layers, trace
 
 __all__ = ["LayerStack", "summary", "StackExplanation"]
 
@@ -69,12 +69,9 @@ class LayerStack:
         name: str | None = None,
     ) -> None:
         self._input_shape = normalize_shape(input_shape, name="input_shape")
-        if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
-            raise TypeError(
-                "`layers` must be a list of convkit layer specs, e.g. [convkit.layers.Conv2D(32, 3)]. "
-                f"Received: layers={layers!r}"
-            )
-        self._layers = tuple(layers)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"`name` must be a string or None. Received: name={short_repr(name)}")
+        self._layers = check_layers(layers)  # a list of layer instances (a class, a string, a set... refused)
         self._name = name
         # validates the wiring (and the layers) right away, so a bad stack fails where it is built
         self._trace: Trace | None = trace(self._input_shape, self._layers, inputs)
@@ -379,8 +376,9 @@ def _as_stack(obj: Any, input_shape: Sequence[int | None] | None) -> LayerStack:
             )
         return LayerStack(input_shape, obj)
     raise TypeError(
-        "convkit.summary() takes a convkit.LayerStack, a Keras model, or (input_shape, [layers]). "
-        f"Received: {type(obj).__name__}"
+        "convkit.summary() takes a convkit.LayerStack, a Keras model, a list of convkit layers with "
+        f"input_shape=..., or (input_shape, [layers]). Received: model_or_stack={short_repr(obj)} "
+        f"(of type {type(obj).__name__})"
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .args import check_nonnegative_int, check_positive_int
+from .args import check_nonnegative_int, check_positive_int, plain_number, refuse_unordered, short_repr
 
 __all__ = [
     "ConvAxis",
@@ -136,16 +136,17 @@ def _conv_axis(
         if mode not in ("valid", "same", "causal"):
             raise ValueError(
                 f'`padding` must be "valid", "same", "causal" (1-D) or a (before, after) pair of integers. '
-                f"Received: padding={padding!r}"
+                f"Received: padding={short_repr(padding)}"
             )
     else:
         mode = "explicit"
+        refuse_unordered(padding, "padding")
         try:
             before, after = padding
         except (TypeError, ValueError):
             raise TypeError(
                 f'`padding` must be "valid", "same", "causal" or a (before, after) pair of non-negative integers. '
-                f"Received: padding={padding!r}"
+                f"Received: padding={short_repr(padding)}"
             ) from None
         before = check_nonnegative_int(before, "padding")
         after = check_nonnegative_int(after, "padding")
@@ -170,7 +171,7 @@ def _conv_axis(
         raise ValueError(
             f"Computed output size would be zero or negative{_axis_label(axis)}: the kernel {k_eff}{dil} is larger "
             f"than the {pad}. Use a smaller kernel or dilation, padding=\"same\", or a larger input. "
-            f"Received: input_size={n}, kernel_size={k}, strides={s}, dilation_rate={d}, padding={padding!r}"
+            f"Received: input_size={n}, kernel_size={k}, strides={s}, dilation_rate={d}, padding={short_repr(padding)}"
         )
     output = (padded - k_eff) // s + 1
     return ConvAxis(n, k, s, d, mode, before, after, output)
@@ -189,7 +190,7 @@ def pool_axis(
     """
     strides = pool_size if strides is None else strides
     if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-        raise ValueError(f'Pooling `padding` must be "valid" or "same". Received: padding={padding!r}')
+        raise ValueError(f'Pooling `padding` must be "valid" or "same". Received: padding={short_repr(padding)}')
     return conv_axis(size, pool_size, strides, padding, 1, axis=axis)
 
 
@@ -249,7 +250,7 @@ def transposed_axis(
     n = None if size is None else check_positive_int(size, "input_size")
     if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
         raise ValueError(
-            f'A transposed convolution\'s `padding` must be "valid" or "same". Received: padding={padding!r}'
+            f'A transposed convolution\'s `padding` must be "valid" or "same". Received: padding={short_repr(padding)}'
         )
     mode = padding.lower()
     op = None if output_padding is None else check_nonnegative_int(output_padding, "output_padding")

@@ -23,8 +23,10 @@ from typing import Sequence
 import numpy as np
 
 from .axis import ConvAxis, TransposedAxis
+from .reads import MAX_ENUMERATED, AxisReads, axis_reads, comb_of, read_counts
 
 __all__ = [
+    "MAX_MASK_CELLS",
     "AxisEntry",
     "Explanation",
     "axis_formula",
@@ -35,8 +37,10 @@ __all__ = [
     "unread_notes",
 ]
 
-#: Largest number of (output, tap) pairs :func:`read_mask` evaluates before giving up (keeps notes cheap).
-_MAX_TAPS = 4_000_000
+#: Longest axis :func:`read_mask` builds a mask for (the notes themselves need no mask at all).
+MAX_MASK_CELLS = 2**24
+#: Unread indices a note lists before it writes "…" and the last one.
+_SHOWN = 6
 
 # what one cell of an axis is called, and what a cell of the whole input is called, by axis name / rank
 _CELL = {"height": "row", "width": "column", "length": "position", "depth": "plane"}
@@ -143,56 +147,79 @@ def axis_entry(axis: ConvAxis | TransposedAxis, name: str) -> AxisEntry:
 def read_mask(axis: ConvAxis) -> np.ndarray | None:
     """Boolean array over the input cells of one axis: ``True`` where at least one kernel tap reads it.
 
-    ``None`` when the size is unknown or the axis is too large to enumerate cheaply.
+    ``None`` when the size is unknown or the axis is longer than ``MAX_MASK_CELLS`` (an array that size is
+    not worth building to look at; :func:`~convkit.core.reads.axis_reads` counts any axis without one).
 
     >>> from convkit.core.axis import conv_axis
     >>> read_mask(conv_axis(5, 1, 2)).astype(int).tolist()
     [1, 0, 1, 0, 1]
     """
-    if axis.size is None or axis.output is None or axis.pad_before is None:
+    if axis.size is None or axis.output is None or axis.pad_before is None or axis.size > MAX_MASK_CELLS:
         return None
-    taps = min(axis.kernel_size, (axis.size + axis.pad_before) // axis.dilation_rate + 1)
-    if axis.output * taps > _MAX_TAPS:
-        return None
-    starts = np.arange(axis.output, dtype=np.int64) * axis.strides - axis.pad_before
-    index = (starts[:, None] + np.arange(taps, dtype=np.int64)[None, :] * axis.dilation_rate).ravel()
-    index = index[(index >= 0) & (index < axis.size)]
+    comb = comb_of(axis)
+    if comb is None:  # strides and dilation both > 1: count the reads if that is cheap
+        if axis.output * axis.kernel_size > MAX_ENUMERATED:
+            return None
+        return read_counts(axis) > 0
     mask = np.zeros(axis.size, dtype=bool)
-    mask[index] = True
+    first = max(0, -(-comb.start // comb.period) - 1)  # runs that can touch [0, size)
+    last = min(comb.teeth, (axis.size - comb.start) // comb.period + 1)
+    if last - first <= comb.width:  # few runs: one slice per run
+        for t in range(first, last):
+            lo = comb.start + t * comb.period
+            mask[max(lo, 0) : max(lo + comb.width, 0)] = True
+    else:  # narrow runs: one strided slice per offset inside a run
+        stop = max(comb.stop, 0)
+        for w in range(comb.width):
+            lo = comb.start + w + first * comb.period
+            mask[lo if lo >= 0 else lo % comb.period : stop : comb.period] = True
     return mask
 
 
-def _index_list(indices: Sequence[int], cell: str, size: int) -> str:
-    if len(indices) == 1:
-        return f"{cell} {indices[0]}"
-    shown = [str(i) for i in indices]
-    if len(shown) > 6:
-        shown = shown[:3] + ["…", shown[-1]]
-    return f"{cell}s {', '.join(shown)} ({len(indices)} of {size})"
+def _index_list(reads: AxisReads, cell: str) -> str:
+    if reads.unread == 1:
+        return f"{cell} {reads.first_unread[0]}"
+    shown = [str(i) for i in reads.first_unread]
+    if reads.unread > len(shown):
+        shown = shown[:3] + ["…", str(reads.last_unread)]
+    return f"{cell}s {', '.join(shown)} ({reads.unread} of {reads.size})"
 
 
 def unread_notes(axes: Sequence[ConvAxis], names: Sequence[str]) -> tuple[str, ...]:
     """Notes on input cells no kernel tap ever reads, e.g. ``pixels never read: row 27``.
 
     A cell of the whole input is read exactly when its index is read on every axis, so the unread
-    fraction is ``1 - Π(read_i / n_i)``.
+    fraction is ``1 - Π(read_i / n_i)``. The unread cells are counted by arithmetic on each axis'
+    stride/kernel/padding pattern (:mod:`convkit.core.reads`), so the work does not grow with the axis.
     """
     rank = len(axes)
     pixel = _PIXEL.get(rank, "cells")
     notes: list[str] = []
     read_fraction = 1.0
     for axis, name in zip(axes, names):
-        mask = read_mask(axis)
-        if mask is None:
+        reads = axis_reads(axis, shown=_SHOWN)
+        if reads is None:
             return tuple(notes)
-        unread = np.flatnonzero(~mask).tolist()
-        if unread:
-            notes.append(f"{pixel} never read: {_index_list(unread, _CELL.get(name, 'index'), axis.size)}")
-        read_fraction *= float(mask.mean())
+        if reads.unread:
+            notes.append(f"{pixel} never read: {_index_list(reads, _CELL.get(name, 'index'))}")
+        read_fraction *= reads.read_fraction
     if notes:
-        percent = f"{100 * (1 - read_fraction):.2f}".rstrip("0").rstrip(".")
-        notes.append(f"{percent}% of the input's {pixel} are never read (the layer cannot see them)")
+        notes.append(f"{_percent(1 - read_fraction)} of the input's {pixel} are never read (the layer cannot see them)")
     return tuple(notes)
+
+
+def _percent(fraction: float) -> str:
+    """``0.0357`` → ``"3.57%"``; never rounds a part up to ``"100%"`` or down to ``"0%"``.
+
+    >>> _percent(0.0357), _percent(1 - 1e-7), _percent(1e-9), _percent(1.0)
+    ('3.57%', 'more than 99.99%', 'less than 0.01%', '100%')
+    """
+    text = f"{100 * fraction:.2f}".rstrip("0").rstrip(".")
+    if text == "100" and fraction < 1:
+        return "more than 99.99%"
+    if text == "0" and fraction > 0:
+        return "less than 0.01%"
+    return f"{text}%"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import numbers
 from typing import Any, Sequence
 
-from .args import normalize_shape
+from .args import MAX_RANK, normalize_shape, plain_number, short_repr
 from .words import count
 
 __all__ = [
@@ -67,7 +68,12 @@ class MergeLayer:
         if unknown:
             raise TypeError(
                 f"{type(self).__name__} got unexpected keyword arguments {sorted(unknown)}. "
-                f"Received: {', '.join(f'{k}={kwargs[k]!r}' for k in sorted(unknown))}"
+                f"Received: {', '.join(f'{k}={short_repr(kwargs[k])}' for k in sorted(unknown))}"
+            )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(
+                f"`name` must be a string such as \"add_1\", or None for an automatic name. "
+                f"Received: name={short_repr(name)}"
             )
         self._given_name = name is not None
         self.name = name if name is not None else _auto_name(type(self).__name__)
@@ -112,13 +118,19 @@ class MergeLayer:
             isinstance(input_shapes, (str, bytes))
             or not isinstance(input_shapes, Sequence)
             or not input_shapes
+            or len(input_shapes) > 10_000
             or not all(isinstance(s, (tuple, list)) for s in input_shapes)
         ):
             raise ValueError(
                 f"{cls} merges several tensors, so it needs a list of input shapes, one per branch "
-                f"(in a Keras model: `{cls}()([a, b])`). Received: input_shapes={input_shapes!r}"
+                f"(in a Keras model: `{cls}()([a, b])`). Received: input_shapes={short_repr(input_shapes)}"
             )
         shapes = [normalize_shape(s, name="input_shape") for s in input_shapes]
+        if any(not s for s in shapes):
+            raise ValueError(
+                f"{cls} needs input shapes with the batch axis first, e.g. (None, 16, 16, 32); an empty shape () "
+                f"has no axes at all. Received: input_shapes={short_repr(input_shapes)}"
+            )
         if len(shapes) < self.min_inputs or (self.max_inputs is not None and len(shapes) > self.max_inputs):
             want = f"exactly {self.min_inputs}" if self.max_inputs == self.min_inputs else f"at least {self.min_inputs}"
             raise ValueError(
@@ -222,9 +234,17 @@ class Concatenate(MergeLayer):
     min_inputs = 1
 
     def __init__(self, axis: int = -1, *, name: str | None = None, **kwargs: Any) -> None:
-        if isinstance(axis, bool) or not isinstance(axis, int):
-            raise TypeError(f"`axis` must be an integer such as -1 (the channel axis). Received: axis={axis!r}")
-        self.axis = axis
+        axis = plain_number(axis)
+        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+            raise TypeError(
+                f"`axis` must be an integer such as -1 (the channel axis). Received: axis={short_repr(axis)}"
+            )
+        if not -MAX_RANK <= axis < MAX_RANK:
+            raise ValueError(
+                f"`axis` must name an axis of a tensor (no tensor has more than {MAX_RANK}), e.g. -1 for the "
+                f"channels. Received: axis={short_repr(axis)}"
+            )
+        self.axis = int(axis)
         super().__init__(name=name, **kwargs)
 
     def get_config(self) -> dict[str, Any]:
@@ -236,10 +256,17 @@ class Concatenate(MergeLayer):
     def compute_output_shape(self, input_shapes: Sequence[Sequence[int | None]]) -> tuple[int | None, ...]:
         shapes = self._check_list(input_shapes)
         rank = len(shapes[0])
-        if not -rank <= self.axis < rank or self.axis % rank == 0:
+        if rank == 1:
             raise ValueError(
-                f"Concatenate's `axis` must name a non-batch axis of a {rank}-D input "
-                f"(1..{rank - 1} or -{rank - 1}..-1). Received: axis={self.axis}"
+                f"Concatenate joins tensors along an axis other than the batch axis, but the input shape "
+                f"{_fmt(shapes[0])} has only the batch axis. Give each branch a feature axis, e.g. "
+                f"keras.layers.Reshape((1,)). Received: axis={self.axis}, input_shapes={short_repr(input_shapes)}"
+            )
+        if not -rank <= self.axis < rank or self.axis % rank == 0:
+            allowed = "1 or -1" if rank == 2 else f"1 to {rank - 1}, or -{rank - 1} to -1"
+            raise ValueError(
+                f"Concatenate's `axis` must name a non-batch axis of a {rank}-D input ({allowed}). "
+                f"Received: axis={self.axis}"
             )
         axis = self.axis % rank
         out = list(shapes[0])

@@ -14,25 +14,43 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .args import axis_names, normalize_tuple
+from .args import axis_names, normalize_tuple, short_repr
 from .axis import pool_axis
 from .traversal import Step, Traversal, traversal_from_axes, traverse
 
-__all__ = ["MAX_MULTIPLY_ADDS", "convolve", "pool", "pad_spatial", "Term", "StepTerms", "step_terms"]
+__all__ = ["MAX_MULTIPLY_ADDS", "MAX_ELEMENTS", "convolve", "pool", "pad_spatial", "Term", "StepTerms", "step_terms"]
 
 #: Largest number of multiply-adds :func:`convolve` performs (a few seconds of numpy at most).
 MAX_MULTIPLY_ADDS = 2**31
+#: Largest array :func:`convolve` and :func:`pool` build: the padded input and the output each hold at most
+#: this many numbers (batch × spatial cells × channels; 2**25 float64 = 256 MiB). The padded size counts, so
+#: a 5-cell input padded by millions is refused, not copied.
+MAX_ELEMENTS = 2**25
 #: Elements of the window copy ``tensordot`` makes per chunk (2**22 float64 = 32 MiB).
 _CHUNK = 2**22
 
 
 def _as_array(value: Any, name: str) -> np.ndarray:
-    try:
-        array = np.asarray(value)
-    except ValueError:  # ragged nested lists
-        raise ValueError(
-            f"`{name}` must be a rectangular array of numbers (all rows the same length). Received: {name}={value!r}"
-        ) from None
+    if not isinstance(value, np.ndarray):
+        try:
+            too_long = hasattr(value, "__len__") and len(value) > MAX_ELEMENTS
+        except (TypeError, OverflowError):  # len() of a range beyond sys.maxsize overflows
+            too_long = True
+        if too_long:
+            raise ValueError(
+                f"`{name}` is too large: convkit's numpy version works on at most {MAX_ELEMENTS:,} numbers. "
+                f"Received: {name}={short_repr(value)}"
+            )
+        try:
+            value = np.asarray(value)
+        except ValueError:  # ragged nested lists
+            raise ValueError(
+                f"`{name}` must be a rectangular array of numbers (all rows the same length). "
+                f"Received: {name}={short_repr(value)}"
+            ) from None
+        except (MemoryError, OverflowError):
+            raise ValueError(f"`{name}` is too large to hold as an array. Received: {name}={short_repr(value)}") from None
+    array = value
     if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
         raise TypeError(
             f"`{name}` must be an array of real numbers (int or float), not {array.dtype}. "
@@ -93,6 +111,19 @@ def _check_work(work: int, shape: tuple[int, ...], what: str) -> None:
         )
 
 
+def _check_sizes(x: np.ndarray, traversal: Traversal, out_channels: int, what: str) -> None:
+    """Refuse a padded input or an output larger than ``MAX_ELEMENTS`` numbers, before anything is allocated."""
+    padded = x.shape[0] * math.prod(traversal.padded_size) * x.shape[-1]
+    output = x.shape[0] * traversal.num_steps * out_channels
+    for count, name in ((padded, "padded input"), (output, "output")):
+        if count > MAX_ELEMENTS:
+            raise ValueError(
+                f"The {name} would hold {count:,} numbers and convkit's numpy version builds at most "
+                f"{MAX_ELEMENTS:,} (2**25): use a smaller batch, input, padding or fewer channels (or TensorFlow). "
+                f"Received: x.shape={x.shape}, padding={traversal.padding}, {what}"
+            )
+
+
 def convolve(x: Any, kernel: Any, strides: Any = 1, padding: Any = "valid", dilation_rate: Any = 1) -> np.ndarray:
     """Convolve (cross-correlate, like every deep-learning library) ``x`` with ``kernel``, as ``tf.nn.convolution``.
 
@@ -140,6 +171,7 @@ def convolve(x: Any, kernel: Any, strides: Any = 1, padding: Any = "valid", dila
     batch, c_in, c_out = x.shape[0], x.shape[-1], kernel.shape[-1]
     work = batch * traversal.num_steps * traversal.num_taps * c_in * c_out
     _check_work(work, x.shape, f"kernel.shape={kernel.shape}")
+    _check_sizes(x, traversal, c_out, f"kernel.shape={kernel.shape}")
     xp = pad_spatial(x.astype(np.float64, copy=False), traversal.padding)
     windows = _windows(xp, traversal)  # (N, *out, C_in, *k)
     w = kernel.astype(np.float64, copy=False)
@@ -149,10 +181,17 @@ def convolve(x: Any, kernel: Any, strides: Any = 1, padding: Any = "valid", dila
     rows = traversal.output_size[0]
     per_row = math.prod(traversal.output_size[1:]) * c_in * traversal.num_taps
     step = max(1, _CHUNK // max(per_row, 1))
-    for n in range(batch):  # chunks bound the copy tensordot makes; no loop over pixels
-        for r in range(0, rows, step):
-            out[n, r : r + step] = np.tensordot(windows[n, r : r + step], w, axes=axes)
-    return out.astype(_result_dtype(x), copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):  # inf, NaN and inf - inf come out as in TensorFlow, silently
+        for n in range(batch):  # chunks bound the copy tensordot makes; no loop over pixels
+            for r in range(0, rows, step):
+                out[n, r : r + step] = np.tensordot(windows[n, r : r + step], w, axes=axes)
+    return _cast(out, _result_dtype(x))
+
+
+def _cast(out: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``out`` in the result dtype; values beyond its range become ±inf as in TensorFlow, without a warning."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return out.astype(dtype, copy=False)
 
 
 _POOL_MODES = ("max", "average")
@@ -163,6 +202,12 @@ def pool(x: Any, pool_size: Any, strides: Any = None, padding: str = "valid", mo
 
     ``strides`` defaults to ``pool_size``. With ``padding="same"`` the padded cells never win a max and are
     left out of an average's count, as in TensorFlow.
+
+    Max pooling follows TensorFlow's CPU kernels exactly, NaN included: a window's maximum is taken over its
+    values that are not NaN, and starts from the dtype's lowest finite number, so a window of only NaN
+    and/or ``-inf`` gives that number (``-3.4028235e+38`` in float32), not NaN or ``-inf``. (TensorFlow's
+    3-D pooling without oneDNN is the one exception: there such windows give NaN or ``-inf``.)
+    Average pooling propagates NaN, as TensorFlow does.
 
     Examples
     --------
@@ -185,14 +230,20 @@ def pool(x: Any, pool_size: Any, strides: Any = None, padding: str = "valid", mo
     axes = [pool_axis(n, p, s, padding, axis=a) for n, p, s, a in zip(x.shape[1:-1], sizes, stride, names)]
     traversal = traversal_from_axes(axes)
     _check_work(x.shape[0] * x.shape[-1] * traversal.num_steps * traversal.num_taps, x.shape, f"pool_size={sizes}")
+    _check_sizes(x, traversal, x.shape[-1], f"pool_size={sizes}")
     window_axes = tuple(range(-rank, 0))
     xf = x.astype(np.float64, copy=False)
-    if mode == "max":
-        out = _windows(pad_spatial(xf, traversal.padding, -np.inf), traversal).max(axis=window_axes)
-    else:
-        total = _windows(pad_spatial(xf, traversal.padding), traversal).sum(axis=window_axes)
-        out = total / _window_counts(traversal)[None, ..., None]
-    return out.astype(_result_dtype(x), copy=False)
+    dtype = _result_dtype(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if mode == "max":
+            windows = _windows(pad_spatial(xf, traversal.padding, -np.inf), traversal)
+            out = np.fmax.reduce(windows, axis=window_axes)  # fmax skips NaN, like TensorFlow's comparisons
+            lowest = float(np.finfo(dtype).min)  # TensorFlow's starting value: no window gives less
+            out = np.where(out >= lowest, out, lowest)  # NaN (all-NaN window) and -inf become it
+        else:
+            total = _windows(pad_spatial(xf, traversal.padding), traversal).sum(axis=window_axes)
+            out = total / _window_counts(traversal)[None, ..., None]
+    return _cast(out, dtype)
 
 
 def _window_counts(traversal: Traversal) -> np.ndarray:

@@ -35,13 +35,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterator, Sequence
 
-from .args import normalize_shape
+from .args import normalize_shape, plain_number, refuse_unordered, short_repr, take_items
 
-__all__ = ["MODEL_INPUT", "Trace", "TraceEntry", "trace", "format_number"]
+__all__ = ["MAX_LAYERS", "MODEL_INPUT", "Trace", "TraceEntry", "trace", "check_layers", "format_number"]
 
 #: Index standing for the model input inside a multi-input ``inputs`` tuple, e.g. ``(MODEL_INPUT, 3)``
 #: for an Add of the input and entry 3. A single-input layer fed by the model input has ``inputs == ()``.
 MODEL_INPUT = -1
+#: Most layers a trace takes (far more than any model a learner builds; refused above with a message).
+MAX_LAYERS = 100_000
 
 Number = "int | Fraction"
 Shape = tuple  # tuple[int | None, ...]
@@ -156,10 +158,21 @@ class Trace:
 # --- graph wiring -------------------------------------------------------------------------------
 
 
+def _as_list(value: Any, name: str, example: str) -> tuple[Any, ...]:
+    """``tuple(value)`` for a list-like argument of at most ``MAX_LAYERS`` items; a clear error for anything else."""
+    refuse_unordered(value, name)
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, Iterator)) or hasattr(value, "shape"):
+        raise TypeError(f"`{name}` must be a list, e.g. {name}={example}. Received: {name}={short_repr(value)}")
+    items = take_items(value, MAX_LAYERS)
+    if items is None:
+        raise ValueError(f"`{name}` has more than {MAX_LAYERS:,} entries. Received: {name}={short_repr(value)}")
+    return items
+
+
 def _normalize_inputs(inputs: Sequence[Any] | None, n_layers: int) -> tuple[tuple[int, ...], ...]:
     if inputs is None:
         return tuple(() if i == 0 else (i - 1,) for i in range(n_layers))
-    wiring = tuple(inputs)
+    wiring = _as_list(inputs, "inputs", "[(), (0,), (-1, 1)]")
     if len(wiring) != n_layers:
         raise ValueError(
             f"`inputs` must list the inputs of every layer ({n_layers} layers). "
@@ -167,15 +180,64 @@ def _normalize_inputs(inputs: Sequence[Any] | None, n_layers: int) -> tuple[tupl
         )
     out = []
     for i, item in enumerate(wiring):
-        srcs = (item,) if isinstance(item, int) else tuple(item)
+        item = plain_number(item)
+        where = (
+            f"Layer {i} can only read the model input ({MODEL_INPUT}) or an earlier layer (0..{i - 1}), given as an "
+            f"index or a tuple of indices: list the layers in the order they are computed. "
+            f"Received: inputs[{i}]={short_repr(item)}"
+        )
+        if isinstance(item, int) and not isinstance(item, bool):
+            srcs: tuple[Any, ...] = (item,)
+        elif isinstance(item, (tuple, list)) and len(item) <= max(i + 1, 1):
+            srcs = tuple(plain_number(src) for src in item)
+        else:
+            raise ValueError(where)
         for src in srcs:
             if isinstance(src, bool) or not isinstance(src, int) or not MODEL_INPUT <= src < i:
-                raise ValueError(
-                    f"Layer {i} can only read the model input ({MODEL_INPUT}) or an earlier layer "
-                    f"(0..{i - 1}): list the layers in the order they are computed. Received: inputs[{i}]={item!r}"
-                )
+                raise ValueError(where)
         out.append(() if srcs == (MODEL_INPUT,) else srcs)
     return tuple(out)
+
+
+def check_layers(layers: Any) -> tuple[Any, ...]:
+    """The layers as a tuple, each a layer spec *instance*; a clear ``TypeError`` for anything else.
+
+    >>> check_layers("abc")
+    Traceback (most recent call last):
+    ...
+    TypeError: `layers` must be a list, e.g. layers=[convkit.layers.Conv2D(32, 3)]. Received: layers='abc'
+    """
+    if callable(getattr(layers, "compute_output_shape", None)) and not isinstance(layers, type):
+        raise TypeError(
+            "`layers` must be a list of layer specs; to use one layer, put it in a list: "
+            f"[{short_repr(layers)}]. Received: layers={short_repr(layers)}"
+        )
+    layers = _as_list(layers, "layers", "[convkit.layers.Conv2D(32, 3)]")
+    for i, layer in enumerate(layers):
+        if isinstance(layer, type):
+            raise TypeError(
+                f"layers[{i}] is the class {layer.__name__}, not a layer: call it with its arguments, e.g. "
+                f"{_example_call(layer)}. Received: layers[{i}]={short_repr(layer)}"
+            )
+        if not callable(getattr(layer, "compute_output_shape", None)):
+            raise TypeError(
+                f"Every layer must be a convkit layer spec such as convkit.layers.Conv2D(32, 3); layer {i} is "
+                f"not. For a Keras model use convkit.LayerStack.from_keras(model). "
+                f"Received: layers[{i}]={short_repr(layer)}"
+            )
+    return layers
+
+
+#: typical arguments of the layers that need some (any other class is shown called with none)
+_EXAMPLES = (("Conv", "(32, 3)"), ("Separable", "(32, 3)"), ("Depthwise", "(3)"), ("Dense", "(10)"),
+             ("Activation", '("relu")'), ("Dropout", "(0.5)"), ("Reshape", "((7, 7, 1))"))
+
+
+def _example_call(cls: type) -> str:
+    """``"Conv2D(32, 3) rather than Conv2D"``: a call of the class with typical arguments."""
+    name = cls.__name__
+    args = next((a for prefix, a in _EXAMPLES if name.startswith(prefix)), "()")
+    return f"{name}{args} rather than {name}"
 
 
 # --- receptive field and jump -------------------------------------------------------------------
@@ -291,13 +353,7 @@ def trace(input_shape: Sequence[int | None], layers: Sequence[Any], inputs: Sequ
     ((7, 7), (2, 2))
     """
     shape = normalize_shape(input_shape, name="input_shape")
-    layers = tuple(layers)
-    for i, layer in enumerate(layers):
-        if not callable(getattr(layer, "compute_output_shape", None)):
-            raise TypeError(
-                f"Every layer must be a convkit layer spec such as convkit.layers.Conv2D(32, 3); layer {i} is "
-                f"not. For a Keras model use convkit.LayerStack.from_keras(model). Received: layers[{i}]={layer!r}"
-            )
+    layers = check_layers(layers)
     wiring = _normalize_inputs(inputs, len(layers))
     in_field = _input_field(shape)
     outputs: list[Shape | None] = []
@@ -310,8 +366,8 @@ def trace(input_shape: Sequence[int | None], layers: Sequence[Any], inputs: Sequ
         in_shape: Any = tuple(src_shapes) if is_merge else src_shapes[0]
         if not is_merge and len(src_shapes) != 1:
             raise ValueError(
-                f"Layer {i} ({getattr(layer, 'name', layer)!r}) takes one input but is wired to {len(srcs)}: "
-                f"only merge layers (Add, Concatenate, ...) read several. Received: inputs[{i}]={srcs!r}"
+                f"Layer {i} ({short_repr(getattr(layer, 'name', layer))}) takes one input but is wired to "
+                f"{len(srcs)}: only merge layers (Add, Concatenate, ...) read several. Received: inputs[{i}]={srcs!r}"
             )
         if any(s is None for s in src_shapes):
             entries.append(TraceEntry(i, layer, None, None, None, None, None, None, None, srcs))

@@ -18,13 +18,17 @@ from typing import Any, overload
 
 import numpy as np
 
-from .args import axis_names, normalize_tuple
+from .args import axis_names, normalize_tuple, plain_number, refuse_unordered, short_repr
 from .axis import ConvAxis, conv_axis
+from .reads import axis_reads, read_counts
 
-__all__ = ["MAX_CELLS", "MAX_READS", "Tap", "Step", "Steps", "Traversal", "traverse", "traversal_from_axes"]
+__all__ = ["MAX_CELLS", "MAX_PADDED_CELLS", "MAX_READS", "Tap", "Step", "Steps", "Traversal", "traverse", "traversal_from_axes"]
 
 #: Largest input (product of the spatial sizes) a traversal accepts.
 MAX_CELLS = 2**24
+#: Largest padded input (product of the padded spatial sizes) a traversal accepts: padding is drawn and
+#: padded copies are made, so it counts too (4× ``MAX_CELLS`` leaves room for any ordinary padding).
+MAX_PADDED_CELLS = 2**26
 #: Largest ``num_steps * num_taps`` (one entry per tap of every step) a traversal accepts.
 MAX_READS = 2**26
 
@@ -81,13 +85,13 @@ class Steps(Sequence):
         if isinstance(item, slice):
             return Steps(self._traversal, self._range[item])
         if not isinstance(item, numbers.Integral) or isinstance(item, bool):
-            raise TypeError(f"Step indices must be integers or slices. Received: index={item!r}")
+            raise TypeError(f"Step indices must be integers or slices. Received: index={short_repr(item)}")
         try:
             index = self._range[int(item)]
         except IndexError:
             raise IndexError(
                 f"Step index out of range: this traversal has {len(self._range)} steps "
-                f"(valid indices 0..{len(self._range) - 1}, or negative from the end). Received: index={item}"
+                f"(valid indices 0..{len(self._range) - 1}, or negative from the end). Received: index={short_repr(item)}"
             ) from None
         return self._traversal._step(index)
 
@@ -205,17 +209,20 @@ class Traversal:
 
     def step_for_output(self, output_index: Any) -> Step:
         """The step that writes ``output_index`` (a tuple of ``rank`` ints, or an int in 1-D)."""
-        idx = (output_index,) if isinstance(output_index, numbers.Integral) else output_index
+        plain = plain_number(output_index)
+        idx = (plain,) if isinstance(plain, numbers.Integral) else plain
+        shown = short_repr(output_index)
         try:
-            idx = tuple(_as_index(i) for i in idx)
+            refuse_unordered(idx, "output_index")
+            idx = tuple(_as_index(i) for i in itertools.islice(idx, self.rank + 1))
         except TypeError:
             raise TypeError(
-                f"`output_index` must be a tuple of {self.rank} integers. Received: output_index={output_index!r}"
+                f"`output_index` must be a tuple of {self.rank} integers. Received: output_index={shown}"
             ) from None
         if len(idx) != self.rank or any(not 0 <= i < n for i, n in zip(idx, self.output_size)):
             raise IndexError(
                 f"`output_index` must be a tuple of {self.rank} integers with 0 <= index < output size "
-                f"{self.output_size}. Received: output_index={output_index!r}"
+                f"{self.output_size}. Received: output_index={shown}"
             )
         return self._step(int(np.ravel_multi_index(idx, self.output_size)))
 
@@ -250,19 +257,18 @@ class Traversal:
 
     # -- coverage ------------------------------------------------------------------------------------
     def _axis_counts(self) -> list[np.ndarray]:
-        """Per axis: how many (step, tap) pairs read each input cell along that axis."""
-        counts = []
-        for a in self.axes:
-            starts = np.arange(a.output, dtype=np.int64) * a.strides - a.pad_before
-            index = (starts[:, None] + np.arange(a.kernel_size) * a.dilation_rate).ravel()
-            index = index[(index >= 0) & (index < a.size)]
-            counts.append(np.bincount(index, minlength=a.size).astype(np.int32))
-        return counts
+        """Per axis: how many (step, tap) pairs read each input cell along that axis (int32, one per cell)."""
+        return [read_counts(a) for a in self.axes]
 
     @property
     def coverage(self) -> np.ndarray:
-        """int32 array of shape ``input_size``: how many times each input cell is read (0 = never seen)."""
-        return _outer(self._axis_counts(), np.multiply)
+        """int32 array of shape ``input_size``: how many times each input cell is read (0 = never seen).
+
+        The outer product of the per-axis counts: no index array is built, so the memory is the result's own
+        (4 bytes a cell) plus one int32 vector per axis.
+        """
+        counts = self._axis_counts()
+        return counts[0] if len(counts) == 1 else _outer(counts, np.multiply)
 
     @property
     def unread_mask(self) -> np.ndarray:
@@ -273,7 +279,10 @@ class Traversal:
     def unread_fraction(self) -> float:
         """Fraction of input cells never read (a cell is read iff it is read along every axis)."""
         total = math.prod(self.input_size)
-        read = math.prod(int(np.count_nonzero(c)) for c in self._axis_counts())
+        read = 1
+        for a in self.axes:
+            reads = axis_reads(a, shown=0)
+            read *= int(np.count_nonzero(read_counts(a))) if reads is None else reads.read
         return (total - read) / total
 
     def reads(self, step_index: int) -> np.ndarray:
@@ -316,13 +325,13 @@ def _infer_rank(input_size: Any, kernel_size: Any, strides: Any, padding: Any, d
         if not 1 <= rank <= 3:
             raise ValueError(
                 f"`input_size` must be an integer or a tuple of 1 to 3 spatial sizes (no batch or channel "
-                f"dimension), e.g. input_size=(28, 28). Received: input_size={input_size!r}"
+                f"dimension), e.g. input_size=(28, 28). Received: input_size={short_repr(input_size)}"
             )
         return rank
     for value in (kernel_size, strides, dilation_rate):
         if _is_sequence(value) and 1 <= len(value) <= 3:
             return len(value)
-    if _is_sequence(padding) and padding and all(_is_sequence(p) for p in padding) and len(padding) <= 3:
+    if _is_sequence(padding) and 0 < len(padding) <= 3 and all(_is_sequence(p) for p in padding):
         return len(padding)
     return 1
 
@@ -331,29 +340,40 @@ def _is_sequence(value: Any) -> bool:
     return isinstance(value, (tuple, list)) or (isinstance(value, np.ndarray) and value.ndim == 1)
 
 
+def _padding_error(padding: Any, rank: int) -> ValueError:
+    return ValueError(
+        f'`padding` must be "valid", "same", "causal" (1-D), an integer (the same on every side), or a tuple of '
+        f"{rank} (before, after) pairs, one per spatial axis, e.g. padding={((1, 1),) * rank!r}. "
+        f"Received: padding={short_repr(padding)}"
+    )
+
+
 def _normalize_padding(padding: Any, rank: int) -> list[Any]:
     """One ``conv_axis`` padding argument per axis: a mode string or a ``(before, after)`` pair."""
+    padding = plain_number(padding)
     if isinstance(padding, str):
         mode = padding.lower()
         if mode == "causal" and rank != 1:
             raise ValueError(
                 f'`padding="causal"` exists only for 1-D convolutions (Conv1D); this traversal has {rank} '
-                f'spatial axes. Use "valid", "same" or explicit (before, after) pairs. Received: padding={padding!r}'
+                f'spatial axes. Use "valid", "same" or explicit (before, after) pairs. '
+                f"Received: padding={short_repr(padding)}"
             )
         return [padding] * rank
     if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
         return [(padding, padding)] * rank
-    if _is_sequence(padding):
-        items = list(padding)
+    refuse_unordered(padding, "padding")
+    if isinstance(padding, np.ndarray) and padding.ndim == 2 and padding.size <= 2 * rank:
+        padding = padding.tolist()  # one (before, after) row per axis
+    if _is_sequence(padding) and len(padding) <= max(rank, 2):
+        items = [plain_number(p) for p in padding]
+        for p in items:
+            refuse_unordered(p, "padding")
         if rank == 1 and len(items) == 2 and not any(_is_sequence(p) for p in items):
             return [tuple(items)]  # 1-D: (before, after), like ZeroPadding1D
         if len(items) == rank:
             return [(p, p) if isinstance(p, numbers.Integral) and not isinstance(p, bool) else p for p in items]
-    raise ValueError(
-        f'`padding` must be "valid", "same", "causal" (1-D), an integer (the same on every side), or a tuple of '
-        f"{rank} (before, after) pairs, one per spatial axis, e.g. padding={((1, 1),) * rank!r}. "
-        f"Received: padding={padding!r}"
-    )
+    raise _padding_error(padding, rank)
 
 
 def _check_limits(axes: tuple[ConvAxis, ...]) -> None:
@@ -364,6 +384,14 @@ def _check_limits(axes: tuple[ConvAxis, ...]) -> None:
             f"The input is too large to trace: {cells:,} cells, and convkit traces at most {MAX_CELLS:,} "
             f"(2**24, e.g. 4096×4096). Use a smaller input; the output size alone is given by "
             f"convkit.core.axis.conv_axis. Received: input_size={size}"
+        )
+    padded = math.prod(a.padded_size for a in axes)
+    if padded > MAX_PADDED_CELLS:
+        raise ValueError(
+            f"The padded input is too large to trace: {padded:,} cells with the padding, and convkit traces at "
+            f"most {MAX_PADDED_CELLS:,} (2**26). Use less padding (the padding a layer needs is at most the kernel "
+            f"span minus 1 on each side, which \"same\" gives). "
+            f"Received: input_size={size}, padding={tuple((a.pad_before, a.pad_after) for a in axes)}"
         )
     reads = math.prod(a.output for a in axes) * math.prod(a.kernel_size for a in axes)
     if reads > MAX_READS:
@@ -382,10 +410,15 @@ def traversal_from_axes(axes: Sequence[ConvAxis]) -> Traversal:
     (6, 6)
     """
     axes = tuple(axes)
+    if not all(isinstance(a, ConvAxis) for a in axes):
+        raise TypeError(
+            "`axes` must be ConvAxis objects, e.g. from convkit.core.axis.conv_axis or pool_axis. "
+            f"Received: axes={short_repr(axes)}"
+        )
     if not 1 <= len(axes) <= 3 or any(a.size is None or a.output is None for a in axes):
-        raise ValueError(f"A traversal needs 1 to 3 axes of known size. Received: axes={axes!r}")
+        raise ValueError(f"A traversal needs 1 to 3 axes of known size. Received: axes={short_repr(axes)}")
     if len({a.padding for a in axes}) != 1:
-        raise ValueError(f"All axes of a traversal must share one padding mode. Received: axes={axes!r}")
+        raise ValueError(f"All axes of a traversal must share one padding mode. Received: axes={short_repr(axes)}")
     _check_limits(axes)
     return Traversal(axes)
 
@@ -434,7 +467,7 @@ def traverse(
         raise ValueError(
             "`strides > 1` cannot be combined with `dilation_rate > 1` in one layer: TensorFlow and Keras "
             "refuse it. Use strides=1 with a dilated kernel, or dilation_rate=1 with strides (or two layers). "
-            f"Received: strides={strides!r}, dilation_rate={dilation_rate!r}"
+            f"Received: strides={short_repr(strides)}, dilation_rate={short_repr(dilation_rate)}"
         )
     pads = _normalize_padding(padding, rank)
     names = axis_names(rank)

@@ -302,3 +302,20 @@ def test_transposed_axis_matches_keras(keras_shapes, sizes, data):
             return
         got.append(transposed_axis(sizes[i], kernel[i], strides[i], padding, op_i, dilation[i]).output)
     assert [2, *got, 8] == list(expected)
+
+
+# ------------------------------------------------------------------ odd arguments (issue 11)
+def test_odd_arguments_are_refused_with_a_short_message():
+    from fractions import Fraction
+
+    with pytest.raises(TypeError, match=r"a set has no order; use a tuple.*Received: padding=\{1, 2\}"):
+        conv_axis(5, 3, 1, {1, 2})
+    with pytest.raises(TypeError, match=r"a dict has no order"):
+        conv_axis(5, 3, 1, {1: 0, 2: 0})
+    with pytest.raises(TypeError) as info:
+        conv_axis(Fraction(10**400), 3)
+    assert "Received: input_size=Fraction(1000" in str(info.value) and len(str(info.value)) < 300
+    with pytest.raises(ValueError, match=r"Received: kernel_size=-a whole number of about 5,000 digits"):
+        conv_axis(5, -(10**5000))
+    assert conv_axis(np.array(28), np.array(3), np.int64(2)).output == 13  # 0-d arrays mean their number
+    assert conv_axis(5, 3, 1, (np.int64(1), np.array(1))).output == 5

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import tracemalloc
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convkit import layers as L
 from convkit.core.axis import conv_axis, pool_axis, transposed_axis
@@ -20,6 +24,7 @@ from convkit.core.explain import (
     unread_notes,
 )
 from convkit.core.layers import LAYERS
+from convkit.core.reads import axis_reads, comb_of, read_counts
 
 
 # ------------------------------------------------------------------ exact formula text (one helper for everyone)
@@ -260,3 +265,70 @@ def test_read_mask_and_unread_notes() -> None:
         "positions never read: positions 1, 2, 4, 5 (4 of 7)",
         "57.14% of the input's positions are never read (the layer cannot see them)",
     )
+
+
+# ------------------------------------------------------------------ unread cells by arithmetic (issue 11)
+def _brute_counts(axis) -> np.ndarray:
+    """How often each cell is read, by looping over every output and tap (the definition)."""
+    counts = np.zeros(axis.size, int)
+    for i in range(axis.output):
+        for j in range(axis.kernel_size):
+            x = i * axis.strides + j * axis.dilation_rate - axis.pad_before
+            if 0 <= x < axis.size:
+                counts[x] += 1
+    return counts
+
+
+_paddings = st.one_of(
+    st.sampled_from(["valid", "same", "causal"]), st.tuples(st.integers(0, 12), st.integers(0, 12))
+)
+
+
+@settings(deadline=None, max_examples=600)
+@given(st.integers(1, 60), st.integers(1, 7), st.integers(1, 9), st.integers(1, 4), _paddings)
+def test_reads_arithmetic_equals_the_definition(n, k, s, d, padding):
+    try:
+        axis = conv_axis(n, k, s, padding, d)
+    except ValueError:
+        return
+    counts = _brute_counts(axis)
+    unread = np.flatnonzero(counts == 0)
+    reads = axis_reads(axis)
+    assert reads.read == int((counts > 0).sum()) and reads.unread == unread.size
+    assert reads.first_unread == tuple(unread[:6].tolist())
+    assert reads.last_unread == (int(unread[-1]) if unread.size else None)
+    np.testing.assert_array_equal(read_counts(axis), counts)
+    np.testing.assert_array_equal(read_mask(axis), counts > 0)
+
+
+def test_unread_notes_of_audio_length_axes_are_counted_not_built() -> None:
+    tracemalloc.start()
+    notes = unread_notes([conv_axis(10**8, 1, 10**7)], ["length"])
+    audio = unread_notes([pool_axis(9_600_000, 2, 16)], ["length"])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 100_000  # bytes: no array the size of the axis (10**8 cells would be 100 MB)
+    assert notes == (
+        "positions never read: positions 1, 2, 3, …, 99999999 (99999990 of 100000000)",
+        "more than 99.99% of the input's positions are never read (the layer cannot see them)",
+    )
+    assert audio == (
+        "positions never read: positions 2, 3, 4, …, 9599999 (8400000 of 9600000)",
+        "87.5% of the input's positions are never read (the layer cannot see them)",
+    )
+
+
+def test_percentages_never_round_to_all_or_nothing() -> None:
+    assert unread_notes([conv_axis(10**9, 3, 2)], ["length"]) == (
+        "positions never read: position 999999999",
+        "less than 0.01% of the input's positions are never read (the layer cannot see them)",
+    )
+    # an input cell that only padding taps surround: every cell unread, exactly 100%
+    assert unread_notes([conv_axis(1, 1, 20, (5, 5))], ["length"])[-1].startswith("100% of the input")
+
+
+def test_strided_and_dilated_axes_are_enumerated_only_when_small() -> None:
+    small = conv_axis(20, 3, 2, "valid", 2)  # Keras refuses strides and dilation > 1 together; conv_axis does not
+    assert comb_of(small) is None and axis_reads(small).read == int((_brute_counts(small) > 0).sum())
+    assert axis_reads(conv_axis(10**9, 3, 2, "valid", 2)) is None  # no note rather than a long count
+    assert read_mask(conv_axis(10**9, 3, 2, "valid", 2)) is None

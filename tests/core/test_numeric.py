@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import convkit
-from convkit.core.numeric import MAX_MULTIPLY_ADDS, StepTerms, Term, convolve, pad_spatial, pool, step_terms
+from convkit.core.numeric import MAX_ELEMENTS, MAX_MULTIPLY_ADDS, StepTerms, Term, convolve, pad_spatial, pool, step_terms
 from convkit.core.traversal import traverse
 
 
@@ -256,3 +257,68 @@ def test_fuzz_only_clear_errors(shape, a, b, c, d):
 
 def test_public_api_names():
     assert convkit.convolve is convolve and convkit.pool is pool
+
+
+# ------------------------------------------------------------------ bounds, NaN and float16 (issue 11)
+def test_padded_sizes_count_against_the_limits():
+    with pytest.raises(ValueError, match=r"padded input would hold 536,870,824 numbers.*at most 33,554,432") as info:
+        convolve(np.ones((1, 5, 8)), np.ones((1, 8, 1)), padding=(2**25 - 8, 2**25 - 8))
+    assert "Received: x.shape=(1, 5, 8), padding=((33554424, 33554424),)" in str(info.value)
+    with pytest.raises(ValueError, match="padded input is too large"):  # the traversal's own limit
+        pool(np.ones((1, 5, 1)), 10**8, strides=1, padding="same")
+    with pytest.raises(ValueError, match=r"output would hold .* numbers"):
+        convolve(np.broadcast_to(np.float64(1.0), (256, 256, 256, 1)), np.ones((1, 1, 1, 64)))
+    with pytest.raises(ValueError, match=r"`x` is too large.*Received: x=range\(0, 1000000000000\)"):
+        convolve(range(10**12), np.ones((1, 1, 1)))
+    assert MAX_ELEMENTS == 2**25
+
+
+def test_float16_overflow_is_inf_without_a_warning_from_convkit():
+    x = np.full((1, 4, 1), 60000, np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any RuntimeWarning ("overflow encountered in cast") fails
+        y = convolve(x, np.ones((2, 1, 1)))
+        mean = pool(x, 2, mode="average")
+        z = convolve(np.array([np.inf, -np.inf, 1.0]).reshape(1, 3, 1), np.ones((2, 1, 1)))  # inf + -inf = nan
+    assert y.dtype == np.float16 and np.isinf(y).all() and mean.tolist() == [[[60000.0], [60000.0]]]
+    assert np.isnan(z[0, 0, 0]) and np.isinf(z[0, 1, 0])
+
+
+def test_max_pooling_skips_nan_and_starts_at_the_lowest_number():
+    nan, inf = np.nan, np.inf
+    x = np.array([nan, 1, nan, nan, nan, -inf, -inf, -inf, 2, nan], np.float32).reshape(1, 10, 1)
+    lowest = float(np.finfo(np.float32).min)
+    assert pool(x, 2)[0, :, 0].tolist() == [1.0, lowest, lowest, lowest, 2.0]
+    assert pool(np.array([1.0, 2.0, nan]).reshape(1, 3, 1), 2, padding="same")[0, :, 0].tolist() == [
+        2.0, float(np.finfo(np.float64).min)]  # the padded cell never wins, NaN never wins
+    assert np.isnan(pool(x, 2, mode="average")[0, 0, 0])  # averages propagate NaN, as in TensorFlow
+
+
+def _nan_cases():
+    rng = np.random.default_rng(11)
+    for rank, size, pool_size, strides in [(1, (9,), 2, 2), (1, (8,), 3, 1), (2, (5, 6), 2, 2), (2, (4, 4), 3, 1),
+                                           (3, (4, 4, 4), 2, 2), (3, (3, 4, 5), 2, 1)]:
+        for padding in ("valid", "same"):
+            x = rng.normal(size=(2, *size, 3)).astype(np.float32)
+            pick = rng.random(x.shape)
+            x[pick < 0.35] = np.nan
+            x[(pick > 0.85) & (pick < 0.93)] = -np.inf
+            x[pick > 0.97] = np.inf
+            yield rank, x, pool_size, strides, padding
+
+
+@pytest.mark.tf
+def test_max_pooling_equals_tensorflow_with_nan_and_infinities():
+    tf = pytest.importorskip("tensorflow")
+    lowest = float(np.finfo(np.float32).min)
+    for rank, x, pool_size, strides, padding in _nan_cases():
+        ours = pool(x, pool_size, strides, padding)
+        theirs = tf.nn.max_pool(x, pool_size, strides, padding.upper()).numpy()
+        if rank == 3:
+            # TensorFlow's own 3-D kernels differ where no number beats the lowest one: oneDNN (on by default for
+            # x86 CPUs) gives the lowest float, the Eigen kernel (TF_ENABLE_ONEDNN_OPTS=0) NaN or -inf.
+            empty = ours == lowest
+            assert np.all(np.isnan(theirs[empty]) | (theirs[empty] == lowest) | (theirs[empty] == -np.inf))
+            ours, theirs = ours[~empty], theirs[~empty]
+        np.testing.assert_array_equal(ours, theirs, err_msg=f"rank {rank}, {padding}")
+        assert not np.isnan(ours).any()

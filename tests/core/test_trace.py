@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 import convkit
@@ -307,3 +308,69 @@ def test_channels_first_fields():
     t = trace((None, 3, 28, 28), [L.Conv2D(8, 3, strides=2, data_format=cf), L.GlobalAveragePooling2D(data_format=cf)])
     assert t.entries[0].output_shape == (None, 8, 13, 13)
     assert t.entries[1].receptive_field == (27, 27) and t.output_shape == (None, 8)
+
+
+# --- odd arguments: every refusal is convkit's ValueError/TypeError (issue 11) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "fragment"),
+    [
+        (lambda: trace((None, 28, 28, 1), 1), TypeError, "`layers` must be a list"),
+        (lambda: trace((None, 28, 28, 1), "abc"), TypeError, "Received: layers='abc'"),
+        (lambda: trace((None, 28, 28, 1), {L.Flatten()}), TypeError, "a set has no order"),
+        (lambda: trace((None, 28, 28, 1), L.Conv2D(8, 3)), TypeError, "put it in a list: [Conv2D(8"),
+        (lambda: trace((None, 28, 28, 1), range(10**12)), ValueError, "more than 100,000 entries"),
+        (lambda: convkit.LayerStack((None, 28, 28, 1), [L.Conv2D]), TypeError,
+         "layers[0] is the class Conv2D, not a layer: call it with its arguments, e.g. Conv2D(32, 3) rather than Conv2D"),
+        (lambda: convkit.LayerStack((None, 28, 28, 1), [L.Flatten, L.Dense]), TypeError, "e.g. Flatten() rather than"),
+        (lambda: convkit.LayerStack((None, 28, 28, 1), L.Conv2D(8, 3)), TypeError, "put it in a list"),
+        (lambda: convkit.LayerStack((None, 28, 28, 1), [], name=3), TypeError, "Received: name=3"),
+        (lambda: convkit.LayerStack((None, 8, 1), [L.Flatten()], inputs=5), TypeError, "Received: inputs=5"),
+        (lambda: convkit.LayerStack((None, 8, 1), [L.Flatten()], inputs=[1.5]), ValueError, "Received: inputs[0]=1.5"),
+        (lambda: convkit.LayerStack((None, 8, 1), [L.Flatten()], inputs=[(0, 0, 0)]), ValueError, "inputs[0]=(0, 0, 0)"),
+        (lambda: convkit.LayerStack(range(10**12), []), ValueError, "more than 64 dimensions"),
+        (lambda: convkit.LayerStack(np.array(5), []), TypeError, "Received: input_shape=array(5)"),
+        (lambda: convkit.LayerStack((None, 10**400, 1), []), ValueError, "0000, 1) (412 characters)"),
+        (lambda: convkit.summary(-1), TypeError, "Received: model_or_stack=-1 (of type int)"),
+        (lambda: convkit.summary({1, 2}), TypeError, "Received: model_or_stack={1, 2}"),
+    ],
+)
+def test_odd_arguments_get_convkits_message(call, exc, fragment):
+    with pytest.raises(exc) as info:
+        call()
+    assert fragment in str(info.value) and "Received" in str(info.value), str(info.value)
+    assert len(str(info.value)) < 600
+
+
+@pytest.mark.parametrize("merge", [Add(), Subtract(), Multiply(), Concatenate()], ids=lambda m: type(m).__name__)
+def test_merges_refuse_shapes_without_a_batch_axis(merge):
+    with pytest.raises(ValueError, match=r"batch axis first.*an empty shape \(\) has no axes.*Received: input_shapes"):
+        merge.compute_output_shape([(), ()])
+    stack = convkit.LayerStack((None, 4), [L.Dense(4), merge], inputs=[(), (-1, 0)])
+    assert stack.output_shape is not None or "Concatenate" in stack.trace.first_error.error
+
+
+def test_concatenate_on_rank_1_says_there_is_no_axis_to_join():
+    with pytest.raises(ValueError) as info:
+        Concatenate().compute_output_shape([(3,), (3,)])
+    assert "has only the batch axis" in str(info.value) and "Received: axis=-1, input_shapes=[(3,), (3,)]" in str(
+        info.value)
+    assert "1..0" not in str(info.value) and "-0" not in str(info.value)
+    with pytest.raises(ValueError, match=r"non-batch axis of a 2-D input \(1 or -1\)\. Received: axis=0"):
+        Concatenate(axis=0).compute_output_shape([(None, 3), (None, 3)])
+    with pytest.raises(ValueError, match=r"\(1 to 3, or -3 to -1\)\. Received: axis=4"):
+        Concatenate(axis=4).compute_output_shape([(None, 2, 2, 3), (None, 2, 2, 3)])
+    assert Add().compute_output_shape([(3,), (3,)]) == (3,)  # rank 1 element-wise, as in Keras
+    assert Concatenate(np.int64(1)).compute_output_shape([(None, 2), (None, 3)]) == (None, 5)
+    with pytest.raises(ValueError, match=r"Received: axis=100000000000000000000000000…"):
+        Concatenate(10**400)
+    with pytest.raises(TypeError, match="Received: name=5"):
+        Add(name=5)
+
+
+def test_the_audio_length_stack_is_explained_without_building_the_axis():
+    stack = convkit.LayerStack((None, 10**8, 1), [L.Conv1D(1, 1, strides=10**7)])
+    text = str(stack.explain())
+    assert stack.output_shape == (None, 10, 1)
+    assert "positions never read: positions 1, 2, 3, …, 99999999 (99999990 of 100000000)" in text

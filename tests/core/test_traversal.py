@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 import time
+import tracemalloc
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -259,3 +261,60 @@ def test_fuzz_only_clear_errors(size, kernel, strides, padding, dilation):
     else:
         assert all(o > 0 for o in t.output_size) and t.coverage.shape == t.input_size
     assert time.perf_counter() - start < 2.0
+
+
+# ------------------------------------------------------------------ learners' odd arguments and huge inputs (issue 11)
+@pytest.mark.parametrize(
+    ("kwargs", "same_as"),
+    [
+        (dict(input_size=np.array(5), kernel_size=3), dict(input_size=5, kernel_size=3)),
+        (dict(input_size=np.array([6, 6]), kernel_size=np.int64(3)), dict(input_size=(6, 6), kernel_size=3)),
+        (dict(input_size=5, kernel_size=3, padding=np.array([1, 1])), dict(input_size=5, kernel_size=3, padding=(1, 1))),
+        (dict(input_size=(5, 5), kernel_size=3, padding=np.array([[1, 0], [0, 2]])),
+         dict(input_size=(5, 5), kernel_size=3, padding=((1, 0), (0, 2)))),
+        (dict(input_size=5, kernel_size=3, padding=np.array(1)), dict(input_size=5, kernel_size=3, padding=1)),
+    ],
+)
+def test_numpy_arguments_mean_the_numbers_they_hold(kwargs, same_as):
+    assert traverse(**kwargs) == traverse(**same_as)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        (dict(input_size={5, 7}, kernel_size=3), "a set has no order; use a tuple"),
+        (dict(input_size=(5, 7), kernel_size={3: 1, 2: 1}), "a dict has no order; use a tuple"),
+        (dict(input_size=5, kernel_size=3, padding={1, 2}), "a set has no order"),
+        (dict(input_size=(5, 5), kernel_size=3, padding=({1, 2}, (0, 0))), "a set has no order"),
+        (dict(input_size=Fraction(10**400), kernel_size=3), "Received: input_size=Fraction(1000"),
+        (dict(input_size=10**5000, kernel_size=3), "Received: input_size=a whole number of about"),
+        (dict(input_size=7, kernel_size=Fraction(6, 2)), "Write it as a whole number, e.g. kernel_size=3."),
+        (dict(input_size=7, kernel_size=float("inf")), "Received: kernel_size=inf"),
+        (dict(input_size=5, kernel_size=3, padding=(2**25, 2**25)), "padded input is too large"),
+    ],
+)
+def test_odd_arguments_are_refused_with_a_short_message(kwargs, fragment):
+    with pytest.raises((ValueError, TypeError)) as info:
+        traverse(**kwargs)
+    message = str(info.value)
+    assert fragment in message and "Received:" in message and len(message) < 600, message
+
+
+def test_coverage_of_a_16_million_cell_axis_needs_no_index_arrays():
+    t = traverse((2**24,), 4)
+    tracemalloc.start()
+    coverage = t.coverage
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert coverage.dtype == np.int32 and int(coverage.sum()) == 4 * (2**24 - 3)
+    assert coverage[:4].tolist() == [1, 2, 3, 4] and coverage[-1] == 1
+    assert peak <= coverage.nbytes * 1.05  # the result alone (the int64 index arrays took 1.2 GB)
+
+
+def test_unread_fraction_of_a_strided_4096_image_is_counted_per_axis():
+    t = traverse((4096, 4096), 3, strides=64)
+    tracemalloc.start()
+    fraction = t.unread_fraction
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert fraction == 1 - (64 * 3 / 4096) ** 2 and peak < 100_000
