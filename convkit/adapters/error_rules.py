@@ -12,14 +12,22 @@ import math
 import re
 from typing import Any, Callable, Sequence
 
-from ..core.args import axis_names
+from ..core.args import MAX_DIM, MAX_RANK, axis_names
 from ..core.axis import ConvAxis, conv_axis, effective_kernel_size, pool_axis
 from ..core.explain import AxisEntry, Explanation, axis_formula
 from ..core.words import count, noun
 
-__all__ = ["RECOGNISERS", "clean_message"]
+__all__ = ["RECOGNISERS", "Unreadable", "clean_message"]
 
 Shape = tuple  # tuple[int | None, ...]
+
+
+class Unreadable(Exception):
+    """Raised by a recogniser that found its message but cannot make sense of the numbers in it.
+
+    :func:`~convkit.adapters.errors.explain_error` turns it into ``None`` ("not an error convkit explains"),
+    so an odd message (a stride of 0, a 5,000-digit size, an empty shape) leaves the learner's own error as it is.
+    """
 
 
 # --- parsing ------------------------------------------------------------------------------------------
@@ -44,9 +52,19 @@ def clean_message(message: str) -> str:
     return text.strip()
 
 
+def _number(token: str) -> int:
+    """One integer of a message; :class:`Unreadable` beyond convkit's sizes (no 5,000-digit ``int()``)."""
+    if len(token.lstrip("-")) > len(str(MAX_DIM)) or abs(int(token)) > MAX_DIM:
+        raise Unreadable(token[:20])
+    return int(token)
+
+
 def _shape(text: str) -> Shape:
     """``"(None, 4, 4, 3)"``, ``"[None 3 3 3]"`` or ``"[1,4,4,3]"`` → ``(None, 4, 4, 3)``."""
-    return tuple(None if t == "None" else int(t) for t in _NUM_OR_NONE.findall(text))
+    tokens = _NUM_OR_NONE.findall(text)
+    if len(tokens) > MAX_RANK:
+        raise Unreadable(text[:40])
+    return tuple(None if t == "None" else _number(t) for t in tokens)
 
 
 def _fmt(shape: Sequence[Any]) -> str:
@@ -54,7 +72,28 @@ def _fmt(shape: Sequence[Any]) -> str:
 
 
 def _ints(text: str) -> tuple[int, ...]:
-    return tuple(int(t) for t in re.findall(r"\d+", text))
+    tokens = re.findall(r"\d+", text)
+    if len(tokens) > MAX_RANK:
+        raise Unreadable(text[:40])
+    return tuple(_number(t) for t in tokens)
+
+
+def _sizes(*values: Any) -> None:
+    """:class:`Unreadable` unless every value is a positive int (``None`` allowed: an unknown size)."""
+    for value in values:
+        if value is not None and not (isinstance(value, int) and value >= 1):
+            raise Unreadable(str(value))
+
+
+def _window(spatial: Shape, *per_axis: Sequence[int]) -> None:
+    """:class:`Unreadable` unless there are 1 to 3 spatial axes and one positive number per axis in each tuple."""
+    if not 1 <= len(spatial) <= 3 or any(len(values) != len(spatial) for values in per_axis):
+        raise Unreadable(f"{spatial} {per_axis}")
+    _sizes(*spatial)
+    for values in per_axis:
+        _sizes(*values)
+        if None in values:
+            raise Unreadable(str(values))
 
 
 def _keras_layer(model: Any, name: str | None) -> Any:
@@ -183,9 +222,20 @@ def _conv_too_small(msg: str, model: Any, input_shape: Any) -> Explanation | Non
         return None
     shape, kernel = _shape(m.group(1)), _ints(m.group(2))
     rank = len(kernel) - 2
-    spatial = shape[1:1 + rank] if len(shape) == rank + 2 else shape[-rank - 1:-1]
-    return _too_small("kernel", spatial, kernel[:rank], _ints(m.group(4)), _ints(m.group(3)), m.group(5).lower(),
+    if rank < 1 or len(shape) != rank + 2:
+        raise Unreadable(m.group(0)[:80])
+    spatial = shape[1:1 + rank]
+    strides, dilation, padding = _ints(m.group(4)), _ints(m.group(3)), _padding(m.group(5))
+    _window(spatial, kernel[:rank], strides, dilation)
+    return _too_small("kernel", spatial, kernel[:rank], strides, dilation, padding,
                       model, input_shape, f"A convolution with input {_fmt(shape)}")
+
+
+def _padding(text: str) -> str:
+    mode = text.lower()
+    if mode not in ("valid", "same", "causal"):
+        raise Unreadable(text[:20])
+    return mode
 
 
 def _pool_too_small(msg: str, model: Any, input_shape: Any) -> Explanation | None:
@@ -194,8 +244,14 @@ def _pool_too_small(msg: str, model: Any, input_shape: Any) -> Explanation | Non
     if not m:
         return None
     shape, pool = _shape(m.group(1)), _ints(m.group(2))
+    if len(shape) != len(pool) + 2:
+        raise Unreadable(m.group(0)[:80])
     spatial = shape[1:1 + len(pool)]
-    return _too_small("pool window", spatial, pool, _ints(m.group(3)), (1,) * len(pool), m.group(4).lower(),
+    strides, padding = _ints(m.group(3)), _padding(m.group(4))
+    if padding == "causal":
+        raise Unreadable(padding)
+    _window(spatial, pool, strides)
+    return _too_small("pool window", spatial, pool, strides, (1,) * len(pool), padding,
                       model, input_shape, f"A pooling layer with input {_fmt(shape)}")
 
 
@@ -205,10 +261,11 @@ def _negative_dimension(msg: str, model: Any, input_shape: Any) -> Explanation |
     )
     if not m:
         return None
-    k, n, node, op = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+    k, n, node, op = _number(m.group(1)), _number(m.group(2)), m.group(3), m.group(4)
     strides = re.search(r"strides=\[([^\]]*)\]", msg)
     s = _ints(strides.group(1)) if strides else ()
     stride = max(s[1:-1]) if len(s) > 2 else 1
+    _sizes(k, n, stride)
     shapes = re.search(r"with input shapes: (\[[^\]]*\])", msg)
     kind = "pool window" if "Pool" in op else "kernel"
     axis = _refused_axis(n, k, stride, 1)
@@ -229,7 +286,9 @@ def _eager_negative_output(msg: str, model: Any, input_shape: Any) -> Explanatio
                   r"stride: (\d+)\] \[Op:(\w+)\]", msg)
     if not m:
         return None
-    n, k, stride, op = int(m.group(2)), int(m.group(3)), int(m.group(4)), m.group(5)
+    n, k, stride, op = _number(m.group(2)), _number(m.group(3)), _number(m.group(4)), m.group(5)
+    _sizes(n, k, stride)
+    _number(m.group(1))
     kind = "pool window" if "Pool" in op else "kernel"
     axis = _refused_axis(n, k, stride, 1)
     title = f"TensorFlow op {op}: the {kind} (spanning {k}) is larger than the input ({n}) along one axis"
@@ -257,7 +316,9 @@ def _channel_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | N
     )
     if not detail:
         return None
-    name, axis, expected, shape = m.group(2), int(detail.group(1)), int(detail.group(2)), _shape(detail.group(3))
+    name, axis, expected, shape = m.group(2), _number(detail.group(1)), _number(detail.group(2)), _shape(detail.group(3))
+    if not -len(shape) <= axis < len(shape):
+        raise Unreadable(detail.group(0)[:80])
     got = shape[axis]
     layer = _keras_layer(model, name)
     cls = type(layer).__name__ if layer is not None else _class_from_name(name)
@@ -305,7 +366,9 @@ def _rank_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | None
     detail = re.search(r"expected (min_)?ndim=(\d+), found ndim=(\d+)\. Full shape received: (\([^)]*\))", m.group(3))
     if not detail:
         return None
-    name, want, found, shape = m.group(2), int(detail.group(2)), int(detail.group(3)), _shape(detail.group(4))
+    name, want, found, shape = m.group(2), _number(detail.group(2)), _number(detail.group(3)), _shape(detail.group(4))
+    if not (1 <= want <= MAX_RANK and 0 <= found <= MAX_RANK):
+        raise Unreadable(detail.group(0)[:80])
     layer = _keras_layer(model, name)
     cls = type(layer).__name__ if layer is not None else _class_from_name(name)
     rank = want - 2
@@ -395,6 +458,8 @@ def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | Non
                        r"axis\. Received: input_shape=\[(.*)\]", msg)
     if m:
         a, b = _shape(m.group(1)), _shape(m.group(2))
+        if not a or not b:
+            raise Unreadable(m.group(0)[:80])
         what = "An element-wise merge (Add, Subtract, Multiply, Average, Maximum, Minimum)"
         title = f"{what} needs equal shapes; received {_fmt(a)} and {_fmt(b)} (batch axis left out)"
         axes = [
@@ -416,8 +481,9 @@ def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | Non
         if len(shapes) < 2:
             return None
         a = shapes[0]
-        diffs = [(i, [s[i] for s in shapes]) for i in range(1, len(a) - 1)
-                 if len({s[i] for s in shapes if len(s) == len(a)}) > 1]
+        if any(len(s) != len(a) for s in shapes) or len(shapes) > MAX_RANK:
+            raise Unreadable(concat.group(0)[:80])
+        diffs = [(i, [s[i] for s in shapes]) for i in range(1, len(a) - 1) if len({s[i] for s in shapes}) > 1]
         title = ("Concatenate needs equal shapes except along its axis (the channels, by default); received "
                  + " and ".join(_fmt(s) for s in shapes))
         axes = [AxisEntry(f"axis {i}", " vs ".join(map(str, vals)), None) for i, vals in diffs]

@@ -23,7 +23,7 @@ import sys
 from typing import Any, Iterator, Sequence
 
 from ..core.explain import Explanation
-from .error_rules import RECOGNISERS, clean_message
+from .error_rules import RECOGNISERS, Unreadable, clean_message
 
 __all__ = ["ShapeError", "explain_error", "explained"]
 
@@ -65,6 +65,8 @@ def explain_error(
     input_shape : tuple, optional
         The full shape (batch first) fed to ``model``, when it differs from the model's own input.
 
+    Never raises: a message it cannot make sense of (a stride of 0, a size of 5,000 digits...) gives ``None``.
+
     Examples
     --------
     >>> err = ValueError("Inputs have incompatible shapes. Received shapes (16, 16, 32) and (16, 16, 64)")
@@ -76,12 +78,27 @@ def explain_error(
         return exc.explanation
     if not isinstance(exc, Exception):
         return None
-    message = clean_message(str(exc))
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - an exception whose __str__ fails has no message to explain
+        return None
+    message = clean_message(text)
     for recognise in RECOGNISERS:
-        explanation = recognise(message, model, input_shape)
+        try:
+            explanation = recognise(message, model, input_shape)
+        except Unreadable:  # the message matched but its numbers make no sense: not one convkit explains
+            continue
         if explanation is not None:
             return explanation
     return None
+
+
+def _explain_or_none(exc: Exception, model: Any, input_shape: Any) -> Explanation | None:
+    """:func:`explain_error` for :func:`explained`: should convkit itself fail, the learner keeps their own error."""
+    try:
+        return explain_error(exc, model=model, input_shape=input_shape)
+    except Exception:  # noqa: BLE001 - never replace the learner's TensorFlow error by a convkit crash
+        return None
 
 
 def _show(explanation: Explanation) -> None:
@@ -120,7 +137,7 @@ def explained(
     except Exception as exc:  # noqa: BLE001 - re-raised unchanged unless it is a shape error we explain
         if isinstance(exc, ShapeError):
             raise
-        explanation = explain_error(exc, model=model, input_shape=input_shape)
+        explanation = _explain_or_none(exc, model, input_shape)
         if explanation is None:
             raise
         if show:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -248,3 +251,112 @@ def test_channel_fix_names_the_input_when_the_data_has_another_depth():
     text = text_of(exc, model=model)
     assert "built for inputs with 1 channel but received 3" in text  # singular
     assert "declared for 1-channel inputs" in text and "keras.Input(shape=(..., 3))" in text
+
+
+# ------------------------------------------------------------------ odd messages (issue 11)
+CORPUS_FILE = pathlib.Path(__file__).parent / "tf_messages.json"
+
+
+def _corpus_cases() -> dict:
+    """The errors behind tests/adapters/tf_messages.json, the corpus tests/test_fuzz_public_api.py mutates."""
+    def negative_model():
+        return keras.Sequential([keras.Input((None, None, 1)), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3, strides=2),
+                                 K.Conv2D(8, 3)])
+
+    @tf.function
+    def conv(x, k):
+        return tf.nn.conv2d(x, k, 1, "VALID")
+
+    built = K.Conv2D(8, 3, name="conv2d_built")
+    dense = keras.Sequential([keras.Input((28, 28, 1)), K.Conv2D(8, 3), K.Flatten(), K.Dense(3)])
+    on_image = keras.Sequential([keras.Input((28, 28, 1)), K.Conv2D(8, 3), K.Dense(10)])
+
+    def built_on_3_channels():
+        built(np.zeros((1, 8, 8, 3), dtype=np.float32))
+        built(np.zeros((1, 8, 8, 1), dtype=np.float32))
+
+    def fit_on_image():
+        on_image.compile("adam", "categorical_crossentropy")
+        on_image.fit(np.zeros((2, 28, 28, 1)), np.zeros((2, 10)), verbose=0)
+
+    def merge(kind, filters, padding):
+        a = keras.Input((16, 16, 32))
+        kind()([a, K.Conv2D(filters, 3, padding=padding)(a)])
+
+    return {
+        "conv_too_small": lambda: keras.Sequential([keras.Input((4, 4, 3)), K.Conv2D(8, 5)]),
+        "conv_dilated": lambda: keras.Sequential([keras.Input((6, 6, 1)), K.Conv2D(8, 3, dilation_rate=3)]),
+        "pool_too_small": lambda: keras.Sequential([keras.Input((3, 3, 3)), K.MaxPooling2D(4)]),
+        "negative_dimension": lambda: negative_model().predict(np.zeros((1, 8, 8, 1), np.float32), verbose=0),
+        "eager_negative": lambda: negative_model()(np.zeros((1, 8, 8, 1), dtype=np.float32)),
+        "graph_negative": lambda: conv(tf.zeros((1, 4, 4, 3)), tf.zeros((5, 5, 3, 2))),
+        "channel_mismatch": built_on_3_channels,
+        "dense_features": lambda: dense.predict(np.zeros((2, 32, 32, 1), dtype=np.float32), verbose=0),
+        "dense_on_image": fit_on_image,
+        "undefined_features": lambda: keras.Sequential(
+            [keras.Input((None, None, 3)), K.Conv2D(4, 3), K.Flatten(), K.Dense(3)]),
+        "rank_3d": lambda: keras.Sequential([keras.Input((28, 28)), K.Conv2D(8, 3)]),
+        "rank_no_batch": lambda: K.Conv2D(8, 3)(np.zeros((28, 28, 1), dtype=np.float32)),
+        "rank_after_flatten": lambda: keras.Sequential([keras.Input((28, 28, 1)), K.Flatten(), K.Conv2D(8, 3)]),
+        "add_channels": lambda: merge(K.Add, 64, "same"),
+        "add_sizes": lambda: merge(K.Add, 32, "valid"),
+        "concatenate": lambda: merge(K.Concatenate, 32, "valid"),
+        "reshape": lambda: keras.Sequential([keras.Input((28, 28, 1)), K.Reshape((10, 10))]),
+    }
+
+
+def _comparable(message: str) -> str:
+    """The message without what changes from run to run: file paths, quoted source, Keras' name counters."""
+    message = re.sub(r'File "[^"]*", line \d+, in (\w+)  \*\n[^\n]*\n', r'File "…", in \1\n', message)
+    return re.sub(r"(?<=[a-z0-9])(_\d+)+\b", "", message)  # dense_1, conv2d_2_1 -> dense, conv2d
+
+
+def test_message_corpus_is_what_tensorflow_raises(update_golden):
+    live = {key: str(raised(build)) for key, build in _corpus_cases().items()}
+    live = {key: re.sub(r'File "[^"]*", line', 'File "/home/learner/notebook.py", line', m) for key, m in live.items()}
+    stored = json.loads(CORPUS_FILE.read_text())
+    if update_golden:
+        stored["messages"] = live
+        CORPUS_FILE.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n")
+    assert {k: _comparable(m) for k, m in live.items()} == {k: _comparable(m) for k, m in stored["messages"].items()}
+    assert all(explain_error(ValueError(m)) is not None for m in live.values())
+
+
+ODD_MESSAGES = {
+    "strides 0": "Computed output size would be zero or negative. Received `inputs shape=(None, 4, 4, 3)`, "
+                 "`kernel shape=(5, 5, 3, 8)`, `dilation_rate=[1 1]`, `strides=(0, 0)`, `padding=valid`.",
+    "huge stride": "Computed output size would be negative: -1 [input_size: 1, effective_filter_size: 3, "
+                   "stride: 99999999999999999999] [Op:Conv2D]",
+    "size 0": "Negative dimension size caused by subtracting 3 from 0 for '{{node Conv2D}} = Conv2D[T=DT_FLOAT, "
+              "strides=[1, 1, 1, 1]](x, k)' with input shapes: [1,0,0,3], [3,3,3,2].",
+    "empty shapes": "Inputs have incompatible shapes. Received shapes () and ()",
+    "5,000 digits": "Computed output size would be negative: -1 [input_size: " + "9" * 5000
+                    + ", effective_filter_size: 3, stride: 1] [Op:Conv2D]",
+    "axis out of range": "Input 0 with name 'None' of layer 'conv2d' is incompatible with the layer: expected axis -9 "
+                         "of input shape to have value 3, but received input with shape (1, 8, 8, 1)",
+    "rank 10**9": "Input 0 with name 'None' of layer 'conv2d' is incompatible with the layer: expected min_ndim="
+                  "1000000000, found ndim=3. Full shape received: (None, 28, 28)",
+    "kernel without spatial axes": "Computed output size would be zero or negative. Received `inputs shape=(None, 3)`, "
+                                   "`kernel shape=(3, 8)`, `dilation_rate=[]`, `strides=()`, `padding=valid`.",
+    "ragged concatenate": "A `Concatenate` layer requires inputs with matching shapes except for the concatenation "
+                          "axis. Received: input_shape=[(None, 16, 16, 32), (None, 14)]",
+}
+
+
+@pytest.mark.parametrize("message", ODD_MESSAGES.values(), ids=ODD_MESSAGES.keys())
+def test_numbers_that_make_no_sense_give_none(message):
+    assert explain_error(ValueError(message)) is None
+
+
+def test_explained_keeps_the_learners_error_if_convkit_itself_fails(monkeypatch):
+    import convkit.adapters.errors as errors
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug in convkit")
+
+    monkeypatch.setattr(errors, "explain_error", broken)
+    original = ValueError("Inputs have incompatible shapes. Received shapes (8, 8, 3) and (4, 4, 3)")
+    with pytest.raises(ValueError) as info:
+        with convkit.explained(show=False):
+            raise original
+    assert info.value is original and not isinstance(info.value, ShapeError)
