@@ -120,7 +120,7 @@ def md_text(nb: Any) -> str:
 def same_text(a: str, b: str) -> bool:
     """Whether two files say the same, ignoring the jupytext version that wrote the ``.md`` header.
 
-    >>> same_text("jupytext_version: 1.19.6\nx\n", "jupytext_version: 1.17.2\nx\n")
+    >>> same_text("jupytext_version: 1.19.6\\nx\\n", "jupytext_version: 1.17.2\\nx\\n")
     True
     """
     return _VERSION_LINE.sub("", a) == _VERSION_LINE.sub("", b)
