@@ -154,15 +154,37 @@ def test_walk_stack_shows_where_a_stack_stops_without_a_fix():
     assert whole.stop is None and whole.output_shape == (None, 2, 2, 16) and "stops" not in str(whole)
 
 
-def test_the_checks_docstring_examples_run():
+@pytest.mark.parametrize("module", ["convkit.checks", "convkit.checks.answers", "convkit.checks.form",
+                                    "convkit.checks.stack", "convkit.adapters.quiet_tf"])
+def test_the_docstring_examples_run(module):
+    """The checks' examples, and those of the quiet TensorFlow import that the notebooks' set-up cells use."""
     import doctest
+    import importlib
 
-    import convkit._check_stack
-    import convkit._quiet_tf
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0, module
 
-    for module in (checks, convkit._check_stack, convkit._quiet_tf):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-        assert result.failed == 0 and result.attempted > 0, module.__name__
+
+def test_the_public_api_is_the_package_front():
+    """Every public name is importable from ``convkit.checks`` and documented there; the modules behind it are
+    named for their jobs, and the old loose modules are gone."""
+    import importlib.util
+
+    import convkit.checks
+
+    assert sorted(convkit.checks.__all__) == sorted(PUBLIC)
+    for name in PUBLIC:
+        assert getattr(convkit.checks, name).__doc__, name
+    assert checks.NotYet.__module__ == checks.WrongKind.__module__ == "convkit.checks"
+    for gone in ("convkit._check_hints", "convkit._check_stack", "convkit._quiet_tf"):
+        assert importlib.util.find_spec(gone) is None, gone
+
+
+PUBLIC = ["NotYet", "WrongKind", "StackWalk", "Trial", "attempt_layer", "try_layer", "walk_stack", "check_is_shape",
+          "check_is_whole_number", "check_is_pair", "check_is_one_of", "check_is_layer_list", "check_output_shape",
+          "check_output_size", "check_padding", "check_effective_kernel", "check_stack", "check_depth_fix",
+          "check_size_function"]
 
 
 # --------------------------------------------------------------------------- the hint names what went wrong

@@ -235,7 +235,7 @@ def test_the_set_up_cell_imports_tensorflow_quietly(run):
 
 
 EXPLAINED_CELLS = [
-    "from convkit._quiet_tf import quiet_tensorflow\nwith quiet_tensorflow():\n    import tensorflow as tf\n"
+    "from convkit.adapters.quiet_tf import quiet_tensorflow\nwith quiet_tensorflow():\n    import tensorflow as tf\n"
     "import convkit",
     "conv = tf.keras.layers.Conv2D(8, kernel_size=3)\nconv(tf.zeros((1, 10, 10, 32)))  # built for 32 channels",
     "with convkit.explained():\n    conv(tf.zeros((1, 10, 10, 3)))   # 3 channels: the mistake",
@@ -278,7 +278,7 @@ def test_explained_shows_the_explanation_without_a_traceback(tmp_path):
 
 QUIET_PROBE = r'''
 import os, sys
-from convkit._quiet_tf import quiet_tensorflow
+from convkit.adapters.quiet_tf import quiet_tensorflow
 with quiet_tensorflow():
     os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
     os.write(2, b"I0000 00:00:1796161050.366322    6840 port.cc:153] oneDNN custom operations are on.\n")

@@ -20,7 +20,7 @@ nothing in TensorFlow.
 
 Not imported by ``import convkit``.
 
->>> from convkit._quiet_tf import quiet_tensorflow
+>>> from convkit.adapters.quiet_tf import quiet_tensorflow
 >>> with quiet_tensorflow():            # doctest: +SKIP
 ...     import tensorflow as tf
 """

@@ -1,4 +1,4 @@
-"""Why a learner's number is wrong: the common slips that reproduce it (used by :mod:`convkit.checks`).
+"""Why a learner's number is wrong: the common slips that reproduce it (used by the other ``checks`` modules).
 
 For one axis, each slip (ceil for floor, the "same" rule on a "valid" layer, a forgotten stride, dilation or
 ``+ 1``, ...) is recomputed with :mod:`convkit.core.axis`; a slip whose result equals the learner's number
@@ -17,8 +17,8 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .core.args import axis_names
-from .core.axis import conv_axis, effective_kernel_size, transposed_axis
+from ..core.args import axis_names
+from ..core.axis import conv_axis, effective_kernel_size, transposed_axis
 
 __all__ = ["NotYet", "WrongKind", "as_int", "as_pair", "as_shape", "axis_feedback", "axis_hint", "channel_hint",
            "conv_alternatives", "fail", "feedback_text", "formula", "is_int", "short_repr", "spatial_feedback",

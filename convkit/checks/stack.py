@@ -1,5 +1,5 @@
-"""Checks about whole stacks of layers (used by :mod:`convkit.checks`): does a list of layers run, where does it
-stop, and which layer's ``filters`` must change when two depths disagree.
+"""Checks about whole stacks of layers: does a list of layers run, where does it stop, and which layer's
+``filters`` must change when two depths disagree.
 
 Where a stack stops is told without a fix: convkit's own error messages end with suggestions (a smaller
 kernel, ``padding="same"``...), and in an exercise such a suggestion is the answer.
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._check_hints import as_int, as_shape, fail, short_repr, wrong_kind
+from .hints import as_int, as_shape, fail, short_repr, wrong_kind
 
 __all__ = ["StackWalk", "check_depth_fix", "check_is_layer_list", "check_stack", "walk_stack"]
 

@@ -1,21 +1,10 @@
-"""Formative checks for exercises and "your turn" cells.
+"""The answer checks: each ``check_*`` recomputes the right answer with convkit's own arithmetic and, when the
+learner's answer differs, raises :class:`~convkit.checks.NotYet` saying *which* axis is off and *which part of
+the formula* probably went wrong, never the expected value.
 
-Each ``check_*`` function recomputes the right answer with convkit's own arithmetic and, when the
-learner's answer differs, raises :class:`NotYet` (an :class:`AssertionError`) that says *which* axis is off and
-*which part of the formula* probably went wrong (stride, padding, kernel, dilation, ceil or floor, batch or
-channel dimension). The message never contains the expected value, so the checks can sit in graded
-(nbgrader) test cells without giving the answer away. An answer of the wrong kind (text where a shape is
-expected) raises :class:`WrongKind`, which is both a ``NotYet`` and a ``TypeError``; lists are accepted wherever
-tuples are. In IPython/Jupyter both show as their message alone, never as a traceback through convkit, with
-lines short enough for nbgrader's feedback page, and a long answer is shortened when it is echoed.
-
-:func:`try_layer` is the helper of the "your turn" cells: it shows a layer's output shape and the
-arithmetic behind it, or convkit's explanation of why the layer cannot run, never a traceback.
-:func:`walk_stack` shows where a stack of layers stops, without suggesting a fix.
-
->>> from convkit import checks, layers
->>> checks.check_output_shape((None, 13, 13, 32), layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
->>> checks.check_output_shape((None, 14, 14, 32), layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
+>>> from convkit import layers
+>>> check_output_shape((None, 13, 13, 32), layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
+>>> check_output_shape((None, 14, 14, 32), layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
 Traceback (most recent call last):
 ...
 convkit.checks.NotYet: Not yet: height and width are off: you rounded up, but "valid" padding rounds down ...
@@ -26,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._check_hints import (
+from ..core.args import axis_names
+from ..core.axis import conv_axis, effective_kernel_size, same_padding
+from ..core.words import count
+from .hints import (
     NotYet,
-    WrongKind,
     as_int,
     as_pair,
     as_shape,
@@ -45,84 +36,14 @@ from ._check_hints import (
     spatial_positions,
     wrong_kind,
 )
-from ._check_stack import StackWalk, check_depth_fix, check_is_layer_list, check_stack, walk_stack
-from ._try_layer import Trial, attempt_layer, try_layer
-from .core.args import axis_names
-from .core.axis import conv_axis, effective_kernel_size, same_padding
-from .core.words import count
 
 __all__ = [
-    "NotYet",
-    "WrongKind",
-    "StackWalk",
-    "Trial",
-    "attempt_layer",
-    "try_layer",
-    "walk_stack",
-    "check_is_shape",
-    "check_is_whole_number",
-    "check_is_pair",
-    "check_is_one_of",
-    "check_is_layer_list",
     "check_output_shape",
     "check_output_size",
     "check_padding",
     "check_effective_kernel",
-    "check_stack",
-    "check_depth_fix",
     "check_size_function",
 ]
-
-
-# --------------------------------------------------------------------------- the form of an answer
-def check_is_shape(answer: Any, *, name: str = "answer") -> None:
-    """Check only the *form* of an answer: a tuple (or list) of whole numbers or None.
-
-    Used in the visible part of graded cells: it says nothing about whether the shape is right.
-
-    >>> check_is_shape((None, 10, 10, 8))
-    >>> check_is_shape("(None, 10, 10, 8)", name="ex1")
-    Traceback (most recent call last):
-    ...
-    convkit.checks.WrongKind: Not yet: `ex1` should be a shape: ... Remove the quotes. Received: ex1='(None, 10, 10, 8)'
-    """
-    __tracebackhide__ = True
-    as_shape(answer, name)
-
-
-def check_is_whole_number(answer: Any, *, name: str = "answer") -> None:
-    """Check only that ``answer`` is a whole number (an ``int``, not ``7.0``, ``"7"`` or ``True``).
-
-    >>> check_is_whole_number(7)
-    """
-    __tracebackhide__ = True
-    as_int(answer, name)
-
-
-def check_is_pair(answer: Any, *, name: str = "answer") -> None:
-    """Check only that ``answer`` is a pair of whole numbers, e.g. ``(before, after)``.
-
-    >>> check_is_pair((0, 1))
-    """
-    __tracebackhide__ = True
-    as_pair(answer, name)
-
-
-def check_is_one_of(answer: Any, options: Any, *, name: str = "answer") -> None:
-    """Check only that ``answer`` is one of ``options`` (e.g. one of the layer names of an exercise).
-
-    >>> check_is_one_of("conv_2", ["conv_1", "conv_2"])
-    """
-    __tracebackhide__ = True
-    options = list(options)
-    try:
-        ok = answer in options
-    except Exception:  # noqa: BLE001 - an unhashable or odd learner value is simply not one of them
-        ok = False
-    if not ok:
-        hint = "Put the name in quotes." if all(isinstance(o, str) for o in options) and not isinstance(
-            answer, str) else ""
-        raise wrong_kind(f"one of {', '.join(map(repr, options))}", name, answer, hint)
 
 
 # --------------------------------------------------------------------------- public checks
