@@ -100,7 +100,7 @@ def as_int(value: Any, name: str) -> int:
         return int(value)
     hint = ""
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
-        hint = f"Write it without a decimal point, e.g. {name} = {int(value)}."
+        hint = f"Write it without a decimal point, e.g. {name} = {int(float(value))}."
     elif isinstance(value, str):
         hint = "Remove the quotes: a number, not text."
     elif isinstance(value, bool):
@@ -133,7 +133,7 @@ def as_pair(value: Any, name: str) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- per-axis diagnosis
-def _safe(fn: Callable[[], int]) -> int | None:
+def _safe(fn: Callable[[], int | None]) -> int | None:
     try:
         return fn()
     except ValueError:  # the alternative configuration is itself impossible: not a candidate
@@ -179,14 +179,16 @@ def conv_alternatives(n: int, k: int, s: int, d: int, padding: str, pool: bool) 
     return alts
 
 
-def _transposed_alternatives(n: int, k: int, s: int, d: int, padding: str, op: int | None):
+def _transposed_alternatives(
+    n: int, k: int, s: int, d: int, padding: str, op: int | None
+) -> list[tuple[int | None, str]]:
     k_eff = effective_kernel_size(k, d)
     alts: list[tuple[int | None, str]] = []
     if padding == "same" and op is None:
         alts.append(((n - 1) * s + k_eff % 2, "with output_padding=None and padding=\"same\" Keras makes the "
                      "output exactly n·stride; the (n - 1)·stride + (k_eff mod 2) + output_padding formula is "
                      "for an output_padding you set yourself."))
-    elif padding == "same":
+    elif padding == "same" and op is not None:
         alts.append((n * s, "n·stride holds only when output_padding is None; with output_padding set the size "
                      "is (n - 1)·stride + (k_eff mod 2) + output_padding."))
         alts.append(((n - 1) * s + op, "you left out the (k_eff mod 2) term: an odd kernel adds one cell."))
@@ -207,12 +209,10 @@ def _transposed_alternatives(n: int, k: int, s: int, d: int, padding: str, op: i
     return alts
 
 
-def axis_hint(answer: int | None, expected: int | None, alts: list[tuple[int | None, str]],
-              rule: str) -> tuple[str, str] | None:
-    """``(state, hint)`` for a wrong size (``None`` when right): the hint comes from the alternatives that
+def axis_hint(answer: int | None, expected: int | None, alts: Sequence[tuple[int | None, str]],
+              rule: str) -> tuple[str, str]:
+    """``(state, hint)`` for a size that differs from ``expected``: the hint comes from the alternatives that
     reproduce the learner's number, else it restates the formula. Never mentions ``expected``."""
-    if answer == expected:
-        return None
     if answer is None or expected is None:
         return "off", "it is known from the input and the layer, so it is a number, not None."
     hints = []
@@ -224,11 +224,13 @@ def axis_hint(answer: int | None, expected: int | None, alts: list[tuple[int | N
     return ("too large" if answer > expected else "too small"), f"recompute with {rule}."
 
 
-def axis_feedback(axis: str, answer: int | None, expected: int | None, alts: list[tuple[int | None, str]],
+def axis_feedback(axis: str, answer: int | None, expected: int | None, alts: Sequence[tuple[int | None, str]],
                   rule: str) -> str | None:
     """``"<axis> is off: <hint>"`` for a wrong size, ``None`` for a right one."""
-    found = axis_hint(answer, expected, alts, rule)
-    return None if found is None else f"{axis} is {found[0]}: {found[1]}"
+    if answer == expected:
+        return None
+    state, hint = axis_hint(answer, expected, alts, rule)
+    return f"{axis} is {state}: {hint}"
 
 
 def _group(named_hints: list[tuple[str, tuple[str, str]]]) -> list[str]:
@@ -247,14 +249,16 @@ def formula(padding: str) -> str:
     return "ceil(n / stride)"
 
 
-def spatial_positions(layer: Any, shape: tuple) -> range:
+def spatial_positions(layer: Any, shape: tuple[int | None, ...]) -> range:
     """Indices of the spatial axes in a full shape (batch first), per the layer's ``data_format``."""
     if getattr(layer, "data_format", "channels_last") == "channels_first":
         return range(2, len(shape))
     return range(1, len(shape) - 1)
 
 
-def spatial_feedback(layer: Any, input_shape: tuple, answer: tuple, expected: tuple) -> list[str]:
+def spatial_feedback(
+    layer: Any, input_shape: tuple[int | None, ...], answer: tuple[int | None, ...], expected: tuple[int | None, ...]
+) -> list[str]:
     """One sentence per group of wrong spatial axes (axes with the same hint are merged)."""
     window = getattr(layer, "window", None)
     positions = list(spatial_positions(layer, expected))
