@@ -56,3 +56,8 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
+
+# The core's results (summaries, explanations) are data with a text str(); their notebook HTML is written in
+# convkit.render (plain string formatting, no matplotlib), attached here so the core imports nothing above it.
+from .render import html as _html  # noqa: E402, F401

@@ -14,19 +14,17 @@ from __future__ import annotations
 import ast
 import heapq
 import inspect
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..core.explain import Explanation
 from ..core.merge import MERGE_LAYERS
 from ..core.trace import MODEL_INPUT
+from ..core.words import format_shape
 
 __all__ = ["KerasLayer", "stack_from_keras", "layer_from_keras"]
 
 Shape = tuple  # tuple[int | None, ...]
-
-
-def _fmt(shape: Sequence[Any]) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 class KerasLayer:
@@ -72,8 +70,8 @@ class KerasLayer:
         return {"name": self.name, "class_name": self.class_name, "output_shape": self.output_shape}
 
     def __repr__(self) -> str:
-        ins = " + ".join(map(_fmt, self.input_shapes))
-        return f"KerasLayer({self.class_name} {self.name!r}: {ins} → {_fmt(self.output_shape)})"
+        ins = " + ".join(map(format_shape, self.input_shapes))
+        return f"KerasLayer({self.class_name} {self.name!r}: {ins} → {format_shape(self.output_shape)})"
 
     def _check(self, input_shape: Any) -> tuple[Shape, ...]:
         shapes = tuple(tuple(s) for s in input_shape) if self.window == "merge" else (tuple(input_shape),)
@@ -84,9 +82,9 @@ class KerasLayer:
         ):
             raise ValueError(
                 f"{self.class_name} '{self.name}' is a Keras layer convkit does not model: it only knows the "
-                f"output Keras reported for the input {' + '.join(map(_fmt, self.input_shapes))}. Rebuild the "
+                f"output Keras reported for the input {' + '.join(map(format_shape, self.input_shapes))}. Rebuild the "
                 f"Keras model and call convkit.LayerStack.from_keras(model) again. "
-                f"Received: input_shape={' + '.join(map(_fmt, shapes))}"
+                f"Received: input_shape={' + '.join(map(format_shape, shapes))}"
             )
         return shapes
 
@@ -108,7 +106,8 @@ class KerasLayer:
         out = self.compute_output_shape(input_shape)
         note = "convkit does not model this layer: the shapes are the ones Keras reported"
         notes = (note,) if self.reason is None else (note, self.reason)
-        return Explanation(f"{self.class_name} '{self.name}' (from Keras): {input_shape} → {out}", (), notes)
+        head = f"{self.class_name} '{self.name}' (from Keras): {format_shape(input_shape)} → {format_shape(out)}"
+        return Explanation(head, (), notes)
 
     def to_keras_code(self) -> str:
         if self.serialized is not None:
@@ -209,7 +208,7 @@ def _model_input(model: Any) -> Any:
     if len(inputs) != 1:
         raise ValueError(
             "convkit shows models with one input; this one has "
-            f"{len(inputs)}: {', '.join(_fmt(_shape(t)) for t in inputs)}. Build one branch as its own model. "
+            f"{len(inputs)}: {', '.join(format_shape(_shape(t)) for t in inputs)}. Build one branch as its own model. "
             f"Received: len(model.inputs)={len(inputs)}"
         )
     return inputs[0]
@@ -278,7 +277,8 @@ def stack_from_keras(model: Any) -> Any:
         if missing:
             raise ValueError(
                 f"Layer {op.name!r} reads a tensor that does not come from the model's input "
-                f"({_fmt(_shape(missing[0]))}); convkit shows models with one input. Received: layer={op.name!r}"
+                f"({format_shape(_shape(missing[0]))}); convkit shows models with one input. "
+                f"Received: layer={op.name!r}"
             )
         outs = list(node.outputs)
         if id(op) not in specs:

@@ -4,33 +4,27 @@ Like ``model.summary()`` in Keras, with what a learner needs to see why a shape 
 window of each layer (``3×3 /2 valid``), the per-axis arithmetic in their numbers (the short form of
 :mod:`convkit.core.explain`), the receptive field and jump, and a plain reason for every invalid layer.
 
-Formatting is pure: ``str(summary)`` is a fixed-width text table (golden-file tested) whose footnote says in plain
-words what RF and Jump mean, and ``summary._repr_html_()`` an HTML table that inherits the notebook's colours
-(:mod:`convkit.core.summary_html`: the same notes as header titles, shapes never broken across lines).
+This module holds the data (frozen :class:`Summary` and :class:`SummaryRow`, already as display strings) and
+the plain text: ``str(summary)`` is a fixed-width text table (golden-file tested) whose footnote says in plain
+words what Window, RF and Jump mean. The words come from :mod:`convkit.core.words` (the window reads as in the
+diagram and the editor). The notebook HTML is written in :mod:`convkit.render.summary_html`, which registers
+itself through :mod:`convkit.core.display`, so the core imports no renderer.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .summary_html import column_notes, html_text, nowrap_shapes, summary_table_html
+from .display import html_for
 from .trace import MODEL_INPUT, Trace, TraceEntry, format_number
+from .words import column_notes, format_dims, format_shape, summary_title, window_label
 
-__all__ = ["Summary", "SummaryRow", "build_summary", "window_label", "formula_label", "explanation_lines", "html_text",
-           "column_notes"]
+__all__ = ["Summary", "SummaryRow", "build_summary", "formula_label", "explanation_lines"]
 
 _COLUMNS = ("#", "Layer (type)", "Window", "Output shape", "Arithmetic", "Params", "RF", "Jump")
 _SHORT_AXIS = {"height": "h", "width": "w", "depth": "d", "length": "l"}
-
-
-def _shape(shape: Any) -> str:
-    if shape is None:
-        return "—"
-    dims = tuple(shape)
-    return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
 
 
 def _per_axis(values: Sequence[Any] | None, *, none: str = "all") -> str:
@@ -39,44 +33,7 @@ def _per_axis(values: Sequence[Any] | None, *, none: str = "all") -> str:
     texts = [format_number(v) for v in values]
     if not texts:
         return none
-    return "×".join(texts)
-
-
-def window_label(layer: Any, input_shape: Any) -> str:
-    """Kernel, stride, padding and dilation of a sliding-window layer, e.g. ``"3×3 /2 valid"``.
-
-    Transposed convolutions show their stride as an up-sampling factor (``"3×3 ↑2 same"``);
-    dilation shows as ``d2``; global pooling as ``"global"``; other layers as ``""``.
-    """
-    window = getattr(layer, "window", None)
-    if window == "global_pool":
-        return "global"
-    if window not in ("conv", "depthwise", "separable", "pool", "transpose"):
-        return ""
-    axes: tuple = ()
-    if input_shape is not None:
-        try:
-            axes = tuple(layer.spatial_axes(input_shape))
-        except ValueError:
-            axes = ()
-    if not axes:
-        axes = _axes_from_attributes(layer)
-    if not axes:
-        return ""
-    parts = ["×".join(str(a.kernel_size) for a in axes)]
-    strides = [a.strides for a in axes]
-    if any(s != 1 for s in strides) or window == "transpose":
-        mark = "↑" if window == "transpose" else "/"
-        parts.append(mark + ("×".join(map(str, strides)) if len(set(strides)) > 1 else str(strides[0])))
-    paddings = {a.padding for a in axes}
-    if paddings == {"explicit"}:
-        parts.append("pad " + ",".join(f"{a.pad_before}+{a.pad_after}" for a in axes))
-    else:
-        parts.append("/".join(sorted(paddings)))
-    dilations = [a.dilation_rate for a in axes]
-    if any(d != 1 for d in dilations):
-        parts.append("d" + ("×".join(map(str, dilations)) if len(set(dilations)) > 1 else str(dilations[0])))
-    return " ".join(parts)
+    return format_dims(texts)
 
 
 def formula_label(explanation: Any) -> str:
@@ -94,36 +51,6 @@ def formula_label(explanation: Any) -> str:
     if len(set(formulas)) == 1:
         return f"{','.join(names)}: {formulas[0]}"
     return "; ".join(f"{n}: {f}" for n, f in zip(names, formulas))
-
-
-@dataclass(frozen=True, slots=True)
-class _AttrAxis:
-    kernel_size: int
-    strides: int
-    padding: str
-    dilation_rate: int
-    pad_before: int = 0
-    pad_after: int = 0
-
-
-def _axes_from_attributes(layer: Any) -> tuple:
-    """The window read from the layer's Keras-named attributes (for a layer whose input is invalid)."""
-    kernel = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
-    if kernel is None:
-        return ()
-    kernel = tuple(kernel) if isinstance(kernel, (tuple, list)) else (kernel,)
-    n = len(kernel)
-
-    def per_axis(value: Any, default: int) -> tuple:
-        if value is None:
-            return (default,) * n
-        return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
-
-    raw_strides = getattr(layer, "strides", None)
-    strides = kernel if raw_strides is None and getattr(layer, "window", None) == "pool" else per_axis(raw_strides, 1)
-    dilation = per_axis(getattr(layer, "dilation_rate", None), 1)
-    padding = str(getattr(layer, "padding", "valid"))
-    return tuple(_AttrAxis(k, s, padding, d) for k, s, d in zip(kernel, strides, dilation))
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,14 +115,13 @@ def _row(entry: TraceEntry, names: Sequence[str], unknown_field: bool = False) -
         status = "not reached"
     else:
         status = "ok"
-    window_shape = None if entry.is_merge else entry.input_shape
     valid = status == "ok"
     return SummaryRow(
         index=entry.index,
         name=entry.name,
         type=str(getattr(layer, "class_name", None) or type(layer).__name__),
-        window=window_label(layer, window_shape),
-        output_shape=_shape(entry.output_shape),
+        window=window_label(layer),
+        output_shape=format_shape(entry.output_shape),
         formula=formula_label(entry.explanation) if valid else "",
         params=entry.params,
         receptive_field=("?" if unknown_field else _per_axis(entry.receptive_field)) if valid else "—",
@@ -209,7 +135,8 @@ def _row(entry: TraceEntry, names: Sequence[str], unknown_field: bool = False) -
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """A layer-by-layer table of a trace. ``str()`` → fixed-width text, ``_repr_html_()`` → HTML."""
+    """A layer-by-layer table of a trace. ``str()`` → fixed-width text; in a notebook, the HTML table of
+    :mod:`convkit.render.summary_html`."""
 
     input_shape: tuple[int | None, ...]
     rows: tuple[SummaryRow, ...]
@@ -245,8 +172,8 @@ class Summary:
 
     def footer_lines(self) -> list[str]:
         lines = [
-            f"Input shape: {_shape(self.input_shape)}    Output shape: "
-            + (_shape(self.output_shape) if self.is_valid else "— (the stack is invalid)"),
+            f"Input shape: {format_shape(self.input_shape)}    Output shape: "
+            + (format_shape(self.output_shape) if self.is_valid else "— (the stack is invalid)"),
             f"Total params: {self.total_params:,}",
         ]
         if any(not r.modelled for r in self.rows):
@@ -254,6 +181,8 @@ class Summary:
         if any(r.receptive_field == "?" for r in self.rows):
             lines.append("RF/Jump ?: unknown, a Keras layer convkit does not model sits before it.")
         notes = column_notes(self.unit)
+        if any(r.window for r in self.rows):
+            lines.append(notes["Window"])
         lines += [notes["RF"], notes["Jump"]]
         if any("/" in r.jump for r in self.rows):
             lines.append(notes["fraction"])
@@ -275,7 +204,7 @@ class Summary:
         rule_width = sum(widths) + 2 * (len(widths) - 1)
         lines = []
         if self.title:
-            lines.append(f'Model: "{self.title}"')
+            lines.append(summary_title(self.title))
         lines += ["━" * rule_width, fmt(header), "━" * rule_width]
         lines += [fmt(row) for row in body]
         lines.append("━" * rule_width)
@@ -288,9 +217,9 @@ class Summary:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
 
-    # -- HTML ---------------------------------------------------------------------------------
-    def _repr_html_(self) -> str:
-        return summary_table_html(self)
+    def _repr_html_(self) -> str | None:
+        """The notebook HTML registered by :mod:`convkit.render` (``None``: IPython shows the text)."""
+        return html_for("summary", self)
 
 
 def build_summary(trace: Trace, *, title: str | None = None) -> Summary:
@@ -312,19 +241,12 @@ def explanation_lines(trace: Trace) -> list[str]:
         elif e.input_shape is None:
             lines.append(f"{head}: not reached (an earlier layer is invalid)")
         elif e.explanation is None:
-            lines.append(f"{head}: {_shape(e.input_shape)} → {_shape(e.output_shape)}")
+            lines.append(f"{head}: {format_shape(e.input_shape)} → {format_shape(e.output_shape)}")
         else:
             lines.append(f"{head}: " + "\n".join(e.explanation.lines()))
     return lines
 
 
-def explanation_html(trace: Trace) -> str:
-    """HTML version of :func:`explanation_lines` (each layer's own explanation HTML when it has one)."""
-    parts = []
-    for e, line in zip(trace.entries, explanation_lines(trace)):
-        if e.explanation is not None and e.error is None and hasattr(e.explanation, "_repr_html_"):
-            own = nowrap_shapes(e.explanation._repr_html_())
-            parts.append(f"<div><b>{e.index}. {html.escape(e.name)}</b>{own}</div>")
-        else:
-            parts.append(f"<div>{html_text(line)}</div>")
-    return '<div class="convkit-stack-explanation" style="color:inherit">' + "".join(parts) + "</div>"
+def explanation_html(trace: Trace) -> str | None:
+    """The HTML of :func:`explanation_lines`, as registered by :mod:`convkit.render.explain_html`."""
+    return html_for("trace_explanation", trace)

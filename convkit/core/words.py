@@ -27,12 +27,13 @@ __all__ = [
     "WINDOW_NOTE",
     "strides_dilation_refusal",
     "summary_title",
+    "column_notes",
 ]
 
 #: The summary's footnote for the Window column, and the HTML header's tooltip.
 WINDOW_NOTE = (
-    "Window: kernel (or pool) size, /stride when it is not 1 (↑stride for a transposed convolution, which "
-    "up-samples), padding, and the dilation when it is not 1."
+    "Window: kernel size, /stride (↑stride: a transposed convolution up-samples), padding, dilation; "
+    "a stride or dilation of 1 is left out."
 )
 
 
@@ -207,3 +208,22 @@ def summary_title(name: str) -> str:
     'Model: "vgg_like"'
     """
     return f'Model: "{name}"'
+
+
+def column_notes(unit: str = "pixel") -> dict[str, str]:
+    """What the Window, RF and Jump columns of the summary mean, in a learner's words (the table's footnote, the
+    HTML headers' titles).
+
+    ``unit`` names a cell of the input: ``"pixel"`` for images, ``"position"`` for sequences.
+
+    >>> column_notes()["RF"]
+    'RF (receptive field): how many input pixels, along each axis, one output value of this layer sees.'
+    """
+    return {
+        "Window": WINDOW_NOTE,
+        "RF": f"RF (receptive field): how many input {unit}s, along each axis, one output value of this layer sees.",
+        "Jump": (f"Jump: how far apart, in input {unit}s, the fields of two neighbouring output values are "
+                 "(all the strides so far, multiplied together)."),
+        "fraction": (f"A jump below 1, like 1/2, comes from a transposed convolution or up-sampling: two "
+                     f"neighbouring outputs are then half an input {unit} apart."),
+    }

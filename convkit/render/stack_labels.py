@@ -1,4 +1,9 @@
-"""Short texts about layers and tensors shared by the stack diagram and the stack editor.
+"""Layout helpers for the stack diagram and the stack editor: text measuring, error reasons cut for a picture,
+tensor dimensions, source nodes, branch labels.
+
+The words themselves (shapes, window labels, layer labels, counts) live in :mod:`convkit.render.words`; the
+names ``shape_text``, ``volume_text``, ``window_text``, ``count_text`` and ``layer_label`` are kept here as
+aliases of those functions.
 
 >>> import convkit
 >>> layer_label(convkit.layers.Conv2D(32, 3, strides=2, padding="valid"))
@@ -17,6 +22,12 @@ from typing import Any
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
+from .words import count as count_text
+from .words import format_dims as window_text
+from .words import format_shape as shape_text
+from .words import format_volume as volume_text
+from .words import layer_label
+
 __all__ = ["layer_label", "shape_text", "error_reason", "tensor_dims", "source_nodes", "window_text", "count_text",
            "volume_text", "branch_label", "measure"]
 
@@ -30,98 +41,6 @@ def measure(text: str, size: float, weight: str = "normal") -> tuple[float, floa
     lines = text.split("\n")
     width = max(_MEASURE.get_text_width_height_descent(line or " ", prop, ismath=False)[0] for line in lines)
     return width / 72.0, len(lines) * size * 1.25 / 72.0
-
-
-def count_text(n: Any, word: str) -> str:
-    """``1 filter``, ``32 filters``: the count with its noun in the right number.
-
-    >>> count_text(1, "filter"), count_text(16, "unit")
-    ('1 filter', '16 units')
-    """
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _tuple(value: Any) -> tuple[Any, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, (list, tuple)):
-        return tuple(value)
-    return (value,)
-
-
-def window_text(value: Any) -> str:
-    """``(3, 3)`` -> ``3×3``; ``(3,)`` -> ``3``."""
-    return "×".join(str(v) for v in _tuple(value))
-
-
-def _stride_text(value: Any, sign: str) -> str:
-    dims = _tuple(value)
-    if not dims or all(d == 1 for d in dims):
-        return ""
-    if len(set(dims)) == 1:
-        return f" {sign}{dims[0]}"
-    return f" {sign}" + "×".join(str(d) for d in dims)
-
-
-def _padding_text(padding: Any) -> str:
-    if isinstance(padding, str):
-        return padding
-    flat = [p for pair in _tuple(padding) for p in _tuple(pair)]
-    if flat and len(set(flat)) == 1:
-        return f"+{flat[0]}"
-    return "+" + ",".join(str(p) for p in flat)
-
-
-def layer_label(layer: Any) -> str:
-    """The arrow label of a layer: type, window, stride and padding on line 1, width on line 2.
-
-    ``Conv2D 3×3 /2 valid`` / ``32 filters`` (``1 filter``); transposed strides read ``×2`` (they upsample).
-    """
-    kind = getattr(layer, "window", None)
-    cls = type(layer).__name__
-    try:
-        cfg = layer.get_config()
-    except (AttributeError, TypeError):
-        cfg = {}
-    if kind in ("conv", "depthwise", "separable", "transpose"):
-        sign = "×" if kind == "transpose" else "/"
-        head = f"{cls} {window_text(cfg.get('kernel_size'))}{_stride_text(cfg.get('strides'), sign)}"
-        head += f" {cfg.get('padding', 'valid')}"
-        dil = _tuple(cfg.get("dilation_rate"))
-        if dil and any(d != 1 for d in dil):
-            head += " dil " + "×".join(str(d) for d in dil)
-        if kind == "depthwise":
-            return head + f"\n×{cfg.get('depth_multiplier', 1)} per channel"
-        return head + "\n" + count_text(cfg.get("filters"), "filter")
-    if kind == "pool":
-        pool = cfg.get("pool_size")
-        strides = cfg.get("strides") if cfg.get("strides") is not None else pool
-        return f"{cls} {window_text(pool)}{_stride_text(strides, '/')} {cfg.get('padding', 'valid')}"
-    if kind == "dense":
-        return f"{cls}\n" + count_text(cfg.get("units"), "unit")
-    if cls.startswith(("ZeroPadding", "Cropping")):
-        key = "cropping" if cls.startswith("Cropping") else "padding"
-        text = _padding_text(cfg.get(key))
-        return f"{cls} {text.replace('+', '−') if key == 'cropping' else text}"
-    if cls.startswith("UpSampling"):
-        return f"{cls}{_stride_text(cfg.get('size'), '×')}"
-    if cls == "Reshape":
-        return f"Reshape\n→ {shape_text(cfg.get('target_shape'))}"
-    if cls == "Dropout" and "rate" in cfg:
-        return f"Dropout {cfg['rate']:g}"
-    if cls == "Activation" and isinstance(cfg.get("activation"), str):
-        return f"Activation {cfg['activation']}"
-    return cls
-
-
-def shape_text(shape: Any) -> str:
-    """``(3, 13, 13, 32)``; ``None`` dims print as ``None``; a missing shape prints ``—``."""
-    if shape is None:
-        return "—"
-    dims = tuple(shape)
-    if len(dims) == 1:
-        return f"({dims[0]},)"
-    return "(" + ", ".join("None" if d is None else str(d) for d in dims) + ")"
 
 
 def error_reason(message: str | None, width: int = 34, max_lines: int = 7) -> str:
@@ -156,18 +75,6 @@ def source_nodes(trace: Any, entry: Any) -> tuple[int, ...]:
     if inputs is None:
         return (entry.index,)
     return tuple(max(int(i), -1) + 1 for i in inputs) or (0,)
-
-
-def volume_text(shape: Any, data_format: str | None = "channels_last") -> str:
-    """A tensor's size without the batch, spatial sizes then channels: ``(2, 32, 32, 16)`` -> ``32×32×16``.
-
-    >>> volume_text((None, 64, 64, 1)), volume_text((2, 16, 8, 8), "channels_first"), volume_text((4, 10))
-    ('64×64×1', '8×8×16', '10')
-    """
-    if shape is None:
-        return "—"
-    spatial, channels = tensor_dims(shape, data_format)
-    return "×".join("?" if d is None else str(d) for d in (*spatial, channels))
 
 
 def branch_label(source_name: str, volume: str, into_merge: bool) -> str:

@@ -1,8 +1,10 @@
-"""HTML of the summary table: cells that never break a shape or a formula, and the RF/Jump explanations.
+"""HTML of the summary table: cells that never break a shape or a formula, and the column explanations.
 
-Pure string formatting, apart from the data (:mod:`convkit.core.summary`). Shapes in HTML are kept on one line
-with ``white-space:nowrap`` (a table column in JupyterLab is otherwise free to break ``(None, 64, 64, 16)`` after a
-comma); the header cells RF and Jump carry their explanation as a title (a tooltip, read by screen readers).
+Pure string formatting of the data in :class:`convkit.core.summary.Summary` (registered as its notebook HTML by
+:mod:`convkit.render.html`). Shapes in HTML are kept on one line with ``white-space:nowrap`` (a table column in
+JupyterLab is otherwise free to break ``(None, 64, 64, 16)`` after a comma); the header cells Window, RF and Jump
+carry their explanation as a title (a tooltip, read by screen readers). The inherited colours and Lab's CSS
+variables keep it readable in the light and the dark theme.
 """
 
 from __future__ import annotations
@@ -11,27 +13,12 @@ import html
 import re
 from typing import Any
 
+from .words import column_notes
+
 __all__ = ["column_notes", "html_text", "nowrap_shapes", "summary_table_html"]
 
 _TUPLE = re.compile(r"\((?:None|\?|-?\d+)(?:, ?(?:None|\?|-?\d+))*,?\)")
 _NOWRAP = "white-space:nowrap"
-
-
-def column_notes(unit: str = "pixel") -> dict[str, str]:
-    """What the RF and Jump columns mean, in a learner's words (the table's footnote, the HTML headers' titles).
-
-    ``unit`` names a cell of the input: ``"pixel"`` for images, ``"position"`` for sequences.
-
-    >>> column_notes()["RF"]
-    'RF (receptive field): how many input pixels, along each axis, one output value of this layer sees.'
-    """
-    return {
-        "RF": f"RF (receptive field): how many input {unit}s, along each axis, one output value of this layer sees.",
-        "Jump": (f"Jump: how far apart, in input {unit}s, the fields of two neighbouring output values are "
-                 "(all the strides so far, multiplied together)."),
-        "fraction": (f"A jump below 1, like 1/2, comes from a transposed convolution or up-sampling: two "
-                     f"neighbouring outputs are then half an input {unit} apart."),
-    }
 
 
 def html_text(text: str) -> str:
@@ -52,8 +39,8 @@ def html_text(text: str) -> str:
 def nowrap_shapes(markup: str) -> str:
     """Keep every shape tuple in the text of an HTML fragment on one line (tags and attributes untouched).
 
-    >>> nowrap_shapes('<b title="(1, 2)">x</b> (None, 8, 8, 1) → (None, 6, 6, 4)')
-    '<b title="(1, 2)">x</b> <span style="white-space:nowrap">(None, 8, 8, 1)</span> → <span style="white-space:nowrap">(None, 6, 6, 4)</span>'
+    >>> nowrap_shapes('<b title="(1, 2)">x</b> → (None, 6, 4)')
+    '<b title="(1, 2)">x</b> → <span style="white-space:nowrap">(None, 6, 4)</span>'
     """
     pieces = re.split(r"(<[^>]*>)", markup)
     return "".join(p if p.startswith("<") else _TUPLE.sub(lambda m: f'<span style="{_NOWRAP}">{m.group()}</span>', p)

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..core.words import (
     WINDOW_NOTE,
+    column_notes,
     count,
     format_dims,
     format_shape,
@@ -43,6 +44,7 @@ __all__ = [
     "window_label",
     "strides_dilation_refusal",
     "summary_title",
+    "column_notes",
     # presentation
     "layer_title",
     "layer_size",

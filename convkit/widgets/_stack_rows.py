@@ -1,4 +1,5 @@
-"""One row of the stack editor: a layer's type, its fields, its output shape, its depth rule and its messages."""
+"""One row of the stack editor: a layer's type, its fields, its output shape, its window and depth rule, and its
+messages. The words come from :mod:`convkit.render.words` (the window reads as in the summary and the diagram)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..render.stack_labels import shape_text, tensor_dims, window_text
+from ..render.stack_labels import tensor_dims
+from ..render.words import format_dims, format_shape, window_label
 from . import stack_fields as F
 
 __all__ = ["LayerRow", "depth_rule"]
@@ -83,7 +85,7 @@ class LayerRow:
             self.output.remove_class(css)
             self.box.remove_class(css)
         if entry.output_shape is not None:
-            self.output.value = shape_text(entry.output_shape)
+            self.output.value = format_shape(entry.output_shape)
             self.error.value = ""
         elif entry.error is not None:
             self.output.value = "✗ invalid"
@@ -95,7 +97,10 @@ class LayerRow:
             self.output.add_class("convkit-not-computed")
             self.box.add_class("convkit-not-computed")
             self.error.value = ""
-        parts = [rule] if rule else []
+        window = window_label(layer)
+        parts = [f"window {window}"] if window else []
+        if rule:
+            parts.append(rule)
         if entry.params:
             parts.append(f"params: {entry.params:,}")
         self.depth.value = f'<span class="convkit-rule">{html.escape(" · ".join(parts))}</span>' if parts else ""
@@ -124,7 +129,7 @@ def depth_rule(entry: Any) -> str:
         return ""
     _, c = tensor_dims(shape, getattr(layer, "data_format", "channels_last"))
     cfg = layer.get_config()
-    k = window_text(cfg.get("kernel_size"))
+    k = format_dims(cfg.get("kernel_size"))
     filters = cfg.get("filters")
     if kind in ("conv", "transpose"):
         groups = cfg.get("groups", 1) or 1

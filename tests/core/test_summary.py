@@ -11,7 +11,8 @@ import pytest
 import convkit
 from convkit import layers as L
 from convkit.core.merge import Add
-from convkit.core.summary import Summary, build_summary, formula_label, window_label
+from convkit.core.summary import Summary, build_summary, formula_label
+from convkit.core.words import window_label
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -124,12 +125,13 @@ def test_summary_marks_invalid_layers_with_text():
 
 
 def test_window_labels():
-    assert window_label(L.Conv2D(4, 3, dilation_rate=2), (None, 9, 9, 1)) == "3×3 valid d2"
-    assert window_label(L.Conv2D(4, (3, 1), strides=(2, 1), padding="same"), (None, 9, 9, 1)) == "3×1 /2×1 same"
-    assert window_label(L.Conv2DTranspose(4, 3, strides=2), (None, 9, 9, 1)) == "3×3 ↑2 valid"
-    assert window_label(L.GlobalMaxPooling2D(), (None, 9, 9, 1)) == "global"
-    assert window_label(L.Conv1D(4, 5, padding="causal"), (None, 9, 1)) == "5 causal"
-    assert window_label(L.Dense(3), (None, 9)) == ""
+    # one wording everywhere (summary, diagram, editor): the dilation is written out, after a comma
+    assert window_label(L.Conv2D(4, 3, dilation_rate=2)) == "3×3 valid, dilation 2"
+    assert window_label(L.Conv2D(4, (3, 1), strides=(2, 1), padding="same")) == "3×1 /2×1 same"
+    assert window_label(L.Conv2DTranspose(4, 3, strides=2)) == "3×3 ↑2 valid"
+    assert window_label(L.GlobalMaxPooling2D()) == "global"
+    assert window_label(L.Conv1D(4, 5, padding="causal")) == "5 causal"
+    assert window_label(L.Dense(3)) == ""
 
 
 def test_formula_label_writes_different_axes_apart():
@@ -187,7 +189,7 @@ def test_fraction_jump_and_sequence_units_are_explained():
 
 
 def test_html_headers_explain_rf_and_jump():
-    from convkit.core.summary_html import column_notes
+    from convkit.render.words import column_notes
 
     page = example_1().summary()._repr_html_()
     notes = column_notes()
@@ -218,7 +220,7 @@ def test_html_keeps_shapes_whole_in_messages_and_explanations():
 
 
 def test_html_text_escapes_and_wraps_only_tuples():
-    from convkit.core.summary_html import html_text
+    from convkit.render.summary_html import html_text
 
     assert html_text("a < b (3, 4) and floor((28 - 3) / 2)") == (
         'a &lt; b <span style="white-space:nowrap">(3, 4)</span> and floor((28 - 3) / 2)'

@@ -168,8 +168,9 @@ def test_arrow_labels_name_kernel_stride_padding() -> None:
     assert second.splitlines()[0] == "Conv2D 3×3 same"
     pool = layer_label(L.MaxPooling2D(3, strides=2, padding="same"))
     assert pool == "MaxPooling2D 3×3 /2 same"
-    assert layer_label(L.Conv2DTranspose(8, 3, strides=2, padding="same")).startswith("Conv2DTranspose 3×3 ×2 same")
-    assert layer_label(L.Conv1D(4, 5, padding="causal", dilation_rate=2)).startswith("Conv1D 5 causal dil 2")
+    # the summary's wording (render/words.window_label): ↑ for a transposed stride, the dilation written out
+    assert layer_label(L.Conv2DTranspose(8, 3, strides=2, padding="same")).startswith("Conv2DTranspose 3×3 ↑2 same")
+    assert layer_label(L.Conv1D(4, 5, padding="causal", dilation_rate=2)).startswith("Conv1D 5 causal, dilation 2")
 
 
 def test_widths_monotone_in_spatial_size_and_depth_in_channels() -> None:
