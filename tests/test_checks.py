@@ -55,8 +55,9 @@ def test_right_answers_pass_as_tuple_or_list(case):
     checks.check_output_shape(list(expected), layer, input_shape)
 
 
-@pytest.mark.parametrize("bad", ["(None, 13, 13, 32)", 13, None, {"h": 13}, (None, 13.0, 13, 32), (None, "13", 13, 32),
-                                 (None, True, 13, 32)])
+@pytest.mark.parametrize(
+    "bad", ["(None, 13, 13, 32)", 13, None, {"h": 13}, (None, 13.0, 13, 32), (None, "13", 13, 32), (None, True, 13, 32)]
+)
 def test_an_answer_of_the_wrong_kind_is_a_type_error(bad):
     with pytest.raises(TypeError, match="answer"):
         checks.check_output_shape(bad, layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
@@ -81,15 +82,24 @@ WRONG_KINDS = {
     "padding_with_text": (lambda a: checks.check_padding(a, 28, 3, strides=2), (0, "1"), ["whole number"]),
     "stack_as_text": (lambda a: checks.check_stack(a, (None, 12, 12, 1)), "Conv2D(8, 3)", ["list of convkit"]),
     "stack_of_text": (lambda a: checks.check_stack(a, (None, 12, 12, 1)), ["Conv2D"], ["Item 0"]),
-    "layer_name_unquoted": (lambda a: checks.check_depth_fix(a, 64, {"a": (3, 3, 1, 8), "b": (3, 3, 16, 4)}), 2,
-                            ["as text"]),
-    "filters_as_text": (lambda a: checks.check_depth_fix("a", a, {"a": (3, 3, 1, 8), "b": (3, 3, 16, 4)}), "16",
-                        ["Remove the quotes"]),
+    "layer_name_unquoted": (
+        lambda a: checks.check_depth_fix(a, 64, {"a": (3, 3, 1, 8), "b": (3, 3, 16, 4)}),
+        2,
+        ["as text"],
+    ),
+    "filters_as_text": (
+        lambda a: checks.check_depth_fix("a", a, {"a": (3, 3, 1, 8), "b": (3, 3, 16, 4)}),
+        "16",
+        ["Remove the quotes"],
+    ),
     "function_as_number": (lambda a: checks.check_size_function(a), 13, ["a function"]),
     "whole_number": (lambda a: checks.check_is_whole_number(a, name="ex5a"), "7", ["`ex5a`", "Remove the quotes"]),
     "pair": (lambda a: checks.check_is_pair(a, name="ex4"), 3, ["`ex4`", "pair"]),
-    "one_of": (lambda a: checks.check_is_one_of(a, ["conv_1", "conv_2"], name="ex7_layer"), "conv_7",
-               ["'conv_1', 'conv_2'"]),
+    "one_of": (
+        lambda a: checks.check_is_one_of(a, ["conv_1", "conv_2"], name="ex7_layer"),
+        "conv_7",
+        ["'conv_1', 'conv_2'"],
+    ),
     "one_of_unquoted": (lambda a: checks.check_is_one_of(a, ["conv_1", "conv_2"]), 2, ["Put the name in quotes"]),
     "layer_list_length": (lambda a: checks.check_is_layer_list(a, length=3), [layers.Conv2D(8, 3)], ["It has 1"]),
 }
@@ -112,16 +122,22 @@ def test_every_check_answers_a_wrong_kind_with_not_yet_feedback(case):
         assert word in " ".join(" ".join(shown).split())
 
 
-@pytest.mark.parametrize("huge", [list(range(100_000)), "x" * 100_000, tuple([None] * 50_000 + ["1"])],
-                         ids=["long_list", "long_text", "long_tuple"])
+@pytest.mark.parametrize(
+    "huge",
+    [list(range(100_000)), "x" * 100_000, tuple([None] * 50_000 + ["1"])],
+    ids=["long_list", "long_text", "long_tuple"],
+)
 def test_a_huge_answer_is_not_echoed_in_full(huge):
-    for message in (raw_feedback(checks.check_output_shape, huge, *CONV_28),
-                    raw_feedback(checks.check_output_size, huge, 28, 3)):
+    for message in (
+        raw_feedback(checks.check_output_shape, huge, *CONV_28),
+        raw_feedback(checks.check_output_size, huge, 28, 3),
+    ):
         assert len(message) < 600 and "99999" not in message and "x" * 100 not in message, message
 
 
-@pytest.mark.parametrize("answer, missing", [((13, 13, 32), "batch"), ((None, 13, 13), "channel"),
-                                             ((None, 13, 32), "height")])
+@pytest.mark.parametrize(
+    "answer, missing", [((13, 13, 32), "batch"), ((None, 13, 13), "channel"), ((None, 13, 32), "height")]
+)
 def test_a_missing_dimension_is_named_from_the_numbers(answer, missing):
     message = feedback(checks.check_output_shape, answer, *CONV_28)
     assert f"your shape has 3 dimensions: the {missing} dimension is missing" in message
@@ -133,8 +149,9 @@ def test_dimensions_are_counted_in_the_singular_and_the_plural():
 
 
 @settings(deadline=None, max_examples=100)
-@given(wrong=st.tuples(st.sampled_from([None, 1, 3]), st.integers(1, 40), st.integers(1, 40),
-                       st.sampled_from([3, 32, 64])))
+@given(
+    wrong=st.tuples(st.sampled_from([None, 1, 3]), st.integers(1, 40), st.integers(1, 40), st.sampled_from([3, 32, 64]))
+)
 def test_every_feedback_line_fits_the_feedback_page(wrong):
     assume(wrong != (None, 13, 13, 32))
     message = raw_feedback(checks.check_output_shape, wrong, *CONV_28)
@@ -154,15 +171,26 @@ def test_walk_stack_shows_where_a_stack_stops_without_a_fix():
     assert whole.stop is None and whole.output_shape == (None, 2, 2, 16) and "stops" not in str(whole)
 
 
-@pytest.mark.parametrize("module", ["convkit.checks", "convkit.checks.answers", "convkit.checks.form",
-                                    "convkit.checks.stack", "convkit.adapters.quiet_tf"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "convkit.checks",
+        "convkit.checks.answers",
+        "convkit.checks.form",
+        "convkit.checks.stack",
+        "convkit.checks.hints",
+        "convkit.checks.feedback",
+        "convkit.adapters.quiet_tf",
+    ],
+)
 def test_the_docstring_examples_run(module):
     """The checks' examples, and those of the quiet TensorFlow import that the notebooks' set-up cells use."""
     import doctest
     import importlib
 
-    result = doctest.testmod(importlib.import_module(module),
-                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(
+        importlib.import_module(module), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
     assert result.failed == 0 and result.attempted > 0, module
 
 
@@ -181,10 +209,27 @@ def test_the_public_api_is_the_package_front():
         assert importlib.util.find_spec(gone) is None, gone
 
 
-PUBLIC = ["NotYet", "WrongKind", "StackWalk", "Trial", "attempt_layer", "try_layer", "walk_stack", "check_is_shape",
-          "check_is_whole_number", "check_is_pair", "check_is_one_of", "check_is_layer_list", "check_output_shape",
-          "check_output_size", "check_padding", "check_effective_kernel", "check_stack", "check_depth_fix",
-          "check_size_function"]
+PUBLIC = [
+    "NotYet",
+    "WrongKind",
+    "StackWalk",
+    "Trial",
+    "attempt_layer",
+    "try_layer",
+    "walk_stack",
+    "check_is_shape",
+    "check_is_whole_number",
+    "check_is_pair",
+    "check_is_one_of",
+    "check_is_layer_list",
+    "check_output_shape",
+    "check_output_size",
+    "check_padding",
+    "check_effective_kernel",
+    "check_stack",
+    "check_depth_fix",
+    "check_size_function",
+]
 
 
 # --------------------------------------------------------------------------- the hint names what went wrong
@@ -203,12 +248,24 @@ HINTS = {
     "dilation_ignored": (layers.Conv2D(4, 3, dilation_rate=3), (None, 20, 20, 1), (None, 18, 14, 4), ["dilation"]),
     "dilation_k_times_d": (layers.Conv2D(4, 3, dilation_rate=3), (None, 20, 20, 1), (None, 12, 14, 4), ["k·d"]),
     "pool_stride_default": (layers.MaxPooling2D(3), (None, 13, 13, 32), (None, 11, 4, 32), ["pool size"]),
-    "transposed_output_padding_none": (layers.Conv2DTranspose(8, 3, strides=2, padding="same"), (None, 7, 7, 16),
-                                       (None, 13, 14, 8), ["output_padding=None", "n·stride"]),
-    "transposed_output_padding_0": (layers.Conv2DTranspose(8, 3, strides=2, padding="same", output_padding=0),
-                                    (None, 7, 7, 16), (None, 14, 13, 8), ["only when output_padding is None"]),
-    "transposed_shrinks": (layers.Conv2DTranspose(8, 3, strides=2, padding="same"), (None, 7, 7, 16),
-                           (None, 4, 14, 8), ["enlarges"]),
+    "transposed_output_padding_none": (
+        layers.Conv2DTranspose(8, 3, strides=2, padding="same"),
+        (None, 7, 7, 16),
+        (None, 13, 14, 8),
+        ["output_padding=None", "n·stride"],
+    ),
+    "transposed_output_padding_0": (
+        layers.Conv2DTranspose(8, 3, strides=2, padding="same", output_padding=0),
+        (None, 7, 7, 16),
+        (None, 14, 13, 8),
+        ["only when output_padding is None"],
+    ),
+    "transposed_shrinks": (
+        layers.Conv2DTranspose(8, 3, strides=2, padding="same"),
+        (None, 7, 7, 16),
+        (None, 4, 14, 8),
+        ["enlarges"],
+    ),
     "batch_changed": (*CONV_28, (3, 13, 13, 32), ["batch dimension"]),
     "channels_from_input": (*CONV_28, (None, 13, 13, 3), ["channel", "filter"]),
     "pool_channels": (layers.MaxPooling2D(3), (None, 13, 13, 32), (None, 4, 4, 16), ["keeps the number of channels"]),
@@ -231,7 +288,7 @@ def test_a_failed_check_is_an_assertion_error_shown_without_traceback():
     with pytest.raises(AssertionError) as info:
         checks.check_output_shape((None, 14, 14, 32), *CONV_28)
     assert isinstance(info.value, checks.NotYet)
-    lines = info.value._render_traceback_()     # what IPython shows instead of a traceback
+    lines = info.value._render_traceback_()  # what IPython shows instead of a traceback
     assert lines[0].startswith("Not yet: height and width are off") and lines == str(info.value).splitlines()
     assert 1 < len(lines) <= 5 and all(len(line) <= 76 for line in lines)  # one problem, wrapped
     many = raw_feedback(checks.check_output_shape, (3, 14, 26, 3), *CONV_28).splitlines()
@@ -241,7 +298,7 @@ def test_a_failed_check_is_an_assertion_error_shown_without_traceback():
 
 def test_parts_give_separate_credit():
     layer, shape = CONV_28
-    checks.check_output_shape((None, 13, 13, 64), layer, shape, part="spatial")     # channels ignored
+    checks.check_output_shape((None, 13, 13, 64), layer, shape, part="spatial")  # channels ignored
     checks.check_output_shape((None, 99, 1, 32), layer, shape, part="batch_channels")  # spatial ignored
     assert "channel" in feedback(checks.check_output_shape, (None, 13, 13, 64), layer, shape, part="batch_channels")
     with pytest.raises(ValueError, match="part"):
@@ -254,8 +311,14 @@ def test_none_for_a_known_spatial_size_is_explained():
 
 
 @settings(deadline=None, max_examples=200)
-@given(n=st.integers(1, 64), k=st.integers(1, 7), s=st.integers(1, 4), d=st.integers(1, 3),
-       padding=st.sampled_from(["valid", "same"]), wrong=st.integers(1, 80))
+@given(
+    n=st.integers(1, 64),
+    k=st.integers(1, 7),
+    s=st.integers(1, 4),
+    d=st.integers(1, 3),
+    padding=st.sampled_from(["valid", "same"]),
+    wrong=st.integers(1, 80),
+)
 def test_feedback_never_contains_the_expected_size(n, k, s, d, padding, wrong):
     try:
         expected = conv_axis(n, k, s, padding, d).output
@@ -315,8 +378,9 @@ def test_check_stack():
     message = feedback(checks.check_stack, BROKEN, (None, 12, 12, 1), part="runs")
     assert "does not run" in message and "layer 2 (Conv2D '" in message and "(None, 2, 2, 8)" in message
     assert "same" not in message and "smaller kernel" not in message  # where it stops, not how to fix it
-    message = feedback(checks.check_stack, FIXED[:2] + [layers.Conv2D(8, 3, padding="same")], (None, 12, 12, 1),
-                       (None, 2, 2, 16))
+    message = feedback(
+        checks.check_stack, FIXED[:2] + [layers.Conv2D(8, 3, padding="same")], (None, 12, 12, 1), (None, 2, 2, 16)
+    )
     assert "depth is off" in message
     with pytest.raises(TypeError, match="list"):
         checks.check_stack(FIXED[0], (None, 12, 12, 1))
@@ -385,9 +449,11 @@ def test_try_layer_prints_the_shape_and_the_formula(capsys):
     assert "(3, 13, 13, 32)" in out and "floor((28 + 0 + 0 - 3) / 2) + 1 = 13" in out
 
 
-@pytest.mark.parametrize("params", [dict(kernel_size=40), dict(kernel_size=0), dict(kernel_size="3"),
-                                    dict(kernel_size=3, padding="full")],
-                         ids=["kernel_larger_than_input", "zero_kernel", "string_kernel", "unknown_padding"])
+@pytest.mark.parametrize(
+    "params",
+    [dict(kernel_size=40), dict(kernel_size=0), dict(kernel_size="3"), dict(kernel_size=3, padding="full")],
+    ids=["kernel_larger_than_input", "zero_kernel", "string_kernel", "unknown_padding"],
+)
 def test_try_layer_explains_a_bad_edit_instead_of_raising(capsys, params):
     checks.try_layer(layers.Conv2D, (3, 28, 28, 3), filters=32, **params)
     out = capsys.readouterr().out
@@ -434,7 +500,9 @@ def test_only_learner_mistakes_are_caught():
 
 
 def test_importing_checks_loads_neither_tensorflow_nor_matplotlib():
-    code = ("import sys, convkit.checks; "
-            "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', 'ipywidgets') if m in sys.modules))")
+    code = (
+        "import sys, convkit.checks; "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', 'ipywidgets') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

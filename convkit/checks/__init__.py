@@ -19,7 +19,8 @@ The modules, by job:
   learner's own size function);
 * :mod:`.form`: the checks of an answer's form only, for the visible part of graded cells;
 * :mod:`.stack`: whole stacks of layers (does it run, where does it stop, which depth to fix);
-* :mod:`.hints`: how feedback is worded and reported (the common slips behind a wrong number, ``NotYet``).
+* :mod:`.hints`: the common slips behind a wrong number, recomputed to name the part of the formula to fix;
+* :mod:`.feedback`: how a check reports (``NotYet``, ``WrongKind``, wrapped lines) and reads an answer's kind.
 
 >>> from convkit import checks, layers
 >>> checks.check_output_shape((None, 13, 13, 32), layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
@@ -33,8 +34,8 @@ from __future__ import annotations
 
 from .._try_layer import Trial, attempt_layer, try_layer
 from .answers import check_effective_kernel, check_output_shape, check_output_size, check_padding, check_size_function
+from .feedback import NotYet, WrongKind
 from .form import check_is_one_of, check_is_pair, check_is_shape, check_is_whole_number
-from .hints import NotYet, WrongKind
 from .stack import StackWalk, check_depth_fix, check_is_layer_list, check_stack, walk_stack
 
 __all__ = [

@@ -18,23 +18,15 @@ from typing import Any
 from ..core.args import axis_names
 from ..core.axis import conv_axis, effective_kernel_size, same_padding
 from ..core.words import count
+from .feedback import NotYet, as_int, as_pair, as_shape, fail, feedback_text, is_int, short_repr, wrong_kind
 from .hints import (
-    NotYet,
-    as_int,
-    as_pair,
-    as_shape,
     axis_feedback,
     axis_hint,
     channel_hint,
     conv_alternatives,
-    fail,
-    feedback_text,
     formula,
-    is_int,
-    short_repr,
     spatial_feedback,
     spatial_positions,
-    wrong_kind,
 )
 
 __all__ = [
@@ -103,20 +95,27 @@ def _rank_problem(answer: tuple[int | None, ...], expected: tuple[int | None, ..
     names = dict(zip(spatial, axis_names(len(spatial))))
     if len(answer) == len(expected) - 1:
         for p in range(len(expected)):
-            if answer == expected[:p] + expected[p + 1:]:
+            if answer == expected[:p] + expected[p + 1 :]:
                 axis = "batch" if p == 0 else names.get(p, "channel")
                 order = "(batch, " + ", ".join(names.values()) + ", channels)" if names else "(batch, features)"
                 return f"your shape has {have}: the {axis} dimension is missing. The order is {order}."
     if getattr(layer, "window", None) == "global_pool":
         return f"your shape has {have}, but a global pooling layer removes the spatial axes."
     fewer = "more" if len(answer) < len(expected) else "fewer"
-    return (f"your shape has {have}, but this layer outputs {fewer}: count the batch, each spatial axis "
-            "and the channels.")
+    return (
+        f"your shape has {have}, but this layer outputs {fewer}: count the batch, each spatial axis and the channels."
+    )
 
 
 def check_output_size(
-    answer: Any, size: int, kernel_size: int, strides: int = 1, padding: str = "valid", dilation_rate: int = 1,
-    *, axis: str = "the output size",
+    answer: Any,
+    size: int,
+    kernel_size: int,
+    strides: int = 1,
+    padding: str = "valid",
+    dilation_rate: int = 1,
+    *,
+    axis: str = "the output size",
 ) -> None:
     """Check one axis' output size of a convolution (``padding`` "valid" or "same").
 
@@ -150,14 +149,24 @@ def check_padding(
     if total != exp_total:
         n, s = size, strides
         slips = [
-            (max((n // s - 1) * s + k_eff - n, 0), "it comes from the output size ceil(n / stride), rounded up, "
-             "not down."),
-            (k_eff - 1, "k_eff - 1 is the padding only for stride 1; with a stride, the padding is what the last "
-             "window needs: (ceil(n / stride) - 1)·stride + k_eff - n."),
-            (max((-(-n // s) - 1) * s + kernel_size - n, 0), "use the dilated kernel span "
-             "k_eff = (k - 1)·dilation + 1."),
-            (k_eff, "the padding is not the kernel's span, it is what the last window needs beyond the input: "
-             "(ceil(n / stride) - 1)·stride + k_eff - n."),
+            (
+                max((n // s - 1) * s + k_eff - n, 0),
+                "it comes from the output size ceil(n / stride), rounded up, not down.",
+            ),
+            (
+                k_eff - 1,
+                "k_eff - 1 is the padding only for stride 1; with a stride, the padding is what the last "
+                "window needs: (ceil(n / stride) - 1)·stride + k_eff - n.",
+            ),
+            (
+                max((-(-n // s) - 1) * s + kernel_size - n, 0),
+                "use the dilated kernel span k_eff = (k - 1)·dilation + 1.",
+            ),
+            (
+                k_eff,
+                "the padding is not the kernel's span, it is what the last window needs beyond the input: "
+                "(ceil(n / stride) - 1)·stride + k_eff - n.",
+            ),
         ]
         state, hint = axis_hint(total, exp_total, slips, "P = max(0, (ceil(n / stride) - 1)·stride + k_eff - n)")
         fail([f"the total is {state}: {hint}"])
@@ -179,8 +188,11 @@ def check_effective_kernel(answer: Any, kernel_size: int, dilation_rate: int) ->
     k, d = kernel_size, dilation_rate
     expected = effective_kernel_size(k, d)
     alts = [
-        (k * d, "not k·d: dilation puts d - 1 empty cells in each of the k - 1 gaps between taps, "
-         "and the first tap adds 1."),
+        (
+            k * d,
+            "not k·d: dilation puts d - 1 empty cells in each of the k - 1 gaps between taps, "
+            "and the first tap adds 1.",
+        ),
         ((k - 1) * d, "you forgot the + 1 for the first tap."),
         (k, "the dilation is missing: the taps are spread d cells apart."),
         (k + d - 1, "the gaps grow with the dilation: each of the k - 1 gaps is d cells wide."),
@@ -207,11 +219,23 @@ def check_size_function(fn: Callable[..., Any], padding: str = "valid") -> None:
                 try:
                     got = fn(n, k, s, padding)
                 except NotImplementedError as exc:
-                    raise NotYet(feedback_text([f"{call} raised NotImplementedError: replace the line "
-                                                "`raise NotImplementedError()` with your code."])) from exc
+                    raise NotYet(
+                        feedback_text(
+                            [
+                                f"{call} raised NotImplementedError: replace the line "
+                                "`raise NotImplementedError()` with your code."
+                            ]
+                        )
+                    ) from exc
                 except Exception as exc:  # noqa: BLE001 - the learner's own function failed: say where
-                    raise NotYet(feedback_text([f"{call} raised {type(exc).__name__}: {short_repr(str(exc))[1:-1]}. "
-                                                "Call it yourself with these numbers to see where."])) from exc
+                    raise NotYet(
+                        feedback_text(
+                            [
+                                f"{call} raised {type(exc).__name__}: {short_repr(str(exc))[1:-1]}. "
+                                "Call it yourself with these numbers to see where."
+                            ]
+                        )
+                    ) from exc
                 where = f"{call} returned {short_repr(got)}"
                 if not is_int(got):
                     fail([f"{where}: it should return a whole number (use // or math.floor/math.ceil)."])

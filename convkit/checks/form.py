@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .hints import as_int, as_pair, as_shape, wrong_kind
+from .feedback import as_int, as_pair, as_shape, wrong_kind
 
 __all__ = ["check_is_shape", "check_is_whole_number", "check_is_pair", "check_is_one_of"]
 
@@ -62,8 +62,9 @@ def check_is_one_of(answer: Any, options: Any, *, name: str = "answer") -> None:
     except Exception:  # noqa: BLE001 - an unhashable or odd learner value is simply not one of them
         ok = False
     if not ok:
-        hint = "Put the name in quotes." if all(isinstance(o, str) for o in options) and not isinstance(
-            answer, str) else ""
+        hint = (
+            "Put the name in quotes."
+            if all(isinstance(o, str) for o in options) and not isinstance(answer, str)
+            else ""
+        )
         raise wrong_kind(f"one of {', '.join(map(repr, options))}", name, answer, hint)
-
-

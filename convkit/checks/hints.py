@@ -1,135 +1,33 @@
-"""Why a learner's number is wrong: the common slips that reproduce it (used by the other ``checks`` modules).
+"""Why a learner's number is wrong: the common slips that reproduce it.
 
 For one axis, each slip (ceil for floor, the "same" rule on a "valid" layer, a forgotten stride, dilation or
 ``+ 1``, ...) is recomputed with :mod:`convkit.core.axis`; a slip whose result equals the learner's number
 becomes the hint. Hints are fixed sentences about the formula: they never contain the expected value.
 
-It also holds how feedback is reported: :class:`NotYet` (shown without a traceback), :class:`WrongKind` for an
-answer of the wrong kind, lines wrapped to a width that fixed-width feedback boxes show in full, and long
-answers shortened when they are echoed.
+>>> slips = conv_alternatives(28, 3, 2, 1, "valid", pool=False)  # n=28, k=3, stride 2, no dilation
+>>> axis_feedback("height", 12, 13, slips, formula("valid"))
+'height is off: you forgot the + 1 in floor((n - k_eff) / stride) + 1: the first window position counts too.'
 """
 
 from __future__ import annotations
 
-import numbers
-import reprlib
-import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..core.args import axis_names
 from ..core.axis import conv_axis, effective_kernel_size, transposed_axis
 
-__all__ = ["NotYet", "WrongKind", "as_int", "as_pair", "as_shape", "axis_feedback", "axis_hint", "channel_hint",
-           "conv_alternatives", "fail", "feedback_text", "formula", "is_int", "short_repr", "spatial_feedback",
-           "spatial_positions", "wrong_kind"]
+__all__ = [
+    "axis_feedback",
+    "axis_hint",
+    "channel_hint",
+    "conv_alternatives",
+    "formula",
+    "spatial_feedback",
+    "spatial_positions",
+]
 
-#: feedback lines are wrapped to this width: nbgrader's feedback page shows them in a fixed-width box that does
-#: not wrap (about 77 characters wide in an 800-pixel window), and so do terminals
-WIDTH = 76
-_SHAPE_WORDS = "a shape: a tuple of whole numbers, one per dimension, batch first (None for an unknown batch)"
 _WINDOWED = ("conv", "depthwise", "separable", "pool", "transpose")
-_REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 60
-_REPR.maxtuple = _REPR.maxlist = _REPR.maxdict = _REPR.maxset = 8
-_REPR.maxlevel = 3
-
-
-# --------------------------------------------------------------------------- how a failed check is reported
-class NotYet(AssertionError):
-    """A check failed. The message is formative feedback: what to look at again, never the expected value.
-
-    In IPython/Jupyter it is shown as the message alone, without a traceback: the learner's cell is right
-    above it, and the checking code (or a hidden test) is nothing the learner needs to read.
-    """
-
-    def _render_traceback_(self) -> list[str]:
-        return str(self).splitlines()
-
-
-NotYet.__module__ = "convkit.checks"  # its public home
-
-
-class WrongKind(NotYet, TypeError):
-    """An answer of the wrong kind (text where a number is expected, ...): a ``TypeError`` that is also shown
-    as "Not yet" feedback without a traceback, and fails a graded cell like any other wrong answer."""
-
-
-WrongKind.__module__ = "convkit.checks"
-
-
-def short_repr(value: Any) -> str:
-    """``repr(value)``, shortened with ``...`` when it is long (a huge answer is not echoed in full)."""
-    try:
-        return _REPR.repr(value)
-    except Exception:  # noqa: BLE001 - a learner's object whose __repr__ fails must not hide the feedback
-        return f"<{type(value).__name__} object>"
-
-
-def feedback_text(problems: Sequence[str]) -> str:
-    """``"Not yet: ..."`` for one problem, a bulleted list for several; every line at most ``WIDTH`` long."""
-    if len(problems) == 1:
-        return textwrap.fill("Not yet: " + problems[0], WIDTH, break_on_hyphens=False, break_long_words=False)
-    items = [textwrap.fill(p, WIDTH, initial_indent="- ", subsequent_indent="  ", break_on_hyphens=False,
-                           break_long_words=False) for p in problems]
-    return "\n".join(["Not yet:", *items])
-
-
-def fail(problems: Sequence[str]) -> None:
-    """Raise :class:`NotYet` with ``problems`` (nothing when the list is empty)."""
-    __tracebackhide__ = True  # in other IPython tracebacks, skip convkit's frames
-    if problems:
-        raise NotYet(feedback_text(problems))
-
-
-def wrong_kind(what: str, name: str, value: Any, hint: str = "") -> WrongKind:
-    """The :class:`WrongKind` error for ``name=value``, which should have been ``what``."""
-    hint = f" {hint}" if hint else ""
-    return WrongKind(feedback_text([f"`{name}` should be {what}.{hint} Received: {name}={short_repr(value)}"]))
-
-
-# --------------------------------------------------------------------------- answers of the right kind
-def is_int(value: Any) -> bool:
-    """An integer that is not a bool (numpy integers count)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def as_int(value: Any, name: str) -> int:
-    """``value`` as an int, or a :class:`WrongKind` that says how to write a whole number."""
-    if is_int(value):
-        return int(value)
-    hint = ""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
-        hint = f"Write it without a decimal point, e.g. {name} = {int(float(value))}."
-    elif isinstance(value, str):
-        hint = "Remove the quotes: a number, not text."
-    elif isinstance(value, bool):
-        hint = "True and False are not numbers here."
-    raise wrong_kind("a whole number", name, value, hint)
-
-
-def as_shape(value: Any, name: str = "answer") -> tuple[int | None, ...]:
-    """A learner's shape as a tuple (lists accepted); :class:`WrongKind` for strings and other kinds."""
-    if isinstance(value, (str, bytes)):
-        raise wrong_kind(_SHAPE_WORDS, name, value, "Remove the quotes.")
-    if not isinstance(value, (tuple, list)):
-        raise wrong_kind(_SHAPE_WORDS, name, value)
-    dims = []
-    for dim in value:
-        if dim is not None and not is_int(dim):
-            raise wrong_kind(_SHAPE_WORDS, name, value,
-                             f"It contains {short_repr(dim)} (of type {type(dim).__name__}), but every entry must "
-                             "be a whole number or None.")
-        dims.append(None if dim is None else int(dim))
-    return tuple(dims)
-
-
-def as_pair(value: Any, name: str) -> tuple[int, int]:
-    """A ``(before, after)`` pair of ints (lists accepted)."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise wrong_kind("a pair (before, after) of whole numbers", name, value,
-                         "Remove the quotes." if isinstance(value, (str, bytes)) else "")
-    return as_int(value[0], name), as_int(value[1], name)
 
 
 # --------------------------------------------------------------------------- per-axis diagnosis
@@ -150,32 +48,53 @@ def conv_alternatives(n: int, k: int, s: int, d: int, padding: str, pool: bool) 
     alts: list[tuple[int | None, str]] = []
     if padding == "valid":
         alts += [
-            (-(-(n - k_eff) // s) + 1, 'you rounded up, but "valid" padding rounds down (floor): '
-             "a last window that does not fit is dropped."),
-            (-(-n // s), 'you used the "same" rule ceil(n / stride), but this layer uses padding="valid": '
-             "nothing is padded, so the kernel must fit inside the input."),
-            ((n - k_eff) // s if n >= k_eff else None, "you forgot the + 1 in floor((n - k_eff) / stride) + 1: "
-             "the first window position counts too."),
+            (
+                -(-(n - k_eff) // s) + 1,
+                'you rounded up, but "valid" padding rounds down (floor): a last window that does not fit is dropped.',
+            ),
+            (
+                -(-n // s),
+                'you used the "same" rule ceil(n / stride), but this layer uses padding="valid": '
+                "nothing is padded, so the kernel must fit inside the input.",
+            ),
+            (
+                (n - k_eff) // s if n >= k_eff else None,
+                "you forgot the + 1 in floor((n - k_eff) / stride) + 1: the first window position counts too.",
+            ),
             (n - k_eff, "you forgot to divide by the stride, or the + 1."),
         ]
     else:  # same (or causal): ceil(n / s)
         alts += [
             (n // s, 'you rounded down, but "same" padding rounds up: the output is ceil(n / stride).'),
-            (n if s > 1 else None, '"same" keeps the size only when the stride is 1; '
-             "with a larger stride it divides the size by the stride (rounding up)."),
-            (_conv_out(n, k, s, "valid", d), 'you computed it as padding="valid" (no padding), '
-             'but this layer pads ("same").'),
+            (
+                n if s > 1 else None,
+                '"same" keeps the size only when the stride is 1; '
+                "with a larger stride it divides the size by the stride (rounding up).",
+            ),
+            (
+                _conv_out(n, k, s, "valid", d),
+                'you computed it as padding="valid" (no padding), but this layer pads ("same").',
+            ),
         ]
     if s > 1:
         what = "pooling's stride defaults to its pool size, not 1" if pool else "the formula divides by it"
         alts.append((_conv_out(n, k, 1, padding, d), f"check the stride: {what}."))
     if d > 1:
-        alts.append((_conv_out(n, k, s, padding, 1), "check the dilation: a dilated kernel spans "
-                     "k_eff = (k - 1)·d + 1 cells, not k."))
+        alts.append(
+            (
+                _conv_out(n, k, s, padding, 1),
+                "check the dilation: a dilated kernel spans k_eff = (k - 1)·d + 1 cells, not k.",
+            )
+        )
         alts.append((_conv_out(n, k * d, s, padding, 1), "the dilated kernel spans (k - 1)·d + 1 cells, not k·d."))
     if padding == "valid":
-        alts.append((n // s, "check the kernel size: with \"valid\" padding the window must fit, so k_eff - 1 "
-                     "cells are lost before dividing by the stride."))
+        alts.append(
+            (
+                n // s,
+                'check the kernel size: with "valid" padding the window must fit, so k_eff - 1 '
+                "cells are lost before dividing by the stride.",
+            )
+        )
     return alts
 
 
@@ -185,32 +104,63 @@ def _transposed_alternatives(
     k_eff = effective_kernel_size(k, d)
     alts: list[tuple[int | None, str]] = []
     if padding == "same" and op is None:
-        alts.append(((n - 1) * s + k_eff % 2, "with output_padding=None and padding=\"same\" Keras makes the "
-                     "output exactly n·stride; the (n - 1)·stride + (k_eff mod 2) + output_padding formula is "
-                     "for an output_padding you set yourself."))
+        alts.append(
+            (
+                (n - 1) * s + k_eff % 2,
+                'with output_padding=None and padding="same" Keras makes the '
+                "output exactly n·stride; the (n - 1)·stride + (k_eff mod 2) + output_padding formula is "
+                "for an output_padding you set yourself.",
+            )
+        )
     elif padding == "same" and op is not None:
-        alts.append((n * s, "n·stride holds only when output_padding is None; with output_padding set the size "
-                     "is (n - 1)·stride + (k_eff mod 2) + output_padding."))
+        alts.append(
+            (
+                n * s,
+                "n·stride holds only when output_padding is None; with output_padding set the size "
+                "is (n - 1)·stride + (k_eff mod 2) + output_padding.",
+            )
+        )
         alts.append(((n - 1) * s + op, "you left out the (k_eff mod 2) term: an odd kernel adds one cell."))
         alts.append(((n - 1) * s + k_eff % 2, "you left out output_padding: it is added at the end."))
     else:
-        alts.append((n * s, 'you used the "same" rule n·stride, but this layer uses padding="valid": '
-                     "the kernel overhangs, so the output is (n - 1)·stride + k_eff (+ output_padding)."))
-        alts.append(((n - 1) * s + k_eff, "output_padding=None does not mean 0 here: with \"valid\" Keras adds "
-                     "max(k_eff, stride) - k_eff." if op is None else "you left out output_padding: it is added "
-                     "at the end."))
-    alts.append((_conv_out(n, k, s, "valid", d), "a transposed convolution enlarges its input: it multiplies "
-                 "by the stride instead of dividing (you used the ordinary convolution's formula)."))
-    alts.append((-(-n // s), "a transposed convolution enlarges its input: it multiplies by the stride "
-                 "instead of dividing."))
+        alts.append(
+            (
+                n * s,
+                'you used the "same" rule n·stride, but this layer uses padding="valid": '
+                "the kernel overhangs, so the output is (n - 1)·stride + k_eff (+ output_padding).",
+            )
+        )
+        alts.append(
+            (
+                (n - 1) * s + k_eff,
+                'output_padding=None does not mean 0 here: with "valid" Keras adds max(k_eff, stride) - k_eff.'
+                if op is None
+                else "you left out output_padding: it is added at the end.",
+            )
+        )
+    alts.append(
+        (
+            _conv_out(n, k, s, "valid", d),
+            "a transposed convolution enlarges its input: it multiplies "
+            "by the stride instead of dividing (you used the ordinary convolution's formula).",
+        )
+    )
+    alts.append(
+        (-(-n // s), "a transposed convolution enlarges its input: it multiplies by the stride instead of dividing.")
+    )
     if s > 1:
-        alts.append((_safe(lambda: transposed_axis(n, k, 1, padding, None, d).output),
-                     "check the stride: the transposed formula multiplies by it."))
+        alts.append(
+            (
+                _safe(lambda: transposed_axis(n, k, 1, padding, None, d).output),
+                "check the stride: the transposed formula multiplies by it.",
+            )
+        )
     return alts
 
 
-def axis_hint(answer: int | None, expected: int | None, alts: Sequence[tuple[int | None, str]],
-              rule: str) -> tuple[str, str]:
+def axis_hint(
+    answer: int | None, expected: int | None, alts: Sequence[tuple[int | None, str]], rule: str
+) -> tuple[str, str]:
     """``(state, hint)`` for a size that differs from ``expected``: the hint comes from the alternatives that
     reproduce the learner's number, else it restates the formula. Never mentions ``expected``."""
     if answer is None or expected is None:
@@ -224,8 +174,9 @@ def axis_hint(answer: int | None, expected: int | None, alts: Sequence[tuple[int
     return ("too large" if answer > expected else "too small"), f"recompute with {rule}."
 
 
-def axis_feedback(axis: str, answer: int | None, expected: int | None, alts: Sequence[tuple[int | None, str]],
-                  rule: str) -> str | None:
+def axis_feedback(
+    axis: str, answer: int | None, expected: int | None, alts: Sequence[tuple[int | None, str]], rule: str
+) -> str | None:
     """``"<axis> is off: <hint>"`` for a wrong size, ``None`` for a right one."""
     if answer == expected:
         return None
@@ -238,8 +189,10 @@ def _group(named_hints: list[tuple[str, tuple[str, str]]]) -> list[str]:
     groups: dict[tuple[str, str], list[str]] = {}
     for name, found in named_hints:
         groups.setdefault(found, []).append(name)
-    return [f"{' and '.join(names)} {'are' if len(names) > 1 else 'is'} {state}: {hint}"
-            for (state, hint), names in groups.items()]
+    return [
+        f"{' and '.join(names)} {'are' if len(names) > 1 else 'is'} {state}: {hint}"
+        for (state, hint), names in groups.items()
+    ]
 
 
 def formula(padding: str) -> str:
@@ -279,12 +232,14 @@ def spatial_feedback(
             continue
         ax = axes[i]
         if window == "transpose":
-            alts = _transposed_alternatives(ax.size, ax.kernel_size, ax.strides, ax.dilation_rate, ax.padding,
-                                            ax.output_padding)
+            alts = _transposed_alternatives(
+                ax.size, ax.kernel_size, ax.strides, ax.dilation_rate, ax.padding, ax.output_padding
+            )
             rule = _transposed_formula(ax.padding, ax.output_padding)
         else:
-            alts = conv_alternatives(ax.size, ax.kernel_size, ax.strides, ax.dilation_rate, ax.padding,
-                                     pool=window == "pool")
+            alts = conv_alternatives(
+                ax.size, ax.kernel_size, ax.strides, ax.dilation_rate, ax.padding, pool=window == "pool"
+            )
             rule = formula(ax.padding)
         found.append((names[i], axis_hint(answer[p], expected[p], alts, rule)))
     return _group(found)
@@ -292,7 +247,7 @@ def spatial_feedback(
 
 def _transposed_formula(padding: str, output_padding: int | None) -> str:
     if padding == "same" and output_padding is None:
-        return "n·stride (padding=\"same\", output_padding=None)"
+        return 'n·stride (padding="same", output_padding=None)'
     if padding == "same":
         return "(n - 1)·stride + (k_eff mod 2) + output_padding"
     return "(n - 1)·stride + k_eff + output_padding (None means max(k_eff, stride) - k_eff)"

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .hints import as_int, as_shape, fail, short_repr, wrong_kind
+from .feedback import as_int, as_shape, fail, short_repr, wrong_kind
 
 __all__ = ["StackWalk", "check_depth_fix", "check_is_layer_list", "check_stack", "walk_stack"]
 
@@ -23,12 +23,15 @@ _FIX_SENTENCE = re.compile(r"^(Use|Try|Pass|Set|Give|Change|Make|Add|Remove|Drop
 
 def _as_layers(layers: Any, name: str) -> list[Any]:
     if isinstance(layers, (str, bytes)) or not isinstance(layers, (list, tuple)):
-        raise wrong_kind("a list of convkit layers, e.g. [layers.Conv2D(8, 3), layers.MaxPooling2D(2)]",
-                         name, layers)
+        raise wrong_kind("a list of convkit layers, e.g. [layers.Conv2D(8, 3), layers.MaxPooling2D(2)]", name, layers)
     for i, layer in enumerate(layers):
         if not callable(getattr(layer, "compute_output_shape", None)) or not hasattr(layer, "explain"):
-            raise wrong_kind("a list of convkit layers such as layers.Conv2D(8, 3)", name, layers,
-                             f"Item {i} is {short_repr(layer)}.")
+            raise wrong_kind(
+                "a list of convkit layers such as layers.Conv2D(8, 3)",
+                name,
+                layers,
+                f"Item {i} is {short_repr(layer)}.",
+            )
     return list(layers)
 
 
@@ -49,7 +52,7 @@ def stop_reason(error: BaseException, label: str = "") -> str:
     or its ``Received:`` part."""
     text = str(error).split(" Received:")[0].strip()
     if label and text.startswith(label):
-        text = text[len(label):].lstrip(" :")
+        text = text[len(label) :].lstrip(" :")
         text = text[:1].upper() + text[1:]
     sentences = re.split(r"(?<=[.!?])\s+", text)
     kept = [s for s in sentences if not _FIX_SENTENCE.match(s)]
@@ -112,8 +115,13 @@ def walk_stack(layers: Any, input_shape: Sequence[int | None]) -> StackWalk:
     return StackWalk(start, tuple(steps), None)
 
 
-def check_stack(layers: Any, input_shape: Sequence[int | None], target_shape: Sequence[int | None] | None = None,
-                *, part: str = "all") -> None:
+def check_stack(
+    layers: Any,
+    input_shape: Sequence[int | None],
+    target_shape: Sequence[int | None] | None = None,
+    *,
+    part: str = "all",
+) -> None:
     """Check that a list of convkit layers runs on ``input_shape`` and (optionally) ends at ``target_shape``.
 
     ``part="runs"`` checks only that every layer accepts its input; ``"target"``/``"all"`` also the final shape.
@@ -128,8 +136,7 @@ def check_stack(layers: Any, input_shape: Sequence[int | None], target_shape: Se
     if walk.stop:
         i = len(walk.steps) - 1
         before = walk.steps[i - 1][1] if i else walk.input_shape
-        fail([f"the stack does not run: layer {i} ({walk.steps[i][0]}) cannot run on its input {before}. "
-              f"{walk.stop}"])
+        fail([f"the stack does not run: layer {i} ({walk.steps[i][0]}) cannot run on its input {before}. {walk.stop}"])
     if part == "runs" or target_shape is None:
         return
     shape, target = walk.output_shape, tuple(target_shape)
@@ -139,15 +146,15 @@ def check_stack(layers: Any, input_shape: Sequence[int | None], target_shape: Se
         fail([f"the stack runs, but its output {shape} does not have the target's number of dimensions."])
     problems = []
     if shape[1:-1] != target[1:-1]:
-        problems.append(f"the stack runs, but it ends at {shape}, not at {target}: look at the strides, padding "
-                        "and kernel sizes.")
+        problems.append(
+            f"the stack runs, but it ends at {shape}, not at {target}: look at the strides, padding and kernel sizes."
+        )
     if shape[-1] != target[-1]:
         problems.append("the depth is off: the last layer's filters set the channel count.")
     fail(problems)
 
 
-def check_depth_fix(layer_name: Any, filters: Any, kernels: Mapping[str, Sequence[int]], *,
-                    part: str = "all") -> None:
+def check_depth_fix(layer_name: Any, filters: Any, kernels: Mapping[str, Sequence[int]], *, part: str = "all") -> None:
     """Check which layer's ``filters`` must change (and to what) so every kernel's depth matches its input.
 
     ``kernels`` maps layer names, in order, to kernel shapes ``(*window, in_channels, out_channels)``.
@@ -161,8 +168,9 @@ def check_depth_fix(layer_name: Any, filters: Any, kernels: Mapping[str, Sequenc
     names = list(kernels)
     broken = [i for i in range(1, len(names)) if kernels[names[i]][-2] != kernels[names[i - 1]][-1]]
     if not broken:
-        raise ValueError("These kernels already agree in depth: there is nothing to fix. "
-                         f"Received: kernels={dict(kernels)!r}")
+        raise ValueError(
+            f"These kernels already agree in depth: there is nothing to fix. Received: kernels={dict(kernels)!r}"
+        )
     if part in ("all", "layer"):
         if not isinstance(layer_name, str):
             raise wrong_kind("a layer's name as text, in quotes", "layer_name", layer_name)
@@ -172,11 +180,19 @@ def check_depth_fix(layer_name: Any, filters: Any, kernels: Mapping[str, Sequenc
     producer = names[consumer - 1]
     if part in ("all", "layer") and layer_name != producer:
         if layer_name == names[consumer]:
-            fail([f"{layer_name}'s filters set the depth of its output; the mismatch is at its input, "
-                  "which is made by the layer before it."])
-        fail([f"changing {layer_name}'s filters does not touch the place where the depths disagree: find the "
-              "first kernel whose input depth (second-to-last axis) differs from the previous layer's output "
-              "depth (last axis)."])
+            fail(
+                [
+                    f"{layer_name}'s filters set the depth of its output; the mismatch is at its input, "
+                    "which is made by the layer before it."
+                ]
+            )
+        fail(
+            [
+                f"changing {layer_name}'s filters does not touch the place where the depths disagree: find the "
+                "first kernel whose input depth (second-to-last axis) differs from the previous layer's output "
+                "depth (last axis)."
+            ]
+        )
     if part in ("all", "filters"):
         value = as_int(filters, "filters")
         needed = kernels[names[consumer]][-2]
@@ -184,7 +200,15 @@ def check_depth_fix(layer_name: Any, filters: Any, kernels: Mapping[str, Sequenc
             if value == kernels[producer][-1]:
                 fail(["that is the current number of filters, which is what causes the error."])
             if value == kernels[names[consumer]][-1]:
-                fail(["that is the next layer's own output depth; match the depth its kernel reads "
-                      "(the second-to-last axis of its kernel shape)."])
-            fail(["the new filters must equal the input depth the next kernel expects "
-                  "(the second-to-last axis of its kernel shape)."])
+                fail(
+                    [
+                        "that is the next layer's own output depth; match the depth its kernel reads "
+                        "(the second-to-last axis of its kernel shape)."
+                    ]
+                )
+            fail(
+                [
+                    "the new filters must equal the input depth the next kernel expects "
+                    "(the second-to-last axis of its kernel shape)."
+                ]
+            )
