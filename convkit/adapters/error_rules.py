@@ -130,10 +130,10 @@ def _stack_context(model: Any, input_shape: Sequence[int | None] | None) -> tupl
     """Convkit's trace of ``model`` (fed ``input_shape`` when given): one line per layer up to the first error."""
     if model is None:
         return [], None
-    from ..stack import LayerStack
+    from .keras import stack_from_keras
 
     try:
-        stack = LayerStack.from_keras(model)
+        stack = stack_from_keras(model)
         if input_shape is not None:
             stack = stack.with_input_shape(input_shape)
     except (ValueError, TypeError, AttributeError):
@@ -316,7 +316,8 @@ def _channel_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | N
     )
     if not detail:
         return None
-    name, axis, expected, shape = m.group(2), _number(detail.group(1)), _number(detail.group(2)), _shape(detail.group(3))
+    name, shape = m.group(2), _shape(detail.group(3))
+    axis, expected = _number(detail.group(1)), _number(detail.group(2))
     if not -len(shape) <= axis < len(shape):
         raise Unreadable(detail.group(0)[:80])
     got = shape[axis]

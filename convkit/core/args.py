@@ -105,7 +105,8 @@ def _check_int(value: Any, name: str, minimum: int, what: str) -> int:
         whole = None
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
             whole = _whole_number(value)
-        hint = f" Write it as a whole number, e.g. {name}={whole}." if whole is not None and abs(whole) <= MAX_DIM else ""
+        shown = whole is not None and abs(whole) <= MAX_DIM
+        hint = f" Write it as a whole number, e.g. {name}={whole}." if shown else ""
         raise TypeError(
             f"`{name}` must be {what} integer.{hint} Received: {name}={short_repr(value)} "
             f"(of type {type(value).__name__})"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .args import check_nonnegative_int, check_positive_int, plain_number, refuse_unordered, short_repr
+from .args import check_nonnegative_int, check_positive_int, refuse_unordered, short_repr
 
 __all__ = [
     "ConvAxis",

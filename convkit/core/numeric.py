@@ -49,7 +49,9 @@ def _as_array(value: Any, name: str) -> np.ndarray:
                 f"Received: {name}={short_repr(value)}"
             ) from None
         except (MemoryError, OverflowError):
-            raise ValueError(f"`{name}` is too large to hold as an array. Received: {name}={short_repr(value)}") from None
+            raise ValueError(
+                f"`{name}` is too large to hold as an array. Received: {name}={short_repr(value)}"
+            ) from None
     array = value
     if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
         raise TypeError(

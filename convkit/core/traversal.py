@@ -22,7 +22,10 @@ from .args import axis_names, normalize_tuple, plain_number, refuse_unordered, s
 from .axis import ConvAxis, conv_axis
 from .reads import axis_reads, read_counts
 
-__all__ = ["MAX_CELLS", "MAX_PADDED_CELLS", "MAX_READS", "Tap", "Step", "Steps", "Traversal", "traverse", "traversal_from_axes"]
+__all__ = [
+    "MAX_CELLS", "MAX_PADDED_CELLS", "MAX_READS", "Tap", "Step", "Steps", "Traversal", "traverse",
+    "traversal_from_axes",
+]
 
 #: Largest input (product of the spatial sizes) a traversal accepts.
 MAX_CELLS = 2**24
@@ -91,7 +94,8 @@ class Steps(Sequence):
         except IndexError:
             raise IndexError(
                 f"Step index out of range: this traversal has {len(self._range)} steps "
-                f"(valid indices 0..{len(self._range) - 1}, or negative from the end). Received: index={short_repr(item)}"
+                f"(valid indices 0..{len(self._range) - 1}, or negative from the end). "
+                f"Received: index={short_repr(item)}"
             ) from None
         return self._traversal._step(index)
 

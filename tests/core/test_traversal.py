@@ -269,7 +269,8 @@ def test_fuzz_only_clear_errors(size, kernel, strides, padding, dilation):
     [
         (dict(input_size=np.array(5), kernel_size=3), dict(input_size=5, kernel_size=3)),
         (dict(input_size=np.array([6, 6]), kernel_size=np.int64(3)), dict(input_size=(6, 6), kernel_size=3)),
-        (dict(input_size=5, kernel_size=3, padding=np.array([1, 1])), dict(input_size=5, kernel_size=3, padding=(1, 1))),
+        (dict(input_size=5, kernel_size=3, padding=np.array([1, 1])),
+         dict(input_size=5, kernel_size=3, padding=(1, 1))),
         (dict(input_size=(5, 5), kernel_size=3, padding=np.array([[1, 0], [0, 2]])),
          dict(input_size=(5, 5), kernel_size=3, padding=((1, 0), (0, 2)))),
         (dict(input_size=5, kernel_size=3, padding=np.array(1)), dict(input_size=5, kernel_size=3, padding=1)),
