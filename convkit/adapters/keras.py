@@ -262,7 +262,7 @@ def stack_from_keras(model: Any) -> Any:
     Layer specs come from ``convkit.layers`` (merge layers from :mod:`convkit.core.merge`); a layer convkit
     does not model becomes a :class:`KerasLayer` placeholder. The batch size is the model Input's.
     """
-    from ..stack import LayerStack
+    from ..core.stack import LayerStack
 
     model_input = _model_input(model)
     keras_nodes = _collect_nodes(model, model_input)

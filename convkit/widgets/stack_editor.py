@@ -1,4 +1,4 @@
-"""``StackEditor``: edit a :class:`~convkit.stack.LayerStack` in a notebook and watch every shape re-flow.
+"""``StackEditor``: edit a :class:`~convkit.LayerStack` in a notebook and watch every shape re-flow.
 
 The editor holds an immutable stack in its ``stack`` trait. Every edit (a field, a move, an added or removed layer,
 the input shape) builds a new stack through the stack's own edit methods and assigns it, which fires the trait's
@@ -34,7 +34,7 @@ from matplotlib import colors as mcolors
 from ..render.stack import draw_stack_figure
 from ..render.stack_labels import tensor_dims
 from ..render.style import Palette, palette
-from ..stack import LayerStack
+from ..core.stack import LayerStack
 from . import stack_fields as F
 from ._stack_rows import LayerRow, depth_rule
 from ._static import display_with_fallback, fallback_bundle
