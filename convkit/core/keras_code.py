@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .words import format_shape
+
 __all__ = ["stack_to_keras_code", "input_code"]
 
 MODEL_INPUT = -1  # same value as convkit.core.trace.MODEL_INPUT
@@ -17,7 +19,7 @@ MODEL_INPUT = -1  # same value as convkit.core.trace.MODEL_INPUT
 def input_code(input_shape: tuple[int | None, ...]) -> str:
     """``keras.Input(shape=(28, 28, 3), batch_size=3)`` for the full shape ``(3, 28, 28, 3)``."""
     dims = tuple(input_shape[1:])
-    shape = "(" + ", ".join("None" if d is None else str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+    shape = format_shape(dims)
     batch = input_shape[0] if input_shape else None
     return f"keras.Input(shape={shape}, batch_size={batch})" if batch is not None else f"keras.Input(shape={shape})"
 

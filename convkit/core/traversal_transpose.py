@@ -31,6 +31,7 @@ import numpy as np
 from .args import axis_names, normalize_tuple
 from .axis import TransposedAxis, transposed_axis
 from .traversal import MAX_CELLS, MAX_READS, Steps, Traversal, _is_sequence, _outer, traverse
+from .words import check_strides_dilation
 
 __all__ = ["ScatterTap", "Scatter", "TransposedTraversal", "traverse_transpose"]
 
@@ -424,12 +425,7 @@ def traverse_transpose(
         if output_padding is None
         else normalize_tuple(output_padding, rank, "output_padding", allow_zero=True)
     )
-    if max(stride) > 1 and max(dilation) > 1:
-        raise ValueError(
-            "`strides > 1` cannot be combined with `dilation_rate > 1` in one layer: Keras' Conv*Transpose layers "
-            "refuse it. Use strides=1 with a dilated kernel, or dilation_rate=1 with strides (or two layers). "
-            f"Received: strides={strides!r}, dilation_rate={dilation_rate!r}"
-        )
+    check_strides_dilation(stride, dilation, "Conv*Transpose", received=(strides, dilation_rate))
     names = axis_names(rank)
     axes = tuple(
         transposed_axis(n, k, s, padding, op, d, axis=name)

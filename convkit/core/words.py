@@ -26,6 +26,7 @@ __all__ = [
     "window_label",
     "WINDOW_NOTE",
     "strides_dilation_refusal",
+    "check_strides_dilation",
     "summary_title",
     "column_notes",
 ]
@@ -199,6 +200,30 @@ def strides_dilation_refusal(strides: Any, dilation_rate: Any, layer: str = "") 
         "Use strides=1 with a dilated kernel, or dilation_rate=1 with strides, or two layers (a dilated one, "
         f"then a strided one). Received: strides={short_repr(strides)}, dilation_rate={short_repr(dilation_rate)}"
     )
+
+
+def check_strides_dilation(
+    strides: Sequence[int], dilation_rate: Sequence[int], layer: str = "", received: tuple[Any, Any] | None = None
+) -> None:
+    """Refuse ``strides > 1`` together with ``dilation_rate > 1`` (per-axis tuples), as Keras and TensorFlow do.
+
+    ``received`` is ``(strides, dilation_rate)`` as the learner typed them, for the ``Received:`` part (default:
+    the per-axis tuples).
+
+    The one check behind the layer specs, :func:`~convkit.core.traversal.traverse` and
+    :func:`~convkit.core.traversal_transpose.traverse_transpose`; it lives here, at the bottom of the core, so
+    each of them can call it.
+
+    >>> check_strides_dilation((2, 2), (1, 1))
+    >>> try:
+    ...     check_strides_dilation((2, 1), (1, 2), "Conv2D")
+    ... except ValueError as err:
+    ...     print(str(err)[:78], "…", str(err)[-20:])
+    `strides > 1` cannot be combined with `dilation_rate > 1` in one Conv2D layer: … dilation_rate=(1, 2)
+    """
+    if max(strides, default=1) > 1 and max(dilation_rate, default=1) > 1:
+        shown = (tuple(strides), tuple(dilation_rate)) if received is None else received
+        raise ValueError(strides_dilation_refusal(*shown, layer))
 
 
 def summary_title(name: str) -> str:

@@ -306,7 +306,11 @@ def test_keras_crop_restates_keras():
     [
         ({"output_padding": 2, "strides": 2}, ValueError, r"smaller than the stride.*Received: output_padding=2"),
         ({"output_padding": 1}, ValueError, r"smaller than the stride.*strides=1"),
-        ({"strides": 2, "dilation_rate": 2}, ValueError, r"Conv\*Transpose layers refuse it.*Received: strides=2"),
+        (
+            {"strides": 2, "dilation_rate": 2},
+            ValueError,
+            r"one Conv\*Transpose layer: Keras and TensorFlow refuse it.*Received: strides=2",
+        ),
         ({"padding": "causal"}, ValueError, r'"valid" or "same". Received: padding=\'causal\''),
         ({"padding": 1}, ValueError, r"Received: padding=1"),
         ({"output_padding": (1, 1, 1), "strides": 2}, ValueError, r"tuple of 2 integers.*output_padding=\(1, 1, 1\)"),

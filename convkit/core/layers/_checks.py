@@ -11,7 +11,7 @@ import numbers
 from typing import Any
 
 from ..args import normalize_tuple
-from ..words import short_repr
+from ..words import check_strides_dilation, short_repr  # the one strides-with-dilation check
 
 __all__ = [
     "check_bool",
@@ -148,16 +148,6 @@ def conv_padding(value: Any, layer: str, *, causal: bool) -> str:
         choices = " or ".join(f'"{a}"' for a in allowed)
         raise ValueError(f"`padding` must be {choices}.{extra} Received: padding={value!r}")
     return lowered
-
-
-def check_strides_dilation(strides: tuple[int, ...], dilation_rate: tuple[int, ...], layer: str) -> None:
-    """Keras' Conv and ConvTranspose refuse ``strides > 1`` together with ``dilation_rate > 1``."""
-    if max(strides) > 1 and max(dilation_rate) > 1:
-        raise ValueError(
-            f"{layer} does not support `strides > 1` together with `dilation_rate > 1` (Keras refuses it). "
-            "Use one of them, or follow a dilated layer with a strided one. "
-            f"Received: strides={strides}, dilation_rate={dilation_rate}"
-        )
 
 
 def pairs(value: Any, rank: int, name: str) -> tuple[tuple[int, int], ...]:
