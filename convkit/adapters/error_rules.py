@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..core.args import MAX_DIM, MAX_RANK, axis_names
 from ..core.axis import ConvAxis, conv_axis, effective_kernel_size, pool_axis
 from ..core.explain import AxisEntry, Explanation, axis_formula
-from ..core.words import count, noun
+from ..core.words import (
+    channel_depths_fix,
+    concatenate_sizes_fix,
+    count,
+    format_shape,
+    noun,
+    spatial_sizes_fix,
+)
 
 __all__ = ["RECOGNISERS", "Unreadable", "clean_message"]
 
@@ -65,10 +73,6 @@ def _shape(text: str) -> Shape:
     if len(tokens) > MAX_RANK:
         raise Unreadable(text[:40])
     return tuple(None if t == "None" else _number(t) for t in tokens)
-
-
-def _fmt(shape: Sequence[Any]) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -141,11 +145,11 @@ def _stack_context(model: Any, input_shape: Sequence[int | None] | None) -> tupl
     lines = []
     for e in stack.trace.entries:
         if e.error is not None:
-            lines.append(f"{e.name}: {_fmt(e.input_shape) if not e.is_merge else e.input_shape} → INVALID")
+            lines.append(f"{e.name}: {format_shape(e.input_shape) if not e.is_merge else e.input_shape} → INVALID")
             break
         if e.output_shape is None:
             break
-        lines.append(f"{e.name}: → {_fmt(e.output_shape)}")
+        lines.append(f"{e.name}: → {format_shape(e.output_shape)}")
     return lines, stack.trace
 
 
@@ -228,7 +232,7 @@ def _conv_too_small(msg: str, model: Any, input_shape: Any) -> Explanation | Non
     strides, dilation, padding = _ints(m.group(4)), _ints(m.group(3)), _padding(m.group(5))
     _window(spatial, kernel[:rank], strides, dilation)
     return _too_small("kernel", spatial, kernel[:rank], strides, dilation, padding,
-                      model, input_shape, f"A convolution with input {_fmt(shape)}")
+                      model, input_shape, f"A convolution with input {format_shape(shape)}")
 
 
 def _padding(text: str) -> str:
@@ -252,7 +256,7 @@ def _pool_too_small(msg: str, model: Any, input_shape: Any) -> Explanation | Non
         raise Unreadable(padding)
     _window(spatial, pool, strides)
     return _too_small("pool window", spatial, pool, strides, (1,) * len(pool), padding,
-                      model, input_shape, f"A pooling layer with input {_fmt(shape)}")
+                      model, input_shape, f"A pooling layer with input {format_shape(shape)}")
 
 
 def _negative_dimension(msg: str, model: Any, input_shape: Any) -> Explanation | None:
@@ -272,7 +276,7 @@ def _negative_dimension(msg: str, model: Any, input_shape: Any) -> Explanation |
     title = f"TensorFlow op {op} ({node}): the {kind} ({k}) is larger than the input ({n}) along one axis"
     notes = [f"\"Negative dimension\": the output size floor((n - k) / s) + 1 = {axis.output} is not positive."]
     if shapes:
-        notes.append(f"input shape: {_fmt(_shape(shapes.group(1)))}")
+        notes.append(f"input shape: {format_shape(_shape(shapes.group(1)))}")
     context, _ = _stack_context(model, input_shape)
     if context:
         notes.append("Sizes through the model: " + "; ".join(context))
@@ -328,7 +332,7 @@ def _channel_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | N
     notes: list[str] = []
     fixes: list[str] = []
     if is_dense and len(shape) == 2:
-        title = f"{what} was built for {expected} input features but received {got} (input shape {_fmt(shape)})"
+        title = f"{what} was built for {expected} input features but received {got} (input shape {format_shape(shape)})"
         notes.append("A Dense layer's weights are a (features_in, units) matrix fixed when it is first built, so "
                      "every later input must have the same last axis.")
         notes.append("After Flatten, the feature count is height·width·channels: a different image size changes it.")
@@ -339,11 +343,12 @@ def _channel_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | N
         fixes.append("use GlobalAveragePooling2D instead of Flatten: it gives `channels` features for any image size.")
     else:
         kind = "kernels" if cls.startswith(("Conv", "Depthwise", "Separable")) else "weights"
-        title = f"{what} was built for inputs with {count(expected, 'channel')} but received {got}: shape {_fmt(shape)}"
+        title = (f"{what} was built for inputs with {count(expected, 'channel')} but received {got}: "
+                 f"shape {format_shape(shape)}")
         notes.append(f"Only the channel depth must agree between layers: the layer's {kind} were created for "
                      f"{count(expected, 'channel', 'input ')} (axis {axis}), sizes along the other axes may change freely.")
         if layer is not None and getattr(layer, "kernel", None) is not None:
-            notes.append(f"kernel shape: {_fmt(tuple(layer.kernel.shape))} (..., in_channels={expected}, out)")
+            notes.append(f"kernel shape: {format_shape(tuple(layer.kernel.shape))} (..., in_channels={expected}, out)")
         if expected == 3 and got == 1:
             fixes.append("give grey images 3 channels, e.g. np.repeat(x, 3, axis=-1), or")
         elif expected == 1 and got == 3:
@@ -374,7 +379,7 @@ def _rank_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | None
     cls = type(layer).__name__ if layer is not None else _class_from_name(name)
     rank = want - 2
     layout = "(batch, " + ", ".join(axis_names(rank)) + ", channels)" if rank >= 1 else f"{want} axes"
-    title = f"{cls} '{name}' needs {want}-D input {layout} but received {found}-D {_fmt(shape)}"
+    title = f"{cls} '{name}' needs {want}-D input {layout} but received {found}-D {format_shape(shape)}"
     notes = ["The batch axis comes first and the channel axis last, even for one image or one grey channel."]
     fixes = []
     if found == 2 and want > 3:
@@ -383,11 +388,11 @@ def _rank_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | None
         fixes.append("put Flatten after the last convolution/pooling layer, or restore the axes with "
                      "keras.layers.Reshape((height, width, channels)).")
     elif found == want - 1 and shape and shape[0] is None:
-        fixes.append(f"add the channel axis: keras.Input(shape={_fmt((*shape[1:], 1))}) and x[..., None] "
+        fixes.append(f"add the channel axis: keras.Input(shape={format_shape((*shape[1:], 1))}) and x[..., None] "
                      "(or np.expand_dims(x, -1)) for grey images.")
     elif found == want - 1:
-        fixes.append(f"add the batch axis: x[None] (or np.expand_dims(x, 0)) gives {_fmt((1, *shape))}; "
-                     f"if the channel axis is what is missing, use x[..., None] to get {_fmt((*shape, 1))}.")
+        fixes.append(f"add the batch axis: x[None] (or np.expand_dims(x, 0)) gives {format_shape((1, *shape))}; "
+                     f"if the channel axis is what is missing, use x[..., None] to get {format_shape((*shape, 1))}.")
     else:
         fixes.append(f"reshape the input to {layout}.")
     return _explanation(title, [AxisEntry("rank", f"expected {want}, received {found}", found)], notes, fixes)
@@ -404,10 +409,11 @@ def _dense_on_image(msg: str, model: Any, input_shape: Any) -> Explanation | Non
     if len(output) <= 2:
         return None
     spatial = output[1:-1]
-    title = (f"The model outputs {_fmt(output)}, one prediction per position, but the labels are {_fmt(target)}")
+    title = (f"The model outputs {format_shape(output)}, one prediction per position, but the labels are "
+             f"{format_shape(target)}")
     notes = ["Dense acts on the last axis only: on a (batch, height, width, channels) tensor it is a 1×1 "
              "convolution, so the height and width survive to the output."]
-    axes = [AxisEntry("output", f"Dense on {_fmt(output[:-1] + ('c',))} → {_fmt(output)}", output[-1])]
+    axes = [AxisEntry("output", f"Dense on {format_shape(output[:-1] + ('c',))} → {format_shape(output)}", output[-1])]
     fixes = []
     context, tr = _stack_context(model, input_shape)
     feed = None
@@ -417,7 +423,7 @@ def _dense_on_image(msg: str, model: Any, input_shape: Any) -> Explanation | Non
         ]
         if dense:
             feed = dense[0].input_shape
-            notes.append(f"'{dense[0].name}' receives {_fmt(feed)}.")
+            notes.append(f"'{dense[0].name}' receives {format_shape(feed)}.")
     if feed is not None and None not in feed[1:]:
         flat = math.prod(feed[1:])
         fixes.append(f"add keras.layers.Flatten() before Dense: {'·'.join(map(str, feed[1:]))} = {count(flat, 'feature')}.")
@@ -428,7 +434,8 @@ def _dense_on_image(msg: str, model: Any, input_shape: Any) -> Explanation | Non
         fixes.append("add keras.layers.Flatten() (height·width·channels features) or "
                      "keras.layers.GlobalAveragePooling2D() (one feature per channel) before the Dense layer.")
     if spatial:
-        notes.append(f"The extra axes {_fmt(spatial)} are the spatial positions the Dense layer was applied at.")
+        notes.append(f"The extra axes {format_shape(spatial)} are the spatial positions the Dense layer was "
+                     "applied at.")
     return _explanation(title, axes, notes, fixes)
 
 
@@ -442,15 +449,16 @@ def _undefined_features(msg: str, model: Any, input_shape: Any) -> Explanation |
     path = m.group(2) if m else ""
     parts = path.split("/")
     name = parts[-2] if len(parts) >= 2 else "dense"
-    title = f"Layer '{name}' cannot create its weights {_fmt(shape) if shape else ''}: its input's last axis is None"
+    weights = format_shape(shape) if shape else ""
+    title = f"Layer '{name}' cannot create its weights {weights}: its input's last axis is None"
     notes = ["The weight matrix needs the number of input features, but the input's last axis is unknown.",
              "Flatten of an image whose height/width are None (keras.Input(shape=(None, None, 3))) gives "
              "(batch, None): the feature count depends on the image size."]
     fixes = ["use keras.layers.GlobalAveragePooling2D() instead of Flatten: it gives one feature per channel "
              "for any image size, or",
              "give the Input a fixed size, e.g. keras.Input(shape=(28, 28, 3))."]
-    return _explanation(title, [AxisEntry("features", f"weights shape {_fmt(shape)} with None input features", None)],
-                        notes, fixes)
+    entry = AxisEntry("features", f"weights shape {format_shape(shape)} with None input features", None)
+    return _explanation(title, [entry], notes, fixes)
 
 
 def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | None:
@@ -462,7 +470,7 @@ def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | Non
         if not a or not b:
             raise Unreadable(m.group(0)[:80])
         what = "An element-wise merge (Add, Subtract, Multiply, Average, Maximum, Minimum)"
-        title = f"{what} needs equal shapes; received {_fmt(a)} and {_fmt(b)} (batch axis left out)"
+        title = f"{what} needs equal shapes; received {format_shape(a)} and {format_shape(b)} (batch axis left out)"
         axes = [
             AxisEntry(f"axis {i + 1}", f"{x} vs {y}", None)
             for i, (x, y) in enumerate(zip(a, b))
@@ -471,11 +479,9 @@ def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | Non
         notes = ["Element-wise merges add or multiply value by value, so every axis must match (or be 1)."]
         fixes = []
         if a[:-1] == b[:-1]:
-            fixes.append(f"the channel depths differ ({a[-1]} vs {b[-1]}): put a 1×1 convolution with {count(a[-1], 'filter')} "
-                         f"on the {b[-1]}-channel branch (keras.layers.Conv2D({a[-1]}, 1)), or Concatenate instead.")
+            fixes.append(channel_depths_fix(a[-1], b[-1], len(a) - 1))
         else:
-            fixes.append("the spatial sizes differ: use padding=\"same\" in the branch's convolutions, or give the "
-                         "shortcut the same total stride (e.g. a 1×1 convolution with strides=2).")
+            fixes.append(spatial_sizes_fix())
         return _explanation(title, axes, notes, fixes)
     if concat:
         shapes = [_shape(s) for s in re.findall(r"\([^)]*\)", concat.group(1))]
@@ -486,11 +492,10 @@ def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | Non
             raise Unreadable(concat.group(0)[:80])
         diffs = [(i, [s[i] for s in shapes]) for i in range(1, len(a) - 1) if len({s[i] for s in shapes}) > 1]
         title = ("Concatenate needs equal shapes except along its axis (the channels, by default); received "
-                 + " and ".join(_fmt(s) for s in shapes))
+                 + " and ".join(format_shape(s) for s in shapes))
         axes = [AxisEntry(f"axis {i}", " vs ".join(map(str, vals)), None) for i, vals in diffs]
         notes = ["Concatenate stacks tensors along one axis (axis=-1: channels); every other axis must match."]
-        fixes = ["use padding=\"same\" so the branches keep the same height and width, or crop the larger branch "
-                 "(keras.layers.Cropping2D) / pad the smaller one (keras.layers.ZeroPadding2D) first."]
+        fixes = [concatenate_sizes_fix(len(a) - 2)]
         for i, vals in diffs:
             if all(v is not None for v in vals) and len(vals) == 2:
                 diff = abs(vals[0] - vals[1])
@@ -508,7 +513,7 @@ def _reshape_size(msg: str, model: Any, input_shape: Any) -> Explanation | None:
         return None
     src, dst = _shape(m.group(1)), _shape(m.group(2))
     n_src, n_dst = math.prod(d for d in src if d), math.prod(d for d in dst if d and d > 0)
-    title = f"Reshape{_fmt(dst)} cannot hold the {n_src} values of {_fmt(src)}"
+    title = f"Reshape{format_shape(dst)} cannot hold the {n_src} values of {format_shape(src)}"
     axes = [AxisEntry("values", f"{'·'.join(map(str, src))} = {n_src} vs {'·'.join(map(str, dst))} = {n_dst}", n_dst)]
     fixes = ["choose a target shape whose sizes multiply to the same number of values (batch excluded), "
              "or use -1 for one axis to let Keras compute it."]

@@ -70,9 +70,9 @@ def explain_error(
     Examples
     --------
     >>> err = ValueError("Inputs have incompatible shapes. Received shapes (16, 16, 32) and (16, 16, 64)")
-    >>> print(explain_error(err).notes[-1])
-    Fix: the channel depths differ (32 vs 64): put a 1×1 convolution with 32 filters on the 64-channel branch \
-(keras.layers.Conv2D(32, 1)), or Concatenate instead.
+    >>> print(explain_error(err).notes[-1])  # doctest: +NORMALIZE_WHITESPACE
+    Fix: the channel depths differ (32 vs 64): give the 64-channel branch a 1×1 convolution with 32 filters
+    (keras.layers.Conv2D(32, 1)), or use Concatenate to stack the channels instead.
     """
     if isinstance(exc, ShapeError):
         return exc.explanation

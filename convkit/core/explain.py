@@ -11,18 +11,19 @@ always reads the same way::
     height: 7·2 = 14                               (transposed, padding="same", output_padding=None)
     height: (7 - 1)·2 + (3 mod 2) + 0 = 13         (transposed, padding="same", output_padding=0)
 
-An :class:`Explanation` prints as plain text and renders as a small HTML table in a notebook.
+An :class:`Explanation` prints as plain text; its notebook HTML (a small table) is written in
+:mod:`convkit.render.explain_html`.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from .axis import ConvAxis, TransposedAxis
+from .display import html_for
 from .reads import MAX_ENUMERATED, AxisReads, axis_reads, comb_of, read_counts
 
 __all__ = [
@@ -227,7 +228,8 @@ class Explanation:
     """What a layer does to a shape, in the learner's numbers.
 
     ``str()`` gives plain text (title, one line per axis with its notes indented, then general notes);
-    in a notebook it renders as a small HTML table readable in light and dark themes.
+    in a notebook it renders as a small HTML table readable in light and dark themes
+    (:func:`convkit.render.explain_html.explanation_html`).
     """
 
     title: str
@@ -250,32 +252,6 @@ class Explanation:
     def _repr_pretty_(self, printer, cycle) -> None:  # IPython plain-text display
         printer.text(str(self))
 
-    def _repr_html_(self) -> str:
-        esc = html.escape
-        cell = "padding:0.15em 0.9em 0.15em 0;vertical-align:top;text-align:left;border:none;background:transparent"
-        code = "color:inherit;background:var(--jp-layout-color2,transparent);padding:0 0.2em;border-radius:2px"
-        rows = []
-        for entry in self.axes:
-            notes = "".join(f'<div style="opacity:0.75;font-size:0.9em">{esc(n)}</div>' for n in entry.notes)
-            rows.append(
-                f'<tr><th style="{cell};font-weight:600">{esc(entry.name)}</th>'
-                f'<td style="{cell}"><code style="{code}">{esc(entry.formula)}</code>{notes}</td></tr>'
-            )
-        table = (
-            f'<table style="border-collapse:collapse;color:inherit;background:transparent;margin:0.2em 0">'
-            f'{"".join(rows)}</table>'
-            if rows
-            else ""
-        )
-        notes = (
-            '<ul style="margin:0.2em 0;padding-left:1.3em">'
-            + "".join(f"<li>{esc(n)}</li>" for n in self.notes)
-            + "</ul>"
-            if self.notes
-            else ""
-        )
-        return (
-            '<div class="convkit-explanation" style="color:var(--jp-ui-font-color1,inherit);'
-            'font-family:var(--jp-ui-font-family,inherit);line-height:1.45">'
-            f'<div style="font-weight:600">{esc(self.title)}</div>{table}{notes}</div>'
-        )
+    def _repr_html_(self) -> str | None:
+        """The notebook HTML registered by :mod:`convkit.render.explain_html` (``None``: IPython shows the text)."""
+        return html_for("explanation", self)

@@ -12,13 +12,14 @@ equal shapes except along its axis, whose sizes add up. They have no weights.
 
 from __future__ import annotations
 
-import itertools
 import json
 import numbers
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .args import MAX_RANK, normalize_shape, plain_number, short_repr
-from .words import count
+from .layers.base import _auto_name  # Keras' naming rule, one counter per name for every layer
+from .words import channel_depths_fix, concatenate_sizes_fix, format_shape, sentence, spatial_sizes_fix
 
 __all__ = [
     "MergeLayer",
@@ -31,24 +32,6 @@ __all__ = [
     "Concatenate",
     "MERGE_LAYERS",
 ]
-
-_COUNTERS: dict[str, itertools.count] = {}
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
-
-
-def _auto_name(cls_name: str) -> str:
-    counter = _COUNTERS.setdefault(cls_name, itertools.count())
-    n = next(counter)
-    base = _snake(cls_name)
-    return base if n == 0 else f"{base}_{n}"
-
-
-def _fmt(shape: Sequence[Any]) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
 
 class MergeLayer:
     """Base of the merge specs: several inputs, one output, no weights.
@@ -135,13 +118,13 @@ class MergeLayer:
             want = f"exactly {self.min_inputs}" if self.max_inputs == self.min_inputs else f"at least {self.min_inputs}"
             raise ValueError(
                 f"{cls} needs {want} inputs. Received: {len(shapes)} input(s) with shapes "
-                f"{', '.join(_fmt(s) for s in shapes)}"
+                f"{', '.join(format_shape(s) for s in shapes)}"
             )
         batches = {s[0] for s in shapes if s} - {None}
         if len(batches) > 1:
             raise ValueError(
                 f"{cls} cannot merge tensors with different batch sizes. "
-                f"Received shapes {', '.join(_fmt(s) for s in shapes)}"
+                f"Received shapes {', '.join(format_shape(s) for s in shapes)}"
             )
         return shapes
 
@@ -156,7 +139,7 @@ class MergeLayer:
         cls = type(self).__name__
         if len(a) != len(b):
             raise ValueError(
-                f"{cls} needs equal shapes; received {_fmt(a)} and {_fmt(b)} "
+                f"{cls} needs equal shapes; received {format_shape(a)} and {format_shape(b)} "
                 f"({len(a)} and {len(b)} dimensions). Reshape one branch so both match."
             )
         out: list[int | None] = [a[0] if a[0] is not None else b[0]]
@@ -173,17 +156,8 @@ class MergeLayer:
 
     def _mismatch(self, a: tuple, b: tuple) -> str:
         cls = type(self).__name__
-        if a[:-1] == b[:-1]:
-            fix = (
-                f"The channel depths differ ({a[-1]} vs {b[-1]}): give the branch a 1×1 convolution with "
-                f"{count(a[-1], 'filter')}, or use Concatenate to stack the channels instead."
-            )
-        else:
-            fix = (
-                "The spatial sizes differ: use padding=\"same\" in the branch's convolutions, or give the "
-                "shortcut the same strides (e.g. a 1×1 convolution with strides=2)."
-            )
-        return f"{cls} needs equal shapes; received {_fmt(a)} and {_fmt(b)}. {fix}"
+        fix = channel_depths_fix(a[-1], b[-1], len(a) - 2) if a[:-1] == b[:-1] else spatial_sizes_fix()
+        return f"{cls} needs equal shapes; received {format_shape(a)} and {format_shape(b)}. {sentence(fix)}"
 
 
 class Add(MergeLayer):
@@ -259,7 +233,7 @@ class Concatenate(MergeLayer):
         if rank == 1:
             raise ValueError(
                 f"Concatenate joins tensors along an axis other than the batch axis, but the input shape "
-                f"{_fmt(shapes[0])} has only the batch axis. Give each branch a feature axis, e.g. "
+                f"{format_shape(shapes[0])} has only the batch axis. Give each branch a feature axis, e.g. "
                 f"keras.layers.Reshape((1,)). Received: axis={self.axis}, input_shapes={short_repr(input_shapes)}"
             )
         if not -rank <= self.axis < rank or self.axis % rank == 0:
@@ -278,9 +252,8 @@ class Concatenate(MergeLayer):
                 where = "channel" if axis == rank - 1 else f"axis {self.axis}"
                 raise ValueError(
                     f"Concatenate needs equal shapes except along the {where} axis; received "
-                    f"{_fmt(shapes[0])} and {_fmt(shape)}. Make the other sizes match, e.g. with "
-                    f"padding=\"same\" or a Cropping/ZeroPadding layer on one branch. "
-                    f"Received: axis={self.axis}"
+                    f"{format_shape(shapes[0])} and {format_shape(shape)}. Make the other sizes match: "
+                    f"{concatenate_sizes_fix(rank - 2)} Received: axis={self.axis}"
                 )
             if out[axis] is None or shape[axis] is None:
                 out[axis] = None

@@ -21,6 +21,7 @@ import numpy as np
 from .args import axis_names, normalize_tuple, plain_number, refuse_unordered, short_repr
 from .axis import ConvAxis, conv_axis
 from .reads import axis_reads, read_counts
+from .words import check_strides_dilation
 
 __all__ = [
     "MAX_CELLS", "MAX_PADDED_CELLS", "MAX_READS", "Tap", "Step", "Steps", "Traversal", "traverse",
@@ -467,12 +468,7 @@ def traverse(
     kernel = normalize_tuple(kernel_size, rank, "kernel_size")
     stride = normalize_tuple(strides, rank, "strides")
     dilation = normalize_tuple(dilation_rate, rank, "dilation_rate")
-    if max(stride) > 1 and max(dilation) > 1:
-        raise ValueError(
-            "`strides > 1` cannot be combined with `dilation_rate > 1` in one layer: TensorFlow and Keras "
-            "refuse it. Use strides=1 with a dilated kernel, or dilation_rate=1 with strides (or two layers). "
-            f"Received: strides={short_repr(strides)}, dilation_rate={short_repr(dilation_rate)}"
-        )
+    check_strides_dilation(stride, dilation, received=(strides, dilation_rate))
     pads = _normalize_padding(padding, rank)
     names = axis_names(rank)
     axes = tuple(

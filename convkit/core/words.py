@@ -29,6 +29,10 @@ __all__ = [
     "check_strides_dilation",
     "summary_title",
     "column_notes",
+    "sentence",
+    "channel_depths_fix",
+    "spatial_sizes_fix",
+    "concatenate_sizes_fix",
 ]
 
 #: The summary's footnote for the Window column, and the HTML header's tooltip.
@@ -252,3 +256,56 @@ def column_notes(unit: str = "pixel") -> dict[str, str]:
         "fraction": (f"A jump below 1, like 1/2, comes from a transposed convolution or up-sampling: two "
                      f"neighbouring outputs are then half an input {unit} apart."),
     }
+
+
+# -- fixes shared by the merge checks (core/merge.py) and the error explainer (adapters/error_rules.py) -------
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter in capitals, to start a sentence (the fixes below start in lower case, to
+    follow ``"Fix: "``)."""
+    return text[:1].upper() + text[1:]
+
+
+def channel_depths_fix(want: Any, got: Any, spatial_rank: int) -> str:
+    """The fix when two branches merge element-wise with equal sizes but ``want`` vs ``got`` channels.
+
+    ``spatial_rank`` (2 for images) chooses the 1×1 convolution to name; 0 (vectors) names a Dense layer.
+
+    >>> print(channel_depths_fix(32, 64, 2))  # doctest: +NORMALIZE_WHITESPACE
+    the channel depths differ (32 vs 64): give the 64-channel branch a 1×1 convolution with 32 filters
+    (keras.layers.Conv2D(32, 1)), or use Concatenate to stack the channels instead.
+    >>> print(channel_depths_fix(10, 4, 0))  # doctest: +NORMALIZE_WHITESPACE
+    the feature counts differ (10 vs 4): give the 4-feature branch a Dense layer with 10 units
+    (keras.layers.Dense(10)), or use Concatenate to put the features side by side instead.
+    """
+    if spatial_rank <= 0:
+        return (f"the feature counts differ ({want} vs {got}): give the {got}-feature branch a Dense layer with "
+                f"{count(want, 'unit')} (keras.layers.Dense({want})), or use Concatenate to put the features side "
+                "by side instead.")
+    return (f"the channel depths differ ({want} vs {got}): give the {got}-channel branch a "
+            f"{format_dims((1,) * spatial_rank)} convolution with {count(want, 'filter')} "
+            f"(keras.layers.Conv{spatial_rank}D({want}, 1)), or use Concatenate to stack the channels instead.")
+
+
+def spatial_sizes_fix() -> str:
+    """The fix when two branches merge element-wise with different spatial sizes.
+
+    >>> print(spatial_sizes_fix())  # doctest: +NORMALIZE_WHITESPACE
+    the spatial sizes differ: use padding="same" in the branch's convolutions, or give the shortcut the same
+    total stride (e.g. a 1×1 convolution with strides=2).
+    """
+    return ("the spatial sizes differ: use padding=\"same\" in the branch's convolutions, or give the shortcut the "
+            "same total stride (e.g. a 1×1 convolution with strides=2).")
+
+
+def concatenate_sizes_fix(spatial_rank: int = 2) -> str:
+    """The fix when Concatenate's inputs differ along an axis other than its own.
+
+    >>> concatenate_sizes_fix(1)
+    'use padding="same" so the branches keep the same spatial size, or crop the larger branch \
+(keras.layers.Cropping1D) or pad the smaller one (keras.layers.ZeroPadding1D) first.'
+    """
+    n = min(max(spatial_rank, 1), 3)
+    return ("use padding=\"same\" so the branches keep the same spatial size, or crop the larger branch "
+            f"(keras.layers.Cropping{n}D) or pad the smaller one (keras.layers.ZeroPadding{n}D) first.")

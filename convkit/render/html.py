@@ -14,7 +14,7 @@ True
 from __future__ import annotations
 
 from ..core.display import register_html
-from .explain_html import trace_explanation_html
+from .explain_html import explanation_html, trace_explanation_html
 from .summary_html import summary_table_html
 
 __all__ = ["register"]
@@ -23,6 +23,7 @@ __all__ = ["register"]
 def register() -> None:
     """Register (again) every HTML renderer of :mod:`convkit.render` with :mod:`convkit.core.display`."""
     register_html("summary", summary_table_html)
+    register_html("explanation", explanation_html)
     register_html("trace_explanation", trace_explanation_html)
 
 
