@@ -20,6 +20,7 @@ from ..core.words import (
     channel_depths_fix,
     concatenate_sizes_fix,
     count,
+    format_dims,
     format_shape,
     noun,
     spatial_sizes_fix,
@@ -187,8 +188,8 @@ def _too_small(kind: str, spatial: Shape, kernel: Sequence[int], strides: Sequen
             axes.append(AxisEntry(name, axis_formula(axis) + "  ← not positive", axis.output,
                                   (f"the {kind} spans {axis.effective_kernel} but the input is only {n} wide",)))
             bad.append((name, n, k, s, d))
-    size = "×".join(str(n) for n in spatial)
-    window = "×".join(str(effective_kernel_size(k, d)) for k, d in zip(kernel, dilation))
+    size = format_dims(spatial)
+    window = format_dims([effective_kernel_size(k, d) for k, d in zip(kernel, dilation)])
     notes = [
         f"With padding=\"{padding}\" a window must fit inside the input: output = floor((n - k_eff) / s) + 1, "
         f"and it is zero or negative when the {window} {kind} is larger than the {size} input.",
@@ -206,7 +207,7 @@ def _too_small(kind: str, spatial: Shape, kernel: Sequence[int], strides: Sequen
         else:
             same.append(str(conv_axis(n, k, s, "same", d, axis=name).output))
     if bad:
-        fixes.append(f"padding=\"same\" keeps the windows inside the padded input (output {'×'.join(same)} here).")
+        fixes.append(f"padding=\"same\" keeps the windows inside the padded input (output {format_dims(same)} here).")
         biggest = min((n - 1) // d + 1 for _, n, _, _, d in bad)
         dilated = " (with this dilation)" if any(b[4] > 1 for b in bad) else ""
         fixes.append(f"a smaller {kind}: at most {biggest} fits this input{dilated}.")
