@@ -227,7 +227,7 @@ def check_strides_dilation(
     """
     if max(strides, default=1) > 1 and max(dilation_rate, default=1) > 1:
         shown = (tuple(strides), tuple(dilation_rate)) if received is None else received
-        raise ValueError(strides_dilation_refusal(*shown, layer))
+        raise ValueError(strides_dilation_refusal(shown[0], shown[1], layer))
 
 
 def summary_title(name: str) -> str:
