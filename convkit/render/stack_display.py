@@ -31,6 +31,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from .words import diagram_title
+
 __all__ = ["THEMES", "StackFigure", "theme_switch_html", "alt_text"]
 
 THEMES = ("light", "dark", "auto")
@@ -118,7 +120,7 @@ def alt_text(layout_plan: Any, *, most: int = 40) -> str:
     if len(words) > most:
         words = words[: most - 5] + [f"… {len(words) - most + 5} more …"] + words[-5:]
     layers = len(nodes) - 1
-    text = f"Layer-stack diagram of {layers} layer{'' if layers == 1 else 's'}: " + " → ".join(words)
+    text = f"{diagram_title(layers)}: " + " → ".join(words)
     joins = [f"{b.label} into {nodes[b.target].name}" for b in layout_plan.branches]
     if joins:
         text += ". " + "; ".join(joins)
