@@ -44,7 +44,7 @@ def check_bool(value: Any, name: str) -> bool:
     """``True``/``False`` (numpy booleans too); anything else is a ``TypeError``."""
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return bool(value)
-    raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r} (of type {type(value).__name__})")
+    raise TypeError(f"`{name}` must be True or False. Received: {name}={short_repr(value)} (of type {type(value).__name__})")
 
 
 def check_real(
@@ -58,7 +58,7 @@ def check_real(
     """A real number (not a bool, not NaN) within ``[minimum, maximum]``; returned unchanged."""
     if value is None and allow_none:
         return None
-    value = _plain_number(value)
+    value = plain_number(value)
     shown = short_repr(value)
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         expected = "a number or None" if allow_none else "a number"
@@ -79,7 +79,7 @@ def check_real(
     return value
 
 
-def _plain_number(value: Any) -> Any:
+def plain_number(value: Any) -> Any:
     """A 0-d numpy array or numpy scalar as the Python number it holds; anything else unchanged."""
     if getattr(value, "shape", None) == () and hasattr(value, "item"):
         try:
@@ -96,14 +96,14 @@ def _check_identifier(value: Any, name: str, names: frozenset[str], kind: str, *
         if value in names:
             return value
         close = sorted(n for n in names if n.lower().replace("_", "") == value.lower().replace("_", ""))
-        hint = f" Did you mean {close[0]!r}?" if close else f" Known names: {', '.join(sorted(names))}."
+        hint = f" Did you mean {short_repr(close[0])}?" if close else f" Known names: {', '.join(sorted(names))}."
         raise ValueError(f"Could not interpret {kind} identifier for `{name}` (Keras names are case-sensitive).{hint} "
-                         f"Received: {name}={value!r}")
+                         f"Received: {name}={short_repr(value)}")
     if allow_array and hasattr(value, "shape") and hasattr(value, "dtype"):
         return value
     raise ValueError(
         f"`{name}` must be None, the name of a Keras {kind} (e.g. {sorted(names)[-1]!r}), a config dict or a "
-        f"callable. Received: {name}={value!r}"
+        f"callable. Received: {name}={short_repr(value)}"
     )
 
 
@@ -130,7 +130,7 @@ def conv_padding(value: Any, layer: str, *, causal: bool) -> str:
         choices = '"valid", "same" or "causal"' if causal else '"valid" or "same"'
         raise TypeError(
             f"`padding` must be a string, {choices}. For explicit padding amounts put a ZeroPadding layer "
-            f"before {layer}. Received: padding={value!r}"
+            f"before {layer}. Received: padding={short_repr(value)}"
         )
     lowered = value.lower()
     if lowered == "causal" and not causal:
@@ -138,7 +138,7 @@ def conv_padding(value: Any, layer: str, *, causal: bool) -> str:
             f'`padding="causal"` exists only for Conv1D in Keras 3; {layer} accepts "valid" or "same". '
             f"For a causal effect along one axis, pad only before it with a ZeroPadding layer (k_eff - 1 cells, "
             f"e.g. ZeroPadding1D((k_eff - 1, 0)) for a 1-D sequence) and use padding=\"valid\". "
-            f"Received: padding={value!r}"
+            f"Received: padding={short_repr(value)}"
         )
     allowed = ("valid", "same", "causal") if causal else ("valid", "same")
     if lowered not in allowed:
@@ -146,7 +146,7 @@ def conv_padding(value: Any, layer: str, *, causal: bool) -> str:
             lowered == "full"
         )
         choices = " or ".join(f'"{a}"' for a in allowed)
-        raise ValueError(f"`padding` must be {choices}.{extra} Received: padding={value!r}")
+        raise ValueError(f"`padding` must be {choices}.{extra} Received: padding={short_repr(value)}")
     return lowered
 
 
@@ -155,7 +155,7 @@ def pairs(value: Any, rank: int, name: str) -> tuple[tuple[int, int], ...]:
 
     An int ``p`` means ``((p, p),) * rank``; a sequence of ``rank`` entries, each an int or a pair.
     """
-    value = _plain_number(value)
+    value = plain_number(value)
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return (normalize_tuple(value, 2, name, allow_zero=True),) * rank
     if isinstance(value, (set, frozenset, dict)):
@@ -166,12 +166,12 @@ def pairs(value: Any, rank: int, name: str) -> tuple[tuple[int, int], ...]:
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
         raise TypeError(
             f"`{name}` must be an int, a tuple of {rank} ints (symmetric) or a tuple of {rank} (before, after) "
-            f"pairs. Received: {name}={value!r}"
+            f"pairs. Received: {name}={short_repr(value)}"
         )
     if len(value) != rank:
         raise ValueError(
             f"`{name}` must have {rank} entries, one per spatial axis, each an int or a (before, after) pair. "
-            f"Received: {name}={value!r}"
+            f"Received: {name}={short_repr(value)}"
         )
     out = []
     for index, entry in enumerate(value):
@@ -180,7 +180,7 @@ def pairs(value: Any, rank: int, name: str) -> tuple[tuple[int, int], ...]:
         except (TypeError, ValueError) as err:
             raise type(err)(
                 f"Entry {index} of `{name}` must be a non-negative int or a (before, after) pair of non-negative "
-                f"ints, but it is {entry!r}. Received: {name}={value!r}"
+                f"ints, but it is {short_repr(entry)}. Received: {name}={short_repr(value)}"
             ) from None
     return tuple(out)
 

@@ -4,6 +4,7 @@ A layer spec takes exactly the constructor arguments of ``keras.layers.<Name>`` 
 them once in ``__init__``, and then answers questions about shapes without TensorFlow:
 ``compute_output_shape``, ``count_params``, ``explain``, ``spatial_axes``. Every constructor argument is
 stored as an attribute of the same name, so ``get_config``, ``__repr__`` and ``to_keras_code`` are derived
+from ..words import short_repr
 from the constructor's signature.
 """
 
@@ -21,6 +22,7 @@ import numpy as np
 from ..args import axis_names, normalize_shape
 from ..explain import AxisEntry, Explanation
 from ..spec import LayerKind
+from ..words import short_repr
 from ._checks import check_bool, check_regularizer, weight_options
 
 __all__ = ["Layer", "SpatialLayer", "snake_case", "Shape", "FrozenLayerError"]
@@ -207,14 +209,14 @@ class Layer(metaclass=_SpecMeta):
             name = _auto_name(cls)
         elif not isinstance(name, str) or not name or "/" in name:
             raise ValueError(
-                f"`name` must be a non-empty string without '/', e.g. name=\"conv_1\". Received: name={name!r}"
+                f"`name` must be a non-empty string without '/', e.g. name=\"conv_1\". Received: name={short_repr(name)}"
             )
         self.name = name
         unknown = {k: v for k, v in kwargs.items() if k not in _BASE_KWARGS and k not in self._extra_kwargs}
         if unknown:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {cls}: {unknown}. Check the spelling against "
-                f"keras.layers.{cls}'s arguments. Received: {', '.join(f'{k}={v!r}' for k, v in unknown.items())}"
+                f"keras.layers.{cls}'s arguments. Received: {', '.join(f'{k}={short_repr(v)}' for k, v in unknown.items())}"
             )
         if "trainable" in kwargs:
             check_bool(kwargs["trainable"], "trainable")
@@ -227,7 +229,7 @@ class Layer(metaclass=_SpecMeta):
             if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
                 raise TypeError(
                     f"`input_shape` must be a tuple of the per-sample dimensions (no batch), e.g. (28, 28, 3). "
-                    f"Received: input_shape={shape!r}"
+                    f"Received: input_shape={short_repr(shape)}"
                 )
             normalize_shape((None, *shape), name="input_shape")
         if kwargs.get("input_dim") is not None:
@@ -250,7 +252,7 @@ class Layer(metaclass=_SpecMeta):
             raise FrozenLayerError(
                 f"{type(self).__name__} specs are immutable, so `{name}` cannot be assigned: a stack or a picture "
                 f"built from this layer would silently disagree with it. Make a changed copy instead: "
-                f"layer = layer.replace({name}={value!r}). Received: {name}={value!r}"
+                f"layer = layer.replace({name}={short_repr(value)}). Received: {name}={short_repr(value)}"
             )
         object.__setattr__(self, name, value)
 
@@ -287,7 +289,7 @@ class Layer(metaclass=_SpecMeta):
             raise TypeError(
                 f"{type(self).__name__}.replace() got unknown argument(s) {', '.join(unknown)}: it takes the "
                 f"arguments of keras.layers.{type(self).__name__}. Received: "
-                + ", ".join(f"{k}={changes[k]!r}" for k in unknown)
+                + ", ".join(f"{k}={short_repr(changes[k])}" for k in unknown)
             )
         arguments = {**self.constructor_arguments(), **changes}
         given_name = self._given_name or "name" in changes
@@ -417,7 +419,7 @@ class Layer(metaclass=_SpecMeta):
                         else f" Did you leave out the batch dimension? Write it first, e.g. {(None, *shape)}.")
             raise ValueError(
                 f"{self.label} expects input of {expected} {self._layout()}, but received a shape of rank "
-                f"{len(shape)}.{hint} Received: input_shape={input_shape!r}"
+                f"{len(shape)}.{hint} Received: input_shape={short_repr(input_shape)}"
             )
         return shape
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..args import MAX_DIM, check_nonnegative_int
 from ..explain import AxisEntry
 from ..spec import LayerKind
+from ..words import short_repr
 from . import _checks as checks
 from .base import Layer, Shape
 
@@ -60,10 +61,10 @@ class Dense(Layer):
             hint = f" Write units={int(units)}." if isinstance(units, numbers.Integral) and units > 0 else ""
             raise (ValueError if isinstance(units, int) else TypeError)(
                 f"`units` must be a positive Python integer (the number of output features).{hint} "
-                f"Received: units={units!r}"
+                f"Received: units={short_repr(units)}"
             )
         if units > MAX_DIM:
-            raise ValueError(f"`units` is too large: convkit accepts sizes up to {MAX_DIM:,}. Received: units={units}")
+            raise ValueError(f"`units` is too large: convkit accepts sizes up to {MAX_DIM:,}. Received: units={short_repr(units)}")
         self.units = units
         self._set_weight_options(
             activation=activation,
@@ -142,18 +143,18 @@ class Dropout(Layer):
         if noise_shape is not None:
             if isinstance(noise_shape, (str, bytes)) or not hasattr(noise_shape, "__iter__"):
                 raise TypeError(
-                    f"`noise_shape` must be a tuple of integers or None. Received: noise_shape={noise_shape!r}"
+                    f"`noise_shape` must be a tuple of integers or None. Received: noise_shape={short_repr(noise_shape)}"
                 )
             for dim in noise_shape:
                 if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0):
                     raise ValueError(
                         f"Every entry of `noise_shape` must be a positive integer or None. "
-                        f"Received: noise_shape={noise_shape!r}"
+                        f"Received: noise_shape={short_repr(noise_shape)}"
                     )
             noise_shape = tuple(noise_shape)
         self.noise_shape = noise_shape
         if seed is not None and (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)):
-            raise TypeError(f"`seed` must be an integer or None. Received: seed={seed!r}")
+            raise TypeError(f"`seed` must be an integer or None. Received: seed={short_repr(seed)}")
         self.seed = seed
 
 
@@ -193,7 +194,7 @@ class BatchNormalization(Layer):
     ):
         super().__init__(**kwargs)
         if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
-            raise TypeError(f"`axis` must be an integer, e.g. axis=-1 (channels last). Received: axis={axis!r}")
+            raise TypeError(f"`axis` must be an integer, e.g. axis=-1 (channels last). Received: axis={short_repr(axis)}")
         self.axis = int(axis)
         self.momentum = checks.check_real(momentum, "momentum")
         self.epsilon = checks.check_real(epsilon, "epsilon")
@@ -213,14 +214,14 @@ class BatchNormalization(Layer):
         if renorm_clipping is not None and not isinstance(renorm_clipping, dict):
             raise TypeError(
                 f"`renorm_clipping` must be a dict with keys 'rmax', 'rmin', 'dmax', or None. "
-                f"Received: renorm_clipping={renorm_clipping!r}"
+                f"Received: renorm_clipping={short_repr(renorm_clipping)}"
             )
         if self.renorm and renorm_clipping:
             unknown = set(renorm_clipping) - {"rmax", "rmin", "dmax"}
             if unknown:
                 raise ValueError(
                     f"`renorm_clipping` accepts the keys 'rmax', 'rmin', 'dmax' only. "
-                    f"Received: renorm_clipping={renorm_clipping!r}"
+                    f"Received: renorm_clipping={short_repr(renorm_clipping)}"
                 )
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = checks.check_real(renorm_momentum, "renorm_momentum")
@@ -275,12 +276,12 @@ class LayerNormalization(Layer):
         if isinstance(axis, (list, tuple)):
             for a in axis:
                 if not isinstance(a, numbers.Integral) or isinstance(a, bool):
-                    raise TypeError(f"`axis` must be an int or a list of ints, but it contains {a!r}. Received: axis={axis!r}")
+                    raise TypeError(f"`axis` must be an int or a list of ints, but it contains {short_repr(a)}. Received: axis={short_repr(axis)}")
             self.axis = [int(a) for a in axis]
         elif isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
             self.axis = int(axis)
         else:
-            raise TypeError(f"`axis` must be an int or a list/tuple of ints. Received: axis={axis!r}")
+            raise TypeError(f"`axis` must be an int or a list/tuple of ints. Received: axis={short_repr(axis)}")
         self.epsilon = checks.check_real(epsilon, "epsilon")
         self.center = checks.check_bool(center, "center")
         self.scale = checks.check_bool(scale, "scale")

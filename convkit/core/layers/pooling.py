@@ -16,6 +16,7 @@ from ..args import axis_names, normalize_data_format, normalize_tuple
 from ..axis import ConvAxis, pool_axis
 from ..explain import AxisEntry
 from ..spec import LayerKind
+from ..words import short_repr
 from ._checks import check_bool
 from .base import Shape, SpatialLayer
 from .window import WindowLayer
@@ -39,12 +40,12 @@ __all__ = [
 def _pool_padding(value: Any) -> str:
     """Keras' pooling layers do not lower-case ``padding``: only ``"valid"`` and ``"same"`` work."""
     if not isinstance(value, str):
-        raise TypeError(f'Pooling `padding` must be the string "valid" or "same". Received: padding={value!r}')
+        raise TypeError(f'Pooling `padding` must be the string "valid" or "same". Received: padding={short_repr(value)}')
     if value not in ("valid", "same"):
         hint = f' Keras pooling layers only accept lower case: write padding="{value.lower()}".' * (
             value.lower() in ("valid", "same")
         )
-        raise ValueError(f'Pooling `padding` must be "valid" or "same".{hint} Received: padding={value!r}')
+        raise ValueError(f'Pooling `padding` must be "valid" or "same".{hint} Received: padding={short_repr(value)}')
     return value
 
 

@@ -24,9 +24,15 @@ from ..args import (
 )
 from ..explain import AxisEntry
 from ..spec import LayerKind
+from ..words import short_repr
+from ._checks import plain_number
 from ._checks import pairs
 from .base import Layer, Shape, SpatialLayer
 from .window import product_text
+
+
+#: more axes than any tensor convkit (or Keras) works with
+MAX_RANK = 32
 
 __all__ = [
     "ZeroPadding1D",
@@ -202,7 +208,7 @@ class UpSampling1D(_UpSampling):
     def __init__(self, size=2, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(size, numbers.Integral) or isinstance(size, bool):
-            raise TypeError(f"`size` of UpSampling1D must be a single integer, e.g. size=2. Received: size={size!r}")
+            raise TypeError(f"`size` of UpSampling1D must be a single integer, e.g. size=2. Received: size={short_repr(size)}")
         self.size = check_positive_int(size, "size")
 
 
@@ -216,11 +222,11 @@ class UpSampling2D(_UpSampling):
         self.size = normalize_tuple(size, 2, "size")
         self.data_format = normalize_data_format(data_format)
         if not isinstance(interpolation, str):
-            raise TypeError(f"`interpolation` must be a string. Received: interpolation={interpolation!r}")
+            raise TypeError(f"`interpolation` must be a string. Received: interpolation={short_repr(interpolation)}")
         if interpolation.lower() not in INTERPOLATIONS:
             raise ValueError(
                 f"`interpolation` must be one of {', '.join(repr(i) for i in INTERPOLATIONS)}. "
-                f"Received: interpolation={interpolation!r}"
+                f"Received: interpolation={short_repr(interpolation)}"
             )
         self.interpolation = interpolation.lower()
 
@@ -269,27 +275,35 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
+        target_shape = plain_number(target_shape)
+        if hasattr(target_shape, "__len__") and not isinstance(target_shape, (str, bytes)):
+            if len(target_shape) > MAX_RANK:
+                raise ValueError(
+                    f"`target_shape` has {len(target_shape):,} entries, but a tensor has at most {MAX_RANK} axes. "
+                    f"Give one size per axis, without the batch, e.g. target_shape=(7, 7, 64). "
+                    f"Received: target_shape={short_repr(target_shape)}"
+                )
         if isinstance(target_shape, (str, bytes)) or not hasattr(target_shape, "__iter__"):
             raise TypeError(
                 "`target_shape` must be a tuple of integers without the batch dimension, e.g. target_shape=(7, 7, 64). "
-                f"Received: target_shape={target_shape!r}"
+                f"Received: target_shape={short_repr(target_shape)}"
             )
         dims = tuple(target_shape)
         for d in dims:
             if not isinstance(d, numbers.Integral) or isinstance(d, bool):
                 raise TypeError(
                     f"`target_shape` must contain only integers (use -1 for one unknown size), but it contains "
-                    f"{d!r}. Received: target_shape={target_shape!r}"
+                    f"{short_repr(d)}. Received: target_shape={short_repr(target_shape)}"
                 )
             if d != -1 and not 1 <= d <= MAX_DIM:
                 raise ValueError(
                     "Every entry of `target_shape` must be a positive integer, or -1 once for a size to infer. "
-                    f"Received: target_shape={target_shape!r}"
+                    f"Received: target_shape={short_repr(target_shape)}"
                 )
         if dims.count(-1) > 1:
             raise ValueError(
                 f"`target_shape` may contain -1 only once: Keras can infer one size, not {dims.count(-1)}. "
-                f"Received: target_shape={target_shape!r}"
+                f"Received: target_shape={short_repr(target_shape)}"
             )
         self.target_shape = tuple(int(d) for d in dims)
 

@@ -20,6 +20,7 @@ from ..args import (
 )
 from ..axis import TransposedAxis, transposed_axis
 from ..spec import LayerKind
+from ..words import short_repr
 from . import _checks as checks
 from .base import Shape
 from .window import WindowLayer, kernel_volume, product_text
@@ -61,7 +62,7 @@ class _ConvTranspose(WindowLayer):
         if isinstance(padding, str) and padding.lower() == "causal":
             raise ValueError(
                 f'`padding="causal"` exists only for Conv1D; {cls} accepts "valid" or "same". '
-                f"Received: padding={padding!r}"
+                f"Received: padding={short_repr(padding)}"
             )
         self.padding = normalize_padding(padding)
         self.output_padding = (
