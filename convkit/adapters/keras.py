@@ -1,7 +1,7 @@
 """A live Keras 3 model → a :class:`convkit.LayerStack` of convkit layer specs.
 
 Keras and TensorFlow are imported lazily inside the functions here, never at module import, so
-``import convkit.adapters.keras`` stays cheap; the placeholder spec :class:`KerasLayer` needs no Keras.
+``import convkit.adapters.keras`` stays cheap; the placeholder spec :class:`~convkit.core.reported.KerasLayer` (in the core) needs no Keras.
 
 The graph is read from the model's symbolic tensors (Keras 3 API): every layer call is a node whose
 output ``KerasTensor`` has a ``_keras_history`` ``(operation, node_index, tensor_index)`` and whose
@@ -11,116 +11,19 @@ inputs are the node's ``input_tensors``. Nodes are ordered topologically, ties b
 
 from __future__ import annotations
 
-import ast
 import heapq
 import inspect
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.explain import Explanation
 from ..core.merge import MERGE_LAYERS
+from ..core.reported import KerasLayer
 from ..core.trace import MODEL_INPUT
 from ..core.words import format_shape
 
 __all__ = ["KerasLayer", "stack_from_keras", "layer_from_keras"]
 
 Shape = tuple  # tuple[int | None, ...]
-
-
-class KerasLayer:
-    """Placeholder for a Keras layer convkit does not model: it replays the shapes Keras reported.
-
-    ``modelled`` is ``False``; the summary shows the type as "(from Keras)". A shape-preserving
-    placeholder passes any input through; any other one accepts only the input Keras saw (batch size
-    aside) and refuses others with a message, since convkit cannot compute its arithmetic.
-    """
-
-    modelled = False
-    rank = 0
-
-    def __init__(
-        self,
-        name: str,
-        class_name: str,
-        input_shapes: Sequence[Shape],
-        output_shape: Shape,
-        params: int,
-        serialized: dict[str, Any] | None = None,
-        reason: str | None = None,
-    ) -> None:
-        self.name = name
-        self.class_name = class_name
-        self.input_shapes = tuple(tuple(s) for s in input_shapes)
-        self.output_shape = tuple(output_shape)
-        self.params = int(params)
-        self.serialized = serialized
-        self.reason = reason
-
-    @property
-    def window(self) -> str:
-        if len(self.input_shapes) > 1:
-            return "merge"
-        return "elementwise" if self.preserves_shape else "reshape"
-
-    @property
-    def preserves_shape(self) -> bool:
-        return len(self.input_shapes) == 1 and self.input_shapes[0][1:] == self.output_shape[1:]
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "class_name": self.class_name, "output_shape": self.output_shape}
-
-    def __repr__(self) -> str:
-        ins = " + ".join(map(format_shape, self.input_shapes))
-        return f"KerasLayer({self.class_name} {self.name!r}: {ins} → {format_shape(self.output_shape)})"
-
-    def _check(self, input_shape: Any) -> tuple[Shape, ...]:
-        shapes = tuple(tuple(s) for s in input_shape) if self.window == "merge" else (tuple(input_shape),)
-        if self.preserves_shape:
-            return shapes
-        if len(shapes) != len(self.input_shapes) or any(
-            a[1:] != b[1:] for a, b in zip(shapes, self.input_shapes)
-        ):
-            raise ValueError(
-                f"{self.class_name} '{self.name}' is a Keras layer convkit does not model: it only knows the "
-                f"output Keras reported for the input {' + '.join(map(format_shape, self.input_shapes))}. Rebuild the "
-                f"Keras model and call convkit.LayerStack.from_keras(model) again. "
-                f"Received: input_shape={' + '.join(map(format_shape, shapes))}"
-            )
-        return shapes
-
-    def compute_output_shape(self, input_shape: Any) -> Shape:
-        shapes = self._check(input_shape)
-        batch = shapes[0][0] if shapes[0] else None
-        if self.preserves_shape:
-            return shapes[0]
-        return (batch, *self.output_shape[1:])
-
-    def count_params(self, input_shape: Any) -> int:
-        self._check(input_shape)
-        return self.params
-
-    def spatial_axes(self, input_shape: Any) -> tuple:
-        return ()
-
-    def explain(self, input_shape: Any) -> Explanation:
-        out = self.compute_output_shape(input_shape)
-        note = "convkit does not model this layer: the shapes are the ones Keras reported"
-        notes = (note,) if self.reason is None else (note, self.reason)
-        head = f"{self.class_name} '{self.name}' (from Keras): {format_shape(input_shape)} → {format_shape(out)}"
-        return Explanation(head, (), notes)
-
-    def to_keras_code(self) -> str:
-        if self.serialized is not None:
-            text = repr(self.serialized)
-            try:
-                if ast.literal_eval(text) == self.serialized:
-                    return f"keras.layers.deserialize({text})"
-            except (ValueError, SyntaxError):
-                pass
-        raise ValueError(
-            f"{self.class_name} '{self.name}' came from Keras and its configuration cannot be written as Python "
-            f"literals; build that layer by hand. Received: layer={self!r}"
-        )
 
 
 # --- single layers ------------------------------------------------------------------------------------

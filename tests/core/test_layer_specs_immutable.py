@@ -126,3 +126,16 @@ def test_huge_or_unordered_arguments_are_refused_clearly(build):
 def test_numpy_scalars_are_read_as_numbers():
     assert L.Dropout(np.float64(0.5)).rate == 0.5
     assert L.Cropping2D(np.array(3)).cropping == ((3, 3), (3, 3))
+
+
+def test_the_keras_placeholder_is_an_immutable_core_value():
+    from convkit.core.reported import KerasLayer
+    from convkit.core.spec import LayerKind, LayerSpec
+
+    layer = KerasLayer("attn", "MultiHeadAttention", [(None, 8, 16)], (None, 8, 16), 1088)
+    assert isinstance(layer, LayerSpec) and layer.window is LayerKind.ELEMENTWISE
+    with pytest.raises(AttributeError):
+        layer.params = 0
+    assert layer.replace(params=0).params == 0 and layer.params == 1088
+    assert layer == KerasLayer("attn", "MultiHeadAttention", [(None, 8, 16)], (None, 8, 16), 1088)
+    assert len({layer, layer.replace()}) == 1
