@@ -7,9 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core.numeric import step_terms
 from ..core.traversal import Traversal
-from ._traversal_text import elide, fmt, wrap
+from .traversal_words import integral, number_texts, sum_template
 
 __all__ = ["AUTO_NUMBERS_MAX", "Numbers", "numbers_on", "resolve_numbers"]
 
@@ -17,27 +16,49 @@ AUTO_NUMBERS_MAX = 12      # numbers=None shows a small integer example up to th
 
 
 class Numbers:
-    """Values of one channel (input and kernel) and the output they give at every step."""
+    """Values of one channel (input and kernel) and the output they give at every step.
 
-    def __init__(self, t: Traversal, x: np.ndarray, kernel: np.ndarray | None, operation: str) -> None:
-        pads = [a.pad_before for a in t.axes]
-        self.padded = np.zeros(t.padded_size, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
-        self.padded[tuple(slice(p, p + n) for p, n in zip(pads, t.input_size))] = x
+    ``channels`` > 1 (a convolution): ``x`` and ``kernel`` carry a last axis of input channels; the picture and
+    the multiply-sum show channel 0 and the output sums every channel, as the layer does.
+    """
+
+    def __init__(self, t: Traversal, x: np.ndarray, kernel: np.ndarray | None, operation: str,
+                 channels: int = 1) -> None:
+        xs = x if channels > 1 else x[..., None]
+        ks = None if kernel is None else (kernel if channels > 1 else kernel[..., None])
+        x, kernel = xs[..., 0], None if ks is None else ks[..., 0]
+        self._t = t
+        self.padded = self._padded(x)
         self.x = x
         self.kernel = None if kernel is None else kernel.reshape(-1)
-        self.integral = bool(np.all(np.mod(x, 1) == 0) and (kernel is None or np.all(np.mod(kernel, 1) == 0)))
+        self.integral = integral(x, kernel)
         self.operation = operation
-        self._pads = np.array(pads)
+        self._pads = np.array([a.pad_before for a in t.axes])
         self._offsets = t.tap_offsets()
         self._sizes = np.array(t.input_size)
-        self.output = self._reduce(t.origins())
+        origins = t.origins()
+        self.output = self._reduce(origins)
+        if ks is not None:
+            for c in range(1, channels):  # the other channels add their own sums (not drawn)
+                values, _ = self.taps(origins, self._padded(xs[..., c]))
+                self.output = self.output + (values * ks[..., c].reshape(-1)).sum(axis=1)
+        self._sum = sum_template(t, operation, channels)
+        self._texts = (number_texts(x, self.integral),
+                       None if self.kernel is None else number_texts(self.kernel, self.integral),
+                       number_texts(self.output, self.integral))
 
-    def taps(self, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _padded(self, x: np.ndarray) -> np.ndarray:
+        t = self._t
+        out = np.zeros(t.padded_size, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
+        out[tuple(slice(a.pad_before, a.pad_before + a.size) for a in t.axes)] = x
+        return out
+
+    def taps(self, origins: np.ndarray, padded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Values and padding flags of every tap, for ``origins`` of shape (steps, rank)."""
         index = origins[:, None, :] + self._offsets[None, :, :]
         is_pad = ((index < 0) | (index >= self._sizes)).any(axis=-1)
-        padded = index + self._pads
-        return self.padded[tuple(np.moveaxis(padded, -1, 0))], is_pad
+        values = self.padded if padded is None else padded
+        return values[tuple(np.moveaxis(index + self._pads, -1, 0))], is_pad
 
     def _reduce(self, origins: np.ndarray) -> np.ndarray:
         values, is_pad = self.taps(origins)
@@ -47,20 +68,10 @@ class Numbers:
             return np.where(is_pad, -np.inf, values).max(axis=1)
         return np.where(is_pad, 0, values).sum(axis=1) / (~is_pad).sum(axis=1)
 
-    def sum_line(self, t: Traversal, step: int, max_terms: int = 12) -> str:
-        """``output[0, 5] = 1·0 + 2·1 + … = 7`` (convolution: :func:`convkit.core.numeric.step_terms`) or
-        ``max(1, 3, 0) = 3`` / ``mean(...)`` over the non-padding taps (pooling)."""
-        index = tuple(int(i) for i in np.unravel_index(step, t.output_size))
-        where = "output[" + ", ".join(map(str, index)) + "] = "
-        if self.operation == "conv":
-            found = step_terms(self.x, self.kernel.reshape(t.kernel_size), t, step)
-            terms = [f"{wrap(fmt(u.value, self.integral))}·{wrap(fmt(u.weight, self.integral))}"
-                     for u in found.terms]
-            return f"{where}{elide(terms, ' + ', max_terms)} = {fmt(found.total, self.integral)}"
-        values, is_pad = self.taps(np.array([t.steps[step].origin]))
-        kept = [fmt(v, self.integral) for v in values[0][~is_pad[0]]]
-        name = "max(" if self.operation == "max" else "mean("
-        return f"{where}{name}{elide(kept, ', ', max_terms)}) = {fmt(float(self.output[step]), self.integral)}"
+    def sum_line(self, t: Traversal, step: int) -> str:
+        """``output[0, 5] = 1·0 + 2·1 + … = 7`` or ``max(1, 3, 0) = 3`` / ``mean(...)`` over the non-padding
+        taps: :class:`convkit.render.traversal_words.SumTemplate`, the widget's sentence too."""
+        return self._sum.fill(step, *self._texts)
 
 
 def _default_numbers(t: Traversal, operation: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -93,6 +104,12 @@ def resolve_numbers(t: Traversal, numbers_arg: Any, operation: str) -> Numbers |
                 f"Received: numbers={numbers_arg!r:.80}"
             )
     x, kernel = (np.asarray(a) if a is not None else None for a in numbers_arg)
+    channels = 1
+    if operation == "conv" and kernel is not None and x.ndim == t.rank + 1 and kernel.ndim == t.rank + 1:
+        channels = x.shape[-1]  # (x, kernel) with a last axis of input channels: channel 0 drawn, all summed
+        _check_array(x, (*t.input_size, channels), "x (numbers[0])", "the input size and channels")
+        _check_array(kernel, (*t.kernel_size, channels), "kernel (numbers[1])", "the kernel size and channels")
+        return Numbers(t, x, kernel, operation, channels)
     _check_array(x, t.input_size, "x (numbers[0])", "the input size of the traversal")
     if operation == "conv":
         if kernel is None:

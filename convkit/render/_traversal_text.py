@@ -1,13 +1,13 @@
-"""The words of a traversal frame: sizes, padding, the step line, the per-axis formula, the 3-D plane line,
-and the number formatting the cells and the multiply-sum share. Plain strings, no matplotlib."""
+"""The words of a traversal frame: sizes, padding, the per-axis formula, the 3-D plane line and the overview
+captions. Plain strings, no matplotlib. The step sentence and the number formatting come from
+:mod:`convkit.render.traversal_words`, which the live widget uses too."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from ..core.args import axis_names
 from ..core.explain import axis_notes, format_axis
 from ..core.traversal import Traversal
+from .traversal_words import elide, fmt, step_sentence, wrap
 
 __all__ = [
     "elide", "fmt", "formula_lines", "overview_caption", "pad_text", "size_text", "slice_line", "step_line", "wrap",
@@ -35,43 +35,10 @@ def formula_lines(t: Traversal) -> list[str]:
     return lines
 
 
-def fmt(value: float, integral: bool) -> str:
-    if integral and float(value).is_integer():
-        return str(int(value))
-    return f"{value:.3g}"
-
-
-def wrap(text: str) -> str:
-    """A negative factor in brackets: ``2·(-1)``."""
-    return f"({text})" if text.startswith("-") else text
-
-
-def elide(terms: list[str], sep: str, max_terms: int) -> str:
-    if len(terms) <= max_terms:
-        return sep.join(terms)
-    head = sep.join(terms[: max_terms - 2])
-    return f"{head}{sep}…{sep}{sep.join(terms[-2:])} ({len(terms)} terms)"
-
-
 def step_line(t: Traversal, operation: str, step: int) -> str:
-    """``kernel 3×3 · step 6/169 · output[0, 5] reads rows 0–2, cols 10–12`` (input coordinates, unpadded)."""
-    index = np.unravel_index(step, t.output_size)
-    names = ("positions",) if t.rank == 1 else ("rows", "cols") if t.rank == 2 else ("depths", "rows", "cols")
-    spans = []
-    for name, i, a in zip(names, index, t.axes):
-        start = int(i) * a.strides - a.pad_before
-        end = start + a.effective_kernel - 1
-        spans.append(f"{name} {start}" if end == start else f"{name} {start}{' to ' if start < 0 else '–'}{end}")
-    every = sorted({a.dilation_rate for a in t.axes if a.dilation_rate > 1})
-    gaps = " (every " + "/".join(_ordinal(d) for d in every) + " cell)" if every else ""
-    what = {"conv": "kernel", "max": "max-pool window", "average": "average-pool window"}[operation]
-    out = ", ".join(str(int(i)) for i in index)
-    return (f"{what} {size_text(t.kernel_size)} · step {step + 1}/{t.num_steps} · output[{out}] reads "
-            f"{', '.join(spans)}{gaps}")
-
-
-def _ordinal(n: int) -> str:
-    return {2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+    """``kernel 3×3 · step 6/169 · output[0, 5] reads rows 0–2, cols 10–12``: the widget's sentence too
+    (:func:`convkit.render.traversal_words.step_sentence`)."""
+    return step_sentence(t, operation, step)
 
 
 def slice_line(t: Traversal, planes: tuple[int, int]) -> str:

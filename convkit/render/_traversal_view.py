@@ -43,15 +43,21 @@ class AxisView:
     def zoomed(self) -> bool:
         return self.length < self.size
 
-    def origin(self, position: int) -> int:
-        """First cell shown when the window starts at ``position``: pages of ``length - window - 2·margin``
-        cells (a multiple of the stride when it can be, so every page shows the same pattern of windows), so
-        ``position .. position + window - 1`` is always inside, ``margin`` cells from the edges."""
-        if not self.zoomed:
-            return 0
+    @property
+    def page(self) -> int:
+        """Cells the view moves by: ``length - window - 2·margin``, a multiple of the stride when it can be
+        (so every page shows the same pattern of windows). The live widget pages by this too."""
         page = max(1, self.length - self.window - 2 * self.margin)
         if page >= self.stride:
             page -= page % self.stride
+        return page
+
+    def origin(self, position: int) -> int:
+        """First cell shown when the window starts at ``position``: whole pages of :attr:`page` cells, so
+        ``position .. position + window - 1`` is always inside, ``margin`` cells from the edges."""
+        if not self.zoomed:
+            return 0
+        page = self.page
         start = (position // page) * page - self.margin
         return int(min(max(start, 0), self.size - self.length))
 

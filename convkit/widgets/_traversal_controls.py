@@ -5,13 +5,16 @@ The controls only *propose* changes: each edit calls ``on_change({name: value, .
 :func:`~convkit.widgets._traversal_messages.parse_count`: the browser's number inputs would clamp a value to their
 bounds or round ``3.5`` to 3 without a word, so nothing here has bounds and nothing is changed behind the
 learner's back. A typed value that is refused stays in its field, outlined as invalid, and the widget's message
-says why; the next accepted change writes every field again. After every change the widget calls
+says why; the next accepted change writes every field again. :meth:`TraversalControls.sync` writes the widget's
+state into a control with the control's edit handler detached, so showing the state never proposes a change.
+After every change the widget calls
 :meth:`TraversalControls.sync`, which also switches controls off where Keras allows no choice and says why
 (visible text, the field's tooltip, and ``aria-describedby`` set by the widget's ES module).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from typing import Any
@@ -35,9 +38,6 @@ def _field(tooltip: str, name: str) -> w.Text:
     return box.add_class("ck-number").add_class(f"ck-control-{name}")
 
 
-def _show(box: w.Text, value: int) -> None:
-    box.value = str(value)
-    box.remove_class(_INVALID)
 
 
 class TraversalControls:
@@ -52,7 +52,7 @@ class TraversalControls:
                  on_invalid: Callable[[str], None]) -> None:
         self._on_change = on_change
         self._on_invalid = on_invalid
-        self._syncing = False
+        self._handlers: dict[int, Callable[[Any], Any]] = {}  # id(control) -> its learner-edit handler
         self._typed: w.Text | None = None  # the field whose edit is being decided
         self._rank = 0
         self._padding_pairs: tuple[tuple[int, int], ...] = ()
@@ -66,11 +66,11 @@ class TraversalControls:
                                   tooltip="show input values, kernel weights and the sum of each step")
         self.numbers.add_class("ck-control-numbers")
         self.reasons = w.HTML(layout=w.Layout(min_height="0")).add_class("ck-disabled-reasons")
-        self.padding.observe(self._padding_changed, "value")
-        self.operation.observe(self._operation_changed, "value")
-        self.in_channels.observe(lambda _ch: self._count_changed("in_channels", self.in_channels, 1), "value")
-        self.filters.observe(lambda _ch: self._count_changed("filters", self.filters, 1), "value")
-        self.numbers.observe(lambda ch: self._emit({"numbers": True if ch["new"] else None}), "value")
+        self._listen(self.padding, self._padding_changed)
+        self._listen(self.operation, self._operation_changed)
+        self._listen(self.in_channels, lambda _ch: self._count_changed("in_channels", self.in_channels, 1))
+        self._listen(self.filters, lambda _ch: self._count_changed("filters", self.filters, 1))
+        self._listen(self.numbers, lambda ch: self._emit({"numbers": True if ch["new"] else None}))
         self.per_axis: dict[str, list[w.Text]] = {}
         self.explicit: list[tuple[w.Text, w.Text]] = []
         self.explicit_box = w.HBox()
@@ -82,7 +82,7 @@ class TraversalControls:
         boxes = [_field(f"{title} ({names[i]})", name) for i in range(len(values))]
         for box in boxes:
             self._tooltips[id(box)] = box.tooltip
-            box.observe(lambda _ch, name=name, box=box: self._axis_changed(name, box), "value")
+            self._listen(box, functools.partial(self._axis_changed, name, box))
         self.per_axis[name] = boxes
         items: list[w.Widget] = [w.Label(title, layout=_LABEL)]
         for i, box in enumerate(boxes):
@@ -108,7 +108,7 @@ class TraversalControls:
             before = _field(f"padding {first}", "explicit_padding")
             after = _field(f"padding {second}", "explicit_padding")
             for box in (before, after):
-                box.observe(lambda _ch, box=box: self._explicit_changed(box), "value")
+                self._listen(box, functools.partial(self._explicit_changed, box))
             self.explicit.append((before, after))
             pair_items += [w.Label(axis, layout=_LABEL), before, after]
         self.explicit_box.children = pair_items
@@ -122,38 +122,59 @@ class TraversalControls:
         self.box.children = [row1, row2, self.reasons]
 
     # -- widget -> controls --------------------------------------------------------------------------
+    # Each control has one handler for the learner's edits (registered by _listen). sync() writes the widget's
+    # state into a control with that handler detached (_write), so showing the state never proposes a change.
+    def _listen(self, control: w.Widget, handler: Callable[[Any], Any]) -> None:
+        self._handlers[id(control)] = handler
+        control.observe(handler, "value")
+
+    def _write(self, control: w.Widget, **values: Any) -> None:
+        """Set ``values`` (``options`` before ``value``) on ``control`` without calling its edit handler."""
+        handler = self._handlers.get(id(control))
+        if handler is not None:
+            control.unobserve(handler, "value")
+        try:
+            for name, value in values.items():
+                if name != "options" or tuple(getattr(control, name)) != tuple(value):
+                    setattr(control, name, value)
+        finally:
+            if handler is not None:
+                control.observe(handler, "value")
+
+    def _show(self, box: w.Text, value: int) -> None:
+        box.remove_class(_INVALID)
+        self._write(box, value=str(value))
+
+    def _choose(self, control: w.Widget, value: Any, options: Any = None) -> None:
+        self._write(control, **({"options": options} if options is not None else {}), value=value)
+
     def sync(self, params: TraversalParams, padding_pairs: tuple[tuple[int, int], ...], numbers_on: bool,
              *, refused: bool = False) -> None:
         """Show ``params``; after a refusal (``refused``) the refused field keeps what the learner typed."""
-        self._syncing = True
-        try:
-            if params.rank != self._rank:
-                self._build(params)
-            self._padding_pairs = padding_pairs
-            keep = {id(b) for b in self._all_fields() if refused and (b is self._typed or _INVALID in b._dom_classes)}
-            for name in ("input_size", "kernel_size", "strides", "dilation_rate"):
-                for box, value in zip(self.per_axis[name], getattr(params, name)):
-                    if id(box) not in keep:
-                        _show(box, value)
-            explicit = not isinstance(params.padding, str)
-            self.padding.options = ("valid", "same") if params.is_pool else (
-                ("valid", "same", "causal", "explicit") if params.rank == 1 else ("valid", "same", "explicit"))
-            self.padding.value = "explicit" if explicit else params.padding
-            self.explicit_box.layout.display = None if explicit else "none"
-            for (before, after), (pb, pa) in zip(self.explicit, padding_pairs):
-                for box, value in ((before, pb), (after, pa)):
-                    if id(box) not in keep:
-                        _show(box, value)
-            self.operation.options = _OPERATIONS if params.kind == "conv" else [
-                (f"{params.kind} conv", "conv"), *_OPERATIONS[1:]]
-            self.operation.value = params.operation
-            for box, value in ((self.in_channels, params.in_channels), (self.filters, params.filters)):
+        if params.rank != self._rank:
+            self._build(params)
+        self._padding_pairs = padding_pairs
+        keep = {id(b) for b in self._all_fields() if refused and (b is self._typed or _INVALID in b._dom_classes)}
+        for name in ("input_size", "kernel_size", "strides", "dilation_rate"):
+            for box, value in zip(self.per_axis[name], getattr(params, name)):
                 if id(box) not in keep:
-                    _show(box, value)
-            self.numbers.value = numbers_on
-            self._show_reasons(disabled_reasons(params), numbers_on)
-        finally:
-            self._syncing = False
+                    self._show(box, value)
+        explicit = not isinstance(params.padding, str)
+        modes = ("valid", "same") if params.is_pool else ("valid", "same", "causal", "explicit") if params.rank == 1 \
+            else ("valid", "same", "explicit")
+        self._choose(self.padding, "explicit" if explicit else params.padding, modes)
+        self.explicit_box.layout.display = None if explicit else "none"
+        for (before, after), (pb, pa) in zip(self.explicit, padding_pairs):
+            for box, value in ((before, pb), (after, pa)):
+                if id(box) not in keep:
+                    self._show(box, value)
+        self._choose(self.operation, params.operation, _OPERATIONS if params.kind == "conv" else [
+            (f"{params.kind} conv", "conv"), *_OPERATIONS[1:]])
+        for box, value in ((self.in_channels, params.in_channels), (self.filters, params.filters)):
+            if id(box) not in keep:
+                self._show(box, value)
+        self._choose(self.numbers, numbers_on)
+        self._show_reasons(disabled_reasons(params), numbers_on)
 
     def _all_fields(self) -> list[w.Text]:
         return [*(b for boxes in self.per_axis.values() for b in boxes), *(b for pair in self.explicit for b in pair),
@@ -179,8 +200,6 @@ class TraversalControls:
 
     # -- controls -> widget --------------------------------------------------------------------------
     def _emit(self, changes: dict[str, Any], typed: w.Text | None = None, asked: tuple[str, ...] = ()) -> bool:
-        if self._syncing:
-            return True
         self._typed = typed
         try:
             accepted = bool(self._on_change(changes, asked or tuple(changes)))
@@ -202,9 +221,7 @@ class TraversalControls:
             self._on_invalid(str(err))
             return None
 
-    def _axis_changed(self, name: str, box: w.Text) -> None:
-        if self._syncing:
-            return
+    def _axis_changed(self, name: str, box: w.Text, _change: Any = None) -> None:
         values = []
         for b in self.per_axis[name]:
             value = self._read(b, self._tooltips.get(id(b), LABELS[name]), 1)
@@ -214,15 +231,11 @@ class TraversalControls:
         self._emit({name: tuple(values)}, box)
 
     def _count_changed(self, name: str, box: w.Text, minimum: int) -> None:
-        if self._syncing:
-            return
         value = self._read(box, LABELS[name], minimum)
         if value is not None:
             self._emit({name: value}, box)
 
-    def _explicit_changed(self, box: w.Text) -> None:
-        if self._syncing:
-            return
+    def _explicit_changed(self, box: w.Text, _change: Any = None) -> None:
         pairs = []
         for before, after in self.explicit:
             b, a = self._read(before, before.tooltip, 0), self._read(after, after.tooltip, 0)

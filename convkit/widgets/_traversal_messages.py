@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ..core.args import axis_names, normalize_tuple
-from ._traversal_params import MAX_NUMBERS_CELLS, TraversalParams, _normalize_padding
+from ..core.words import short_repr
+from ._traversal_params import MAX_NUMBERS_CELLS, TraversalParams, normalize_padding_pairs
 
 __all__ = ["LABELS", "parse_count", "refusal", "disabled_reasons", "implied_changes"]
 
@@ -52,41 +53,50 @@ def parse_count(text: Any, label: str, minimum: int) -> int:
     return value
 
 
-def _pads(padding: Any, rank: int) -> list[tuple[int, int]] | None:
-    """Per-axis (before, after) amounts of "valid"/explicit padding; ``None`` for "same"/"causal" (always fits)."""
-    if padding == "valid":
-        return [(0, 0)] * rank
-    if isinstance(padding, str):
-        return None
-    return [tuple(p) for p in padding]
+@dataclass(frozen=True)
+class _Proposal:
+    """A proposed change normalised by the core but not checked: what the fit sentences need."""
+
+    rank: int
+    input_size: tuple[int, ...]
+    kernel_size: tuple[int, ...]
+    dilation_rate: tuple[int, ...]
+    pads: tuple[tuple[int, int], ...] | None  # None: "same"/"causal" padding, which always fits
 
 
-def _proposed(params: TraversalParams, changes: dict[str, Any]) -> TraversalParams | None:
-    """``params`` with ``changes`` normalised but not checked (``None`` when they cannot even be normalised)."""
-    values: dict[str, Any] = {}
+def _proposed(params: TraversalParams, changes: dict[str, Any]) -> _Proposal | None:
+    """``params`` with ``changes`` normalised (``None`` when they cannot even be normalised)."""
+    values = {"input_size": params.input_size, "kernel_size": params.kernel_size,
+              "dilation_rate": params.dilation_rate}
     try:
-        for name, value in changes.items():
-            if name in ("kernel_size", "strides", "dilation_rate") and value is not None:
-                values[name] = normalize_tuple(value, params.rank, name)
-            elif name == "input_size":
+        for name in ("kernel_size", "dilation_rate", "input_size"):
+            value = changes.get(name)
+            if value is None:
+                continue
+            if name == "input_size":
                 size = (value,) if isinstance(value, int) else tuple(value)
                 if len(size) != params.rank:
                     return None
-                values[name] = normalize_tuple(size, params.rank, name)
-            elif name == "padding":
-                values[name] = _normalize_padding(value, params.rank)
+                value = size
+            values[name] = normalize_tuple(value, params.rank, name)
     except (ValueError, TypeError):
         return None
-    return dataclasses.replace(params, **values)
+    padding = changes.get("padding", params.padding)
+    if isinstance(padding, str) and padding.lower() in ("same", "causal"):
+        pads = None
+    else:
+        pads = normalize_padding_pairs(values["input_size"], padding)
+        if pads is None:
+            return None
+    return _Proposal(params.rank, values["input_size"], values["kernel_size"], values["dilation_rate"], pads)
 
 
-def _misfits(p: TraversalParams) -> list[dict[str, int]]:
+def _misfits(p: _Proposal) -> list[dict[str, int]]:
     """The axes where the (dilated) kernel does not fit the padded input, with their numbers."""
-    pads = _pads(p.padding, p.rank)
-    if pads is None:
+    if p.pads is None:
         return []
     bad = []
-    for ax, (n, k, d, (pb, pa)) in enumerate(zip(p.input_size, p.kernel_size, p.dilation_rate, pads)):
+    for ax, (n, k, d, (pb, pa)) in enumerate(zip(p.input_size, p.kernel_size, p.dilation_rate, p.pads)):
         span = (k - 1) * d + 1
         if span > n + pb + pa:
             bad.append({"axis": ax, "n": n, "pb": pb, "pa": pa, "k": k, "d": d, "span": span, "padded": n + pb + pa})
@@ -109,7 +119,7 @@ def _limit(name: str, b: dict[str, int]) -> int:
     return b["span"] - b["n"]
 
 
-def _fit_sentence(name: str, p: TraversalParams, bad: list[dict[str, int]]) -> str:
+def _fit_sentence(name: str, p: _Proposal, bad: list[dict[str, int]]) -> str:
     names = axis_names(p.rank)
     where = "; ".join(f"{names[b['axis']]}: input {b['n']} + padding {b['pb']} + {b['pa']}" if b["pb"] + b["pa"]
                       else f"{names[b['axis']]}, no padding" for b in bad)
@@ -147,10 +157,10 @@ Kept kernel 3×3. Received: kernel_size=(30, 3)
     named = [n for n in ("kernel_size", "dilation_rate", "input_size", "padding") if n in changes]
     proposed = _proposed(params, changes) if named else None
     bad = _misfits(proposed) if proposed is not None else []
-    if not bad:
+    if not bad or proposed is None:
         return str(err)
     name = named[0]
-    received = ", ".join(f"{n}={v!r}" for n, v in changes.items() if n in LABELS)
+    received = ", ".join(f"{n}={short_repr(v)}" for n, v in changes.items() if n in LABELS)
     kept = getattr(params, name)
     kept_text = _times(kept) if name != "padding" else repr(kept)
     return f"{_fit_sentence(name, proposed, bad)}. Kept {LABELS[name]} {kept_text}. Received: {received}"

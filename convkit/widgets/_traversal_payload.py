@@ -1,9 +1,10 @@
 """What the traversal widget sends to the browser: a small JSON header and a few binary arrays.
 
-Everything here is computed from the core (``traverse``/``traversal_from_axes`` for geometry, ``convolve``/``pool``
-for numbers, ``format_axis`` for the formula lines); the browser only indexes these arrays. The header's ``"view"``
-(:func:`~convkit.widgets._traversal_view.view_header`) says how a large input or output is shown through a view
-that follows the kernel.
+Everything here comes from the core and the renderer's rules: geometry from the params' traversal, numbers from
+``convolve``/``pool`` (:mod:`._traversal_values`), the formula lines from ``format_axis``, the views of a large
+grid from :mod:`convkit.render._traversal_view` (the exporter's paging rule: the header carries each axis' page),
+and the sentences from :mod:`convkit.render.traversal_words`. The browser only indexes the arrays and fills the
+sentence templates, so playback needs no message to the kernel.
 
 Binary arrays (little-endian, C-order, sent once per change of settings):
 
@@ -13,45 +14,114 @@ Binary arrays (little-endian, C-order, sent once per change of settings):
 ``offsets``   ``(num_taps, rank)`` of the same dtype: ``Traversal.tap_offsets()`` (kernel index × dilation);
               the taps of step ``i`` are ``origins[i] + offsets``.
 ``coverage``  ``input_size`` of ``header["coverage_dtype"]`` (uint8/uint16/uint32): ``Traversal.coverage``.
-``x_values``  float64 ``input_size``: input channel 0 (numbers mode only, else empty).
-``w_values``  float64 ``(num_taps,)``: kernel weights of input channel 0, filter 0 (conv numbers mode only).
-``y_values``  float64 ``(num_steps,)``: output channel 0 in step order, from ``convolve``/``pool``.
+``texts``     numbers mode only (else empty): UTF-8, one value per line: the input cells of channel 0, the kernel
+              taps (channel 0, filter 0) and the outputs in step order; ``header["numbers"]["counts"]`` says
+              how many of each. The cells, the multiply-sum and the exports write exactly these.
+
+Header ``"sentences"``: ``{"step": StepTemplate.as_json(), "sum": SumTemplate.as_json() or None}``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..core.args import axis_names
+from ..core.explain import axis_notes, format_axis
 from ..core.traversal import Traversal
-from ._traversal_params import (
-    MAX_NUMBERS_CELLS,
-    MAX_NUMBERS_VALUES,
-    TraversalParams,
-    demo_numbers,
-    too_large_reason,
+from ..render._traversal_view import AxisView, input_views, output_views
+from ..render.traversal_words import (
+    StepTemplate,
+    SumTemplate,
+    depth_sentence,
+    step_template,
+    sum_template,
+    title_sentence,
 )
-from ._traversal_view import view_header
+from ._traversal_params import TraversalParams, too_large_reason
+from ._traversal_values import ShownValues, check_numbers, shown_values
 
-__all__ = ["Payload", "build_payload", "decode", "normalize_numbers", "depth_line", "title_line"]
+__all__ = ["BUFFERS", "Payload", "build_payload", "decode", "depth_line", "title_line"]
 
-_LAYER_NAMES = {"conv": "Conv", "depthwise": "DepthwiseConv", "separable": "SeparableConv"}
-_POOL_NAMES = {"max": "MaxPooling", "average": "AveragePooling"}
+#: The binary arrays the canvas receives (empty bytes when not used).
+BUFFERS = ("origins", "offsets", "coverage", "texts")
+
+
+def decode(data: bytes, dtype: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Read one of the payload's binary arrays back (what the browser does with typed arrays)."""
+    return np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<")).reshape(shape)
 
 
 @dataclass(frozen=True)
 class Payload:
-    """The header (JSON-able dict) and the binary arrays for one set of settings."""
+    """The header (JSON-able dict) and binary arrays for one set of settings, and what they were made from.
+
+    The widget's public :attr:`~convkit.widgets.traversal.KernelTraversal.payload`: :meth:`array` reads a binary
+    array back as the browser does, :meth:`step_sentence` / :meth:`sum_sentence` fill the templates exactly as
+    the browser does.
+    """
 
     header: dict[str, Any]
     buffers: dict[str, bytes] = field(default_factory=dict)
     traversal: Traversal | None = None
+    values: ShownValues | None = None
+    steps: StepTemplate | None = None
+    sums: SumTemplate | None = None
+
+    def array(self, name: str) -> np.ndarray:
+        """``"origins"``, ``"offsets"`` or ``"coverage"`` decoded (shapes as in the module's docstring)."""
+        h = self.header
+        shapes = {"origins": (h["num_steps"], h["rank"]), "offsets": (h["num_taps"], h["rank"]),
+                  "coverage": tuple(h["input_size"])}
+        if name not in shapes or not self.buffers.get(name):
+            raise ValueError(f"The payload has no array {name!r} (arrays: origins, offsets, coverage; none when "
+                             f"the settings are too large to draw). Received: name={name!r}")
+        dtype = h["coverage_dtype"] if name == "coverage" else h["index_dtype"]
+        return decode(self.buffers[name], dtype, shapes[name])
+
+    def texts(self) -> tuple[list[str], list[str], list[str]]:
+        """The value texts the browser reads from ``texts``: input cells, kernel taps, outputs."""
+        counts = self.header["numbers"]["counts"]
+        lines = self.buffers["texts"].decode("utf-8").split("\n")
+        a, b = counts[0], counts[0] + counts[1]
+        return lines[:a], lines[a:b], lines[b:]
+
+    def step_sentence(self, step: int) -> str:
+        """The widget's step sentence for ``step`` (0-based)."""
+        if self.steps is None:
+            raise ValueError(f"No steps are drawn for these settings: {self.header['too_large']}")
+        return self.steps.fill(step)
+
+    def sum_sentence(self, step: int) -> str | None:
+        """The widget's multiply-sum sentence for ``step`` (``None`` without numbers)."""
+        if self.sums is None:
+            return None
+        x, w, y = self.texts()
+        return self.sums.fill(step, x, w or None, y)
 
 
-def _times(values: tuple[int, ...]) -> str:
-    return "×".join(str(v) for v in values)
+def depth_line(params: TraversalParams) -> str:
+    """The channel story of ``params`` (:func:`convkit.render.traversal_words.depth_sentence`)."""
+    return depth_sentence(in_channels=params.in_channels, operation=params.operation, kind=params.kind,
+                          filters=params.filters, depth_multiplier=params.depth_multiplier, groups=params.groups)
+
+
+def title_line(params: TraversalParams) -> str:
+    """The title of ``params`` (:func:`convkit.render.traversal_words.title_sentence`)."""
+    return title_sentence(params.traversal, operation=params.operation, kind=params.kind,
+                          in_channels=params.in_channels, output_depth=params.output_depth, padding=params.padding)
+
+
+def _formula_lines(t: Traversal) -> list[str]:
+    lines = [format_axis(a, name) for a, name in zip(t.axes, axis_names(t.rank))]
+    notes = dict.fromkeys(note for a in t.axes for note in axis_notes(a))
+    return lines + list(notes)
+
+
+def _view(v: AxisView) -> dict[str, int]:
+    return {**asdict(v), "page": v.page}
 
 
 def _index_dtype(*arrays: np.ndarray) -> np.dtype:
@@ -65,195 +135,58 @@ def _count_dtype(counts: np.ndarray) -> np.dtype:
     return np.dtype("u1") if top < 2**8 else np.dtype("<u2") if top < 2**16 else np.dtype("<u4")
 
 
-def decode(data: bytes, dtype: str, shape: tuple[int, ...]) -> np.ndarray:
-    """Read one of the payload's binary arrays back (what the browser does with typed arrays)."""
-    return np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<")).reshape(shape)
-
-
-def layer_name(params: TraversalParams) -> str:
-    base = _POOL_NAMES[params.operation] if params.is_pool else _LAYER_NAMES[params.kind]
-    return f"{base}{params.rank}D"
-
-
-def depth_line(params: TraversalParams) -> str:
-    """The channel story: only depth must match between layers, and what sets the output depth."""
-    c = params.in_channels
-    if params.is_pool:
-        return f"input channels {c} · pooling works on each channel alone → output depth {c} (unchanged)"
-    if params.kind == "depthwise":
-        m = params.depth_multiplier
-        return (f"input channels {c} · one kernel of depth 1 per channel × depth_multiplier {m} "
-                f"→ output depth {c}·{m} = {c * m}")
-    if params.kind == "separable":
-        m, f = params.depth_multiplier, params.filters
-        return (f"input channels {c} · depthwise part: one depth-1 kernel per channel × {m} → {c * m} · "
-                f"pointwise 1×1 kernel depth {c * m} → filters {f} → output depth {f}")
-    f = params.filters
-    if params.groups > 1:
-        g = params.groups
-        return (f"input channels {c} in {g} groups · kernel depth {c // g} (must match {c}/{g}) → filters {f} "
-                f"→ output depth {f}")
-    return f"input channels {c} · kernel depth {c} (must match) → filters {f} → output depth {f}"
-
-
-def title_line(params: TraversalParams, output_size: tuple[int, ...]) -> str:
-    pad = params.padding if isinstance(params.padding, str) else f"explicit {list(map(list, params.padding))}"
-    dil = f", dilation {_times(params.dilation_rate)}" if max(params.dilation_rate) > 1 else ""
-    what = "pool" if params.is_pool else "kernel"
-    return (f"{layer_name(params)}: input {_times(params.input_size)}×{params.in_channels}, {what} "
-            f"{_times(params.kernel_size)}, strides {_times(params.strides)}{dil}, padding {pad} "
-            f"→ output {_times(output_size)}×{params.output_depth}")
-
-
-def _formula_lines(params: TraversalParams, axes: list[Any]) -> list[str]:
-    from ..core.args import axis_names
-    from ..core.explain import axis_notes, format_axis
-
-    lines = [format_axis(a, name) for a, name in zip(axes, axis_names(params.rank))]
-    notes = dict.fromkeys(note for a in axes for note in axis_notes(a))
-    return lines + list(notes)
-
-
-def normalize_numbers(numbers: Any, params: TraversalParams) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """``None``, or ``(x, kernel)`` shaped ``(1, *input_size, C_in)`` and ``(*kernel_size, depth, F)``.
-
-    ``numbers=True`` picks small integers; ``(x, kernel)`` may leave out the batch and channel axes
-    (``x`` of shape ``input_size``, ``kernel`` of shape ``kernel_size``); pooling needs no kernel.
-    """
-    if numbers is None or numbers is False:
-        return None
-    cells = int(np.prod(params.input_size))
-    if cells > MAX_NUMBERS_CELLS:
-        raise ValueError(
-            f"Numbers mode shows the values of inputs up to {MAX_NUMBERS_CELLS:,} cells (256×256); this input has "
-            f"{cells:,}. Use numbers=None or a smaller input. Received: input_size={params.input_size}"
-        )
-    values = cells * params.in_channels
-    if values > MAX_NUMBERS_VALUES:
-        raise ValueError(
-            f"Numbers mode computes every input channel: {cells:,} cells × {params.in_channels:,} channels = "
-            f"{values:,} values, more than the {MAX_NUMBERS_VALUES:,} it handles. Use fewer channels, a smaller "
-            f"input or numbers=None. Received: in_channels={params.in_channels}")
-    if params.groups > 1:
-        raise ValueError(f"Numbers mode draws ungrouped layers only. Use numbers=None, or groups=1. "
-                         f"Received: groups={params.groups}")
-    if numbers is True:
-        return demo_numbers(params)
-    if isinstance(numbers, np.ndarray) or not isinstance(numbers, (tuple, list)) or len(numbers) != 2:
-        if params.is_pool:
-            numbers = (numbers, None)
-        else:
-            raise TypeError(
-                "`numbers` must be None, True, or a pair (x, kernel) of arrays. "
-                f"Received: numbers of type {type(numbers).__name__}"
-            )
-    x, kernel = (np.asarray(numbers[0], dtype=np.float64),
-                 None if numbers[1] is None else np.asarray(numbers[1], dtype=np.float64))
-    size, c = params.input_size, params.in_channels
-    for shape in (size, (*size, c), (1, *size, c)):
-        if x.shape == shape:
-            x = x.reshape(1, *size, c)
-            break
-    else:
-        raise ValueError(
-            f"`numbers` x must have shape {size}, {(*size, c)} or {(1, *size, c)} for input_size={size} and "
-            f"in_channels={c}. Received: x.shape={x.shape}"
-        )
-    if params.is_pool:
-        return x, None
-    if kernel is None:
-        raise ValueError("`numbers` needs kernel weights for a convolution: numbers=(x, kernel). Received: kernel=None")
-    depth = 1 if params.kind != "conv" else c
-    k = params.kernel_size
-    if kernel.shape == k:
-        kernel = kernel.reshape(*k, 1, 1)
-        if depth != 1:
-            kernel = np.repeat(kernel, depth, axis=-2)
-    if kernel.shape[:-1] != (*k, depth) or kernel.ndim != len(k) + 2:
-        raise ValueError(
-            f"`numbers` kernel must have shape {k} or {(*k, depth, 'filters')} (kernel depth {depth} must match "
-            f"the input channels). Received: kernel.shape={kernel.shape}"
-        )
-    return x, kernel
-
-
-def _numbers_buffers(params: TraversalParams, traversal: Traversal,
-                     values: tuple[np.ndarray, np.ndarray | None]) -> dict[str, bytes]:
-    from ..core.numeric import convolve, pool
-
-    x, kernel = values
-    if params.is_pool:
-        y = pool(x[..., :1], params.kernel_size, params.strides, params.padding, params.operation)
-        w = np.zeros(0)
-    else:
-        xs, ks = (x, kernel[..., :1]) if params.kind == "conv" else (x[..., :1], kernel[..., :1, :1])
-        y = convolve(xs, ks, params.strides, params.padding, params.dilation_rate)
-        w = kernel[..., 0, 0].reshape(-1)  # C-order over the kernel = the core's tap order
-    return {
-        "x_values": np.ascontiguousarray(x[0, ..., 0], "<f8").tobytes(),
-        "w_values": np.ascontiguousarray(w, "<f8").tobytes(),
-        "y_values": np.ascontiguousarray(y[0, ..., 0], "<f8").reshape(-1).tobytes(),
-    }
-
-
-def build_payload(params: TraversalParams, numbers: Any = None, *, coverage: bool = False,
+def build_payload(params: TraversalParams, numbers: Any = None, *,
                   palettes: dict[str, dict[str, str]] | None = None) -> Payload:
-    """Header + binary arrays for ``params``; raises ``ValueError``/``TypeError`` for impossible settings."""
+    """Header + binary arrays for ``params``; raises ``ValueError``/``TypeError`` for impossible ``numbers``."""
     from ..render.style import palette
 
-    axes = params.axes()
-    values = normalize_numbers(numbers, params)
+    t = params.traversal
+    checked = check_numbers(numbers, params)
+    vin, vout = input_views(t), output_views(t)
     header: dict[str, Any] = {
-        "version": 1,
+        "version": 2,
         "rank": params.rank,
         "operation": params.operation,
         "kind": params.kind,
-        "input_size": list(params.input_size),
-        "kernel_size": list(params.kernel_size),
-        "strides": list(params.strides),
-        "dilation_rate": list(params.dilation_rate),
-        "padding_mode": params.padding if isinstance(params.padding, str) else "explicit",
-        "padding": [[a.pad_before, a.pad_after] for a in axes],
-        "padded_size": [a.padded_size for a in axes],
-        "effective_kernel": [a.effective_kernel for a in axes],
-        "output_size": [a.output for a in axes],
+        "input_size": list(t.input_size),
+        "kernel_size": list(t.kernel_size),
+        "strides": list(t.strides),
+        "dilation_rate": list(t.dilation_rate),
+        "padding_mode": t.padding_mode,
+        "padding": [list(p) for p in t.padding],
+        "padded_size": list(t.padded_size),
+        "effective_kernel": list(t.effective_kernel),
+        "output_size": list(t.output_size),
         "in_channels": params.in_channels,
         "output_depth": params.output_depth,
-        "formula": _formula_lines(params, axes),
+        "num_steps": t.num_steps,
+        "num_taps": t.num_taps,
+        "title": title_line(params),
+        "formula": _formula_lines(t),
         "depth": depth_line(params),
         "palette": palettes or {"light": palette("light").as_dict(), "dark": palette("dark").as_dict()},
-        "coverage_shown": bool(coverage),
+        "view": {"input": [_view(vin.rows), _view(vin.cols)], "output": [_view(vout.rows), _view(vout.cols)]},
         "numbers": None,
+        "sentences": None,
         "too_large": too_large_reason(params),
     }
-    header["view"] = view_header(header)
     if header["too_large"]:
-        header.update(num_steps=int(np.prod(header["output_size"])), num_taps=int(np.prod(params.kernel_size)),
-                      title=title_line(params, tuple(header["output_size"])))
-        return Payload(header)
-    traversal = params.traversal()
-    origins, offsets = traversal.origins(), traversal.tap_offsets()
-    counts = traversal.coverage
+        return Payload(header, dict.fromkeys(BUFFERS, b""), t)
+    origins, offsets, counts = t.origins(), t.tap_offsets(), t.coverage
     idx, cnt = _index_dtype(origins, offsets), _count_dtype(counts)
-    unread = int(np.count_nonzero(counts == 0))
-    header.update(
-        num_steps=traversal.num_steps,
-        num_taps=traversal.num_taps,
-        title=title_line(params, traversal.output_size),
-        index_dtype=idx.name,
-        coverage_dtype=cnt.name,
-        unread_cells=unread,
-        unread_fraction=traversal.unread_fraction,
-        max_coverage=int(counts.max()),
-    )
-    buffers = {
-        "origins": np.ascontiguousarray(origins, idx).tobytes(),
-        "offsets": np.ascontiguousarray(offsets, idx).tobytes(),
-        "coverage": np.ascontiguousarray(counts, cnt).tobytes(),
-        "x_values": b"", "w_values": b"", "y_values": b"",
-    }
-    if values is not None:
-        buffers.update(_numbers_buffers(params, traversal, values))
-        header["numbers"] = {"channels": params.in_channels if params.kind == "conv" else 1,
-                             "pool": params.is_pool}
-    return Payload(header, buffers, traversal)
+    steps = step_template(t, params.operation)
+    header.update(index_dtype=idx.name, coverage_dtype=cnt.name, unread_cells=int(np.count_nonzero(counts == 0)),
+                  unread_fraction=t.unread_fraction, max_coverage=int(counts.max()))
+    buffers = {"origins": np.ascontiguousarray(origins, idx).tobytes(),
+               "offsets": np.ascontiguousarray(offsets, idx).tobytes(),
+               "coverage": np.ascontiguousarray(counts, cnt).tobytes(), "texts": b""}
+    values = sums = None
+    if checked is not None:
+        values = shown_values(params, checked)
+        sums = sum_template(t, params.operation, params.in_channels if params.kind == "conv" else 1)
+        w_text = values.w_text or []
+        buffers["texts"] = "\n".join([*values.x_text, *w_text, *values.y_text]).encode("utf-8")
+        header["numbers"] = {"channels": sums.channels, "pool": params.is_pool,
+                             "counts": [len(values.x_text), len(w_text), len(values.y_text)]}
+    header["sentences"] = {"step": steps.as_json(), "sum": None if sums is None else sums.as_json()}
+    return Payload(header, buffers, t, values, steps, sums)

@@ -1,16 +1,21 @@
+// @ts-check
 // convkit KernelTraversal: a kernel window sliding over a padded input, drawn on a <canvas>.
 //
-// Every number comes from Python (convkit.traverse / convolve / pool), sent once per change of settings as a
-// JSON header and a few little-endian binary arrays; this module only indexes them:
+// Every number and every sentence comes from Python (convkit.traverse / convolve / pool and
+// convkit.render.traversal_words), sent once per change of settings as a JSON header and a few little-endian
+// binary arrays; this module only indexes them:
 //   origins  (num_steps, rank) int16|int32  input coordinate of each step's first tap (negative = in padding)
 //   offsets  (num_taps, rank)  int16|int32  kernel index × dilation of each tap; taps = origin + offsets
 //   coverage input_size        uint8|16|32  how often each input cell is read (0 = never)
-//   x_values / w_values / y_values float64  numbers mode: input ch. 0, kernel weights, output ch. 0 by step
-// Step i writes output cell unravel(i, output_size) (the core's C-order).
+//   texts    UTF-8 lines                    numbers mode: input cells (channel 0), kernel taps, outputs by step
+// Step i writes output cell unravel(i, output_size) (the core's C-order). The step and sum sentences are
+// templates filled here exactly as convkit.render.traversal_words fills them in Python (fillStep, fillSum), and
+// the views of a large grid page by the exporter's rule (header.view, convkit.render._traversal_view).
 //
 // Playback runs in requestAnimationFrame with the step kept here: nothing is sent to the kernel while
 // playing; `step` is synced back once when playback pauses or a scrub / step interaction ends.
-// All state lives in render()'s closure, so several widgets on a page are independent.
+// render() builds the DOM (buildDom), the player (createPlayer) and the model observers (observeModel); all
+// state lives in its closure, so several widgets on a page are independent.
 
 const MARGIN = 34;        // css px around a grid (padding labels live there)
 const TOP = 46;           // css px above the grids (caption + top padding label)
@@ -31,6 +36,38 @@ const DESCRIBED = ["strides", "dilation_rate", "filters", "numbers"]; // control
 const PLAY = "▶ play";
 const PAUSE = "|| pause";
 
+/**
+ * @typedef {{size: number, length: number, window: number, margin: number, page: number}} AxisView
+ * @typedef {string | {step?: number, index?: number, span?: number, stride?: number, first?: number,
+ *   extent?: number, pad?: PadAxis[], taps?: number, before?: string, after?: string}} Token
+ * @typedef {{size: number, stride: number, first: number, kernel: number, dilation: number}} PadAxis
+ * @typedef {{output_size: number[], tokens: Token[]}} StepTemplate
+ * @typedef {{output_size: number[], input_size: number[], operation: string, axes: PadAxis[],
+ *   channels: number, max_terms: number}} SumTemplate
+ * @typedef {{light: Palette, dark: Palette}} Palettes
+ * @typedef {Record<string, string>} Palette
+ * @typedef {{rank: number, operation: string, input_size: number[], kernel_size: number[], strides: number[],
+ *   padding: number[][], padded_size: number[], effective_kernel: number[], output_size: number[],
+ *   padding_mode: string, num_steps: number, num_taps: number, title: string, formula: string[], depth: string,
+ *   palette: Palettes, view: {input: AxisView[], output: AxisView[]}, too_large: string | null,
+ *   numbers: null | {channels: number, pool: boolean, counts: number[]},
+ *   sentences: null | {step: StepTemplate, sum: SumTemplate | null}, index_dtype?: string,
+ *   coverage_dtype?: string, unread_cells?: number, unread_fraction?: number}} Header
+ * @typedef {{inR: AxisView, inC: AxisView, outR: AxisView, outC: AxisView}} Views
+ * @typedef {{r0: number, c0: number, or0: number, oc0: number}} Origins
+ * @typedef {{x: number, y: number, w: number, h: number}} Box
+ * @typedef {{g: any, L: any, pal: Palette | null, dpr: number, canvas: HTMLCanvasElement, base: HTMLCanvasElement,
+ *   pattern: CanvasPattern | null, step: number, playing: boolean, zoom: number, frames: number, fontFamily: string,
+ *   follow: boolean, origins: Origins | null, baseKey: string, speed: number, baseDraws: number,
+ *   map: HTMLCanvasElement | null, overview: HTMLCanvasElement | null}} ViewState
+ *   What one widget view shows: geometry g (readGeometry), layout L (fitLayout), step, playback, zoom.
+ * @typedef {{get: (name: string) => any, set: (name: string, value: any) => void, save_changes: () => void,
+ *   on: (event: string, fn: Function) => void, off: (event: string, fn: Function) => void}} Model
+ */
+
+// --------------------------------------------------------------------------------------------- bytes
+
+/** @param {any} value @returns {Uint8Array} */
 function bytesOf(value) {
   if (!value) return new Uint8Array(0);
   if (value instanceof DataView) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
@@ -39,43 +76,134 @@ function bytesOf(value) {
   return new Uint8Array(0);
 }
 
-const TYPED = {
-  int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array,
-  float64: Float64Array,
-};
+const TYPED = { int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array };
 
+/** @param {any} value @param {string} dtype */
 function typed(value, dtype) {
   const bytes = bytesOf(value).slice(); // copy: aligned, and independent of the message buffer
-  const Type = TYPED[dtype];
+  const Type = TYPED[/** @type {keyof typeof TYPED} */ (dtype)];
   return new Type(bytes.buffer, 0, Math.floor(bytes.byteLength / Type.BYTES_PER_ELEMENT));
 }
 
-function fmt(v) {
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v)) return String(v);
-  return String(parseFloat(v.toPrecision(3)));
+/** The numbers-mode texts: input cells, kernel taps, outputs (what Python wrote, digit for digit).
+ * @param {any} value @param {number[]} counts @returns {[string[], string[], string[]]} */
+function textLines(value, counts) {
+  const lines = new TextDecoder("utf-8").decode(bytesOf(value)).split("\n");
+  const a = counts[0], b = counts[0] + counts[1];
+  return [lines.slice(0, a), lines.slice(a, b), lines.slice(b)];
 }
-const paren = (v) => (v < 0 ? `(${fmt(v)})` : fmt(v));
-const times = (a) => a.join("×");
 
+const times = (/** @type {number[]} */ a) => a.join("×");
+
+/** @param {string} hex @returns {number[]} */
 function rgba(hex) {
   const h = hex.replace("#", "");
   const n = parseInt(h.length === 3 ? h.split("").map((c) => c + c).join("") : h.slice(0, 6), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255, 255];
 }
 
-function packColor(hex) { // RGBA bytes as one little-endian uint32 (ImageData through a Uint32Array)
+/** RGBA bytes as one little-endian uint32 (ImageData through a Uint32Array). @param {string} hex */
+function packColor(hex) {
   const [r, g, b, a] = rgba(hex);
   return ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
 }
 
+// ------------------------------------------------------------------------------------------ sentences
+// The same rules as convkit.render.traversal_words (StepTemplate.fill / SumTemplate.fill); a test runs both.
+
+/** @param {number} step @param {number[]} size @returns {number[]} */
+function unravel(step, size) {
+  const index = new Array(size.length);
+  for (let a = size.length - 1; a >= 0; a--) { index[a] = step % size[a]; step = Math.floor(step / size[a]); }
+  return index;
+}
+
+/** Kernel taps along one axis that land inside the input for output index i. @param {PadAxis} axis @param {number} i */
+function inside(axis, i) {
+  const start = i * axis.stride + axis.first;
+  let n = 0;
+  for (let j = 0; j < axis.kernel; j++) { const p = start + j * axis.dilation; if (p >= 0 && p < axis.size) n++; }
+  return n;
+}
+
+/** @param {Token[]} tokens @param {number} step @param {number[]} index @returns {string} */
+function fillTokens(tokens, step, index) {
+  let out = "";
+  for (const t of tokens) {
+    if (typeof t === "string") out += t;
+    else if (t.step !== undefined) out += String(step + 1);
+    else if (t.index !== undefined) out += String(index[t.index]);
+    else if (t.span !== undefined) {
+      const start = index[t.span] * /** @type {number} */ (t.stride) + /** @type {number} */ (t.first);
+      const end = start + /** @type {number} */ (t.extent) - 1;
+      out += end === start ? String(start) : `${start}${start < 0 ? " to " : "–"}${end}`;
+    } else if (t.pad !== undefined) {
+      let kept = 1;
+      t.pad.forEach((axis, a) => { kept *= inside(axis, index[a]); });
+      const n = /** @type {number} */ (t.taps) - kept;
+      if (n) out += `${t.before}${n}${t.after}`;
+    }
+  }
+  return out;
+}
+
+/** The step sentence of step s (0-based). @param {StepTemplate} tpl @param {number} s */
+export function fillStep(tpl, s) { return fillTokens(tpl.tokens, s, unravel(s, tpl.output_size)); }
+
+const wrap = (/** @type {string} */ t) => (t.startsWith("-") ? `(${t})` : t);
+
+/** @param {string[]} terms @param {string} sep @param {number} max */
+function elide(terms, sep, max) {
+  if (terms.length <= max) return terms.join(sep);
+  return `${terms.slice(0, max - 2).join(sep)}${sep}…${sep}${terms.slice(-2).join(sep)} (${terms.length} terms)`;
+}
+
+/** The flat input cell of every tap of the step at `index` (C-order), -1 for padding.
+ * @param {SumTemplate} tpl @param {number[]} index */
+function tapCells(tpl, index) {
+  let cells = [0];
+  tpl.axes.forEach((axis, a) => {
+    const n = tpl.input_size[a], start = index[a] * axis.stride + axis.first, next = [];
+    for (const c of cells) {
+      for (let j = 0; j < axis.kernel; j++) {
+        const p = start + j * axis.dilation;
+        next.push(c < 0 || p < 0 || p >= n ? -1 : c * n + p);
+      }
+    }
+    cells = next;
+  });
+  return cells;
+}
+
+/** The multiply-sum sentence of step s from the value texts.
+ * @param {SumTemplate} tpl @param {number} s @param {string[]} x @param {string[]} w @param {string[]} y */
+export function fillSum(tpl, s, x, w, y) {
+  const index = unravel(s, tpl.output_size);
+  const cells = tapCells(tpl, index);
+  const rank = tpl.output_size.length;
+  const prefix = `output[${index.slice(0, rank).join(", ")}] = `;
+  if (tpl.operation === "conv") {
+    const terms = cells.map((c, t) => `${wrap(c < 0 ? "0" : x[c])}·${wrap(w[t])}`);
+    let body = elide(terms, " + ", tpl.max_terms);
+    if (tpl.channels > 1) {
+      body += ` (channel 0) + ${tpl.channels === 2 ? "channel 1" : `channels 1–${tpl.channels - 1}`}`;
+    }
+    return `${prefix}${body} = ${y[s]}`;
+  }
+  const kept = cells.filter((c) => c >= 0).map((c) => x[c]);
+  return `${prefix}${tpl.operation === "max" ? "max(" : "mean("}${elide(kept, ", ", tpl.max_terms)}) = ${y[s]}`;
+}
+
 // ------------------------------------------------------------------------------------------- geometry
 
+/** @param {Model} model */
 function readGeometry(model) {
+  /** @type {Header} */
   const h = model.get("header");
   if (!h || !h.rank) return null;
-  const g = { h, rank: h.rank, tooLarge: h.too_large || null, numSteps: h.num_steps, numTaps: h.num_taps };
   const two = h.rank === 2;
+  /** @type {any} */
+  const g = { h, rank: h.rank, tooLarge: h.too_large || null, numSteps: h.num_steps, numTaps: h.num_taps };
   g.inRows = two ? h.input_size[0] : 1;
   g.inCols = two ? h.input_size[1] : h.input_size[0];
   g.padTop = two ? h.padding[0][0] : 0;
@@ -89,8 +217,8 @@ function readGeometry(model) {
   g.keffRows = two ? h.effective_kernel[0] : 1;
   g.keffCols = two ? h.effective_kernel[1] : h.effective_kernel[0];
   if (g.tooLarge) return g;
-  const o = typed(model.get("origins"), h.index_dtype);
-  const f = typed(model.get("offsets"), h.index_dtype);
+  const o = typed(model.get("origins"), /** @type {string} */ (h.index_dtype));
+  const f = typed(model.get("offsets"), /** @type {string} */ (h.index_dtype));
   // split into per-axis arrays once, so a frame indexes plain arrays (1-D: rows are all 0)
   g.originRow = new Int32Array(g.numSteps);
   g.originCol = new Int32Array(g.numSteps);
@@ -102,13 +230,10 @@ function readGeometry(model) {
   for (let t = 0; t < g.numTaps; t++) {
     if (two) { g.tapRow[t] = f[2 * t]; g.tapCol[t] = f[2 * t + 1]; } else { g.tapCol[t] = f[t]; }
   }
-  g.coverage = typed(model.get("coverage"), h.coverage_dtype);
+  g.coverage = typed(model.get("coverage"), /** @type {string} */ (h.coverage_dtype));
   g.numbers = h.numbers;
-  if (g.numbers) {
-    g.x = typed(model.get("x_values"), "float64");
-    g.w = typed(model.get("w_values"), "float64");
-    g.y = typed(model.get("y_values"), "float64");
-  }
+  g.sentences = h.sentences;
+  if (g.numbers) [g.xText, g.wText, g.yText] = textLines(model.get("texts"), g.numbers.counts);
   return g;
 }
 
@@ -116,29 +241,39 @@ function isPaddingCell(g, pr, pc) { // padded coordinates
   return pr < g.padTop || pr >= g.padTop + g.inRows || pc < g.padLeft || pc >= g.padLeft + g.inCols;
 }
 
+/** The text of padded cell (pr, pc) in numbers mode ("0" on padding, as in the sum). */
+function cellText(g, pr, pc) {
+  return isPaddingCell(g, pr, pc) ? "0" : g.xText[(pr - g.padTop) * g.inCols + (pc - g.padLeft)];
+}
+
 // ---------------------------------------------------------------------------------------------- views
-// Inputs or outputs of more than ZOOM_ABOVE cells a side are drawn through a view that follows the kernel (the
-// output: the current cell), paging exactly as convkit.widgets._traversal_view.AxisView.origin does; the whole
+// Inputs or outputs of more than 40 cells a side are drawn through a view that follows the kernel (the output:
+// the current cell), paging by the exporter's rule (header.view: convkit.render._traversal_view); the whole
 // grid is then drawn as a small overview with the view outlined.
 
+/** @param {number} size @returns {AxisView} */
 function fullView(size) { return { size, length: size, window: 1, margin: 0, page: Math.max(1, size) }; }
 
-function axisOrigin(v, position) {
+/** First cell shown while the window starts at `position` (AxisView.origin in Python).
+ * @param {AxisView} v @param {number} position */
+export function axisOrigin(v, position) {
   if (v.length >= v.size) return 0;
   const start = Math.floor(position / v.page) * v.page - v.margin;
   return Math.min(Math.max(start, 0), v.size - v.length);
 }
 
+/** @returns {Views} */
 function viewsFor(g, follow) {
   const hv = g.h.view;
   if (follow && hv) return { inR: hv.input[0], inC: hv.input[1], outR: hv.output[0], outC: hv.output[1] };
   return { inR: fullView(g.R), inC: fullView(g.C), outR: fullView(g.outRows), outC: fullView(g.outCols) };
 }
 
-const isZoomed = (v) => v.length < v.size;
+const isZoomed = (/** @type {AxisView} */ v) => v.length < v.size;
 const canFollow = (g) => !!g.h.view && [...g.h.view.input, ...g.h.view.output].some(isZoomed);
 
-function viewOrigins(g, V, s) { // first shown (row, col) of the input view (padded coords) and the output view
+/** First shown (row, col) of the input view (padded coords) and the output view. @returns {Origins} */
+function viewOrigins(g, /** @type {Views} */ V, /** @type {number} */ s) {
   const outR = Math.floor(s / g.outCols), outC = s % g.outCols;
   return {
     r0: axisOrigin(V.inR, g.originRow[s] + g.padTop), c0: axisOrigin(V.inC, g.originCol[s] + g.padLeft),
@@ -148,12 +283,15 @@ function viewOrigins(g, V, s) { // first shown (row, col) of the input view (pad
 
 // --------------------------------------------------------------------------------------------- layout
 
+/** @param {number} rows @param {number} cols @param {number} maxSide */
 function overviewBox(rows, cols, maxSide) {
   const scale = maxSide / Math.max(rows, cols);
   return { w: Math.max(24, cols * scale), h: Math.max(8, rows * scale) };
 }
 
-function fitLayout(g, V, stageWidth, zoom) {
+/** Where everything goes on the canvas for the views V, a stage width and a zoom level. @param {Views} V */
+function fitLayout(g, V, /** @type {number} */ stageWidth, /** @type {number} */ zoom) {
+  /** @type {any} */
   const L = { V, followed: [V.inR, V.inC, V.outR, V.outC].some(isZoomed) };
   const availWidth = stageWidth - 2; // the canvas is rounded up to whole px: keep it inside the stage
   const nIn = V.inC.length, nOut = V.outC.length, rIn = V.inR.length, rOut = V.outR.length;
@@ -209,10 +347,11 @@ function fitLayout(g, V, stageWidth, zoom) {
 
 // ------------------------------------------------------------------------------------------- drawing
 
+/** @param {CanvasRenderingContext2D} ctx @param {string} color */
 function dotPattern(ctx, color) {
   const tile = document.createElement("canvas");
   tile.width = 4; tile.height = 4;
-  const t = tile.getContext("2d");
+  const t = /** @type {CanvasRenderingContext2D} */ (tile.getContext("2d"));
   t.fillStyle = color;
   t.globalAlpha = 0.55;
   t.fillRect(1, 1, 1, 1);
@@ -220,6 +359,7 @@ function dotPattern(ctx, color) {
   return ctx.createPattern(tile, "repeat");
 }
 
+/** @param {CanvasRenderingContext2D} ctx */
 function gridLines(ctx, x, y, rows, cols, cw, ch, color, dpr) {
   if (cw < GRID_MIN_CELL) return;
   ctx.save();
@@ -234,10 +374,11 @@ function gridLines(ctx, x, y, rows, cols, cw, ch, color, dpr) {
   ctx.restore();
 }
 
-function cellMap(g, pal, showCoverage) { // the padded input at one pixel per cell
+/** The padded input at one pixel per cell. @param {Palette} pal @param {boolean} showCoverage */
+function cellMap(g, pal, showCoverage) {
   const map = document.createElement("canvas");
   map.width = g.C; map.height = g.R;
-  const mctx = map.getContext("2d");
+  const mctx = /** @type {CanvasRenderingContext2D} */ (map.getContext("2d"));
   const img = mctx.createImageData(g.C, g.R);
   const px = new Uint32Array(img.data.buffer);
   px.fill(packColor(pal.padding_cell));
@@ -253,17 +394,19 @@ function cellMap(g, pal, showCoverage) { // the padded input at one pixel per ce
   return map;
 }
 
-function overviewImage(map, ov, dpr) { // the whole input, area-averaged once into the overview's size
+/** The whole input, area-averaged once into the overview's size. @param {HTMLCanvasElement} map @param {Box} ov */
+function overviewImage(map, ov, dpr) {
   const img = document.createElement("canvas");
   img.width = Math.max(1, Math.round(ov.w * dpr));
   img.height = Math.max(1, Math.round(ov.h * dpr));
-  const ctx = img.getContext("2d");
+  const ctx = /** @type {CanvasRenderingContext2D} */ (img.getContext("2d"));
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = "high";
   ctx.drawImage(map, 0, 0, img.width, img.height);
   return img;
 }
 
+/** @param {CanvasRenderingContext2D} ctx @param {string} text @param {CanvasTextAlign} align */
 function label(ctx, text, x, y, align, pal, font, rotate = 0) {
   ctx.save();
   ctx.fillStyle = pal.text;
@@ -276,7 +419,9 @@ function label(ctx, text, x, y, align, pal, font, rotate = 0) {
   ctx.restore();
 }
 
-function fitText(ctx, candidates, room, font) { // the longest wording that fits in room px (else the shortest)
+/** The longest wording that fits in room px (else the shortest). @param {CanvasRenderingContext2D} ctx
+ * @param {string[]} candidates */
+function fitText(ctx, candidates, room, font) {
   ctx.save();
   ctx.font = font;
   const fits = candidates.find((t) => ctx.measureText(t).width <= room);
@@ -284,6 +429,7 @@ function fitText(ctx, candidates, room, font) { // the longest wording that fits
   return fits !== undefined ? fits : candidates[candidates.length - 1];
 }
 
+/** @param {CanvasRenderingContext2D} ctx */
 function clipRect(ctx, x, y, w, h) {
   ctx.beginPath();
   ctx.rect(x, y, w, h);
@@ -292,9 +438,10 @@ function clipRect(ctx, x, y, w, h) {
 
 const span = (a, n) => (n > 1 ? `${a}–${a + n - 1}` : `${a}`);
 
+/** Everything that stays while the views stay: cells, padding, grid, captions, overview images.
+ * @param {HTMLCanvasElement} canvas @param {Palette} pal @param {Origins} o */
 function drawBase(canvas, g, L, pal, dpr, opts, o) {
-  // everything that stays while the views stay: cells, padding, grid, captions, overview images
-  const ctx = canvas.getContext("2d");
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = pal.background;
   ctx.fillRect(0, 0, L.width, L.height);
@@ -303,15 +450,14 @@ function drawBase(canvas, g, L, pal, dpr, opts, o) {
   const inW = lenC * cw, inH = lenR * ch;
   const font = `12px ${opts.fontFamily}`;
   const small = `11px ${opts.fontFamily}`;
-  const map = opts.map; // the padded input at one pixel per cell (built once per settings / theme / coverage)
   // input cells in view (padding, input, never-read): one image, the view's part scaled up
   ctx.imageSmoothingEnabled = cw < 1;
-  ctx.drawImage(map, c0, r0, lenC, lenR, inX, inY, inW, inH);
+  ctx.drawImage(opts.map, c0, r0, lenC, lenR, inX, inY, inW, inH);
   // padding: a dotted pattern on top of the colour, so it never relies on colour alone
   ctx.save();
   clipRect(ctx, inX, inY, inW, inH);
   ctx.setTransform(1, 0, 0, 1, 0, 0); // pattern in device pixels: crisp dots at any zoom
-  ctx.fillStyle = dotPattern(ctx, pal.text);
+  ctx.fillStyle = /** @type {CanvasPattern} */ (dotPattern(ctx, pal.text));
   const band = (rA, cA, rows, cols) => {
     if (rows > 0 && cols > 0) {
       ctx.fillRect(Math.round((inX + (cA - c0) * cw) * dpr), Math.round((inY + (rA - r0) * ch) * dpr),
@@ -356,7 +502,49 @@ function drawBase(canvas, g, L, pal, dpr, opts, o) {
     ctx.strokeRect(inX + (g.padLeft - c0) * cw, inY + (g.padTop - r0) * ch, g.inCols * cw, g.inRows * ch);
     ctx.restore();
   }
-  // captions and padding amounts (before / after on every side: asymmetric "same" shows at a glance)
+  drawCaptions(ctx, g, L, pal, o, font, small, padded);
+  // input values (numbers mode, when the cells are large enough to read)
+  if (g.numbers && cw >= NUMBERS_MIN_CELL && ch >= 14) {
+    ctx.save();
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.font = `${Math.min(14, Math.floor(ch * 0.42))}px ${opts.fontFamily}`;
+    for (let pr = r0; pr < r0 + lenR; pr++) {
+      for (let pc = c0; pc < c0 + lenC; pc++) {
+        const pad = isPaddingCell(g, pr, pc);
+        if (pad && g.numbers.pool) continue; // pooling ignores padding: nothing to show
+        ctx.fillStyle = pal.text;
+        ctx.globalAlpha = pad ? 0.45 : 1;
+        ctx.fillText(cellText(g, pr, pc), inX + (pc - c0 + 0.5) * cw, inY + (pr - r0 + 0.5) * ch);
+      }
+    }
+    ctx.restore();
+  }
+  // output grid, not computed yet
+  const outW = V.outC.length * cw, outH = V.outR.length * ch;
+  ctx.fillStyle = pal.output_cell;
+  ctx.fillRect(outX, outY, outW, outH);
+  ctx.strokeStyle = pal.grid_line;
+  ctx.lineWidth = 1;
+  ctx.strokeRect(outX, outY, outW, outH);
+  // overviews: the whole grid, small (area-averaged), captioned
+  for (const [ov, which] of [[L.inOv, "input"], [L.outOv, "output"]]) {
+    if (!ov) continue;
+    if (which === "input") ctx.drawImage(opts.overview, ov.x, ov.y, ov.w, ov.h);
+    else { ctx.fillStyle = pal.output_cell; ctx.fillRect(ov.x, ov.y, ov.w, ov.h); }
+    ctx.strokeStyle = pal.grid_line;
+    ctx.strokeRect(ov.x, ov.y, ov.w, ov.h);
+    label(ctx, fitText(ctx, [`whole ${which} (box: the view above)`, `whole ${which}`], L.width - 4 - ov.x, small),
+      ov.x, ov.y - 10, "left", pal, small);
+  }
+}
+
+/** Grid captions and padding amounts (before / after on every side: asymmetric "same" shows at a glance).
+ * @param {CanvasRenderingContext2D} ctx @param {Origins} o */
+function drawCaptions(ctx, g, L, pal, o, font, small, padded) {
+  const { cw, ch, inX, inY, outX, outY, V } = L;
+  const lenR = V.inR.length, lenC = V.inC.length, { r0, c0, or0, oc0 } = o;
+  const inW = lenC * cw, inH = lenR * ch;
   const h = g.h;
   const two = g.rank === 2;
   const inZoom = isZoomed(V.inR) || isZoomed(V.inC);
@@ -373,65 +561,22 @@ function drawBase(canvas, g, L, pal, dpr, opts, o) {
   const outName = `output ${times(h.output_size)}`;
   label(ctx, fitText(ctx, outZoom ? [outName + outText, outName] : [outName], L.width - 4 - outX, `bold ${font}`),
     outX, outY - (L.stacked || g.rank === 1 ? 24 : 34), "left", pal, `bold ${font}`);
-  if (h.padding_mode !== "valid" || padded) {
-    const midX = inX + inW / 2, midY = inY + inH / 2;
-    const top = r0 === 0, bottom = r0 + lenR === g.R, left = c0 === 0, right = c0 + lenC === g.C;
-    if (two) {
-      if (top) label(ctx, `top pad ${g.padTop}`, midX, inY - 10, "center", pal, small);
-      if (bottom) label(ctx, `bottom pad ${g.padBottom}`, midX, inY + inH + 11, "center", pal, small);
-      if (left) label(ctx, `left pad ${g.padLeft}`, inX - 11, midY, "center", pal, small, -Math.PI / 2);
-      if (right) label(ctx, `right pad ${g.padRight}`, inX + inW + 11, midY, "center", pal, small, Math.PI / 2);
-    } else {
-      if (left) label(ctx, `left pad ${g.padLeft}`, inX, inY - 10, "left", pal, small);
-      if (right) label(ctx, `right pad ${g.padRight}`, inX + inW, inY - 10, "right", pal, small);
-    }
-  }
-  // input values (numbers mode, when the cells are large enough to read)
-  if (g.numbers && cw >= NUMBERS_MIN_CELL && ch >= 14) {
-    ctx.save();
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
-    ctx.font = `${Math.min(14, Math.floor(ch * 0.42))}px ${opts.fontFamily}`;
-    for (let pr = r0; pr < r0 + lenR; pr++) {
-      for (let pc = c0; pc < c0 + lenC; pc++) {
-        const pad = isPaddingCell(g, pr, pc);
-        if (pad && g.numbers.pool) continue; // pooling ignores padding: nothing to show
-        ctx.fillStyle = pal.text;
-        ctx.globalAlpha = pad ? 0.45 : 1;
-        const v = pad ? 0 : g.x[(pr - g.padTop) * g.inCols + (pc - g.padLeft)];
-        ctx.fillText(fmt(v), inX + (pc - c0 + 0.5) * cw, inY + (pr - r0 + 0.5) * ch);
-      }
-    }
-    ctx.restore();
-  }
-  // output grid, not computed yet
-  const outW = V.outC.length * cw, outH = V.outR.length * ch;
-  ctx.fillStyle = pal.output_cell;
-  ctx.fillRect(outX, outY, outW, outH);
-  ctx.strokeStyle = pal.grid_line;
-  ctx.lineWidth = 1;
-  ctx.strokeRect(outX, outY, outW, outH);
-  // overviews: the whole grid, small (area-averaged), captioned
-  if (L.inOv) {
-    const ov = L.inOv;
-    ctx.drawImage(opts.overview, ov.x, ov.y, ov.w, ov.h);
-    ctx.strokeStyle = pal.grid_line;
-    ctx.strokeRect(ov.x, ov.y, ov.w, ov.h);
-    label(ctx, fitText(ctx, ["whole input (box: the view above)", "whole input"], L.width - 4 - ov.x, small),
-      ov.x, ov.y - 10, "left", pal, small);
-  }
-  if (L.outOv) {
-    const ov = L.outOv;
-    ctx.fillStyle = pal.output_cell;
-    ctx.fillRect(ov.x, ov.y, ov.w, ov.h);
-    ctx.strokeStyle = pal.grid_line;
-    ctx.strokeRect(ov.x, ov.y, ov.w, ov.h);
-    label(ctx, fitText(ctx, ["whole output (box: the view above)", "whole output"], L.width - 4 - ov.x, small),
-      ov.x, ov.y - 10, "left", pal, small);
+  if (h.padding_mode === "valid" && !padded) return;
+  const midX = inX + inW / 2, midY = inY + inH / 2;
+  const top = r0 === 0, bottom = r0 + lenR === g.R, left = c0 === 0, right = c0 + lenC === g.C;
+  if (two) {
+    if (top) label(ctx, `top pad ${g.padTop}`, midX, inY - 10, "center", pal, small);
+    if (bottom) label(ctx, `bottom pad ${g.padBottom}`, midX, inY + inH + 11, "center", pal, small);
+    if (left) label(ctx, `left pad ${g.padLeft}`, inX - 11, midY, "center", pal, small, -Math.PI / 2);
+    if (right) label(ctx, `right pad ${g.padRight}`, inX + inW + 11, midY, "center", pal, small, Math.PI / 2);
+  } else {
+    if (left) label(ctx, `left pad ${g.padLeft}`, inX, inY - 10, "left", pal, small);
+    if (right) label(ctx, `right pad ${g.padRight}`, inX + inW, inY - 10, "right", pal, small);
   }
 }
 
-function markView(ctx, ov, rows, cols, r0, c0, lenR, lenC, pal) { // the view's box in an overview
+/** The view's box in an overview. @param {CanvasRenderingContext2D} ctx @param {Box} ov */
+function markView(ctx, ov, rows, cols, r0, c0, lenR, lenC, pal) {
   const sx = ov.w / cols, sy = ov.h / rows;
   for (const [color, width] of [[pal.background, 3], [pal.text, 1.5]]) {
     ctx.strokeStyle = color;
@@ -440,9 +585,10 @@ function markView(ctx, ov, rows, cols, r0, c0, lenR, lenC, pal) { // the view's 
   }
 }
 
+/** One frame: the background of the current views, then the window, the output so far and the markers. */
 function drawFrame(state) {
   const { g, L, pal, dpr, canvas, base } = state;
-  const ctx = canvas.getContext("2d");
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.drawImage(base, 0, 0);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -472,13 +618,11 @@ function drawFrame(state) {
   for (let t = 0; t < g.numTaps; t++) {
     ctx.fillRect(inX + (vc + g.tapCol[t]) * cw, inY + (vr + g.tapRow[t]) * ch, minW, minH);
   }
-  let padTaps = 0;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.fillStyle = state.pattern;
   for (let t = 0; t < g.numTaps; t++) {
     const pr = pr0 + g.tapRow[t], pc = pc0 + g.tapCol[t];
     if (!isPaddingCell(g, pr, pc)) continue;
-    padTaps++;
     ctx.fillRect(Math.round((inX + (pc - c0) * cw) * dpr), Math.round((inY + (pr - r0) * ch) * dpr),
       Math.max(1, Math.round(cw * dpr)), Math.max(1, Math.round(ch * dpr)));
   }
@@ -526,78 +670,49 @@ function drawFrame(state) {
     ctx.fillRect(ov.x + rest * sx, ov.y + fullRows * sy, Math.max(2, sx), Math.max(2, sy));
   }
   if (g.numbers && cw >= NUMBERS_MIN_CELL && ch >= 14) drawNumbers(ctx, state, pr0, pc0, s);
-  state.padTaps = padTaps;
 }
 
+/** Numbers mode: the values under the window, the weights, the outputs computed so far (Python's texts).
+ * @param {CanvasRenderingContext2D} ctx */
 function drawNumbers(ctx, state, pr0, pc0, s) {
-  const { g, L, pal, fontFamily } = state;
+  const { g, L, fontFamily } = state;
   const { cw, ch, inX, inY, outX, outY, V } = L;
   const { r0, c0, or0, oc0 } = state.origins;
   ctx.save();
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
+  ctx.fillStyle = state.pal.text;
   const big = Math.min(14, Math.floor(ch * 0.42));
   for (let t = 0; t < g.numTaps; t++) {
     const pr = pr0 + g.tapRow[t], pc = pc0 + g.tapCol[t];
-    const pad = isPaddingCell(g, pr, pc);
     const x = inX + (pc - c0 + 0.5) * cw, y = inY + (pr - r0 + 0.5) * ch;
-    ctx.fillStyle = pal.text;
-    if (!(pad && g.numbers.pool)) {
+    if (!(isPaddingCell(g, pr, pc) && g.numbers.pool)) {
       ctx.font = `bold ${big}px ${fontFamily}`;
-      const v = pad ? 0 : g.x[(pr - g.padTop) * g.inCols + (pc - g.padLeft)];
-      ctx.fillText(fmt(v), x, g.numbers.pool ? y : y - ch * 0.14);
+      ctx.fillText(cellText(g, pr, pc), x, g.numbers.pool ? y : y - ch * 0.14);
     }
     if (!g.numbers.pool && ch >= 24) {
       ctx.font = `${Math.max(8, Math.floor(ch * 0.28))}px ${fontFamily}`;
-      ctx.fillText(`×${fmt(g.w[t])}`, x, y + ch * 0.26);
+      ctx.fillText(`×${g.wText[t]}`, x, y + ch * 0.26);
     }
   }
   const done = Math.min(s + 1, g.numSteps);
   const lenR = V.outR.length, lenC = V.outC.length;
   if (lenR * lenC <= 2500) {
     ctx.font = `${big}px ${fontFamily}`;
-    ctx.fillStyle = pal.text;
     for (let r = or0; r < or0 + lenR; r++) {
       for (let c = oc0; c < oc0 + lenC; c++) {
         const i = r * g.outCols + c;
         if (i >= done) break;
-        ctx.fillText(fmt(g.y[i]), outX + (c - oc0 + 0.5) * cw, outY + (r - or0 + 0.5) * ch);
+        ctx.fillText(g.yText[i], outX + (c - oc0 + 0.5) * cw, outY + (r - or0 + 0.5) * ch);
       }
     }
   }
   ctx.restore();
 }
 
-function sumLine(g, s) { // the multiply-sum of the current step, indexing Python's values
-  const pr0 = g.originRow[s] + g.padTop, pc0 = g.originCol[s] + g.padLeft;
-  const terms = [];
-  for (let t = 0; t < g.numTaps; t++) {
-    const pr = pr0 + g.tapRow[t], pc = pc0 + g.tapCol[t];
-    const pad = isPaddingCell(g, pr, pc);
-    const v = pad ? 0 : g.x[(pr - g.padTop) * g.inCols + (pc - g.padLeft)];
-    if (g.numbers.pool) { if (!pad) terms.push(fmt(v)); } else terms.push(`${paren(v)}·${paren(g.w[t])}`);
-  }
-  const shown = terms.length > 27 ? [...terms.slice(0, 18), "…", ...terms.slice(-6)] : terms;
-  const y = fmt(g.y[s]);
-  if (g.numbers.pool) return `${g.h.operation === "max" ? "max" : "mean"}(${shown.join(", ")}) = ${y}`;
-  if (g.numbers.channels > 1) {
-    return `channel 0 of ${g.numbers.channels}: ${shown.join(" + ")}; + the other channels' sums = ${y}`;
-  }
-  return `${shown.join(" + ")} = ${y}`;
-}
-
-function stepLine(g, s, padTaps) {
-  const pr0 = g.originRow[s], pc0 = g.originCol[s];
-  const span = (o, k) => (k > 1 ? `${o}…${o + k - 1}` : `${o}`);
-  const out = g.rank === 2 ? `(${Math.floor(s / g.outCols)}, ${s % g.outCols})` : `${s}`;
-  const win = g.rank === 2 ? `rows ${span(pr0, g.keffRows)}, cols ${span(pc0, g.keffCols)}`
-    : `cells ${span(pc0, g.keffCols)}`;
-  const pad = padTaps ? `, ${padTaps} of ${g.numTaps} taps on padding` : "";
-  return `step ${s + 1} of ${g.numSteps}: output ${out} ← window over input ${win}${pad}`;
-}
-
 // --------------------------------------------------------------------------------------------- DOM
 
+/** @param {string} tag @param {string} [cls] @param {string} [text] @returns {any} */
 function el(tag, cls, text) {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -605,6 +720,7 @@ function el(tag, cls, text) {
   return node;
 }
 
+/** @param {string} cls @param {string} text @param {string} title @returns {HTMLButtonElement} */
 function button(cls, text, title) {
   const b = el("button", `ck-button ${cls}`, text);
   b.type = "button";
@@ -613,105 +729,256 @@ function button(cls, text, title) {
   return b;
 }
 
-function render({ model, el: host }) {
+/** @param {string} cls @param {string} text */
+function checkbox(cls, text) {
+  const box = el("label", `${cls}-label`);
+  const input = el("input", cls);
+  input.type = "checkbox";
+  box.append(input, el("span", "", ` ${text}`));
+  return { box, input };
+}
+
+/** The widget's DOM: toolbar, stage with the canvas, message line, text lines. @param {HTMLElement} host */
+function buildDom(host) {
   const root = el("div", "convkit-widget convkit-traversal");
   root.tabIndex = 0;
   root.setAttribute("data-lm-suppress-shortcuts", "true"); // JupyterLab leaves our keys alone
   root.setAttribute("role", "group");
   root.setAttribute("aria-label", "kernel traversal animation");
-  const bar = el("div", "ck-toolbar");
-  const first = button("ck-first", "|◀", "first step (Home)");
-  const back = button("ck-back", "◀", "step back (←)");
-  const play = button("ck-play", PLAY, "play / pause (space)");
-  const fwd = button("ck-forward", "▶", "step forward (→)");
-  const last = button("ck-last", "▶|", "last step (End)");
-  const scrub = el("input", "ck-scrubber");
-  scrub.type = "range"; scrub.min = "0"; scrub.step = "1";
-  scrub.setAttribute("aria-label", "step");
-  const stepText = el("span", "ck-step-text");
+  const d = {
+    root,
+    first: button("ck-first", "|◀", "first step (Home)"),
+    back: button("ck-back", "◀", "step back (←)"),
+    play: button("ck-play", PLAY, "play / pause (space)"),
+    fwd: button("ck-forward", "▶", "step forward (→)"),
+    last: button("ck-last", "▶|", "last step (End)"),
+    scrub: el("input", "ck-scrubber"),
+    stepText: el("span", "ck-step-text"),
+    speed: el("input", "ck-speed"),
+    loop: checkbox("ck-loop", "loop"),
+    cov: checkbox("ck-coverage", "never-read cells"),
+    follow: checkbox("ck-follow", "follow kernel"),
+    zoomOut: button("ck-zoom-out", "−", "zoom out"),
+    zoomFit: button("ck-zoom-fit", "fit", "fit to width"),
+    zoomIn: button("ck-zoom-in", "+", "zoom in"),
+    zoomText: el("span", "ck-zoom-text"),
+    stage: el("div", "ck-stage"),
+    canvas: /** @type {HTMLCanvasElement} */ (el("canvas", "ck-canvas")),
+    message: el("div", "ck-message"),
+    title: el("div", "ck-title"),
+    formula: el("div", "ck-formula"),
+    depth: el("div", "ck-depth"),
+    stepInfo: el("div", "ck-step-info"),
+    sum: el("div", "ck-sum"),
+    covInfo: el("div", "ck-coverage-info"),
+  };
+  d.scrub.type = "range"; d.scrub.min = "0"; d.scrub.step = "1";
+  d.scrub.setAttribute("aria-label", "step");
+  d.speed.type = "number"; d.speed.min = String(MIN_SPEED); d.speed.max = String(MAX_SPEED); d.speed.step = "any";
+  d.speed.title = "speed in steps per second";
   const speedBox = el("label", "ck-speed-label");
-  const speed = el("input", "ck-speed");
-  speed.type = "number"; speed.min = "0.25"; speed.max = "5000"; speed.step = "any";
-  speed.title = "speed in steps per second";
-  speedBox.append(speed, el("span", "", " steps/s"));
-  const loopBox = el("label", "ck-loop-label");
-  const loop = el("input", "ck-loop");
-  loop.type = "checkbox";
-  loopBox.append(loop, el("span", "", " loop"));
-  const covBox = el("label", "ck-coverage-label");
-  const cov = el("input", "ck-coverage");
-  cov.type = "checkbox";
-  covBox.append(cov, el("span", "", " never-read cells"));
-  const followBox = el("label", "ck-follow-label");
-  const followInput = el("input", "ck-follow");
-  followInput.type = "checkbox";
-  followInput.checked = true;
-  followBox.title = "show a zoomed view that follows the kernel, with the whole map as a small overview";
-  followBox.append(followInput, el("span", "", " follow kernel"));
-  const zoomOut = button("ck-zoom-out", "−", "zoom out");
-  const zoomFit = button("ck-zoom-fit", "fit", "fit to width");
-  const zoomIn = button("ck-zoom-in", "+", "zoom in");
-  const zoomText = el("span", "ck-zoom-text");
-  bar.append(first, back, play, fwd, last, scrub, stepText, speedBox, loopBox, covBox, followBox, zoomOut, zoomFit,
-    zoomIn, zoomText);
-  const stage = el("div", "ck-stage");
-  const canvas = el("canvas", "ck-canvas");
-  stage.append(canvas);
-  const message = el("div", "ck-message");
-  message.setAttribute("role", "alert");
+  speedBox.append(d.speed, el("span", "", " steps/s"));
+  d.follow.input.checked = true;
+  d.follow.box.title = "show a zoomed view that follows the kernel, with the whole map as a small overview";
+  const bar = el("div", "ck-toolbar");
+  bar.append(d.first, d.back, d.play, d.fwd, d.last, d.scrub, d.stepText, speedBox, d.loop.box, d.cov.box,
+    d.follow.box, d.zoomOut, d.zoomFit, d.zoomIn, d.zoomText);
+  d.stage.append(d.canvas);
+  d.message.setAttribute("role", "alert");
   const info = el("div", "ck-info");
-  const title = el("div", "ck-title");
-  const formula = el("div", "ck-formula");
-  const depth = el("div", "ck-depth");
-  const stepInfo = el("div", "ck-step-info");
-  const sum = el("div", "ck-sum");
-  const covInfo = el("div", "ck-coverage-info");
-  info.append(title, formula, depth, stepInfo, sum, covInfo);
-  root.append(bar, stage, message, info);
+  info.append(d.title, d.formula, d.depth, d.stepInfo, d.sum, d.covInfo);
+  root.append(bar, d.stage, d.message, info);
   host.append(root);
+  return d;
+}
 
-  // Controls that are switched off say why: each gets aria-describedby pointing at its reason, which the Python
-  // side writes as <div class="ck-reason" data-for="<setting>"> into the box's .ck-disabled-reasons line.
+/** Controls that are switched off say why: each gets aria-describedby pointing at its reason, which the Python
+ * side writes as <div class="ck-reason" data-for="<setting>"> into the box's .ck-disabled-reasons line.
+ * @param {HTMLElement} host @param {HTMLElement} root @returns {() => void} cleanup */
+function describeDisabledControls(host, root) {
   const uid = Math.random().toString(36).slice(2, 9);
-  let box = null, reasonWatch = null, wireQueued = false;
-  function wireReasons() {
-    wireQueued = false;
+  /** @type {Element | null} */
+  let box = null;
+  /** @type {MutationObserver | null} */
+  let watch = null;
+  let queued = false;
+  function wire() {
+    queued = false;
     if (!box) return;
+    /** @type {Record<string, string>} */
     const ids = {};
     for (const r of box.querySelectorAll(".ck-disabled-reasons .ck-reason[data-for]")) {
-      if (!r.id) r.id = `ck-reason-${uid}-${r.dataset.for}`;
-      ids[r.dataset.for] = r.id;
+      const reason = /** @type {HTMLElement} */ (r);
+      if (!reason.id) reason.id = `ck-reason-${uid}-${reason.dataset.for}`;
+      ids[/** @type {string} */ (reason.dataset.for)] = reason.id;
     }
     for (const name of DESCRIBED) {
-      for (const ctl of box.querySelectorAll(`.ck-control-${name}`)) {
-        for (const input of ctl.querySelectorAll("input, select")) {
-          if (ids[name]) input.setAttribute("aria-describedby", ids[name]);
-          else input.removeAttribute("aria-describedby");
-        }
+      for (const input of box.querySelectorAll(`.ck-control-${name} input, .ck-control-${name} select`)) {
+        if (ids[name]) input.setAttribute("aria-describedby", ids[name]);
+        else input.removeAttribute("aria-describedby");
       }
     }
   }
-  function findBox(tries) { // the canvas view is attached inside the widget's box a little after render()
+  function find(tries) { // the canvas view is attached inside the widget's box a little after render()
     box = host.closest(".convkit-traversal-box");
     if (box) {
-      reasonWatch = new MutationObserver((records) => {
-        if (wireQueued || !records.some((r) => !root.contains(r.target))) return; // our own texts: not controls
-        wireQueued = true;
-        requestAnimationFrame(wireReasons);
+      watch = new MutationObserver((records) => {
+        if (queued || !records.some((r) => !root.contains(r.target))) return; // our own texts: not controls
+        queued = true;
+        requestAnimationFrame(wire);
       });
-      reasonWatch.observe(box, { childList: true, subtree: true, characterData: true });
-      wireReasons();
-    } else if (tries > 0) requestAnimationFrame(() => findBox(tries - 1));
+      watch.observe(box, { childList: true, subtree: true, characterData: true });
+      wire();
+    } else if (tries > 0) requestAnimationFrame(() => find(tries - 1));
   }
-  findBox(240);
+  find(240);
+  return () => { if (watch) watch.disconnect(); };
+}
 
+// -------------------------------------------------------------------------------------------- player
+
+/** Playback, stepping and the step synced back to Python (once per pause or scrub, never while playing).
+ * @param {Model} model @param {ViewState} state @param {any} d @param {() => void} draw redraws the frame
+ * @param {() => void} shown records what is shown (data attributes) */
+function createPlayer(model, state, d, draw, shown) {
+  let raf = 0, lastTime = 0, carry = 0, syncTimer = 0;
+  const ready = () => state.g && !state.g.tooLarge;
+
+  function setStep(s) { if (ready()) state.step = Math.min(Math.max(0, s), state.g.numSteps - 1); }
+
+  function syncNow() {
+    clearTimeout(syncTimer); syncTimer = 0;
+    if (model.get("step") !== state.step) { model.set("step", state.step); model.save_changes(); }
+  }
+
+  function syncSoon() { // coalesce a burst of key presses / clicks into one message
+    clearTimeout(syncTimer);
+    syncTimer = setTimeout(syncNow, SYNC_DELAY_MS);
+  }
+
+  function follow() { // keep the window in the visible part of the stage when the canvas is wider than it
+    if (state.zoom === 0 || !state.L || !state.origins) return;
+    const { g, L } = state, stage = d.stage;
+    const x = L.inX + (g.originCol[state.step] + g.padLeft - state.origins.c0) * L.cw;
+    const y = L.inY + (g.originRow[state.step] + g.padTop - state.origins.r0) * L.ch;
+    if (x < stage.scrollLeft || x > stage.scrollLeft + stage.clientWidth - 40) stage.scrollLeft = x - 40;
+    if (y < stage.scrollTop || y > stage.scrollTop + stage.clientHeight - 40) stage.scrollTop = y - 40;
+  }
+
+  function tick(time) {
+    raf = 0;
+    if (!state.playing) return;
+    const g = state.g;
+    const dt = Math.min(0.25, Math.max(0, (time - lastTime) / 1000));
+    lastTime = time;
+    carry += dt * state.speed;
+    const n = Math.floor(carry);
+    if (n > 0) {
+      carry -= n;
+      let s = state.step + n;
+      if (s >= g.numSteps) {
+        if (d.loop.input.checked) s %= g.numSteps;
+        else { state.step = g.numSteps - 1; draw(); pause(true); return; }
+      }
+      state.step = s;
+    }
+    draw();
+    follow();
+    raf = requestAnimationFrame(tick);
+  }
+
+  function start() {
+    if (!ready() || state.playing) return;
+    clearTimeout(syncTimer); syncTimer = 0;
+    if (state.step >= state.g.numSteps - 1) state.step = 0;
+    state.playing = true;
+    d.play.textContent = PAUSE;
+    carry = 0;
+    lastTime = performance.now();
+    shown();
+    raf = requestAnimationFrame(tick);
+  }
+
+  function pause(sync) {
+    const was = state.playing;
+    state.playing = false;
+    if (raf) cancelAnimationFrame(raf);
+    raf = 0;
+    d.play.textContent = PLAY;
+    shown();
+    if (was && sync) syncNow();
+  }
+
+  function stepBy(n) { pause(false); setStep(state.step + n); draw(); follow(); syncSoon(); }
+  function goTo(s) { pause(false); setStep(s); draw(); syncSoon(); }
+  const toggle = () => (state.playing ? pause(true) : start());
+
+  const on = (node, type, fn) => node.addEventListener(type, fn);
+  on(d.play, "click", toggle);
+  on(d.back, "click", () => stepBy(-1));
+  on(d.fwd, "click", () => stepBy(1));
+  on(d.first, "click", () => goTo(0));
+  on(d.last, "click", () => goTo(Infinity));
+  on(d.scrub, "input", () => { pause(false); setStep(Number(d.scrub.value)); draw(); });
+  on(d.scrub, "change", () => syncNow());
+  on(d.speed, "change", () => { // a typed speed is used as typed or refused with the reason, never clamped
+    const text = d.speed.value.trim();
+    const v = Number(text);
+    if (text === "" || !Number.isFinite(v) || v < MIN_SPEED || v > MAX_SPEED) {
+      d.speed.classList.add("ck-invalid");
+      d.speed.setAttribute("aria-invalid", "true");
+      d.message.textContent = `speed must be a number of steps per second from ${MIN_SPEED} to ${MAX_SPEED}; `
+        + `playback keeps ${state.speed} steps/s. Received: ${JSON.stringify(text)}`;
+      return;
+    }
+    d.speed.classList.remove("ck-invalid");
+    d.speed.removeAttribute("aria-invalid");
+    if (!(state.g && state.g.tooLarge)) d.message.textContent = "";
+    state.speed = v;
+  });
+  on(d.root, "keydown", (/** @type {KeyboardEvent} */ event) => {
+    const target = /** @type {HTMLInputElement | null} */ (event.target);
+    if (target && target.tagName === "INPUT" && (target.type === "number" || target.type === "range")) return;
+    /** @type {Record<string, () => void>} */
+    const keys = {
+      " ": toggle, Spacebar: toggle, ArrowRight: () => stepBy(1), ArrowLeft: () => stepBy(-1),
+      Home: () => goTo(0), End: () => goTo(Infinity),
+    };
+    const action = keys[event.key];
+    if (!action) return;
+    event.preventDefault();
+    event.stopPropagation();
+    action();
+  });
+  return { setStep, pause, stop: () => { pause(false); clearTimeout(syncTimer); } };
+}
+
+// ----------------------------------------------------------------------------------------- observers
+
+/** Python -> browser: new settings rebuild the geometry; step, loop, coverage and speed update the view.
+ * @param {Model} model @param {Record<string, () => void>} handlers @returns {() => void} cleanup */
+function observeModel(model, handlers) {
+  const names = ["header", "origins", "offsets", "coverage", "texts"];
+  const pairs = [...names.map((n) => [`change:${n}`, handlers.geometry]),
+    ["change:step", handlers.step], ["change:loop", handlers.loop], ["change:show_coverage", handlers.coverage],
+    ["change:speed", handlers.speed]];
+  for (const [event, fn] of pairs) model.on(/** @type {string} */ (event), /** @type {Function} */ (fn));
+  return () => { for (const [event, fn] of pairs) model.off(/** @type {string} */ (event), /** @type {Function} */ (fn)); };
+}
+
+// -------------------------------------------------------------------------------------------- render
+
+/** @param {{model: Model, el: HTMLElement}} args */
+function render({ model, el: host }) {
+  const d = buildDom(host);
+  const unwire = describeDisabledControls(host, d.root);
+  /** @type {ViewState} */
   const state = {
-    g: null, L: null, pal: null, dpr: 1, canvas, base: document.createElement("canvas"), pattern: null,
-    step: 0, playing: false, zoom: 0, frames: 0, padTaps: 0, fontFamily: "sans-serif", follow: true,
-    origins: null, baseKey: "", speed: 1, baseDraws: 0,
+    g: null, L: null, pal: null, dpr: 1, canvas: d.canvas, base: document.createElement("canvas"), pattern: null,
+    step: 0, playing: false, zoom: 0, frames: 0, fontFamily: "sans-serif", follow: true, origins: null,
+    baseKey: "", speed: 1, baseDraws: 0, map: null, overview: null,
   };
-  let raf = 0, lastTime = 0, carry = 0, syncTimer = 0, rebuildQueued = false, layoutQueued = false;
-  let lastWidth = -1, shownStep = -1;
+  let rebuildQueued = false, layoutQueued = false, lastWidth = -1, shownStep = -1;
 
   const darkTheme = () => document.body && document.body.dataset.jpThemeLight === "false";
   const palette = () => {
@@ -719,31 +986,29 @@ function render({ model, el: host }) {
     return p ? (darkTheme() ? p.dark : p.light) : null;
   };
 
-  function setAttrs() {
-    root.dataset.step = String(state.step);
-    root.dataset.numSteps = String(state.g && !state.g.tooLarge ? state.g.numSteps : 0);
-    root.dataset.playing = String(state.playing);
-    root.dataset.frames = String(state.frames);
-    if (state.L && state.origins) { // what the views show, for tests and curious readers
-      const { V } = state.L, o = state.origins;
-      root.dataset.viewInput = [o.r0, o.c0, V.inR.length, V.inC.length].join(",");
-      root.dataset.viewOutput = [o.or0, o.oc0, V.outR.length, V.outC.length].join(",");
-      root.dataset.baseDraws = String(state.baseDraws);
-      const g = state.g, s = state.step;
-      root.dataset.window = [g.originRow[s] + g.padTop, g.originCol[s] + g.padLeft, g.keffRows, g.keffCols].join(",");
+  function setAttrs() { // what the widget shows, for tests and curious readers
+    const ds = d.root.dataset;
+    ds.step = String(state.step);
+    ds.numSteps = String(state.g && !state.g.tooLarge ? state.g.numSteps : 0);
+    ds.playing = String(state.playing);
+    ds.frames = String(state.frames);
+    if (state.L && state.origins) {
+      const { V } = state.L, o = state.origins, g = state.g, s = state.step;
+      ds.viewInput = [o.r0, o.c0, V.inR.length, V.inC.length].join(",");
+      ds.viewOutput = [o.or0, o.oc0, V.outR.length, V.outC.length].join(",");
+      ds.baseDraws = String(state.baseDraws);
+      ds.window = [g.originRow[s] + g.padTop, g.originCol[s] + g.padLeft, g.keffRows, g.keffCols].join(",");
     }
   }
 
   function updateTexts() {
     const g = state.g;
-    if (!g || g.tooLarge) return;
-    if (shownStep !== state.step) {
-      scrub.value = String(state.step);
-      stepText.textContent = `${state.step + 1} / ${g.numSteps}`;
-      stepInfo.textContent = stepLine(g, state.step, state.padTaps);
-      if (g.numbers) sum.textContent = sumLine(g, state.step);
-      shownStep = state.step;
-    }
+    if (!g || g.tooLarge || shownStep === state.step) return;
+    d.scrub.value = String(state.step);
+    d.stepText.textContent = `${state.step + 1} / ${g.numSteps}`;
+    d.stepInfo.textContent = fillStep(g.sentences.step, state.step);
+    if (g.numbers) d.sum.textContent = fillSum(g.sentences.sum, state.step, g.xText, g.wText, g.yText);
+    shownStep = state.step;
   }
 
   function paintBase() { // the background of the current views: redrawn only when a view moves to a new page
@@ -769,48 +1034,58 @@ function render({ model, el: host }) {
     setAttrs();
   }
 
+  const player = createPlayer(model, state, d, draw, setAttrs);
+
   function rebuildBase() {
     const g = state.g;
     if (!g || g.tooLarge) return;
-    const avail = Math.max(200, stage.clientWidth || host.clientWidth || 800);
+    const avail = Math.max(200, d.stage.clientWidth || host.clientWidth || 800);
     lastWidth = avail;
     const followable = canFollow(g);
-    followBox.hidden = !followable;
+    d.follow.box.hidden = !followable;
     const V = viewsFor(g, followable && state.follow);
     let L = fitLayout(g, V, avail, state.zoom);
     while (state.zoom > 0 && Math.max(L.width, L.height) * (window.devicePixelRatio || 1) > MAX_CANVAS_PX) {
       state.zoom -= 1;
       L = fitLayout(g, V, avail, state.zoom);
     }
-    root.dataset.follow = String(L.followed);
-    root.dataset.layout = JSON.stringify({ inX: L.inX, inY: L.inY, outX: L.outX, outY: L.outY, cw: L.cw, ch: L.ch,
-      width: L.width, height: L.height, stacked: !!L.stacked, inOv: L.inOv || null, outOv: L.outOv || null,
-      dpr: window.devicePixelRatio || 1 });
     const dpr = window.devicePixelRatio || 1;
+    d.root.dataset.follow = String(L.followed);
+    d.root.dataset.layout = JSON.stringify({ inX: L.inX, inY: L.inY, outX: L.outX, outY: L.outY, cw: L.cw, ch: L.ch,
+      width: L.width, height: L.height, stacked: !!L.stacked, inOv: L.inOv || null, outOv: L.outOv || null, dpr });
     state.L = L; state.dpr = dpr; state.pal = palette();
-    state.fontFamily = getComputedStyle(root).fontFamily || "sans-serif";
-    for (const c of [canvas, state.base]) {
+    state.fontFamily = getComputedStyle(d.root).fontFamily || "sans-serif";
+    for (const c of [d.canvas, state.base]) {
       c.width = Math.round(L.width * dpr);
       c.height = Math.round(L.height * dpr);
     }
-    canvas.style.width = `${L.width}px`;
-    canvas.style.height = `${L.height}px`;
+    d.canvas.style.width = `${L.width}px`;
+    d.canvas.style.height = `${L.height}px`;
     state.baseKey = "";
     state.map = cellMap(g, state.pal, !!model.get("show_coverage"));
     state.overview = L.inOv ? overviewImage(state.map, L.inOv, dpr) : null;
-    state.pattern = dotPattern(canvas.getContext("2d"), state.pal.text);
-    zoomText.textContent = `cell ${L.cw >= 10 ? Math.round(L.cw) : L.cw.toPrecision(2)} px`;
+    state.pattern = dotPattern(/** @type {CanvasRenderingContext2D} */ (d.canvas.getContext("2d")), state.pal.text);
+    d.zoomText.textContent = `cell ${L.cw >= 10 ? Math.round(L.cw) : L.cw.toPrecision(2)} px`;
     // a zoom button that can do nothing more says so (never a click that silently does nothing)
     const next = fitLayout(g, V, avail, state.zoom + 1);
     const atMax = state.zoom >= MAX_ZOOM || Math.max(next.width, next.height) * dpr > MAX_CANVAS_PX;
-    zoomIn.disabled = atMax;
-    zoomIn.title = atMax ? `largest zoom: a bigger picture would pass the browser's canvas limit of ${MAX_CANVAS_PX} px`
+    d.zoomIn.disabled = atMax;
+    d.zoomIn.title = atMax ? `largest zoom: a bigger picture would pass the browser's canvas limit of ${MAX_CANVAS_PX} px`
       : "zoom in";
-    zoomOut.disabled = zoomFit.disabled = state.zoom === 0;
-    zoomOut.title = state.zoom === 0 ? "zoom out: the picture already fits the width" : "zoom out";
-    root.dataset.cellSize = String(L.cw);
+    d.zoomOut.disabled = d.zoomFit.disabled = state.zoom === 0;
+    d.zoomOut.title = state.zoom === 0 ? "zoom out: the picture already fits the width" : "zoom out";
+    d.root.dataset.cellSize = String(L.cw);
     shownStep = -1;
     draw();
+  }
+
+  function coverageText() {
+    const g = state.g;
+    const pct = (100 * g.h.unread_fraction).toFixed(2).replace(/\.?0+$/, "");
+    d.covInfo.textContent = g.h.unread_cells
+      ? `never read: ${g.h.unread_cells.toLocaleString("en-US")} of ${(g.inRows * g.inCols).toLocaleString("en-US")} `
+        + `input cells (${pct} %)` + (model.get("show_coverage") ? " · marked in the input" : "")
+      : "every input cell is read at least once";
   }
 
   function rebuild() {
@@ -819,232 +1094,80 @@ function render({ model, el: host }) {
     state.g = g;
     shownStep = -1;
     if (!g) return;
-    const pal = palette();
+    d.title.textContent = g.h.title || "";
+    d.formula.textContent = (g.h.formula || []).join("\n");
+    d.depth.textContent = g.h.depth || "";
     if (g.tooLarge) {
-      pause(false);
-      message.textContent = g.tooLarge;
-      message.style.color = pal.error;
-      root.classList.add("ck-too-large");
-      title.textContent = g.h.title || "";
-      formula.textContent = (g.h.formula || []).join("\n");
-      depth.textContent = g.h.depth || "";
-      stepInfo.textContent = sum.textContent = covInfo.textContent = "";
+      player.pause(false);
+      d.message.textContent = g.tooLarge;
+      d.message.style.color = palette().error;
+      d.root.classList.add("ck-too-large");
+      d.stepInfo.textContent = d.sum.textContent = d.covInfo.textContent = "";
       setAttrs();
       return;
     }
-    message.textContent = "";
-    root.classList.remove("ck-too-large");
+    d.message.textContent = "";
+    d.root.classList.remove("ck-too-large");
     state.step = Math.min(Math.max(0, model.get("step") | 0), g.numSteps - 1);
-    scrub.max = String(g.numSteps - 1);
-    title.textContent = g.h.title;
-    formula.textContent = g.h.formula.join("\n");
-    depth.textContent = g.h.depth;
-    sum.textContent = "";
-    sum.hidden = !g.numbers;
+    d.scrub.max = String(g.numSteps - 1);
+    d.sum.textContent = "";
+    d.sum.hidden = !g.numbers;
     coverageText();
     state.speed = Number(model.get("speed")) || 1;
-    if (document.activeElement !== speed) speed.value = String(state.speed);
+    if (document.activeElement !== d.speed) d.speed.value = String(state.speed);
     rebuildBase();
   }
 
-  function coverageText() {
-    const g = state.g;
-    const pct = (100 * g.h.unread_fraction).toFixed(2).replace(/\.?0+$/, "");
-    covInfo.textContent = g.h.unread_cells
-      ? `never read: ${g.h.unread_cells.toLocaleString("en-US")} of ${(g.inRows * g.inCols).toLocaleString("en-US")} `
-        + `input cells (${pct} %)` + (model.get("show_coverage") ? " · marked in the input" : "")
-      : "every input cell is read at least once";
-  }
-
-  const queueRebuild = () => {
-    if (!rebuildQueued) { rebuildQueued = true; queueMicrotask(rebuild); }
-  };
-
-  // ---- step and playback
-  function setStep(s) {
-    const g = state.g;
-    if (!g || g.tooLarge) return;
-    state.step = Math.min(Math.max(0, s), g.numSteps - 1);
-  }
-
-  function syncNow() {
-    clearTimeout(syncTimer); syncTimer = 0;
-    if (model.get("step") !== state.step) {
-      model.set("step", state.step);
-      model.save_changes();
-    }
-  }
-
-  function syncSoon() { // coalesce a burst of key presses / clicks into one message
-    clearTimeout(syncTimer);
-    syncTimer = setTimeout(syncNow, SYNC_DELAY_MS);
-  }
-
-  function tick(time) {
-    raf = 0;
-    if (!state.playing) return;
-    const g = state.g;
-    const dt = Math.min(0.25, Math.max(0, (time - lastTime) / 1000));
-    lastTime = time;
-    carry += dt * state.speed;
-    const n = Math.floor(carry);
-    if (n > 0) {
-      carry -= n;
-      let s = state.step + n;
-      if (s >= g.numSteps) {
-        if (loop.checked) s %= g.numSteps;
-        else { state.step = g.numSteps - 1; draw(); pause(true); return; }
-      }
-      state.step = s;
-    }
-    draw();
-    follow();
-    raf = requestAnimationFrame(tick);
-  }
-
-  function start() {
-    const g = state.g;
-    if (!g || g.tooLarge || state.playing) return;
-    clearTimeout(syncTimer); syncTimer = 0;
-    if (state.step >= g.numSteps - 1) state.step = 0;
-    state.playing = true;
-    play.textContent = PAUSE;
-    carry = 0;
-    lastTime = performance.now();
-    setAttrs();
-    raf = requestAnimationFrame(tick);
-  }
-
-  function pause(sync) {
-    const was = state.playing;
-    state.playing = false;
-    if (raf) cancelAnimationFrame(raf);
-    raf = 0;
-    play.textContent = PLAY;
-    setAttrs();
-    if (was && sync) syncNow();
-  }
-
-  function follow() { // keep the window in the visible part of the stage when the canvas is wider than it
-    if (state.zoom === 0 || !state.L || !state.origins) return;
-    const { g, L } = state;
-    const x = L.inX + (g.originCol[state.step] + g.padLeft - state.origins.c0) * L.cw;
-    const y = L.inY + (g.originRow[state.step] + g.padTop - state.origins.r0) * L.ch;
-    if (x < stage.scrollLeft || x > stage.scrollLeft + stage.clientWidth - 40) stage.scrollLeft = x - 40;
-    if (y < stage.scrollTop || y > stage.scrollTop + stage.clientHeight - 40) stage.scrollTop = y - 40;
-  }
-
-  function stepBy(n) {
-    pause(false);
-    setStep(state.step + n);
-    draw();
-    follow();
-    syncSoon();
-  }
-
-  function goTo(s) {
-    pause(false);
-    setStep(s);
-    draw();
-    syncSoon();
-  }
-
-  const toggle = () => (state.playing ? pause(true) : start());
-  const on = (node, type, fn) => node.addEventListener(type, fn);
-  on(play, "click", toggle);
-  on(back, "click", () => stepBy(-1));
-  on(fwd, "click", () => stepBy(1));
-  on(first, "click", () => goTo(0));
-  on(last, "click", () => goTo(Infinity));
-  on(scrub, "input", () => { pause(false); setStep(Number(scrub.value)); draw(); });
-  on(scrub, "change", () => syncNow());
-  on(loop, "change", () => { model.set("loop", loop.checked); model.save_changes(); });
-  on(cov, "change", () => { model.set("show_coverage", cov.checked); model.save_changes(); });
-  on(zoomIn, "click", () => { state.zoom = Math.min(state.zoom + 1, MAX_ZOOM); rebuildBase(); });
-  on(zoomOut, "click", () => { state.zoom = Math.max(state.zoom - 1, 0); rebuildBase(); });
-  on(zoomFit, "click", () => { state.zoom = 0; rebuildBase(); });
-  on(followInput, "change", () => { state.follow = followInput.checked; state.zoom = 0; rebuildBase(); });
-  on(speed, "change", () => { // a typed speed is used as typed or refused with the reason, never clamped
-    const text = speed.value.trim();
-    const v = Number(text);
-    if (text === "" || !Number.isFinite(v) || v < MIN_SPEED || v > MAX_SPEED) {
-      speed.classList.add("ck-invalid");
-      speed.setAttribute("aria-invalid", "true");
-      message.textContent = `speed must be a number of steps per second from ${MIN_SPEED} to ${MAX_SPEED}; `
-        + `playback keeps ${fmt(state.speed)} steps/s. Received: ${JSON.stringify(text)}`;
-      return;
-    }
-    speed.classList.remove("ck-invalid");
-    speed.removeAttribute("aria-invalid");
-    if (!(state.g && state.g.tooLarge)) message.textContent = "";
-    state.speed = v;
+  const unobserve = observeModel(model, {
+    geometry: () => { if (!rebuildQueued) { rebuildQueued = true; queueMicrotask(rebuild); } },
+    step: () => {
+      const s = model.get("step") | 0;
+      if (s !== state.step) { player.setStep(s); if (!state.playing) draw(); }
+    },
+    loop: () => { d.loop.input.checked = !!model.get("loop"); },
+    coverage: () => {
+      d.cov.input.checked = !!model.get("show_coverage");
+      if (state.g && !state.g.tooLarge) { coverageText(); rebuildBase(); }
+    },
+    speed: () => {
+      state.speed = Number(model.get("speed")) || 1;
+      d.speed.value = String(state.speed);
+      d.speed.classList.remove("ck-invalid");
+      d.speed.removeAttribute("aria-invalid");
+    },
   });
-  on(root, "keydown", (event) => {
-    const target = event.target;
-    if (target && target.tagName === "INPUT" && (target.type === "number" || target.type === "range")) return;
-    const keys = {
-      " ": toggle, Spacebar: toggle, ArrowRight: () => stepBy(1), ArrowLeft: () => stepBy(-1),
-      Home: () => goTo(0), End: () => goTo(Infinity),
-    };
-    const action = keys[event.key];
-    if (!action) return;
-    event.preventDefault();
-    event.stopPropagation();
-    action();
-  });
-
-  const onStep = () => {
-    const s = model.get("step") | 0;
-    if (s !== state.step) { setStep(s); if (!state.playing) draw(); }
-  };
-  const onLoop = () => { loop.checked = !!model.get("loop"); };
-  const onCoverage = () => {
-    cov.checked = !!model.get("show_coverage");
-    if (state.g && !state.g.tooLarge) { coverageText(); rebuildBase(); }
-  };
-  const onSpeed = () => {
-    state.speed = Number(model.get("speed")) || 1;
-    speed.value = String(state.speed);
-    speed.classList.remove("ck-invalid");
-    speed.removeAttribute("aria-invalid");
-  };
-  const geometryTraits = ["header", "origins", "offsets", "coverage", "x_values", "w_values", "y_values"];
-  for (const name of geometryTraits) model.on(`change:${name}`, queueRebuild);
-  model.on("change:step", onStep);
-  model.on("change:loop", onLoop);
-  model.on("change:show_coverage", onCoverage);
-  model.on("change:speed", onSpeed);
+  // browser -> Python: the view boxes (the step goes back through the player)
+  d.loop.input.addEventListener("change", () => { model.set("loop", d.loop.input.checked); model.save_changes(); });
+  d.cov.input.addEventListener("change", () => { model.set("show_coverage", d.cov.input.checked); model.save_changes(); });
+  const zoom = (z) => { state.zoom = Math.min(Math.max(z, 0), MAX_ZOOM); rebuildBase(); };
+  d.zoomIn.addEventListener("click", () => zoom(state.zoom + 1));
+  d.zoomOut.addEventListener("click", () => zoom(state.zoom - 1));
+  d.zoomFit.addEventListener("click", () => zoom(0));
+  d.follow.input.addEventListener("change", () => { state.follow = d.follow.input.checked; zoom(0); });
 
   const resize = new ResizeObserver(() => {
     if (layoutQueued) return;
     layoutQueued = true;
     requestAnimationFrame(() => {
       layoutQueued = false;
-      const w = Math.max(200, stage.clientWidth || 0);
+      const w = Math.max(200, d.stage.clientWidth || 0);
       if (state.g && !state.g.tooLarge && Math.abs(w - lastWidth) > 1) rebuildBase();
     });
   });
-  resize.observe(root);
-  const themeWatch = new MutationObserver(() => {
-    if (state.g && !state.g.tooLarge) rebuildBase();
-  });
+  resize.observe(d.root);
+  const themeWatch = new MutationObserver(() => { if (state.g && !state.g.tooLarge) rebuildBase(); });
   if (document.body) themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
 
-  onLoop();
-  cov.checked = !!model.get("show_coverage");
+  d.loop.input.checked = !!model.get("loop");
+  d.cov.input.checked = !!model.get("show_coverage");
   rebuild();
 
   return () => {
-    pause(false);
-    clearTimeout(syncTimer);
+    player.stop();
     resize.disconnect();
     themeWatch.disconnect();
-    if (reasonWatch) reasonWatch.disconnect();
-    for (const name of geometryTraits) model.off(`change:${name}`, queueRebuild);
-    model.off("change:step", onStep);
-    model.off("change:loop", onLoop);
-    model.off("change:show_coverage", onCoverage);
-    model.off("change:speed", onSpeed);
+    unwire();
+    unobserve();
   };
 }
 

@@ -1,14 +1,19 @@
 """``KernelTraversal``: the animated picture of a kernel sliding over a padded input, in the browser.
 
 The widget is an ``ipywidgets.VBox`` of three parts: the parameter controls (ipywidgets), a message line, and the
-canvas (an anywidget whose ES module ``traversal.js`` draws and animates). Settings live as traitlets
-here; every change is validated in Python with the core (``traverse``/``convolve``/``pool``) and, when valid,
-sent to the browser once as a JSON header plus binary arrays (see :mod:`convkit.widgets._traversal_payload`).
-Playback runs in the browser without messages to the kernel; ``step`` comes back when playback pauses.
+canvas (an anywidget whose ES module ``traversal.js`` draws and animates). It is one model with one source of
+state: an immutable :class:`~convkit.widgets._traversal_state.TraversalState` (layer settings normalised by the
+core, numbers, view settings, and the payload drawn from them). The settings traits are views of it, and every
+change, from an attribute, :meth:`KernelTraversal.update`, a control or the browser, goes through one path
+(:func:`~convkit.widgets._traversal_state.advance`): a valid change replaces the state and is sent to the browser
+once (a JSON header with the sentence templates plus binary arrays, :mod:`convkit.widgets._traversal_payload`); a
+refused one keeps the state and says why. Playback runs in the browser without messages to the kernel; ``step``
+comes back when playback pauses.
 """
 
 from __future__ import annotations
 
+import html
 import pathlib
 from typing import Any
 
@@ -20,21 +25,19 @@ from ..core.traversal import Traversal
 from ._static import display_with_fallback, fallback_bundle
 from ._traversal_controls import TraversalControls
 from ._traversal_layers import layer_settings
-from ._traversal_messages import implied_changes, refusal
-from ._traversal_params import TraversalParams
-from ._traversal_payload import Payload, build_payload, normalize_numbers, title_line
+from ._traversal_messages import refusal
+from ._traversal_payload import BUFFERS, Payload, title_line
+from ._traversal_state import MAX_SPEED, MIN_SPEED, PARAMS, SETTINGS, TraversalState, advance, initial_state
 
 __all__ = ["KernelTraversal", "TraversalCanvas"]
 
 _HERE = pathlib.Path(__file__).parent
-#: Playback speeds the widget accepts, in steps per second (the same bounds as its speed field).
-MIN_SPEED, MAX_SPEED = 0.25, 5000.0
-_PARAMS = ("input_size", "kernel_size", "strides", "padding", "dilation_rate", "operation", "in_channels",
-           "filters", "kind", "depth_multiplier", "groups")
+_FROM_BROWSER = {"step": "step", "show_coverage": "coverage", "loop": "loop"}
 
 
 class TraversalCanvas(anywidget.AnyWidget):
-    """The drawing: header + binary geometry in, ``step`` back when playback pauses or the user scrubs."""
+    """The drawing: header + binary geometry in (written only from the widget's state), ``step``/``loop``/
+    ``show_coverage`` back when the learner pauses, scrubs or ticks a box in the browser."""
 
     _esm = _HERE / "traversal.js"
     _css = _HERE / "traversal.css"
@@ -42,9 +45,7 @@ class TraversalCanvas(anywidget.AnyWidget):
     origins = traitlets.Bytes(b"").tag(sync=True)
     offsets = traitlets.Bytes(b"").tag(sync=True)
     coverage = traitlets.Bytes(b"").tag(sync=True)
-    x_values = traitlets.Bytes(b"").tag(sync=True)
-    w_values = traitlets.Bytes(b"").tag(sync=True)
-    y_values = traitlets.Bytes(b"").tag(sync=True)
+    texts = traitlets.Bytes(b"").tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     speed = traitlets.Float(4.0).tag(sync=True)
     loop = traitlets.Bool(False).tag(sync=True)
@@ -56,18 +57,20 @@ def _auto_speed(num_steps: int) -> float:
     return float(min(60, max(2, round(num_steps / 10))))
 
 
-class _Setting(traitlets.TraitType):
-    """Any value, checked by the widget's own validators (``None`` too: traitlets skips validators for an
-    allowed ``None``, so this trait does not allow it and lets the validator decide)."""
+class _Setting(traitlets.TraitType):  # type: ignore[type-arg]
+    """A setting of the widget: reading gives the state's value, assigning goes through the widget's one change
+    path (a refused value never raises: it leaves the state and shows the message)."""
 
-    allow_none = False
-    info_text = "a setting checked by KernelTraversal"
+    info_text = "a KernelTraversal setting"
 
-    def validate(self, obj: Any, value: Any) -> Any:
-        return value
+    def get(self, obj: Any, cls: Any = None) -> Any:
+        return obj._state.value(self.name)
+
+    def set(self, obj: Any, value: Any) -> None:
+        obj._change({self.name: value}, (self.name,), source="attribute")
 
 
-class KernelTraversal(ipywidgets.VBox):
+class KernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
     """An animated kernel over a padded input, with controls; every number from :func:`convkit.traverse`.
 
     Parameters
@@ -87,10 +90,11 @@ class KernelTraversal(ipywidgets.VBox):
     operation
         ``"conv"``, ``"max"`` or ``"average"`` (pooling: ``kernel_size`` is the pool size).
     numbers
-        ``None``, ``True`` (small integer demo values) or ``(x, kernel)`` arrays: shows input values, kernel
-        weights and each step's multiply-sum, computed by :func:`convkit.convolve` / :func:`convkit.pool`.
+        ``None``, ``True`` (small integer demo values) or ``(x, kernel)`` arrays of finite real numbers: shows
+        input values, kernel weights and each step's multiply-sum, computed by :func:`convkit.convolve` /
+        :func:`convkit.pool`.
     coverage
-        Mark the input cells the layer never reads.
+        ``True``/``False``: mark the input cells the layer never reads.
     step
         The step shown first (0-based).
     speed, loop
@@ -114,6 +118,8 @@ class KernelTraversal(ipywidgets.VBox):
     >>> print(w.message)
     kernel 30×30 is larger than the padded input 28×28 (no padding); the largest kernel here is 28×28. \
 Kept kernel 3×3. Received: kernel_size=30
+    >>> w.payload.step_sentence(5)    # what the widget and the exported pictures say at step 6
+    'kernel 3×3 · step 6/169 · output[0, 5] reads rows 0–2, cols 10–12'
 
     Pooling without ``strides`` steps by the pool size, as in Keras:
 
@@ -127,7 +133,7 @@ Kept kernel 3×3. Received: kernel_size=30
 
     input_size = _Setting(help="spatial input size, e.g. (7, 7)")
     kernel_size = _Setting(help="kernel (or pool) size per axis")
-    strides = _Setting(help="strides per axis")
+    strides = _Setting(help="strides per axis; None = Keras' default")
     padding = _Setting(help='"valid", "same", "causal" (1-D) or per-axis (before, after) pairs')
     dilation_rate = _Setting(help="dilation per axis")
     operation = _Setting(help='"conv", "max" or "average"')
@@ -136,100 +142,78 @@ Kept kernel 3×3. Received: kernel_size=30
     kind = _Setting(help='"conv", "depthwise" or "separable" (depthwise part)')
     depth_multiplier = _Setting(help="depthwise kernels per input channel")
     groups = _Setting(help="channel groups of a grouped convolution (Keras' groups)")
-    numbers = _Setting(None, help="None, True or (x, kernel)")
-    coverage = traitlets.Bool(False, help="mark never-read input cells")
-    step = traitlets.Int(0, help="current step (0-based)")
-    speed = traitlets.Any(None, help=f"steps per second ({MIN_SPEED:g} to {MAX_SPEED:g}); None = automatic")
-    loop = traitlets.Bool(False, help="restart playback at the end")
-    message = traitlets.Unicode("", help="why the last change was refused ('' when it was accepted)")
+    numbers = _Setting(help="None, True or (x, kernel)")
+    coverage = _Setting(help="mark never-read input cells (True/False)")
+    step = _Setting(help="current step (0-based)")
+    speed = _Setting(help=f"steps per second ({MIN_SPEED:g} to {MAX_SPEED:g}); None = automatic")
+    loop = _Setting(help="restart playback at the end (True/False)")
+    message = traitlets.Unicode("", read_only=True, help="why the last change was refused ('' when accepted)")
 
     def __init__(self, input_size: Any = (7, 7), kernel_size: Any = 3, strides: Any = None, padding: Any = "valid",
                  dilation_rate: Any = 1, *, in_channels: int = 1, filters: int = 1, operation: str = "conv",
                  numbers: Any = None, coverage: bool = False, step: int = 0, speed: float | None = None,
                  loop: bool = False, kind: str = "conv", depth_multiplier: int = 1, groups: int = 1,
                  **kwargs: Any) -> None:
-        params = TraversalParams.create(
-            input_size, kernel_size, strides, padding, dilation_rate, operation=operation,
-            in_channels=in_channels, filters=filters, kind=kind, depth_multiplier=depth_multiplier, groups=groups)
-        payload = build_payload(params, numbers)
-        _check_step(step, payload.header["num_steps"])
-        _check_speed(speed)
-        self._params, self._payload, self._numbers = params, payload, numbers
-        # strides left at Keras' default (None): recomputed when the operation or pool size changes
-        self._default_strides = strides is None
-        self._internal = True  # trait writes of already accepted values (never an explicit stride)
-        self._pushed: Payload | None = None
+        settings = dict(input_size=input_size, kernel_size=kernel_size, strides=strides, padding=padding,
+                        dilation_rate=dilation_rate, in_channels=in_channels, filters=filters,
+                        operation=operation, numbers=numbers, coverage=coverage, step=step, speed=speed,
+                        loop=loop, kind=kind, depth_multiplier=depth_multiplier, groups=groups)
+        self._state: TraversalState = initial_state(settings)
         self._canvas = TraversalCanvas()
         self._note = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="0")).add_class("ck-widget-message")
-        self._controls = TraversalControls(self._control_change, self._show_invalid)
-        values = {name: getattr(params, name) for name in _PARAMS}
+        self._controls = TraversalControls(lambda changes, asked: self._change(changes, asked, source="control"),
+                                           self._show_invalid)
         # the message right under the fields it is about, above the picture
-        super().__init__(children=[self._controls.box, self._note, self._canvas], numbers=numbers,
-                         coverage=coverage, step=step, speed=speed, loop=loop, **values, **kwargs)
-        self._internal = False
+        super().__init__(children=[self._controls.box, self._note, self._canvas], **kwargs)
         self.add_class("convkit-widget")
         self.add_class("convkit-traversal-box")
-        self._canvas.observe(self._canvas_changed, ["step", "show_coverage", "loop"])
-        self._push()
+        self._push(None)
+        self._canvas.observe(self._from_browser, list(_FROM_BROWSER))
 
     # -- public ----------------------------------------------------------------------------------------
     @property
     def traversal(self) -> Traversal:
         """The core's :class:`~convkit.core.traversal.Traversal` of the current settings."""
-        return self._payload.traversal if self._payload.traversal is not None else self._params.traversal()
+        return self._state.params.traversal
+
+    @property
+    def payload(self) -> Payload:
+        """What the browser draws from (read-only): ``header``, binary arrays (:meth:`Payload.array`), and the
+        sentences the browser writes for a step (:meth:`Payload.step_sentence`, :meth:`Payload.sum_sentence`)."""
+        return self._state.payload
+
+    @property
+    def controls(self) -> TraversalControls:
+        """The parameter controls (the fields a learner types into)."""
+        return self._controls
 
     @property
     def output_shape(self) -> tuple[int, ...]:
         """Output spatial size and depth, without batch: e.g. ``(13, 13, 32)``."""
-        return (*self._payload.header["output_size"], self._params.output_depth)
+        return (*self.traversal.output_size, self._state.params.output_depth)
 
     @property
     def num_steps(self) -> int:
-        return int(self._payload.header["num_steps"])
+        return self._state.num_steps
 
     def update(self, changes: dict[str, Any] | None = None, **kw: Any) -> bool:
         """Change several settings at once (e.g. ``w.update(input_size=12, kernel_size=5)``).
 
         Returns ``True`` when applied; otherwise shows the reason in :attr:`message`, keeps the picture and
-        returns ``False`` (never raises for a learner's invalid combination).
+        returns ``False`` (never raises for a learner's invalid combination; an unknown name is a ``TypeError``).
         """
         changes = {**(changes or {}), **kw}
-        return self._apply(changes, tuple(changes))
-
-    def _apply(self, changes: dict[str, Any], asked: tuple[str, ...]) -> bool:
-        """Apply ``changes`` (``asked``: the ones the learner set; a note names the others that changed)."""
-        requested = dict(changes)
-        numbers = changes.pop("numbers", self._numbers)
-        unknown = set(changes) - set(_PARAMS)
+        unknown = set(changes) - set(SETTINGS)
         if unknown:
-            raise TypeError(f"update() accepts {', '.join(_PARAMS)} and numbers. Received: {sorted(unknown)}")
-        changes, default_strides = self._with_default_strides(changes)
-        try:
-            params = self._params.replace(**changes)
-            payload = build_payload(params, numbers)
-        except (ValueError, TypeError) as err:
-            self._refuse(err, changes=requested)
-            return False
-        before = self._params
-        self._accept(params, payload, numbers)
-        self._default_strides = default_strides
-        self._internal = True
-        try:
-            with self.hold_trait_notifications():
-                for name in _PARAMS:
-                    setattr(self, name, getattr(params, name))
-                self.numbers = numbers
-        finally:
-            self._internal = False
-        self._push()
-        self._info(implied_changes(before, params, {k: requested[k] for k in asked if k in requested}))
-        return True
+            raise TypeError(f"update() accepts {', '.join(SETTINGS)}. Received: {sorted(map(str, unknown))}")
+        return self._change(changes, tuple(changes), source="update")
 
     def save(self, path: Any, **kwargs: Any) -> pathlib.Path:
-        """Export the current settings: a GIF of every step, or a PNG/SVG of the current step.
+        """Export the current settings: a GIF of the run, or a PNG/SVG of the current step.
 
-        Delegates to :func:`convkit.render.export.save_traversal`; keyword arguments go there
-        (``fps``, ``dpi``, ``theme``, ``progress``, ``steps`` ...).
+        A GIF has every step up to 60, else 60 representative ones (``steps="all"`` gives every step, or pass a
+        range or list of steps). The frames say what the widget says at those steps. Keyword arguments go to
+        :func:`convkit.render.export.save_traversal` (``steps``, ``fps``, ``dpi``, ``theme``, ``progress`` ...).
         """
         from ..render.export import save_traversal
 
@@ -241,182 +225,91 @@ Kept kernel 3×3. Received: kernel_size=30
         result = save_traversal(self.traversal, path, **options)
         return pathlib.Path(result) if result is not None else path
 
-    # -- traits ------------------------------------------------------------------------------------------
-    @traitlets.validate(*_PARAMS)
-    def _validate_param(self, proposal: Any) -> Any:
-        name, value = proposal["trait"].name, proposal["value"]
-        if not hasattr(self, "_params"):
-            return value
-        if self._internal:  # an accepted value written back: not a learner's explicit stride
-            changes, default_strides = {name: value}, self._default_strides
-        else:
-            changes, default_strides = self._with_default_strides({name: value})
+    # -- the one change path -------------------------------------------------------------------------
+    def _change(self, changes: dict[str, Any], asked: tuple[str, ...], *, source: str) -> bool:
+        """Apply ``changes`` (``asked``: the ones the learner set; a note names the others that moved).
+
+        ``source`` is ``"attribute"``, ``"update"``, ``"control"`` or ``"browser"``: an accepted edit clears the
+        last refusal's message, except an assignment that changes nothing and the browser's own step or boxes.
+        """
         try:
-            params = self._params.replace(**changes)
-        except (ValueError, TypeError) as err:
-            return self._refuse(err, name, {name: value})
-        if params != self._params:
-            try:
-                payload = build_payload(params, self._numbers)
-            except (ValueError, TypeError) as err:
-                return self._refuse(err, name, {name: value})
-            before = self._params
-            self._accept(params, payload, self._numbers)
-            if not self._internal:
-                self._info(implied_changes(before, params, {name: value}))
-        self._default_strides = default_strides
-        return getattr(params, name)
+            new, note = advance(self._state, dict(changes), asked)
+        except (ValueError, TypeError, ArithmeticError) as err:
+            self._refuse(err, changes)
+            return False
+        old, self._state = self._state, new
+        changed = [name for name in SETTINGS if new.differs(old, name)]
+        if source in ("update", "control") or (source == "attribute" and changed):
+            self._show_invalid("")
+        for name in changed:
+            self._notify_trait(name, old.value(name), new.value(name))
+        self._push(old)
+        self._info(note)
+        return True
 
-    @traitlets.validate("numbers")
-    def _validate_numbers(self, proposal: Any) -> Any:
-        value = proposal["value"]
-        if not hasattr(self, "_params") or value is self._numbers:
-            return value
-        try:
-            payload = build_payload(self._params, value)
-        except (ValueError, TypeError) as err:
-            self._refuse(err)
-            return self._numbers
-        self._accept(self._params, payload, value)
-        return value
+    def _from_browser(self, change: Any) -> None:
+        """The browser paused or was scrubbed (``step``) or a view box was ticked."""
+        name = _FROM_BROWSER[change["name"]]
+        if change["new"] != self._state.value(name):
+            self._change({name: change["new"]}, (name,), source="browser")
 
-    @traitlets.validate("step")
-    def _validate_step(self, proposal: Any) -> int:
-        value = proposal["value"]
-        if not hasattr(self, "_payload"):
-            return value
-        try:
-            _check_step(value, self.num_steps)
-        except ValueError as err:
-            self._refuse(err)
-            return self.step
-        return value
-
-    @traitlets.validate("speed")
-    def _validate_speed(self, proposal: Any) -> Any:
-        value = proposal["value"]
-        try:
-            _check_speed(value)
-        except ValueError as err:
-            if not hasattr(self, "_payload"):
-                raise
-            self._refuse(err)
-            return self.speed
-        return value
-
-    @traitlets.observe(*_PARAMS, "numbers")
-    def _params_changed(self, _change: Any) -> None:
-        if not hasattr(self, "_canvas"):
-            return
-        internal, self._internal = self._internal, True
-        try:
-            for name in _PARAMS:  # one change can imply others (a new rank broadcasts the kernel, ...)
-                value = getattr(self._params, name)
-                if getattr(self, name) != value:
-                    setattr(self, name, value)
-        finally:
-            self._internal = internal
-        self._push()
-
-    @traitlets.observe("step", "coverage", "loop", "speed")
-    def _view_changed(self, change: Any) -> None:
-        if not hasattr(self, "_canvas"):
-            return
-        if change["name"] == "step":
-            self._canvas.step = change["new"]
-        elif change["name"] == "coverage":
-            self._canvas.show_coverage = bool(change["new"])
-        elif change["name"] == "loop":
-            self._canvas.loop = bool(change["new"])
-        else:
-            self._canvas.speed = self._speed()
-
-    def _canvas_changed(self, change: Any) -> None:
-        """The browser paused or was scrubbed (``step``) or toggled a view option."""
-        name = {"step": "step", "show_coverage": "coverage", "loop": "loop"}[change["name"]]
-        if getattr(self, name) != change["new"]:
-            setattr(self, name, change["new"])
-
-    # -- internals -----------------------------------------------------------------------------------------
-    def _with_default_strides(self, changes: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """``changes`` with ``strides=None`` (Keras' default, recomputed) while the stride was never set, and
-        whether the stride stays at that default afterwards (an explicit stride fixes it, ``None`` frees it)."""
-        if "strides" in changes:
-            return changes, changes["strides"] is None
-        if self._default_strides:
-            return {**changes, "strides": None}, True
-        return changes, False
-    def _refuse(self, err: Exception, name: str | None = None, changes: dict[str, Any] | None = None) -> Any:
+    def _refuse(self, err: Exception, changes: dict[str, Any]) -> None:
         """Keep the last valid state and say why ``changes`` were refused (the numbers and the limit)."""
-        text = refusal(self._params, changes, err) if changes and hasattr(self, "_params") else str(err)
+        layer = {k: v for k, v in changes.items() if k in PARAMS}
+        text = refusal(self._state.params, layer, err) if layer else str(err)
         self._show_invalid(text)
-        if hasattr(self, "_controls"):
-            self._sync_controls(refused=True)
-        return getattr(self._params, name) if name else None
+        self._push(self._state)  # the browser and the controls show the state again
+        self._sync_controls(refused=True)
 
     def _show_invalid(self, text: str) -> None:
-        """Show why a change (or a typed value) is not possible; the state stays as it is."""
-        self.message = text
-        self._note.value = f'<span class="ck-error" role="alert">⚠ {_escape(text)}</span>'
+        """Show why a change (or a typed value) is not possible ('' clears it); the state stays as it is."""
+        self.set_trait("message", text)
+        shown = html.escape(text, quote=False)
+        self._note.value = f'<span class="ck-error" role="alert">⚠ {shown}</span>' if text else ""
 
     def _info(self, text: str) -> None:
         """A note about a change the learner did not ask for but that follows from theirs (no error)."""
         if text:
-            line = f'<div class="ck-note">ⓘ {_escape(text[0].upper() + text[1:])}.</div>'
+            line = f'<div class="ck-note">ⓘ {html.escape(text[0].upper() + text[1:], quote=False)}.</div>'
             self._note.value = (self._note.value or "") + line
 
-    def _control_change(self, changes: dict[str, Any], asked: tuple[str, ...]) -> bool:
-        """A control's edit: ``asked`` are the settings the learner set, the rest of ``changes`` follows."""
-        return self._apply(dict(changes), asked)
-
-    def _accept(self, params: TraversalParams, payload: Payload, numbers: Any) -> None:
-        self._params, self._payload, self._numbers = params, payload, numbers
-        self.message = ""
-        self._note.value = ""
-
-    def _speed(self) -> float:
-        return float(self.speed) if self.speed else _auto_speed(self.num_steps)
-
     def _sync_controls(self, refused: bool = False) -> None:
-        pairs = tuple(tuple(p) for p in self._payload.header["padding"])
-        self._controls.sync(self._params, pairs, self._numbers is not None and self._numbers is not False,
-                            refused=refused)
+        s = self._state
+        self._controls.sync(s.params, s.params.traversal.padding, s.payload.values is not None, refused=refused)
 
-    def _push(self) -> None:
-        """Send the current payload to the browser once (a no-op when it was already sent)."""
-        payload = self._payload
-        if payload is self._pushed:
-            return
-        self._pushed = payload
-        step = min(self.step, self.num_steps - 1)
-        if step != self.step:
-            self._info(f"step {self.step + 1} is past the last step of these settings ({self.num_steps} steps): "
-                       f"showing step {step + 1}, the last")
-            self.step = step
-        empty = {"origins": b"", "offsets": b"", "coverage": b"", "x_values": b"", "w_values": b"", "y_values": b""}
-        with self._canvas.hold_sync():
-            self._canvas.set_trait("header", payload.header)
-            for name, data in {**empty, **payload.buffers}.items():
-                self._canvas.set_trait(name, data)
-            self._canvas.step = step
-            self._canvas.speed = self._speed()
-            self._canvas.loop = self.loop
-            self._canvas.show_coverage = self.coverage
-        self._sync_controls()
+    def _push(self, old: TraversalState | None) -> None:
+        """Write the state into the canvas: the payload once per change of it, the view settings always."""
+        s, c = self._state, self._canvas
+        with c.hold_sync():
+            if old is None or s.payload is not old.payload:
+                c.set_trait("header", s.payload.header)
+                for name in BUFFERS:
+                    c.set_trait(name, s.payload.buffers.get(name, b""))
+            c.step = s.step
+            c.speed = float(s.speed) if s.speed else _auto_speed(s.num_steps)
+            c.loop = s.loop
+            c.show_coverage = s.coverage
+        if old is None or s.params != old.params or s.payload is not old.payload:
+            self._sync_controls()
 
     def _render_options(self) -> dict[str, Any]:
-        """What the matplotlib renderer needs to draw the same picture (numbers: channel 0, filter 0)."""
-        values = normalize_numbers(self._numbers, self._params)
+        """What the matplotlib renderer needs to draw the same picture (numbers: channel 0, filter 0; a
+        convolution over several channels passes them all, so its sums are the widget's)."""
+        values, params = self._state.payload.values, self._state.params
         numbers: Any = False
         if values is not None:
-            x, kernel = values
-            numbers = (x[0, ..., 0], None if kernel is None else kernel[..., 0, 0])
+            x, kernel = values.x, values.kernel
             if kernel is None:
-                numbers = numbers[0]
-        return {"numbers": numbers, "coverage": bool(self.coverage), "operation": self._params.operation}
+                numbers = x[0, ..., 0]
+            elif params.kind == "conv" and params.in_channels > 1:
+                numbers = (x[0], kernel[..., 0])
+            else:
+                numbers = (x[0, ..., 0], kernel[..., 0, 0])
+        return {"numbers": numbers, "coverage": self.coverage, "operation": params.operation}
 
+    # -- display ---------------------------------------------------------------------------------------
     def _png(self) -> bytes | None:
-        if self._payload.header.get("too_large"):
+        if self._state.payload.header.get("too_large"):
             return None
         from ..render.export import traversal_png_bytes
 
@@ -426,8 +319,7 @@ Kept kernel 3×3. Received: kernel_size=30
         return f"KernelTraversal({self._summary()})"
 
     def _summary(self) -> str:
-        title = title_line(self._params, tuple(self._payload.header["output_size"]))
-        return f"{title}; step {self.step + 1} of {self.num_steps}"
+        return f"{title_line(self._state.params)}; step {self.step + 1} of {self.num_steps}"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The live view (widget-view + ``text/plain``); the picture goes in :meth:`static_bundle`."""
@@ -451,21 +343,18 @@ Kept kernel 3×3. Received: kernel_size=30
 
     def _alt_text(self) -> str:
         """What the static picture shows, in words (its ``alt`` text)."""
-        h = self._payload.header
-        title = title_line(self._params, tuple(h["output_size"]))
-        t = self.traversal
+        h, t = self._state.payload.header, self.traversal
         step = t.steps[self.step]
         out = step.output_index
         spans = [f"{o} to {o + k - 1}" for o, k in zip(step.origin, t.effective_kernel)]
-        where = (f"input rows {spans[0]}, columns {spans[1]}" if t.rank == 2 else f"input cells {spans[0]}")
+        where = f"input rows {spans[0]}, columns {spans[1]}" if t.rank == 2 else f"input cells {spans[0]}"
         cell = f"({out[0]}, {out[1]})" if t.rank == 2 else str(out[0])
         unread = h.get("unread_cells", 0)
-        seen = (f" {unread:,} input cells are never read." if unread
-                else " Every input cell is read at least once.")
+        seen = f" {unread:,} input cells are never read." if unread else " Every input cell is read at least once."
         pads = sum(tap.is_padding for tap in step.taps)
         on_pad = f" ({pads} of its {len(step.taps)} taps on padding)" if pads else ""
-        return (f"Kernel traversal picture, step {self.step + 1} of {self.num_steps}. {title}. The window covers "
-                f"{where}{on_pad} and writes output cell {cell}.{seen}")
+        return (f"Kernel traversal picture, step {self.step + 1} of {self.num_steps}. {title_line(self._state.params)}"
+                f". The window covers {where}{on_pad} and writes output cell {cell}.{seen}")
 
     # -- from a layer ----------------------------------------------------------------------------------
     @classmethod
@@ -481,21 +370,3 @@ Kept kernel 3×3. Received: kernel_size=30
         (13, 13, 32)
         """
         return cls(**layer_settings(layer, input_shape), **kwargs)
-
-
-def _check_step(step: Any, num_steps: int) -> None:
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < num_steps:
-        raise ValueError(f"`step` must be an integer from 0 to {num_steps - 1} (this traversal has {num_steps} "
-                         f"steps). Received: step={step!r}")
-
-
-def _check_speed(speed: Any) -> None:
-    if speed is None:
-        return
-    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not MIN_SPEED <= speed <= MAX_SPEED:
-        raise ValueError(f"`speed` must be None (about 10 s per run) or a number of steps per second from "
-                         f"{MIN_SPEED:g} to {MAX_SPEED:g}. Received: speed={speed!r}")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -13,7 +13,17 @@ from convkit import layers as L
 from convkit.widgets._static import FALLBACK_CLASS, HIDE_FALLBACK_CSS, fallback_bundle
 from convkit.widgets.stack_editor import _CSS as STACK_CSS
 from convkit.widgets.stack_editor import StackEditor
-from convkit.widgets.traversal import KernelTraversal
+from convkit.widgets.traversal import KernelTraversal, TraversalCanvas
+
+
+def view(w: KernelTraversal) -> TraversalCanvas:
+    """The canvas view (the widget's last child): what the browser receives."""
+    return w.children[-1]
+
+
+def note(w: KernelTraversal) -> str:
+    """The message line's HTML (the widget's second child)."""
+    return w.children[1].value
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -66,7 +76,7 @@ def test_alt_text_is_escaped() -> None:
 def test_widget_style_sheets_hide_the_picture_after_a_rendered_widget() -> None:
     """The rule lives in the sheets the live views load: anywidget's ``_css`` and the editor's ``<style>``."""
     w = KernelTraversal()
-    assert HIDE_FALLBACK_CSS.strip() in w._canvas._css
+    assert HIDE_FALLBACK_CSS.strip() in str(TraversalCanvas._css)
     assert HIDE_FALLBACK_CSS.strip() in STACK_CSS
     assert ".convkit-widget" in HIDE_FALLBACK_CSS and f".{FALLBACK_CLASS}" in HIDE_FALLBACK_CSS
     assert "convkit-widget" in w._dom_classes  # what the rule finds in the live output

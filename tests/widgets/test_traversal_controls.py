@@ -7,7 +7,17 @@ import pytest
 
 from convkit.widgets._traversal_messages import disabled_reasons, parse_count, refusal
 from convkit.widgets._traversal_params import TraversalParams
-from convkit.widgets.traversal import KernelTraversal
+from convkit.widgets.traversal import KernelTraversal, TraversalCanvas
+
+
+def view(w: KernelTraversal) -> TraversalCanvas:
+    """The canvas view (the widget's last child): what the browser receives."""
+    return w.children[-1]
+
+
+def note(w: KernelTraversal) -> str:
+    """The message line's HTML (the widget's second child)."""
+    return w.children[1].value
 
 
 def typed(box, text: str) -> None:
@@ -21,17 +31,17 @@ def invalid(box) -> bool:
 
 def test_kernel_30_on_7x7_is_refused_with_the_numbers_and_the_limit() -> None:
     w = KernelTraversal((7, 7), 3)
-    header, kernel = dict(w._canvas.header), w._controls.per_axis["kernel_size"]
+    header, kernel = dict(w.payload.header), w.controls.per_axis["kernel_size"]
     typed(kernel[0], "30")
-    assert w.kernel_size == (3, 3) and w._canvas.header == header, "the last valid state is kept"
+    assert w.kernel_size == (3, 3) and w.payload.header == header, "the last valid state is kept"
     assert w.message == ("kernel 30 is larger than the padded input 7 (height, no padding); the largest kernel here "
                          "is 7. Kept kernel 3×3. Received: kernel_size=(30, 3)")
-    assert "the largest kernel here is 7" in w._note.value and 'role="alert"' in w._note.value
+    assert "the largest kernel here is 7" in note(w) and 'role="alert"' in note(w)
     assert kernel[0].value == "30" and invalid(kernel[0]), "what the learner typed stays, marked invalid"
     assert kernel[1].value == "3" and not invalid(kernel[1])
     typed(kernel[0], "7")  # the limit itself is fine
     assert w.kernel_size == (7, 3) and w.message == "" and not invalid(kernel[0])
-    assert w._canvas.header["output_size"] == [1, 5]
+    assert w.payload.header["output_size"] == [1, 5]
 
 
 @pytest.mark.parametrize(("field", "text", "expected"), [
@@ -44,7 +54,7 @@ def test_kernel_30_on_7x7_is_refused_with_the_numbers_and_the_limit() -> None:
 ])
 def test_typed_text_that_is_not_a_count_is_refused_not_changed(field: str, text: str, expected: str) -> None:
     w = KernelTraversal((7, 7), 3)
-    box = w._controls.per_axis[field][0]
+    box = w.controls.per_axis[field][0]
     before = (w.input_size, w.kernel_size, w.strides)
     typed(box, text)
     assert w.message == expected
@@ -55,9 +65,9 @@ def test_no_artificial_upper_bounds() -> None:
     """What Keras accepts is accepted: large strides, a kernel larger than the input with "same" padding,
     many channels; before, the number fields silently clipped these to 64, the input size, or 4096."""
     w = KernelTraversal((7, 7), 3, padding="same")
-    c = w._controls
+    c = w.controls
     typed(c.per_axis["kernel_size"][0], "30")
-    assert w.kernel_size == (30, 3) and w.message == "" and w._canvas.header["padding"][0] == [14, 15]
+    assert w.kernel_size == (30, 3) and w.message == "" and w.payload.header["padding"][0] == [14, 15]
     typed(c.per_axis["strides"][1], "100")
     assert w.strides == (1, 100) and w.output_shape == (7, 1, 1)
     typed(c.in_channels, "5000")
@@ -67,13 +77,13 @@ def test_no_artificial_upper_bounds() -> None:
 def test_explicit_padding_refusal_and_dilation_refusal() -> None:
     w = KernelTraversal((5, 5), 3, padding=((1, 1), (1, 1)))
     w.kernel_size = 7  # fits the padded 7
-    before = w._controls.explicit[0][0]
+    before = w.controls.explicit[0][0]
     typed(before, "0")
     assert w.padding == ((1, 1), (1, 1)) and before.value == "0" and invalid(before)
     assert w.message.startswith("this padding leaves a padded input of 6 (height: input 5 + padding 0 + 1), "
                                 "smaller than the kernel 7; it needs at least 2 padding cells in total")
     d = KernelTraversal((7, 7), 3)
-    typed(d._controls.per_axis["dilation_rate"][1], "4")
+    typed(d.controls.per_axis["dilation_rate"][1], "4")
     assert d.message.startswith("dilation 4 spreads the kernel 3 over (k − 1)·d + 1 = 9 cells, more than the padded "
                                 "input 7 (width, no padding); the largest dilation here is 3.")
     assert d.dilation_rate == (1, 1)
@@ -81,16 +91,16 @@ def test_explicit_padding_refusal_and_dilation_refusal() -> None:
 
 def test_input_too_small_names_the_smallest_input() -> None:
     w = KernelTraversal((9, 9), 3, dilation_rate=2)
-    typed(w._controls.per_axis["input_size"][1], "4")
+    typed(w.controls.per_axis["input_size"][1], "4")
     assert w.message.startswith("input 4 is too small for the kernel span 5: the padded input is 4 (width, no "
                                 "padding); the smallest input here is 5.")
 
 
 def test_a_valid_edit_elsewhere_rewrites_the_refused_field() -> None:
     w = KernelTraversal((7, 7), 3)
-    kernel = w._controls.per_axis["kernel_size"]
+    kernel = w.controls.per_axis["kernel_size"]
     typed(kernel[0], "30")
-    typed(w._controls.per_axis["strides"][0], "2")
+    typed(w.controls.per_axis["strides"][0], "2")
     assert w.strides == (2, 1) and w.message == ""
     assert kernel[0].value == "3" and not invalid(kernel[0]), "fields show the state again"
 
@@ -106,18 +116,18 @@ def test_trait_assignment_gets_the_same_explanation() -> None:
 
 def test_numbers_mode_input_limit_is_a_message() -> None:
     w = KernelTraversal((8, 300), 3, numbers=True)
-    typed(w._controls.per_axis["input_size"][0], "300")
+    typed(w.controls.per_axis["input_size"][0], "300")
     assert w.input_size == (8, 300) and "Numbers mode shows the values of inputs up to 65,536 cells" in w.message
     assert "this input has 90,000" in w.message and "Received: input_size=(300, 300)" in w.message
     w.numbers = None
-    typed(w._controls.per_axis["input_size"][0], "300")
+    typed(w.controls.per_axis["input_size"][0], "300")
     assert w.input_size == (300, 300) and w.message == ""
-    assert w._controls.numbers.disabled, "numbers cannot be switched on for 90,000 cells (and it says why)"
+    assert w.controls.numbers.disabled, "numbers cannot be switched on for 90,000 cells (and it says why)"
 
 
 def test_numbers_mode_limits_channels_too() -> None:
     w = KernelTraversal((256, 256), 3, numbers=True)
-    typed(w._controls.in_channels, "128")
+    typed(w.controls.in_channels, "128")
     assert w.in_channels == 1 and "65,536 cells × 128 channels = 8,388,608 values" in w.message
 
 
@@ -132,7 +142,7 @@ def test_numbers_mode_limits_channels_too() -> None:
 ])
 def test_disabled_control_says_why(kwargs: dict, control: str, reason: str) -> None:
     w = KernelTraversal(**kwargs)
-    c = w._controls
+    c = w.controls
     for box in c.per_axis[control]:
         assert box.disabled and box.tooltip.startswith(reason), "the field's tooltip (its accessible description)"
     assert f'data-for="{control}">{reason}' in c.reasons.value.replace("&gt;", ">"), "visible text next to it"
@@ -141,7 +151,7 @@ def test_disabled_control_says_why(kwargs: dict, control: str, reason: str) -> N
 
 def test_reasons_follow_the_state() -> None:
     w = KernelTraversal((9, 9), 3, strides=2)
-    c = w._controls
+    c = w.controls
     assert "dilation is off" in c.reasons.value
     typed(c.per_axis["strides"][0], "1")
     assert "dilation is off" in c.reasons.value  # width still strides 2
@@ -149,29 +159,29 @@ def test_reasons_follow_the_state() -> None:
     assert c.reasons.value == "" and not any(b.disabled for b in c.per_axis["dilation_rate"])
     assert c.per_axis["dilation_rate"][0].tooltip == "dilation (height)"
     pool = KernelTraversal((9, 9), 3, operation="max", in_channels=4)
-    assert pool._controls.filters.disabled and "pooling has no filters" in pool._controls.filters.tooltip
+    assert pool.controls.filters.disabled and "pooling has no filters" in pool.controls.filters.tooltip
     big = KernelTraversal((512, 512), 3)
-    assert big._controls.numbers.disabled and "this input has 262,144" in big._controls.reasons.value
+    assert big.controls.numbers.disabled and "this input has 262,144" in big.controls.reasons.value
 
 
 def test_operation_switch_notes_what_it_changed() -> None:
     w = KernelTraversal((9, 9), 3, dilation_rate=2)
-    w._controls.operation.value = "max"
+    w.controls.operation.value = "max"
     assert w.dilation_rate == (1, 1) and w.strides == (3, 3) and w.message == ""
-    note = w._note.value
-    assert "Strides set to the pool size 3×3 (Keras' default for pooling)" in note
-    assert "dilation set to 1×1: pooling windows are not dilated" in note
+    text = note(w)
+    assert "Strides set to the pool size 3×3 (Keras' default for pooling)" in text
+    assert "dilation set to 1×1: pooling windows are not dilated" in text
     c = KernelTraversal(12, 3, padding="causal")
-    c._controls.operation.value = "average"
-    assert c.padding == "valid" and 'padding set to "valid": pooling pads only' in c._note.value.replace("&quot;", '"')
+    c.controls.operation.value = "average"
+    assert c.padding == "valid" and 'padding set to "valid": pooling pads only' in note(c).replace("&quot;", '"')
 
 
 def test_step_past_the_new_last_step_is_noted() -> None:
     w = KernelTraversal((28, 28), 3, step=600)
-    typed(w._controls.per_axis["strides"][0], "2")
+    typed(w.controls.per_axis["strides"][0], "2")
     assert w.output_shape == (13, 26, 1) and w.step == 337, "the last step of the new settings"
     assert f"Step 601 is past the last step of these settings ({w.num_steps} steps): showing step {w.num_steps}" \
-        in w._note.value
+        in note(w)
 
 
 def test_speed_is_checked_not_clamped() -> None:
@@ -179,7 +189,7 @@ def test_speed_is_checked_not_clamped() -> None:
         KernelTraversal(speed=0)
     w = KernelTraversal(speed=3)
     w.speed = -1
-    assert w.speed == 3 and "Received: speed=-1" in w.message and w._canvas.speed == 3
+    assert w.speed == 3 and "Received: speed=-1" in w.message and view(w).speed == 3
 
 
 def test_message_helpers() -> None:

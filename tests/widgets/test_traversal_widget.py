@@ -1,5 +1,6 @@
 """KernelTraversal without a kernel or browser: traits -> payload equal to the core, validation, controls,
-from_layer, numbers, static image and export."""
+from_layer, numbers, static image and export. Tests read the public state: the settings, ``message``, the
+``payload`` (what the browser receives) and the widget's children (controls, message line, canvas view)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import pytest
 import convkit
 from convkit.core.traversal import traverse
 from convkit.widgets._traversal_params import MAX_DRAW_CELLS, TraversalParams
-from convkit.widgets._traversal_payload import decode
 from convkit.widgets.traversal import KernelTraversal, TraversalCanvas
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -33,14 +33,20 @@ CASES = [
 
 
 def geometry(w: KernelTraversal) -> dict[str, np.ndarray]:
-    """Decode the canvas payload the way the browser does."""
-    c, h = w._canvas, w._canvas.header
-    rank = h["rank"]
-    return {
-        "origins": decode(c.origins, h["index_dtype"], (h["num_steps"], rank)),
-        "offsets": decode(c.offsets, h["index_dtype"], (h["num_taps"], rank)),
-        "coverage": decode(c.coverage, h["coverage_dtype"], tuple(h["input_size"])),
-    }
+    """Decode the payload the way the browser does."""
+    return {name: w.payload.array(name) for name in ("origins", "offsets", "coverage")}
+
+
+def view(w: KernelTraversal) -> TraversalCanvas:
+    """The canvas view (the widget's last child): what the browser receives and sends back."""
+    canvas = w.children[-1]
+    assert isinstance(canvas, TraversalCanvas)
+    return canvas
+
+
+def note(w: KernelTraversal) -> str:
+    """The message line's HTML (the widget's second child)."""
+    return w.children[1].value
 
 
 @pytest.mark.parametrize("kwargs", CASES)
@@ -48,7 +54,7 @@ def test_payload_equals_core_geometry(kwargs: dict) -> None:
     w = KernelTraversal(**kwargs)
     t = traverse(kwargs["input_size"], kwargs["kernel_size"], kwargs.get("strides", 1), kwargs.get("padding", "valid"),
                  kwargs.get("dilation_rate", 1))
-    h, g = w._canvas.header, geometry(w)
+    h, g = w.payload.header, geometry(w)
     assert h["output_size"] == list(t.output_size)
     assert h["padding"] == [list(p) for p in t.padding]
     assert h["padded_size"] == list(t.padded_size)
@@ -68,10 +74,12 @@ def test_payload_equals_core_geometry(kwargs: dict) -> None:
 
 def test_payload_is_compact_binary() -> None:
     w = KernelTraversal((128, 128), 3, strides=4)
-    c = w._canvas
+    c = view(w)  # what the browser received
     assert isinstance(c.origins, bytes) and len(c.origins) == 1024 * 2 * 2  # int16 per axis, no per-step taps
     assert len(c.offsets) == 9 * 2 * 2 and len(c.coverage) == 128 * 128  # uint8 counts
-    assert c.x_values == b"" and w._canvas.header["numbers"] is None
+    assert c.texts == b"" and w.payload.header["numbers"] is None
+    assert c.header is w.payload.header and c.origins == w.payload.buffers["origins"]
+    assert len(str(w.payload.header["sentences"])) < 2000, "sentences are templates, not one per step"
     assert "origins" in TraversalCanvas.class_trait_names(sync=True)
     h = c.header
     assert h["formula"][0] == "height: floor((128 + 0 + 0 - 3) / 4) + 1 = 32"
@@ -82,25 +90,25 @@ def test_payload_is_compact_binary() -> None:
 
 def test_parameter_change_sends_new_payload() -> None:
     w = KernelTraversal((28, 28), 3, strides=2, step=100)
-    before = w._canvas.origins
+    before = w.payload.buffers["origins"]
     w.strides = 1
     assert w.strides == (1, 1) and w.message == ""
-    assert w._canvas.origins != before
+    assert w.payload.buffers["origins"] != before
     g = geometry(w)
     np.testing.assert_array_equal(g["origins"], traverse((28, 28), 3).origins())
-    assert w._canvas.header["output_size"] == [26, 26]
-    assert w.step == 100 and w._canvas.step == 100
+    assert w.payload.header["output_size"] == [26, 26]
+    assert w.step == 100 and view(w).step == 100
     w.update(input_size=(8, 8), kernel_size=5, padding="same")
-    assert w._canvas.header["padding"] == [[2, 2], [2, 2]] and w._canvas.header["output_size"] == [8, 8]
+    assert w.payload.header["padding"] == [[2, 2], [2, 2]] and w.payload.header["output_size"] == [8, 8]
     assert w.step == 63, "step clamped to the new last step"
     w.padding = ((0, 3), (1, 0))
-    assert w._canvas.header["padding"] == [[0, 3], [1, 0]] and w.padding == ((0, 3), (1, 0))
+    assert w.payload.header["padding"] == [[0, 3], [1, 0]] and w.padding == ((0, 3), (1, 0))
     w.input_size = 10  # rank change: refused while the explicit padding differs per axis
     assert w.input_size == (8, 8) and "explicit padding ((0, 3), (1, 0)) differs per axis" in w.message
     w.padding = 1
     w.input_size = 10  # uniform per-axis settings are broadcast
     assert w.input_size == (10,) and w.kernel_size == (5,) and w.padding == ((1, 1),)
-    assert w._canvas.header["rank"] == 1 and w._canvas.header["output_size"] == [8]
+    assert w.payload.header["rank"] == 1 and w.payload.header["output_size"] == [8]
 
 
 @pytest.mark.parametrize(
@@ -115,16 +123,16 @@ def test_parameter_change_sends_new_payload() -> None:
 )
 def test_invalid_settings_give_message_and_keep_state(change: dict, expected: str) -> None:
     w = KernelTraversal((5, 5), 3, strides=2)
-    origins, header = w._canvas.origins, dict(w._canvas.header)
+    origins, header = w.payload.buffers["origins"], dict(w.payload.header)
     for name, value in change.items():
         setattr(w, name, value)  # never raises: the interactive path
     assert expected in w.message
-    assert "Traceback" not in w._note.value and expected.split("`")[0] in w._note.value
+    assert "Traceback" not in note(w) and expected.split("`")[0] in note(w)
     assert (w.kernel_size, w.padding, w.input_size) == ((3, 3), "valid", (5, 5))
-    assert w._canvas.origins == origins and w._canvas.header == header
+    assert w.payload.buffers["origins"] == origins and w.payload.header == header
     assert w.update(**change) is False and expected in w.message
     w.kernel_size = 2  # a valid change clears the message
-    assert w.message == "" and w._note.value == ""
+    assert w.message == "" and note(w) == ""
 
 
 @pytest.mark.parametrize(
@@ -149,11 +157,13 @@ def test_constructor_raises(kwargs: dict, expected: str) -> None:
 def test_step_setter_checks_range() -> None:
     w = KernelTraversal((5, 5), 3)
     w.step = 8
-    assert w._canvas.step == 8
+    assert view(w).step == 8
     w.step = 9
     assert w.step == 8 and "`step` must be an integer from 0 to 8" in w.message
-    w._canvas.step = 3  # the browser paused at step 3
+    view(w).set_state({"step": 3})  # the browser paused at step 3 (what a comm message does)
     assert w.step == 3
+    view(w).set_state({"step": 99})  # a stale step from the browser: refused, and the browser is told again
+    assert w.step == 3 and view(w).step == 3 and "Received: step=99" in w.message
 
 
 def test_pooling_mode() -> None:
@@ -161,11 +171,11 @@ def test_pooling_mode() -> None:
     t = traverse((13, 13), 2, 2)
     np.testing.assert_array_equal(geometry(w)["origins"], t.origins())
     assert w.output_shape == (6, 6, 32)
-    assert "pooling works on each channel alone → output depth 32 (unchanged)" in w._canvas.header["depth"]
+    assert "pooling works on each channel alone → output depth 32 (unchanged)" in w.payload.header["depth"]
     w.dilation_rate = 2
     assert "not dilated" in w.message and w.dilation_rate == (1, 1)
     w.operation = "average"
-    assert w._canvas.header["operation"] == "average"
+    assert w.payload.header["operation"] == "average"
 
 
 @pytest.mark.parametrize("operation", ["max", "average"])
@@ -174,7 +184,7 @@ def test_pooling_default_strides_are_the_pool_size(operation: str) -> None:
     w = KernelTraversal((8, 8), 2, operation=operation)
     assert w.traversal.strides == (2, 2) and w.strides == (2, 2)
     assert w.output_shape == (4, 4, 1) and w.traversal.output_size == (4, 4)
-    assert [s.value for s in w._controls.per_axis["strides"]] == ["2", "2"]
+    assert [s.value for s in w.controls.per_axis["strides"]] == ["2", "2"]
     np.testing.assert_array_equal(geometry(w)["origins"], traverse((8, 8), 2, 2).origins())
     assert KernelTraversal((9, 7), (3, 2), operation=operation).strides == (3, 2)
     assert KernelTraversal(10, 4, operation=operation).output_shape == (2, 1)
@@ -183,9 +193,9 @@ def test_pooling_default_strides_are_the_pool_size(operation: str) -> None:
 def test_explicit_strides_are_respected() -> None:
     w = KernelTraversal((8, 8), 2, strides=1, operation="max")
     assert w.strides == (1, 1) and w.output_shape == (7, 7, 1)
-    w._controls.operation.value = "conv"  # an explicit stride does not follow the operation
+    w.controls.operation.value = "conv"  # an explicit stride does not follow the operation
     assert w.strides == (1, 1)
-    w._controls.operation.value = "average"
+    w.controls.operation.value = "average"
     assert w.strides == (1, 1) and w.output_shape == (7, 7, 1)
     assert KernelTraversal((8, 8), 2, strides=(1, 2), operation="average").output_shape == (7, 4, 1)
     assert KernelTraversal((8, 8), 3, strides=2).strides == (2, 2)
@@ -202,21 +212,21 @@ def test_convolution_default_strides_still_one() -> None:
 
 def test_operation_control_switch_follows_default_strides() -> None:
     w = KernelTraversal((8, 8), 2)
-    c = w._controls
+    c = w.controls
     strides_boxes = c.per_axis["strides"]
     c.operation.value = "max"
     assert w.strides == (2, 2) and w.output_shape == (4, 4, 1) and w.message == ""
-    assert [s.value for s in strides_boxes] == ["2", "2"] and w._canvas.header["strides"] == [2, 2]
+    assert [s.value for s in strides_boxes] == ["2", "2"] and w.payload.header["strides"] == [2, 2]
     c.operation.value = "average"
-    assert w.strides == (2, 2) and w._canvas.header["operation"] == "average"
+    assert w.strides == (2, 2) and w.payload.header["operation"] == "average"
     c.operation.value = "conv"  # and back
     assert w.strides == (1, 1) and w.output_shape == (7, 7, 1)
     assert [s.value for s in strides_boxes] == ["1", "1"]
     # from a dilated convolution: the control resets dilation, the stride becomes the pool size
     d = KernelTraversal((9, 9), 3, dilation_rate=2)
-    d._controls.operation.value = "max"
+    d.controls.operation.value = "max"
     assert d.dilation_rate == (1, 1) and d.strides == (3, 3) and d.output_shape == (3, 3, 1)
-    d._controls.operation.value = "conv"
+    d.controls.operation.value = "conv"
     assert d.strides == (1, 1) and d.output_shape == (7, 7, 1)
 
 
@@ -238,7 +248,7 @@ def test_operation_trait_and_update_follow_default_strides() -> None:
 
 def test_setting_strides_fixes_them_and_none_restores_default() -> None:
     w = KernelTraversal((8, 8), 2, operation="max")
-    w._controls.per_axis["strides"][0].value = "1"  # a control edit is an explicit stride
+    w.controls.per_axis["strides"][0].value = "1"  # a control edit is an explicit stride
     assert w.strides == (1, 2)
     w.operation = "conv"
     assert w.strides == (1, 2)
@@ -271,11 +281,14 @@ def test_numbers_payload_equals_convolve() -> None:
     rng = np.random.default_rng(1)
     x, kernel = rng.normal(size=(6, 7)), rng.normal(size=(3, 2))
     w = KernelTraversal((6, 7), (3, 2), strides=(2, 1), padding="same", numbers=(x, kernel))
-    c, h = w._canvas, w._canvas.header
+    values = w.payload.values
     expected = convkit.convolve(x[None, ..., None], kernel[..., None, None], (2, 1), "same")[0, ..., 0]
-    np.testing.assert_array_equal(decode(c.y_values, "float64", (h["num_steps"],)), expected.ravel())
-    np.testing.assert_array_equal(decode(c.x_values, "float64", (6, 7)), x)
-    np.testing.assert_array_equal(decode(c.w_values, "float64", (6,)), kernel.ravel())
+    np.testing.assert_array_equal(values.y, expected.ravel())
+    np.testing.assert_array_equal(values.x[0, ..., 0], x)
+    np.testing.assert_array_equal(values.kernel[..., 0, 0], kernel)
+    x_text, w_text, y_text = w.payload.texts()  # what the browser writes: 3 significant digits
+    assert x_text == [f"{v:.3g}" for v in x.ravel()] and w_text == [f"{v:.3g}" for v in kernel.ravel()]
+    assert y_text == [f"{v:.3g}" for v in expected.ravel()]
     # the multiply-sum the browser writes for a step indexes these values: check it against the core's helper
     from convkit.core.numeric import step_terms
 
@@ -287,17 +300,16 @@ def test_numbers_payload_equals_convolve() -> None:
 
 def test_numbers_true_multichannel_and_pool() -> None:
     w = KernelTraversal((5, 5), 3, in_channels=3, filters=2, numbers=True)
-    assert w._canvas.header["numbers"] == {"channels": 3, "pool": False}
-    x, kernel = w._render_options()["numbers"]
-    assert x.shape == (5, 5) and kernel.shape == (3, 3)
+    assert w.payload.header["numbers"] == {"channels": 3, "pool": False, "counts": [25, 9, 9]}
+    x, kernel = w._render_options()["numbers"]  # the export gets every channel: its sums are the widget's
+    assert x.shape == (5, 5, 3) and kernel.shape == (3, 3, 3)
     p = KernelTraversal((6, 6), 2, strides=1, padding="same", operation="average", numbers=True)
-    h = p._canvas.header
-    xs = decode(p._canvas.x_values, "float64", (6, 6))
+    xs = p.payload.values.x[0, ..., 0]
     expected = convkit.pool(xs[None, ..., None], 2, 1, "same", "average")[0, ..., 0]
-    np.testing.assert_array_equal(decode(p._canvas.y_values, "float64", (h["num_steps"],)), expected.ravel())
-    assert p._canvas.w_values == b""
+    np.testing.assert_array_equal(p.payload.values.y, expected.ravel())
+    assert p.payload.values.kernel is None and p.payload.header["numbers"]["counts"][1] == 0
     p.numbers = None
-    assert p._canvas.header["numbers"] is None and p._canvas.x_values == b""
+    assert p.payload.header["numbers"] is None and view(p).texts == b"" and p.payload.values is None
     p.input_size = (300, 300)  # fine without numbers
     p.numbers = True
     assert "Numbers mode" in p.message and p.numbers is None
@@ -305,36 +317,36 @@ def test_numbers_true_multichannel_and_pool() -> None:
 
 def test_too_large_shows_message_instead_of_arrays() -> None:
     w = KernelTraversal((2048, 2048), 3)
-    h = w._canvas.header
-    assert h["too_large"].startswith("too large to draw") and w._canvas.origins == b""
+    h = w.payload.header
+    assert h["too_large"].startswith("too large to draw") and w.payload.buffers["origins"] == b""
     assert w.output_shape == (2046, 2046, 1) and 2048 * 2048 > MAX_DRAW_CELLS
     assert w.static_bundle() is None, "no picture of what cannot be drawn"
     w.input_size = (512, 512)
-    assert w._canvas.header["too_large"] is None and len(w._canvas.origins) == 510 * 510 * 4
+    assert w.payload.header["too_large"] is None and len(w.payload.buffers["origins"]) == 510 * 510 * 4
 
 
 def test_from_convkit_layers() -> None:
     layers = convkit.layers
     w = KernelTraversal.from_layer(layers.Conv2D(32, 3, strides=2, padding="valid"), (3, 28, 28, 3))
     assert w.output_shape == (13, 13, 32) and w.in_channels == 3 and w.filters == 32
-    assert "input channels 3 · kernel depth 3 (must match) → filters 32 → output depth 32" == w._canvas.header["depth"]
+    assert "input channels 3 · kernel depth 3 (must match) → filters 32 → output depth 32" == w.payload.header["depth"]
     w = KernelTraversal.from_layer(layers.Conv2D(8, 3, strides=4), (None, 128, 128, 3))
     assert w.output_shape == (32, 32, 8) and w.num_steps == 1024
     w = KernelTraversal.from_layer(layers.Conv2D(8, 3, data_format="channels_first"), (None, 3, 10, 12))
     assert w.input_size == (10, 12) and w.in_channels == 3
     w = KernelTraversal.from_layer(layers.DepthwiseConv2D(3, depth_multiplier=2), (None, 9, 9, 4))
-    assert w.output_shape == (7, 7, 8) and "depth_multiplier 2" in w._canvas.header["depth"]
+    assert w.output_shape == (7, 7, 8) and "depth_multiplier 2" in w.payload.header["depth"]
     w = KernelTraversal.from_layer(layers.SeparableConv1D(16, 4, padding="same", depth_multiplier=3), (None, 20, 4))
-    assert w.output_shape == (20, 16) and w._canvas.header["padding"] == [[1, 2]]
-    assert "× 3 → 12 · pointwise 1×1 kernel depth 12 → filters 16" in w._canvas.header["depth"]
+    assert w.output_shape == (20, 16) and w.payload.header["padding"] == [[1, 2]]
+    assert "× 3 → 12 · pointwise 1×1 kernel depth 12 → filters 16" in w.payload.header["depth"]
     w = KernelTraversal.from_layer(layers.Conv1D(4, 3, padding="causal", dilation_rate=2), (None, 20, 1))
-    assert w.output_shape == (20, 4) and w._canvas.header["padding"] == [[4, 0]]
+    assert w.output_shape == (20, 4) and w.payload.header["padding"] == [[4, 0]]
     w = KernelTraversal.from_layer(layers.MaxPooling2D(2), (None, 13, 13, 32))
     assert w.output_shape == (6, 6, 32) and w.operation == "max" and w.strides == (2, 2)
     w = KernelTraversal.from_layer(layers.AveragePooling1D(3, strides=1, padding="same"), (None, 10, 2))
     assert w.output_shape == (10, 2) and w.operation == "average"
     w = KernelTraversal.from_layer(layers.Conv2D(8, 3, groups=2), (None, 9, 9, 4))
-    assert w.output_shape == (7, 7, 8) and "in 2 groups · kernel depth 2 (must match 4/2)" in w._canvas.header["depth"]
+    assert w.output_shape == (7, 7, 8) and "in 2 groups · kernel depth 2 (must match 4/2)" in w.payload.header["depth"]
     w.in_channels = 3
     assert "`groups` must divide" in w.message and w.in_channels == 4
     with pytest.raises(TypeError, match="from_layer draws"):
@@ -387,9 +399,10 @@ def test_repr_mimebundle_is_the_live_view_and_static_bundle_the_picture() -> Non
 def test_widget_classes_and_esm() -> None:
     w = KernelTraversal()
     assert "convkit-widget" in w._dom_classes
-    assert "export default" in w._canvas._esm and "convkit-traversal" in w._canvas._esm
-    assert w._canvas._css and ".convkit-traversal" in w._canvas._css
-    assert w.children[2] is w._canvas and w.children[1] is w._note
+    canvas = view(w)
+    assert "export default" in canvas._esm and "convkit-traversal" in canvas._esm and "// @ts-check" in canvas._esm
+    assert canvas._css and ".convkit-traversal" in canvas._css
+    assert w.children[0] is w.controls.box and "ck-widget-message" in w.children[1]._dom_classes
 
 
 @pytest.mark.slow
