@@ -12,13 +12,14 @@ equal shapes except along its axis, whose sizes add up. They have no weights.
 
 from __future__ import annotations
 
+import inspect
 import json
 import numbers
 from collections.abc import Sequence
 from typing import Any
 
 from .args import MAX_RANK, normalize_shape, plain_number, short_repr
-from .layers.base import _auto_name  # Keras' naming rule, one counter per name for every layer
+from .layers.base import FrozenLayerError, _auto_name  # Keras' naming rule, one counter per name for every layer
 from .words import channel_depths_fix, concatenate_sizes_fix, format_shape, sentence, spatial_sizes_fix
 
 __all__ = [
@@ -33,8 +34,24 @@ __all__ = [
     "MERGE_LAYERS",
 ]
 
-class MergeLayer:
+class _FrozenMeta(type):
+    """Freezes a merge spec once its whole ``__init__`` has run; keeps the constructor's signature visible."""
+
+    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(name, bases, namespace, **kwargs)
+        signature = inspect.signature(cls.__init__)
+        cls.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        layer = super().__call__(*args, **kwargs)
+        object.__setattr__(layer, "_frozen", True)
+        return layer
+
+
+class MergeLayer(metaclass=_FrozenMeta):
     """Base of the merge specs: several inputs, one output, no weights.
+
+    Immutable like every spec: ``replace(**changes)`` makes a changed copy; equal when the configuration is.
 
     ``window`` is ``"merge"`` and ``n_inputs`` is ``None`` (any number ≥ 2; ``Subtract`` takes exactly 2).
     """
@@ -43,8 +60,6 @@ class MergeLayer:
     modelled = True
     min_inputs = 2
     max_inputs: int | None = None
-    #: what the layer does, in the learner's words (used in messages and summaries)
-    verb = "merge"
 
     def __init__(self, *, name: str | None = None, **kwargs: Any) -> None:
         unknown = set(kwargs) - {"dtype", "trainable"}
@@ -60,6 +75,34 @@ class MergeLayer:
             )
         self._given_name = name is not None
         self.name = name if name is not None else _auto_name(type(self).__name__)
+
+    _frozen = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._frozen:
+            raise FrozenLayerError(
+                f"{type(self).__name__} specs are immutable, so `{name}` cannot be assigned. Make a changed copy "
+                f"instead: layer = layer.replace({name}={short_repr(value)}). Received: {name}={short_repr(value)}"
+            )
+        object.__setattr__(self, name, value)
+
+    def replace(self, **changes: Any) -> MergeLayer:
+        """A new spec with ``changes`` applied (validated like a fresh one); the name is kept unless changed."""
+        arguments = {**self._code_args(), "name": self.name, **changes}
+        new = type(self)(**arguments)
+        object.__setattr__(new, "_given_name", self._given_name or "name" in changes)
+        return new
+
+    def _identity(self) -> tuple[Any, ...]:
+        return (type(self), tuple(sorted(self._code_args().items())), self.name if self._given_name else None)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MergeLayer):
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
 
     # -- spec protocol -------------------------------------------------------------------------
     @property
@@ -163,38 +206,32 @@ class MergeLayer:
 class Add(MergeLayer):
     """Element-wise sum of its inputs (``keras.layers.Add``)."""
 
-    verb = "adds"
 
 
 class Subtract(MergeLayer):
     """First input minus the second (``keras.layers.Subtract``): exactly two inputs."""
 
-    verb = "subtracts"
     max_inputs = 2
 
 
 class Multiply(MergeLayer):
     """Element-wise product (``keras.layers.Multiply``)."""
 
-    verb = "multiplies"
 
 
 class Average(MergeLayer):
     """Element-wise mean (``keras.layers.Average``)."""
 
-    verb = "averages"
 
 
 class Maximum(MergeLayer):
     """Element-wise maximum (``keras.layers.Maximum``)."""
 
-    verb = "takes the maximum of"
 
 
 class Minimum(MergeLayer):
     """Element-wise minimum (``keras.layers.Minimum``)."""
 
-    verb = "takes the minimum of"
 
 
 class Concatenate(MergeLayer):
@@ -204,7 +241,6 @@ class Concatenate(MergeLayer):
     (None, 32, 32, 24)
     """
 
-    verb = "concatenates"
     min_inputs = 1
 
     def __init__(self, axis: int = -1, *, name: str | None = None, **kwargs: Any) -> None:

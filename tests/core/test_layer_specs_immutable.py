@@ -139,3 +139,14 @@ def test_the_keras_placeholder_is_an_immutable_core_value():
     assert layer.replace(params=0).params == 0 and layer.params == 1088
     assert layer == KerasLayer("attn", "MultiHeadAttention", [(None, 8, 16)], (None, 8, 16), 1088)
     assert len({layer, layer.replace()}) == 1
+
+
+def test_merge_specs_are_immutable_values_too():
+    cat = L.Concatenate(axis=1)
+    with pytest.raises(FrozenLayerError, match=r"layer.replace\(axis=2\)"):
+        cat.axis = 2
+    assert cat.replace(axis=2).axis == 2 and cat.axis == 1
+    assert cat == L.Concatenate(axis=1) and hash(cat) == hash(L.Concatenate(axis=1))
+    assert L.Add() == L.Add() and L.Add() != L.Multiply()
+    with pytest.raises(ValueError):
+        cat.replace(axis=10**6)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..args import (
     MAX_DIM,
+    MAX_RANK,
     axis_names,
     check_positive_int,
     normalize_data_format,
@@ -25,14 +26,9 @@ from ..args import (
 from ..explain import AxisEntry
 from ..spec import LayerKind
 from ..words import short_repr
-from ._checks import plain_number
-from ._checks import pairs
+from ._checks import pairs, plain_number
 from .base import Layer, Shape, SpatialLayer
 from .window import product_text
-
-
-#: more axes than any tensor convkit (or Keras) works with
-MAX_RANK = 32
 
 __all__ = [
     "ZeroPadding1D",
