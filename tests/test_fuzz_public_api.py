@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 import convkit
 from convkit import layers as L
-from convkit._try_layer import attempt_layer
+from convkit.checks.try_layer import attempt_layer
 from convkit.adapters.errors import explain_error
 
 # ------------------------------------------------------------------------------------------------ counting

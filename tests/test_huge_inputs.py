@@ -28,7 +28,7 @@ CHILD = textwrap.dedent(
     import numpy as np
     import convkit
     from convkit import layers as L
-    from convkit._try_layer import attempt_layer
+    from convkit.checks.try_layer import attempt_layer
     try:
         value = {expr}
         outcome = {{"outcome": "result", "value": value}}

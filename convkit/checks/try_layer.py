@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from .core.words import short_repr
+from ..core.words import short_repr
 
 __all__ = ["Trial", "attempt_layer", "try_layer"]
 
