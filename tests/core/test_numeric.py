@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -13,7 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import convkit
-from convkit.core.numeric import MAX_ELEMENTS, MAX_MULTIPLY_ADDS, StepTerms, Term, convolve, pad_spatial, pool, step_terms
+from convkit.core.numeric import (
+    MAX_ELEMENTS,
+    MAX_MULTIPLY_ADDS,
+    StepTerms,
+    Term,
+    convolve,
+    pad_spatial,
+    pool,
+    step_terms,
+)
 from convkit.core.traversal import traverse
 
 
@@ -211,8 +220,8 @@ def test_bad_inputs(call, exc, fragment):
     assert fragment in str(info.value) and "Received:" in str(info.value)
 
 
-def test_enormous_work_refuses_quickly():
-    start = time.perf_counter()
+def test_enormous_work_refuses_before_allocating():
+    tracemalloc.start()
     x = np.broadcast_to(np.float64(1.0), (64, 256, 256, 64))  # no memory: a broadcast view
     with pytest.raises(ValueError, match=f"at most {MAX_MULTIPLY_ADDS:,}"):
         convolve(x, np.ones((3, 3, 64, 64)), padding="same")
@@ -220,14 +229,15 @@ def test_enormous_work_refuses_quickly():
         pool(np.broadcast_to(np.float64(0.0), (1, 5000, 5000, 1)), 2)
     with pytest.raises(ValueError, match=r"2\*\*31.*Received: x.shape=\(4096, 512, 512, 64\), pool_size=\(3, 3\)"):
         pool(np.broadcast_to(np.float64(0.0), (4096, 512, 512, 64)), 3, 1)
-    assert time.perf_counter() - start < 1.0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10_000_000  # refused from the shapes: nothing of the work's size was allocated
 
 
-def test_moderate_convolution_is_fast():
+def test_moderate_convolution_is_computed():
     x = np.random.default_rng(1).normal(size=(4, 64, 64, 8))
-    start = time.perf_counter()
     y = convolve(x, np.ones((3, 3, 8, 16)), padding="same")
-    assert time.perf_counter() - start < 2.0 and y.shape == (4, 64, 64, 16)
+    assert y.shape == (4, 64, 64, 16)
     assert math.isclose(y[0, 10, 10, 0], x[0, 9:12, 9:12].sum())
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 import tracemalloc
 from fractions import Fraction
 
@@ -100,10 +99,12 @@ def test_step_fields_and_tap_order():
 def test_steps_sequence_is_lazy_and_sliceable():
     t = traverse((4096, 4096), 2, padding="same")  # 2**24 steps × 4 taps: exactly at the limit
     assert len(t.steps) == 4096**2
-    start = time.perf_counter()
+    tracemalloc.start()
     step = t.steps[-1]
     tail = t.steps[-3:]
-    assert time.perf_counter() - start < 0.1
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1_000_000  # 2**24 steps exist, but only the ones asked for were built
     assert step.output_index == (4095, 4095)
     assert isinstance(tail, Steps) and len(tail) == 3 and tail[-1] == step
     assert [s.index for s in t.steps[10:20:5]] == [10, 15]
@@ -201,15 +202,17 @@ def test_pool_traversal_from_axes():
     assert t.output_size == (6, 6) and t.strides == (2, 2) and t.unread_mask[12].all()
 
 
-def test_huge_input_refuses_quickly():
-    start = time.perf_counter()
+def test_huge_input_refuses_before_allocating():
+    tracemalloc.start()
     with pytest.raises(ValueError, match=r"2\*\*24.*Received: input_size=\(1000000, 1000000\)"):
         traverse((10**6, 10**6), 3)
     with pytest.raises(ValueError, match=r"2\*\*26"):
         traverse((4096, 4096), 5, padding="same")  # 2**24 steps × 25 taps
     with pytest.raises(ValueError, match="larger than 1,000,000,000|too large"):
         traverse(10**10, 3)
-    assert time.perf_counter() - start < 1.0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10_000_000  # refused from the sizes alone, nothing the size of the input was built
     assert MAX_CELLS == 2**24 and MAX_READS == 2**26
     assert traverse((4096, 4096), 2).num_steps == 4095**2  # at the limit: fine, and cheap
 
@@ -253,14 +256,12 @@ junk = st.one_of(
 @settings(deadline=None, max_examples=200)
 @given(junk, junk, junk, junk, junk)
 def test_fuzz_only_clear_errors(size, kernel, strides, padding, dilation):
-    start = time.perf_counter()
     try:
         t = traverse(size, kernel, strides, padding, dilation)
     except (ValueError, TypeError) as error:
         assert "Received:" in str(error)
     else:
         assert all(o > 0 for o in t.output_size) and t.coverage.shape == t.input_size
-    assert time.perf_counter() - start < 2.0
 
 
 # ------------------------------------------------------------------ learners' odd arguments and huge inputs (issue 11)
