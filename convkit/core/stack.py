@@ -78,7 +78,7 @@ class LayerStack:
         self._layers = check_layers(layers)  # a list of layer instances (a class, a string, a set... refused)
         self._name = name
         # validates the wiring (and the layers) right away, so a bad stack fails where it is built
-        self._trace: Trace | None = trace(self._input_shape, self._layers, inputs)
+        self._trace: Trace = trace(self._input_shape, self._layers, inputs)
         wiring = tuple(e.inputs for e in self._trace.entries)
         self._inputs: Wiring | None = None if wiring == _sequential_wiring(len(wiring)) else wiring
 
@@ -106,8 +106,7 @@ class LayerStack:
 
     @property
     def trace(self) -> Trace:
-        if self._trace is None:  # pragma: no cover - always set in __init__
-            self._trace = trace(self._input_shape, self._layers, self._inputs)
+        """The shape trace, computed once when the stack was built."""
         return self._trace
 
     @property
