@@ -8,14 +8,11 @@ from ..core.args import axis_names
 from ..core.explain import axis_notes, format_axis
 from ..core.traversal import Traversal
 from .traversal_words import elide, fmt, step_sentence, wrap
+from .words import format_dims as size_text
 
 __all__ = [
     "elide", "fmt", "formula_lines", "overview_caption", "pad_text", "size_text", "slice_line", "step_line", "wrap",
 ]
-
-
-def size_text(sizes: tuple[int, ...]) -> str:
-    return "×".join(str(s) for s in sizes)
 
 
 def pad_text(t: Traversal) -> str:

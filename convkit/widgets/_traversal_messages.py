@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.args import axis_names, normalize_tuple
 from ..core.words import short_repr
+from ..render.words import format_dims as _times
 from ._traversal_params import MAX_NUMBERS_CELLS, TraversalParams, normalize_padding_pairs
 
 __all__ = ["LABELS", "parse_count", "refusal", "disabled_reasons", "implied_changes"]
@@ -25,10 +26,6 @@ __all__ = ["LABELS", "parse_count", "refusal", "disabled_reasons", "implied_chan
 LABELS = {"input_size": "input", "kernel_size": "kernel", "strides": "strides", "dilation_rate": "dilation",
           "padding": "padding", "in_channels": "in channels", "filters": "filters"}
 _INT = re.compile(r"[+-]?\d+")
-
-
-def _times(values: tuple[int, ...]) -> str:
-    return "×".join(str(v) for v in values)
 
 
 def parse_count(text: Any, label: str, minimum: int) -> int:
@@ -105,7 +102,7 @@ def _misfits(p: _Proposal) -> list[dict[str, int]]:
 
 def _joined(bad: list[dict[str, int]], key: str) -> str:
     """One number per misfitting axis, ``×``-joined when both axes of a 2-D input misfit."""
-    return "×".join(str(b[key]) for b in bad)
+    return _times([b[key] for b in bad])
 
 
 def _limit(name: str, b: dict[str, int]) -> int:
@@ -125,7 +122,7 @@ def _fit_sentence(name: str, p: _Proposal, bad: list[dict[str, int]]) -> str:
                       else f"{names[b['axis']]}, no padding" for b in bad)
     if len(bad) > 1 and not any(b["pb"] + b["pa"] for b in bad):
         where = "no padding"
-    limit = "×".join(str(_limit(name, b)) for b in bad)
+    limit = _times([_limit(name, b) for b in bad])
     padded, k, span = _joined(bad, "padded"), _joined(bad, "k"), _joined(bad, "span")
     dilated = any(b["d"] > 1 for b in bad)
     kernel = f"kernel span {span}" if dilated else f"kernel {k}"
