@@ -8,7 +8,7 @@ the thin conveniences a notebook wants: :meth:`LayerStack.diagram`, :meth:`Layer
 >>> import convkit
 >>> from convkit import layers as L
 >>> s = convkit.LayerStack((3, 28, 28, 3), [L.Conv2D(32, 3, strides=2), L.Conv2D(64, 3, padding="same")])
->>> s.output_shape, type(s.remove(1)).__name__
+>>> s.remove(1).output_shape, type(s.remove(1)).__name__
 ((3, 13, 13, 32), 'LayerStack')
 """
 

@@ -1,27 +1,10 @@
-"""The runnable examples in the core's docstrings and in the README stay true."""
+"""The README's runnable example stays true (every docstring example in the package runs through pytest's
+``--doctest-modules``, configured in pyproject.toml)."""
 
 from __future__ import annotations
 
-import doctest
-import importlib
-import pkgutil
 import re
 from pathlib import Path
-
-import pytest
-
-import convkit.core
-
-CORE_MODULES = sorted(
-    name for _, name, _ in pkgutil.walk_packages(convkit.core.__path__, prefix="convkit.core.")
-)
-
-
-@pytest.mark.parametrize("module_name", ["convkit", *CORE_MODULES])
-def test_docstring_examples(module_name: str) -> None:
-    module = importlib.import_module(module_name)
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {module_name}"
 
 
 def test_readme_first_look_runs() -> None:
