@@ -38,8 +38,10 @@ ARTICLE_SHAPES = {
 }
 EDITED_TAG = "edited-your-turn"
 CELL_TIMEOUT = 300
-#: environment variables a learner's kernel does not have (CI sets TF_CPP_MIN_LOG_LEVEL for its own logs)
-LOG_SETTINGS = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")
+#: environment variables a learner's kernel does not have (CI sets TF_CPP_MIN_LOG_LEVEL for its own logs; pytest
+#: sets PYTEST_CURRENT_TEST, and ipykernel then stops forwarding file-descriptor output such as TensorFlow's
+#: start-up lines, which would hide exactly the stderr these tests look for)
+LOG_SETTINGS = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "PYTEST_CURRENT_TEST")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
