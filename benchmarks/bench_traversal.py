@@ -89,7 +89,7 @@ def bench_frames(quick: bool) -> list[Row]:
 
         fig, art = _build_figure(t, steps[0], dpi=DPI)
         canvas = FigureCanvasAgg(fig)
-        update_draw = _per_frame(lambda s: (art.update(s), canvas.draw()), steps)
+        update_draw = _per_frame(lambda s, art=art, canvas=canvas: (art.update(s), canvas.draw()), steps)
 
         fig, art = _build_figure(t, steps[0], dpi=DPI)
         frames = _BlitFrames(fig, art)
@@ -99,7 +99,7 @@ def bench_frames(quick: bool) -> list[Row]:
         canvas = FigureCanvasAgg(fig)
         ax = art.ax
 
-        def naive(step: int) -> None:
+        def naive(step: int, ax=ax, t=t, canvas=canvas) -> None:  # the defaults bind this size
             ax.clear()
             draw_traversal(ax, t, step)
             canvas.draw()

@@ -197,7 +197,7 @@ def test_unrelated_errors_pass_through_untouched():
     assert info.value is original
     with pytest.raises(ZeroDivisionError):
         with convkit.explained(show=False):
-            1 / 0
+            _ = 1 / 0
     # a real Keras error that is not about shapes
     exc = raised(lambda: K.Conv2D(8, 3, padding="full"))
     assert explain_error(exc) is None

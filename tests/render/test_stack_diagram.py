@@ -544,5 +544,5 @@ def test_a_200_layer_residual_stack_still_draws() -> None:
     renderer = FigureCanvasAgg(fig).get_renderer()
     boxes = sorted((t.get_window_extent(renderer) for t in art.texts), key=lambda b: b.y0)
     for i, a in enumerate(boxes):  # sorted by their bottoms: only those starting below a's top can overlap it
-        for b in itertools.takewhile(lambda b: b.y0 < a.y1, boxes[i + 1:]):
+        for b in itertools.takewhile(lambda b, a=a: b.y0 < a.y1, boxes[i + 1:]):
             assert not a.overlaps(b)
