@@ -18,7 +18,7 @@ An :class:`Explanation` prints as plain text; its notebook HTML (a small table) 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -249,7 +249,7 @@ class Explanation:
     def __str__(self) -> str:
         return "\n".join(self.lines())
 
-    def _repr_pretty_(self, printer, cycle) -> None:  # IPython plain-text display
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython plain-text display
         printer.text(str(self))
 
     def _repr_html_(self) -> str | None:
