@@ -111,14 +111,14 @@ def _check_int(value: Any, name: str, minimum: int, what: str) -> int:
             f"`{name}` must be {what} integer.{hint} Received: {name}={short_repr(value)} "
             f"(of type {type(value).__name__})"
         )
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"`{name}` must be {what} integer (>= {minimum}). Received: {name}={short_repr(value)}")
-    if value > MAX_DIM:
+    number = int(value)
+    if number < minimum:
+        raise ValueError(f"`{name}` must be {what} integer (>= {minimum}). Received: {name}={short_repr(number)}")
+    if number > MAX_DIM:
         raise ValueError(
-            f"`{name}` is too large: convkit accepts sizes up to {MAX_DIM:,}. Received: {name}={short_repr(value)}"
+            f"`{name}` is too large: convkit accepts sizes up to {MAX_DIM:,}. Received: {name}={short_repr(number)}"
         )
-    return value
+    return number
 
 
 def check_positive_int(value: Any, name: str) -> int:

@@ -34,12 +34,15 @@ __all__ = [
     "MERGE_LAYERS",
 ]
 
+Shape = tuple[int | None, ...]
+
 class _FrozenMeta(type):
     """Freezes a merge spec once its whole ``__init__`` has run; keeps the constructor's signature visible."""
 
     def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(name, bases, namespace, **kwargs)
-        signature = inspect.signature(cls.__init__)
+        # the class's own constructor (mypy reads cls.__init__ as the metaclass's)
+        signature = inspect.signature(cls.__init__)  # type: ignore[misc]
         cls.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
@@ -116,7 +119,7 @@ class MergeLayer(metaclass=_FrozenMeta):
         self.compute_output_shape(input_shapes)
         return 0
 
-    def spatial_axes(self, input_shapes: Any) -> tuple:
+    def spatial_axes(self, input_shapes: Any) -> tuple[()]:
         return ()
 
     def explain(self, input_shapes: Sequence[Sequence[int | None]]) -> None:
@@ -178,7 +181,7 @@ class MergeLayer(metaclass=_FrozenMeta):
             out = self._pair(out, shape)
         return out
 
-    def _pair(self, a: tuple, b: tuple) -> tuple:
+    def _pair(self, a: Shape, b: Shape) -> Shape:
         cls = type(self).__name__
         if len(a) != len(b):
             raise ValueError(
@@ -197,7 +200,7 @@ class MergeLayer(metaclass=_FrozenMeta):
                 raise ValueError(self._mismatch(a, b))
         return tuple(out)
 
-    def _mismatch(self, a: tuple, b: tuple) -> str:
+    def _mismatch(self, a: Shape, b: Shape) -> str:
         cls = type(self).__name__
         fix = channel_depths_fix(a[-1], b[-1], len(a) - 2) if a[:-1] == b[:-1] else spatial_sizes_fix()
         return f"{cls} needs equal shapes; received {format_shape(a)} and {format_shape(b)}. {sentence(fix)}"
@@ -242,6 +245,7 @@ class Concatenate(MergeLayer):
     """
 
     min_inputs = 1
+    axis: int
 
     def __init__(self, axis: int = -1, *, name: str | None = None, **kwargs: Any) -> None:
         axis = plain_number(axis)
@@ -291,10 +295,8 @@ class Concatenate(MergeLayer):
                     f"{format_shape(shapes[0])} and {format_shape(shape)}. Make the other sizes match: "
                     f"{concatenate_sizes_fix(rank - 2)} Received: axis={self.axis}"
                 )
-            if out[axis] is None or shape[axis] is None:
-                out[axis] = None
-            else:
-                out[axis] += shape[axis]
+            before, added = out[axis], shape[axis]
+            out[axis] = None if before is None or added is None else before + added
             if out[0] is None:
                 out[0] = shape[0]
         return tuple(out)

@@ -52,7 +52,7 @@ def _as_array(value: Any, name: str) -> np.ndarray:
             raise ValueError(
                 f"`{name}` is too large to hold as an array. Received: {name}={short_repr(value)}"
             ) from None
-    array = value
+    array: np.ndarray = value
     if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
         raise TypeError(
             f"`{name}` must be an array of real numbers (int or float), not {array.dtype}. "
@@ -251,9 +251,10 @@ def pool(x: Any, pool_size: Any, strides: Any = None, padding: str = "valid", mo
 def _window_counts(traversal: Traversal) -> np.ndarray:
     """Non-padding cells in every window, shape ``output_size`` (outer product of per-axis counts)."""
     counts = np.ones((), np.float64)
-    for ax, a in enumerate(traversal.axes):
-        starts = np.arange(a.output) * a.strides - a.pad_before
-        lo, hi = np.maximum(starts, 0), np.minimum(starts + a.effective_kernel, a.size)
+    sizes = zip(traversal.axes, traversal.input_size, traversal.output_size, traversal.padding)
+    for a, n, n_out, (before, _) in sizes:
+        starts = np.arange(n_out) * a.strides - before
+        lo, hi = np.maximum(starts, 0), np.minimum(starts + a.effective_kernel, n)
         counts = np.multiply.outer(counts, (hi - lo).astype(np.float64))
     return counts
 

@@ -75,10 +75,10 @@ def _check_work(x: np.ndarray, kernel: np.ndarray, t: TransposedTraversal) -> No
 def _tap_slices(t: TransposedTraversal, offset: tuple[int, ...]) -> tuple[tuple[slice, ...], tuple[slice, ...]] | None:
     """For one tap: the input cells whose tap lands inside the output, and the output cells they land on."""
     sources, targets = [], []
-    for a, (before, _), off in zip(t.axes, t.crop, offset):
+    for a, (before, _), off, n, n_out in zip(t.axes, t.crop, offset, t.input_size, t.output_size):
         shift = off - before  # input cell i lands on output cell i·s + shift
         lo = max(0, -(shift // a.strides))  # first i with i·s + shift >= 0
-        hi = min(a.size, (a.output - 1 - shift) // a.strides + 1)  # past the last i landing before the end
+        hi = min(n, (n_out - 1 - shift) // a.strides + 1)  # past the last i landing before the end
         if lo >= hi:
             return None
         start = lo * a.strides + shift
@@ -158,7 +158,8 @@ def zero_stuff(x: Any, strides: Any) -> np.ndarray:
     stride = normalize_tuple(strides, rank, "strides")
     size = tuple((n - 1) * s + 1 for n, s in zip(x.shape[1:-1], stride))
     out = np.zeros((x.shape[0], *size, x.shape[-1]), _result_dtype(x))
-    out[(slice(None), *(slice(None, None, s) for s in stride), slice(None))] = x
+    every_s_th = (slice(None), *(slice(None, None, s) for s in stride), slice(None))
+    out[every_s_th] = x
     return out
 
 
@@ -177,4 +178,5 @@ def flip_kernel(kernel: Any) -> np.ndarray:
             f"Received: kernel.shape={kernel.shape}"
         )
     spatial = kernel.ndim - 2
-    return np.flip(kernel, axis=tuple(range(spatial))).swapaxes(-1, -2)
+    flipped: np.ndarray = np.flip(kernel, axis=tuple(range(spatial))).swapaxes(-1, -2)
+    return flipped

@@ -128,10 +128,12 @@ def axis_reads(axis: ConvAxis, shown: int = 6) -> AxisReads | None:
     >>> axis_reads(conv_axis(28, 3, 2))
     AxisReads(size=28, read=27, first_unread=(27,), last_unread=27)
     """
+    n = axis.size
+    if n is None:
+        return None
     comb = comb_of(axis)
     if comb is None:
         return _enumerated_reads(axis, shown)
-    n = axis.size
     read = comb.covered_below(n) - comb.covered_below(0)
     first: list[int] = []
     x = 0

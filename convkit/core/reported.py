@@ -100,7 +100,7 @@ class KerasLayer:
         self._check(input_shape)
         return self.params
 
-    def spatial_axes(self, input_shape: Any) -> tuple:
+    def spatial_axes(self, input_shape: Any) -> tuple[()]:
         return ()
 
     def explain(self, input_shape: Any) -> Explanation:

@@ -35,7 +35,9 @@ class LayerKind(str, Enum):
     UNKNOWN = "unknown"
 
     __str__ = str.__str__
-    __format__ = str.__format__
+
+    def __format__(self, format_spec: str) -> str:
+        return str.__format__(self, format_spec)
 
     @property
     def slides(self) -> bool:

@@ -19,7 +19,7 @@ The views (``diagram()``, ``editor()``) and ``from_keras`` are thin conveniences
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .args import normalize_shape
@@ -128,7 +128,7 @@ class LayerStack:
     def __getitem__(self, index: int) -> Any:
         return self._layers[index]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self._layers)
 
     def __eq__(self, other: object) -> bool:
@@ -157,7 +157,7 @@ class LayerStack:
         """Every layer's arithmetic in the learner's numbers (``str()`` for text, HTML in a notebook)."""
         return StackExplanation(self.trace)
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         return self.summary()._repr_html_()
 
     def to_keras_code(self) -> str:
@@ -291,7 +291,7 @@ def _same_layer(a: Any, b: Any) -> bool:
         return False
     get_a, get_b = getattr(a, "get_config", None), getattr(b, "get_config", None)
     if callable(get_a) and callable(get_b):
-        return get_a() == get_b()
+        return bool(get_a() == get_b())
     return False
 
 
@@ -308,7 +308,7 @@ class StackExplanation:
 
         return "\n".join(explanation_lines(self.trace))
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         from .summary import explanation_html
 
         return explanation_html(self.trace)

@@ -46,7 +46,7 @@ MODEL_INPUT = -1
 MAX_LAYERS = 100_000
 
 Number = "int | Fraction"
-Shape = tuple  # tuple[int | None, ...]
+Shape = tuple[int | None, ...]
 
 
 def _simplify(value: Fraction | int) -> int | Fraction:
@@ -212,8 +212,8 @@ def check_layers(layers: Any) -> tuple[Any, ...]:
             "`layers` must be a list of layer specs; to use one layer, put it in a list: "
             f"[{short_repr(layers)}]. Received: layers={short_repr(layers)}"
         )
-    layers = _as_list(layers, "layers", "[convkit.layers.Conv2D(32, 3)]")
-    for i, layer in enumerate(layers):
+    checked = _as_list(layers, "layers", "[convkit.layers.Conv2D(32, 3)]")
+    for i, layer in enumerate(checked):
         if isinstance(layer, type):
             raise TypeError(
                 f"layers[{i}] is the class {layer.__name__}, not a layer: call it with its arguments, e.g. "
@@ -225,7 +225,7 @@ def check_layers(layers: Any) -> tuple[Any, ...]:
                 f"not. For a Keras model use convkit.LayerStack.from_keras(model). "
                 f"Received: layers[{i}]={short_repr(layer)}"
             )
-    return layers
+    return checked
 
 
 #: typical arguments of the layers that need some (any other class is shown called with none)
@@ -242,7 +242,8 @@ def _example_call(cls: type) -> str:
 
 # --- receptive field and jump -------------------------------------------------------------------
 
-_Field = tuple[tuple | None, tuple | None]  # (receptive_field, jump)
+_Values = tuple[int | Fraction, ...]
+_Field = tuple[_Values | None, _Values | None]  # (receptive_field, jump)
 
 
 def _input_field(shape: Shape) -> _Field:
@@ -258,8 +259,9 @@ def _spatial_sizes(layer: Any, shape: Shape) -> tuple[int | None, ...]:
     return tuple(shape[1:-1])
 
 
-def _window_field(r: tuple, j: tuple, axes: Sequence[Any], transposed: bool) -> _Field:
-    r_out, j_out = [], []
+def _window_field(r: _Values, j: _Values, axes: Sequence[Any], transposed: bool) -> _Field:
+    r_out: list[int | Fraction] = []
+    j_out: list[int | Fraction] = []
     for r_i, j_i, ax in zip(r, j, axes):
         k_eff, s = ax.effective_kernel, ax.strides
         if transposed:
@@ -284,15 +286,16 @@ def _layer_field(layer: Any, in_shape: Shape, out_shape: Shape, field: _Field) -
         return _window_field(r, j, axes, transposed=window == "transpose")
     if window == "global_pool":
         sizes = _spatial_sizes(layer, in_shape)
-        if r is None or j is None or len(r) != len(sizes) or None in sizes:
+        known = tuple(n for n in sizes if n is not None)
+        if r is None or j is None or len(r) != len(sizes) or len(known) != len(sizes):
             return None, None
-        return tuple(_simplify(r_i + (n - 1) * j_i) for r_i, n, j_i in zip(r, sizes, j)), None
+        return tuple(_simplify(r_i + (n - 1) * j_i) for r_i, n, j_i in zip(r, known, j)), None
     if cls.startswith("UpSampling"):
         size = getattr(layer, "size", None)
         if r is None or j is None or size is None:
             return None, None
-        sizes = (size,) * len(j) if isinstance(size, int) else tuple(size)
-        return r, tuple(_simplify(Fraction(j_i) / u) for j_i, u in zip(j, sizes))
+        factors: tuple[int, ...] = (size,) * len(j) if isinstance(size, int) else tuple(size)
+        return r, tuple(_simplify(Fraction(j_i) / u) for j_i, u in zip(j, factors))
     if window == "dense":
         # Dense acts on the last axis only: on an image it is a 1x1 convolution.
         if len(in_shape) > 2 or j is None:
@@ -303,7 +306,7 @@ def _layer_field(layer: Any, in_shape: Shape, out_shape: Shape, field: _Field) -
             return r, j
         return None, None
     if getattr(layer, "modelled", True) is False and (
-        tuple(in_shape[1:]) != tuple(out_shape[1:]) or getattr(layer, "params", 0)
+        tuple(in_shape[1:]) != tuple(out_shape[1:]) or bool(getattr(layer, "params", 0))
     ):
         return None, None  # a layer convkit does not model, with weights or a new shape: unknown
     # shape-preserving layers, padding, cropping
@@ -311,12 +314,12 @@ def _layer_field(layer: Any, in_shape: Shape, out_shape: Shape, field: _Field) -
 
 
 def _merge_field(fields: Sequence[_Field]) -> _Field:
-    rs = [f[0] for f in fields]
-    js = [f[1] for f in fields]
-    if any(r is None for r in rs) or len({len(r) for r in rs}) != 1:
+    rs = [f[0] for f in fields if f[0] is not None]
+    js = [f[1] for f in fields if f[1] is not None]
+    if len(rs) != len(fields) or len({len(r) for r in rs}) != 1:
         return None, None
     r = tuple(max(vals) for vals in zip(*rs))
-    if any(jj is None for jj in js) or len({len(jj) for jj in js}) != 1:
+    if len(js) != len(fields) or len({len(jj) for jj in js}) != 1:
         return r, None
     return r, tuple(min(vals) for vals in zip(*js))
 

@@ -14,9 +14,10 @@ import math
 import numbers
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from .args import axis_names, normalize_tuple, plain_number, refuse_unordered, short_repr
 from .axis import ConvAxis, conv_axis
@@ -64,7 +65,7 @@ class Step:
         return tuple(t.input_index for t in self.taps if not t.is_padding)
 
 
-class Steps(Sequence):
+class Steps(Sequence[Step]):
     """The lazy sequence of a traversal's steps: ``len``, indexing (negative too), slicing, iteration.
 
     Each access computes the one step asked for; slicing returns another lazy ``Steps``.
@@ -148,7 +149,7 @@ class Traversal:
 
     @property
     def input_size(self) -> tuple[int, ...]:
-        return tuple(a.size for a in self.axes)
+        return _known(tuple(a.size for a in self.axes))
 
     @property
     def kernel_size(self) -> tuple[int, ...]:
@@ -170,11 +171,11 @@ class Traversal:
     @property
     def padding(self) -> tuple[tuple[int, int], ...]:
         """Per axis ``(before, after)``."""
-        return tuple((a.pad_before, a.pad_after) for a in self.axes)
+        return tuple(zip(_known(tuple(a.pad_before for a in self.axes)), _known(tuple(a.pad_after for a in self.axes))))
 
     @property
     def padded_size(self) -> tuple[int, ...]:
-        return tuple(a.padded_size for a in self.axes)
+        return _known(tuple(a.padded_size for a in self.axes))
 
     @property
     def effective_kernel(self) -> tuple[int, ...]:
@@ -182,7 +183,7 @@ class Traversal:
 
     @property
     def output_size(self) -> tuple[int, ...]:
-        return tuple(a.output for a in self.axes)
+        return _known(tuple(a.output for a in self.axes))
 
     @property
     def num_steps(self) -> int:
@@ -200,7 +201,8 @@ class Traversal:
 
     def _step(self, index: int) -> Step:
         output_index = tuple(int(i) for i in np.unravel_index(index, self.output_size))
-        origin = tuple(o * a.strides - a.pad_before for o, a in zip(output_index, self.axes))
+        sizes = self.input_size
+        origin = tuple(o * a.strides - p for o, a, (p, _) in zip(output_index, self.axes, self.padding))
         per_axis = [
             [(j, origin[ax] + j * a.dilation_rate) for j in range(a.kernel_size)] for ax, a in enumerate(self.axes)
         ]
@@ -208,7 +210,7 @@ class Traversal:
         for combo in itertools.product(*per_axis):
             kernel_index = tuple(j for j, _ in combo)
             input_index = tuple(i for _, i in combo)
-            is_padding = any(i < 0 or i >= a.size for i, a in zip(input_index, self.axes))
+            is_padding = any(i < 0 or i >= n for i, n in zip(input_index, sizes))
             taps.append(Tap(kernel_index, input_index, is_padding))
         return Step(index, output_index, origin, tuple(taps))
 
@@ -232,26 +234,27 @@ class Traversal:
         return self._step(int(np.ravel_multi_index(idx, self.output_size)))
 
     # -- vectorised arrays ---------------------------------------------------------------------------
-    def output_indices(self) -> np.ndarray:
+    def output_indices(self) -> npt.NDArray[np.int32]:
         """``(num_steps, rank)`` int32: the output index of every step, C-order."""
-        return np.indices(self.output_size, dtype=np.int32).reshape(self.rank, -1).T.copy()
+        indices: npt.NDArray[np.int32] = np.indices(self.output_size, dtype=np.int32).reshape(self.rank, -1).T.copy()
+        return indices
 
-    def origins(self) -> np.ndarray:
+    def origins(self) -> npt.NDArray[np.int32]:
         """``(num_steps, rank)`` int32: input coordinate of every step's first tap (may be negative)."""
         return self.output_indices() * np.array(self.strides, np.int32) - np.array(
             [a.pad_before for a in self.axes], np.int32
         )
 
-    def tap_offsets(self) -> np.ndarray:
+    def tap_offsets(self) -> npt.NDArray[np.int32]:
         """``(num_taps, rank)`` int32: ``kernel_index * dilation_rate`` of every tap, C-order."""
-        kernel = np.indices(self.kernel_size, dtype=np.int32).reshape(self.rank, -1).T
+        kernel: npt.NDArray[np.int32] = np.indices(self.kernel_size, dtype=np.int32).reshape(self.rank, -1).T
         return kernel * np.array(self.dilation_rate, np.int32)
 
-    def tap_input_indices(self) -> np.ndarray:
+    def tap_input_indices(self) -> npt.NDArray[np.int32]:
         """``(num_steps, num_taps, rank)`` int32: the input index read by every tap of every step."""
         return self.origins()[:, None, :] + self.tap_offsets()[None, :, :]
 
-    def tap_is_padding(self) -> np.ndarray:
+    def tap_is_padding(self) -> npt.NDArray[np.bool_]:
         """``(num_steps, num_taps)`` bool: whether a tap falls on padding."""
         origins, offsets = self.origins(), self.tap_offsets()
         mask = np.zeros((self.num_steps, self.num_taps), dtype=bool)
@@ -294,10 +297,10 @@ class Traversal:
         """Bool array of shape ``input_size``: the cells step ``step_index`` reads (padding left out)."""
         step = self.steps[step_index]
         masks = []
-        for ax, a in enumerate(self.axes):
-            m = np.zeros(a.size, dtype=bool)
+        for ax, (a, n) in enumerate(zip(self.axes, self.input_size)):
+            m = np.zeros(n, dtype=bool)
             index = step.origin[ax] + np.arange(a.kernel_size) * a.dilation_rate
-            m[index[(index >= 0) & (index < a.size)]] = True
+            m[index[(index >= 0) & (index < n)]] = True
             masks.append(m)
         return _outer(masks, np.logical_and)
 
@@ -315,6 +318,11 @@ def _outer(vectors: list[np.ndarray], op: np.ufunc) -> np.ndarray:
     rank = len(vectors)
     shaped = [v.reshape((1,) * ax + (-1,) + (1,) * (rank - ax - 1)) for ax, v in enumerate(vectors)]
     return functools.reduce(op, shaped)
+
+
+def _known(values: tuple[int | None, ...]) -> tuple[int, ...]:
+    """``values`` of a traversal's axes, all known: :func:`traversal_from_axes` refuses axes of unknown size."""
+    return cast(tuple[int, ...], values)
 
 
 def _as_index(value: Any) -> int:
@@ -381,8 +389,8 @@ def _normalize_padding(padding: Any, rank: int) -> list[Any]:
     raise _padding_error(padding, rank)
 
 
-def _check_limits(axes: tuple[ConvAxis, ...]) -> None:
-    size = tuple(a.size for a in axes)
+def _check_limits(traversal: Traversal) -> None:
+    size = traversal.input_size
     cells = math.prod(size)
     if cells > MAX_CELLS:
         raise ValueError(
@@ -390,20 +398,20 @@ def _check_limits(axes: tuple[ConvAxis, ...]) -> None:
             f"(2**24, e.g. 4096×4096). Use a smaller input; the output size alone is given by "
             f"convkit.core.axis.conv_axis. Received: input_size={size}"
         )
-    padded = math.prod(a.padded_size for a in axes)
+    padded = math.prod(traversal.padded_size)
     if padded > MAX_PADDED_CELLS:
         raise ValueError(
             f"The padded input is too large to trace: {padded:,} cells with the padding, and convkit traces at "
             f"most {MAX_PADDED_CELLS:,} (2**26). Use less padding (the padding a layer needs is at most the kernel "
             f"span minus 1 on each side, which \"same\" gives). "
-            f"Received: input_size={size}, padding={tuple((a.pad_before, a.pad_after) for a in axes)}"
+            f"Received: input_size={size}, padding={traversal.padding}"
         )
-    reads = math.prod(a.output for a in axes) * math.prod(a.kernel_size for a in axes)
+    reads = math.prod(traversal.output_size) * math.prod(traversal.kernel_size)
     if reads > MAX_READS:
         raise ValueError(
             f"The traversal is too large: {reads:,} kernel taps in all (output cells × kernel cells), and "
             f"convkit traces at most {MAX_READS:,} (2**26). Use a smaller input or kernel. "
-            f"Received: input_size={size}, kernel_size={tuple(a.kernel_size for a in axes)}"
+            f"Received: input_size={size}, kernel_size={traversal.kernel_size}"
         )
 
 
@@ -424,8 +432,9 @@ def traversal_from_axes(axes: Sequence[ConvAxis]) -> Traversal:
         raise ValueError(f"A traversal needs 1 to 3 axes of known size. Received: axes={short_repr(axes)}")
     if len({a.padding for a in axes}) != 1:
         raise ValueError(f"All axes of a traversal must share one padding mode. Received: axes={short_repr(axes)}")
-    _check_limits(axes)
-    return Traversal(axes)
+    traversal = Traversal(axes)
+    _check_limits(traversal)
+    return traversal
 
 
 def traverse(

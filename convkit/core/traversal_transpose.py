@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .args import axis_names, normalize_tuple
 from .axis import TransposedAxis, transposed_axis
-from .traversal import MAX_CELLS, MAX_READS, Steps, Traversal, _is_sequence, _outer, traverse
+from .traversal import MAX_CELLS, MAX_READS, Steps, Traversal, _is_sequence, _known, _outer, traverse
 from .words import check_strides_dilation
 
 __all__ = ["ScatterTap", "Scatter", "TransposedTraversal", "traverse_transpose"]
@@ -110,7 +111,7 @@ class TransposedTraversal:
 
     @property
     def input_size(self) -> tuple[int, ...]:
-        return tuple(a.size for a in self.axes)
+        return _known(tuple(a.size for a in self.axes))
 
     @property
     def kernel_size(self) -> tuple[int, ...]:
@@ -130,7 +131,7 @@ class TransposedTraversal:
         return self.axes[0].padding
 
     @property
-    def output_padding(self) -> tuple[int, ...] | None:
+    def output_padding(self) -> tuple[int | None, ...] | None:
         """What was passed (``None``, or one int per axis)."""
         ops = tuple(a.output_padding for a in self.axes)
         return None if all(op is None for op in ops) else ops
@@ -142,12 +143,12 @@ class TransposedTraversal:
     @property
     def output_size(self) -> tuple[int, ...]:
         """From :func:`~convkit.core.axis.transposed_axis`, the one place output sizes are computed."""
-        return tuple(a.output for a in self.axes)
+        return _known(tuple(a.output for a in self.axes))
 
     @property
     def uncropped_size(self) -> tuple[int, ...]:
         """Length of the scattered result before the crop, per axis: ``(n - 1)·s + k_eff``."""
-        return tuple((a.size - 1) * a.strides + a.effective_kernel for a in self.axes)
+        return tuple((n - 1) * a.strides + a.effective_kernel for a, n in zip(self.axes, self.input_size))
 
     def _crop_before(self) -> tuple[int, ...]:
         return tuple(max(u - o, 0) // 2 for u, o in zip(self.uncropped_size, self.output_size))
@@ -177,7 +178,7 @@ class TransposedTraversal:
     @property
     def stuffed_size(self) -> tuple[int, ...]:
         """The input with ``s - 1`` zeros between neighbouring cells: ``(n - 1)·s + 1`` per axis."""
-        return tuple((a.size - 1) * a.strides + 1 for a in self.axes)
+        return tuple((n - 1) * a.strides + 1 for a, n in zip(self.axes, self.input_size))
 
     @property
     def direct_padding(self) -> tuple[tuple[int, int], ...]:
@@ -198,7 +199,7 @@ class TransposedTraversal:
         """
         return traverse(self.stuffed_size, self.kernel_size, 1, self.direct_padding, self.dilation_rate)
 
-    def stuffed_mask(self) -> np.ndarray:
+    def stuffed_mask(self) -> npt.NDArray[np.bool_]:
         """Bool array of shape ``stuffed_size``: True where an input cell sits (every ``s``-th cell).
 
         >>> traverse_transpose(3, 2, strides=3).stuffed_mask().astype(int)
@@ -227,14 +228,16 @@ class TransposedTraversal:
         return self._scatter(idx, int(np.ravel_multi_index(idx, self.input_size)))
 
     def _scatter(self, input_index: tuple[int, ...], index: int) -> Scatter:
-        uncropped, window, per_axis = [], [], []
-        for i, a, before in zip(input_index, self.axes, self._crop_before()):
+        uncropped: list[tuple[int, int]] = []
+        window: list[tuple[int, int]] = []
+        per_axis: list[list[tuple[int, int]]] = []
+        outputs = self.output_size
+        for i, a, before, n_out in zip(input_index, self.axes, self._crop_before(), outputs):
             start = i * a.strides
             origin = start - before  # the first tap, in output coordinates
             uncropped.append((start, start + a.effective_kernel))
-            window.append((max(origin, 0), min(origin + a.effective_kernel, a.output)))
+            window.append((max(origin, 0), min(origin + a.effective_kernel, n_out)))
             per_axis.append([(j, origin + j * a.dilation_rate) for j in range(a.kernel_size)])
-        outputs = self.output_size
         taps = []
         for combo in itertools.product(*per_axis):
             out = tuple(o for _, o in combo)
@@ -243,24 +246,25 @@ class TransposedTraversal:
         return Scatter(index, input_index, tuple(uncropped), tuple(window), tuple(taps))
 
     # -- vectorised arrays ---------------------------------------------------------------------------
-    def input_indices(self) -> np.ndarray:
+    def input_indices(self) -> npt.NDArray[np.int32]:
         """``(num_steps, rank)`` int32: the input cell of every step, C-order."""
-        return np.indices(self.input_size, dtype=np.int32).reshape(self.rank, -1).T.copy()
+        indices: npt.NDArray[np.int32] = np.indices(self.input_size, dtype=np.int32).reshape(self.rank, -1).T.copy()
+        return indices
 
-    def origins(self) -> np.ndarray:
+    def origins(self) -> npt.NDArray[np.int32]:
         """``(num_steps, rank)`` int32: output coordinate of every step's first tap (negative when cropped)."""
         return self.input_indices() * np.array(self.strides, np.int32) - np.array(self._crop_before(), np.int32)
 
-    def tap_offsets(self) -> np.ndarray:
+    def tap_offsets(self) -> npt.NDArray[np.int32]:
         """``(num_taps, rank)`` int32: ``kernel_index * dilation_rate`` of every tap, C-order."""
-        kernel = np.indices(self.kernel_size, dtype=np.int32).reshape(self.rank, -1).T
+        kernel: npt.NDArray[np.int32] = np.indices(self.kernel_size, dtype=np.int32).reshape(self.rank, -1).T
         return kernel * np.array(self.dilation_rate, np.int32)
 
-    def tap_output_indices(self) -> np.ndarray:
+    def tap_output_indices(self) -> npt.NDArray[np.int32]:
         """``(num_steps, num_taps, rank)`` int32: the output cell every tap of every step adds to."""
         return self.origins()[:, None, :] + self.tap_offsets()[None, :, :]
 
-    def tap_is_cropped(self) -> np.ndarray:
+    def tap_is_cropped(self) -> npt.NDArray[np.bool_]:
         """``(num_steps, num_taps)`` bool: whether a tap falls in the crop (adds nothing)."""
         origins, offsets = self.origins(), self.tap_offsets()
         mask = np.zeros((self.num_steps, self.num_taps), dtype=bool)
@@ -273,11 +277,11 @@ class TransposedTraversal:
     def _axis_overlaps(self) -> list[np.ndarray]:
         """Per axis: how many (input cell, tap) pairs land on each output cell along that axis."""
         counts = []
-        for a, before in zip(self.axes, self._crop_before()):
-            index = np.arange(a.size, dtype=np.int64)[:, None] * a.strides + np.arange(a.kernel_size) * a.dilation_rate
+        for a, before, n, n_out in zip(self.axes, self._crop_before(), self.input_size, self.output_size):
+            index = np.arange(n, dtype=np.int64)[:, None] * a.strides + np.arange(a.kernel_size) * a.dilation_rate
             index = index.ravel() - before
-            index = index[(index >= 0) & (index < a.output)]
-            counts.append(np.bincount(index, minlength=a.output).astype(np.int32))
+            index = index[(index >= 0) & (index < n_out)]
+            counts.append(np.bincount(index, minlength=n_out).astype(np.int32))
         return counts
 
     @property
@@ -295,8 +299,8 @@ class TransposedTraversal:
         """
         idx = self._check_index(output_index, self.output_size, "output_index")
         masks = []
-        for o, a, before in zip(idx, self.axes, self._crop_before()):
-            rel = o + before - np.arange(a.size) * a.strides  # offset of the output cell inside each patch
+        for o, a, before, n in zip(idx, self.axes, self._crop_before(), self.input_size):
+            rel = o + before - np.arange(n) * a.strides  # offset of the output cell inside each patch
             masks.append((rel >= 0) & (rel < a.effective_kernel) & (rel % a.dilation_rate == 0))
         return _outer(masks, np.logical_and)
 
