@@ -67,7 +67,7 @@ def check_real(
         raise ValueError(f"`{name}` must be a number, not NaN. Received: {name}={shown}")
     if minimum is not None and value < minimum:
         raise ValueError(f"`{name}` must be >= {minimum}. Received: {name}={shown}")
-    if maximum is not None and value > maximum:
+    if maximum is not None and not value <= maximum:  # numbers.Real declares < and <= (NaN is refused above)
         raise ValueError(f"`{name}` must be <= {maximum}. Received: {name}={shown}")
     try:
         float(value)
@@ -157,7 +157,8 @@ def pairs(value: Any, rank: int, name: str) -> tuple[tuple[int, int], ...]:
     """
     value = plain_number(value)
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return (normalize_tuple(value, 2, name, allow_zero=True),) * rank
+        before, after = normalize_tuple(value, 2, name, allow_zero=True)
+        return ((before, after),) * rank
     if isinstance(value, (set, frozenset, dict)):
         raise TypeError(
             f"`{name}` must be a tuple or list, in axis order: a {type(value).__name__} has no order. "
@@ -176,7 +177,8 @@ def pairs(value: Any, rank: int, name: str) -> tuple[tuple[int, int], ...]:
     out = []
     for index, entry in enumerate(value):
         try:
-            out.append(normalize_tuple(entry, 2, name, allow_zero=True))
+            before, after = normalize_tuple(entry, 2, name, allow_zero=True)
+            out.append((before, after))
         except (TypeError, ValueError) as err:
             raise type(err)(
                 f"Entry {index} of `{name}` must be a non-negative int or a (before, after) pair of non-negative "

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..args import axis_names, normalize_shape
+from ..axis import ConvAxis, TransposedAxis
 from ..explain import AxisEntry, Explanation
 from ..spec import LayerKind
 from ..words import short_repr
@@ -145,7 +146,8 @@ class _SpecMeta(ABCMeta):
 
     def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(name, bases, namespace, **kwargs)
-        signature = inspect.signature(cls.__init__)
+        # the class's own constructor (mypy reads cls.__init__ as the metaclass's)
+        signature = inspect.signature(cls.__init__)  # type: ignore[misc]
         cls.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
@@ -201,6 +203,8 @@ class Layer(metaclass=_SpecMeta):
     #: extra keyword arguments this Keras class accepts through ``**kwargs`` (e.g. ``lora_rank``)
     _extra_kwargs: ClassVar[tuple[str, ...]] = ()
     _params_cache: ClassVar[dict[type, tuple[inspect.Parameter, ...]]] = {}
+    #: the arguments ``repr`` and ``to_keras_code`` write, set once by the metaclass after ``__init__``
+    _shown: tuple[str, ...]
 
     def __init__(self, *, name: str | None = None, **kwargs: Any) -> None:
         cls = type(self).__name__
@@ -432,7 +436,7 @@ class Layer(metaclass=_SpecMeta):
         self.compute_output_shape(input_shape)
         return 0
 
-    def spatial_axes(self, input_shape: Any) -> tuple:
+    def spatial_axes(self, input_shape: Any) -> tuple[ConvAxis | TransposedAxis, ...]:
         """Per-spatial-axis arithmetic (ConvAxis/TransposedAxis) for sliding-window layers, else ``()``."""
         self.compute_output_shape(input_shape)
         return ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from typing import Any
 
 from ..args import MAX_DIM, check_nonnegative_int
@@ -38,27 +39,30 @@ class Dense(Layer):
     """``keras.layers.Dense``: acts on the last axis only; ``(..., in) → (..., units)``."""
 
     window = LayerKind.DENSE
+    #: set with the other weight options by ``_set_weight_options`` (they never change a shape)
+    activation: Any
+    use_bias: bool
 
     def __init__(
         self,
-        units,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        bias_constraint=None,
-        lora_rank=None,
-        lora_alpha=None,
-        quantization_config=None,
-        **kwargs,
-    ):
+        units: int,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        lora_rank: int | None = None,
+        lora_alpha: float | None = None,
+        quantization_config: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
-            hint = f" Write units={int(units)}." if isinstance(units, numbers.Integral) and units > 0 else ""
+            hint = f" Write units={int(units)}." if isinstance(units, numbers.Integral) and int(units) > 0 else ""
             raise (ValueError if isinstance(units, int) else TypeError)(
                 f"`units` must be a positive Python integer (the number of output features).{hint} "
                 f"Received: units={short_repr(units)}"
@@ -119,7 +123,7 @@ class Dense(Layer):
 class Activation(Layer):
     """``keras.layers.Activation``: applies ``activation`` to every value; shape unchanged."""
 
-    def __init__(self, activation, **kwargs):
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = checks.check_activation(activation)
 
@@ -127,7 +131,13 @@ class Activation(Layer):
 class ReLU(Layer):
     """``keras.layers.ReLU``: shape unchanged."""
 
-    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+    def __init__(
+        self,
+        max_value: float | None = None,
+        negative_slope: float = 0.0,
+        threshold: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.max_value = checks.check_real(max_value, "max_value", minimum=0.0, allow_none=True)
         self.negative_slope = checks.check_real(negative_slope, "negative_slope", minimum=0.0)
@@ -137,7 +147,13 @@ class ReLU(Layer):
 class Dropout(Layer):
     """``keras.layers.Dropout``: zeroes a fraction ``rate`` of values while training; shape unchanged."""
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(
+        self,
+        rate: float,
+        noise_shape: Sequence[int | None] | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.rate = checks.check_real(rate, "rate", minimum=0, maximum=1)
         if noise_shape is not None:
@@ -158,7 +174,7 @@ class Dropout(Layer):
         self.seed = seed
 
 
-def _check_axis(layer: Layer, axis: int, shape: Shape) -> None:
+def _check_axis(layer: BatchNormalization | LayerNormalization, axis: int, shape: Shape) -> None:
     if not -len(shape) <= axis < len(shape):
         raise ValueError(
             f"{layer.label}: axis {axis} is out of bounds for an input of rank {len(shape)} (valid: "
@@ -171,27 +187,32 @@ class BatchNormalization(Layer):
     """``keras.layers.BatchNormalization``: shape unchanged; 4 vectors along ``axis`` (gamma, beta, moving
     mean, moving variance; 3 more with ``renorm=True``)."""
 
+    axis: int
+    center: bool
+    scale: bool
+    renorm: bool
+
     def __init__(
         self,
-        axis=-1,
-        momentum=0.99,
-        epsilon=1e-3,
-        center=True,
-        scale=True,
-        beta_initializer="zeros",
-        gamma_initializer="ones",
-        moving_mean_initializer="zeros",
-        moving_variance_initializer="ones",
-        beta_regularizer=None,
-        gamma_regularizer=None,
-        beta_constraint=None,
-        gamma_constraint=None,
-        renorm=False,
-        renorm_clipping=None,
-        renorm_momentum=0.99,
-        synchronized=False,
-        **kwargs,
-    ):
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        moving_mean_initializer: Any = "zeros",
+        moving_variance_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        renorm: bool = False,
+        renorm_clipping: dict[str, float] | None = None,
+        renorm_momentum: float = 0.99,
+        synchronized: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
             raise TypeError(f"`axis` must be an integer, e.g. axis=-1 (channels last). Received: axis={short_repr(axis)}")
@@ -257,21 +278,24 @@ class LayerNormalization(Layer):
     """``keras.layers.LayerNormalization``: shape unchanged; gamma and beta over the ``axis`` dimensions."""
 
     _extra_kwargs = ("rms_scaling",)
+    axis: int | list[int]
+    center: bool
+    scale: bool
 
     def __init__(
         self,
-        axis=-1,
-        epsilon=1e-3,
-        center=True,
-        scale=True,
-        beta_initializer="zeros",
-        gamma_initializer="ones",
-        beta_regularizer=None,
-        gamma_regularizer=None,
-        beta_constraint=None,
-        gamma_constraint=None,
-        **kwargs,
-    ):
+        axis: int | Sequence[int] = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
             for a in axis:
@@ -320,7 +344,7 @@ class LayerNormalization(Layer):
         shape = self.compute_output_shape(input_shape)
         if not self._vectors():
             return 0
-        return self._vectors() * math.prod(shape[a] for a in self._axes())
+        return self._vectors() * math.prod(_known(self, shape, a, "count its weights") for a in self._axes())
 
     def _explain_entries(self, shape: Shape) -> tuple[tuple[AxisEntry, ...], tuple[str, ...]]:
         return (), (f"shape unchanged: each sample is normalised over axis {self.axis}",)

@@ -10,6 +10,7 @@ A pooling window is a convolution window without weights or dilation whose strid
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..args import axis_names, normalize_data_format, normalize_tuple
@@ -56,7 +57,15 @@ class _Pooling(WindowLayer):
     _always = ("padding",)
     _positional = ("pool_size",)
 
-    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+    def __init__(
+        self,
+        pool_size: int | Sequence[int],
+        strides: int | Sequence[int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.pool_size = normalize_tuple(pool_size, self.rank, "pool_size")
         self.strides_defaulted = strides is None
@@ -86,7 +95,15 @@ class MaxPooling1D(_Pooling):
 
     rank = 1
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+    def __init__(
+        self,
+        pool_size: int | Sequence[int] = 2,
+        strides: int | Sequence[int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
 
 
@@ -95,7 +112,15 @@ class MaxPooling2D(_Pooling):
 
     rank = 2
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+    def __init__(
+        self,
+        pool_size: int | Sequence[int] = (2, 2),
+        strides: int | Sequence[int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
 
 
@@ -104,7 +129,15 @@ class MaxPooling3D(_Pooling):
 
     rank = 3
 
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+    def __init__(
+        self,
+        pool_size: int | Sequence[int] = (2, 2, 2),
+        strides: int | Sequence[int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
 
 
@@ -130,7 +163,7 @@ class _GlobalPooling(SpatialLayer):
     window = LayerKind.GLOBAL_POOL
     mode = "max"
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format)
         self.keepdims = check_bool(keepdims, "keepdims")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 from abc import abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 from ..args import (
@@ -82,8 +83,11 @@ def _n(size: int | None) -> str:
 class _ZeroPadding(_PerAxis):
     """``padding`` holds ``(before, after)`` per axis (one flat pair for 1-D, as in Keras' config)."""
 
+    padding: Any  # tuple[int, int] in 1-D, else tuple[tuple[int, int], ...]
+
     def _pair(self, index: int) -> tuple[int, int]:
-        return self.padding if self.rank == 1 else self.padding[index]
+        pair: tuple[int, int] = self.padding if self.rank == 1 else self.padding[index]
+        return pair
 
     def _size(self, size: int, index: int) -> int:
         return size + sum(self._pair(index))
@@ -98,7 +102,7 @@ class ZeroPadding1D(_ZeroPadding):
 
     rank = 1
 
-    def __init__(self, padding=1, data_format=None, **kwargs):
+    def __init__(self, padding: int | Sequence[int] = 1, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format)
         self.padding = normalize_tuple(padding, 2, "padding", allow_zero=True)
@@ -109,7 +113,12 @@ class ZeroPadding2D(_ZeroPadding):
 
     rank = 2
 
-    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+    def __init__(
+        self,
+        padding: int | Sequence[int] | Sequence[Sequence[int]] = (1, 1),
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format)
         self.padding = pairs(padding, 2, "padding")
@@ -120,7 +129,12 @@ class ZeroPadding3D(_ZeroPadding):
 
     rank = 3
 
-    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+    def __init__(
+        self,
+        padding: int | Sequence[int] | Sequence[Sequence[int]] = ((1, 1), (1, 1), (1, 1)),
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format)
         self.padding = pairs(padding, 3, "padding")
@@ -129,8 +143,11 @@ class ZeroPadding3D(_ZeroPadding):
 class _Cropping(_PerAxis):
     """``cropping`` holds ``(before, after)`` per axis (one flat pair for 1-D, as in Keras' config)."""
 
+    cropping: Any  # tuple[int, int] in 1-D, else tuple[tuple[int, int], ...]
+
     def _pair(self, index: int) -> tuple[int, int]:
-        return self.cropping if self.rank == 1 else self.cropping[index]
+        pair: tuple[int, int] = self.cropping if self.rank == 1 else self.cropping[index]
+        return pair
 
     def compute_output_shape(self, input_shape: Any) -> Shape:
         shape, _, spatial = self._split(input_shape)
@@ -158,7 +175,7 @@ class Cropping1D(_Cropping):
 
     rank = 1
 
-    def __init__(self, cropping=(1, 1), **kwargs):
+    def __init__(self, cropping: int | Sequence[int] = (1, 1), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cropping = normalize_tuple(cropping, 2, "cropping", allow_zero=True)
 
@@ -168,7 +185,12 @@ class Cropping2D(_Cropping):
 
     rank = 2
 
-    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+    def __init__(
+        self,
+        cropping: int | Sequence[int] | Sequence[Sequence[int]] = ((0, 0), (0, 0)),
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.cropping = pairs(cropping, 2, "cropping")
         self.data_format = normalize_data_format(data_format)
@@ -179,15 +201,23 @@ class Cropping3D(_Cropping):
 
     rank = 3
 
-    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+    def __init__(
+        self,
+        cropping: int | Sequence[int] | Sequence[Sequence[int]] = ((1, 1), (1, 1), (1, 1)),
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.cropping = pairs(cropping, 3, "cropping")
         self.data_format = normalize_data_format(data_format)
 
 
 class _UpSampling(_PerAxis):
+    size: Any  # an int in 1-D, else one int per axis
+
     def _factor(self, index: int) -> int:
-        return self.size if self.rank == 1 else self.size[index]
+        factor: int = self.size if self.rank == 1 else self.size[index]
+        return factor
 
     def _size(self, size: int, index: int) -> int:
         return size * self._factor(index)
@@ -201,7 +231,7 @@ class UpSampling1D(_UpSampling):
 
     rank = 1
 
-    def __init__(self, size=2, **kwargs):
+    def __init__(self, size: int = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(size, numbers.Integral) or isinstance(size, bool):
             raise TypeError(f"`size` of UpSampling1D must be a single integer, e.g. size=2. Received: size={short_repr(size)}")
@@ -213,7 +243,13 @@ class UpSampling2D(_UpSampling):
 
     rank = 2
 
-    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+    def __init__(
+        self,
+        size: int | Sequence[int] = (2, 2),
+        data_format: str | None = None,
+        interpolation: str = "nearest",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.size = normalize_tuple(size, 2, "size")
         self.data_format = normalize_data_format(data_format)
@@ -232,7 +268,7 @@ class UpSampling3D(_UpSampling):
 
     rank = 3
 
-    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+    def __init__(self, size: int | Sequence[int] = (2, 2, 2), data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.size = normalize_tuple(size, 3, "size")
         self.data_format = normalize_data_format(data_format)
@@ -243,14 +279,14 @@ class Flatten(Layer):
 
     window = LayerKind.RESHAPE
 
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format)
 
     def compute_output_shape(self, input_shape: Any) -> Shape:
         shape = self._input(input_shape)
-        dims = shape[1:]
-        if any(d is None for d in dims):
+        dims = tuple(d for d in shape[1:] if d is not None)
+        if len(dims) < len(shape) - 1:
             return (shape[0], None)
         return (shape[0], math.prod(dims))
 
@@ -269,7 +305,7 @@ class Reshape(Layer):
 
     window = LayerKind.RESHAPE
 
-    def __init__(self, target_shape, **kwargs):
+    def __init__(self, target_shape: Sequence[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         target_shape = plain_number(target_shape)
         if hasattr(target_shape, "__len__") and not isinstance(target_shape, (str, bytes)):
@@ -291,7 +327,7 @@ class Reshape(Layer):
                     f"`target_shape` must contain only integers (use -1 for one unknown size), but it contains "
                     f"{short_repr(d)}. Received: target_shape={short_repr(target_shape)}"
                 )
-            if d != -1 and not 1 <= d <= MAX_DIM:
+            if d != -1 and not 1 <= int(d) <= MAX_DIM:
                 raise ValueError(
                     "Every entry of `target_shape` must be a positive integer, or -1 once for a size to infer. "
                     f"Received: target_shape={short_repr(target_shape)}"
@@ -305,8 +341,8 @@ class Reshape(Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Shape:
         shape = self._input(input_shape)
-        dims, target = shape[1:], self.target_shape
-        if None in dims:
+        dims, target = tuple(d for d in shape[1:] if d is not None), self.target_shape
+        if len(dims) < len(shape) - 1:
             return (shape[0], *(None if d == -1 else d for d in target))
         size, known = math.prod(dims), math.prod(d for d in target if d != -1)
         if -1 in target:
@@ -327,8 +363,8 @@ class Reshape(Layer):
 
     def _explain_entries(self, shape: Shape) -> tuple[tuple[AxisEntry, ...], tuple[str, ...]]:
         out = self.compute_output_shape(shape)
-        dims = shape[1:]
-        if None in dims:
+        dims = tuple(d for d in shape[1:] if d is not None)
+        if len(dims) < len(shape) - 1:
             return (), ("values per sample: unknown (a dimension is None)",)
         size = math.prod(dims)
         notes = [f"values per sample: {product_text(dims) or '1'} = {size}"]

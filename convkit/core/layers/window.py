@@ -68,8 +68,9 @@ class WindowLayer(SpatialLayer):
         names = axis_names(self.rank)
         entries = tuple(axis_entry(a, n) for a, n in zip(axes, names))
         notes = (*self._window_notes(), self._channels_note(channels))
-        if all(isinstance(a, ConvAxis) for a in axes):
-            notes += unread_notes(axes, names)
+        conv_axes = [a for a in axes if isinstance(a, ConvAxis)]
+        if len(conv_axes) == len(axes):
+            notes += unread_notes(conv_axes, names)
         return entries, notes
 
     def _require_channels(self, shape: Shape, what: str = "count its weights") -> int:
@@ -86,5 +87,5 @@ def kernel_volume(kernel_size: tuple[int, ...]) -> int:
     return math.prod(kernel_size)
 
 
-def product_text(values: tuple[int, ...]) -> str:
+def product_text(values: tuple[int | None, ...]) -> str:
     return "·".join(str(v) for v in values)
