@@ -28,7 +28,7 @@ from ..core.words import (
 
 __all__ = ["RECOGNISERS", "Unreadable", "clean_message"]
 
-Shape = tuple  # tuple[int | None, ...]
+Shape = tuple[int | None, ...]
 
 
 class Unreadable(Exception):
@@ -498,8 +498,9 @@ def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | Non
         notes = ["Concatenate stacks tensors along one axis (axis=-1: channels); every other axis must match."]
         fixes = [concatenate_sizes_fix(len(a) - 2)]
         for i, vals in diffs:
-            if all(v is not None for v in vals) and len(vals) == 2:
-                diff = abs(vals[0] - vals[1])
+            known = [v for v in vals if v is not None]
+            if len(known) == len(vals) == 2:
+                diff = abs(known[0] - known[1])
                 fixes.append(f"axis {i} differs by {diff}: e.g. Cropping2D(({diff // 2}, {diff - diff // 2}), ...) on "
                              f"the larger branch.")
                 break

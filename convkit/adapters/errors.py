@@ -107,7 +107,7 @@ def _show(explanation: Explanation) -> None:
     if shell is not None and getattr(shell, "kernel", None) is not None:
         from IPython.display import display
 
-        display(explanation)
+        display(explanation)  # type: ignore[no-untyped-call]  # IPython's display() has no annotations
     else:
         print(str(explanation), file=sys.stderr)
 

@@ -16,14 +16,16 @@ import inspect
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.merge import MERGE_LAYERS
+from ..core.layers.base import Layer
+from ..core.merge import MERGE_LAYERS, MergeLayer
 from ..core.reported import KerasLayer
 from ..core.trace import MODEL_INPUT
 from ..core.words import format_shape
 
 __all__ = ["KerasLayer", "stack_from_keras", "layer_from_keras"]
 
-Shape = tuple  # tuple[int | None, ...]
+Shape = tuple[int | None, ...]
+SpecClass = type[Layer] | type[MergeLayer]
 
 
 # --- single layers ------------------------------------------------------------------------------------
@@ -31,7 +33,7 @@ Shape = tuple  # tuple[int | None, ...]
 _DROP_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
 
 
-def _spec_kwargs(spec_cls: type, config: dict[str, Any]) -> dict[str, Any]:
+def _spec_kwargs(spec_cls: SpecClass, config: dict[str, Any]) -> dict[str, Any]:
     """The Keras config keys the spec's constructor takes, without weights' initialisers/regularisers/dtype."""
     params = inspect.signature(spec_cls.__init__).parameters
     kwargs = {}
@@ -50,7 +52,7 @@ def _spec_kwargs(spec_cls: type, config: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def _spec_class(op: Any) -> type | None:
+def _spec_class(op: Any) -> SpecClass | None:
     import keras
 
     if not isinstance(op, keras.layers.Layer) or isinstance(op, keras.Model):
@@ -60,7 +62,7 @@ def _spec_class(op: Any) -> type | None:
         return MERGE_LAYERS[name]
     from .. import layers as convkit_layers
 
-    cls = getattr(convkit_layers, name, None)
+    cls: type[Layer] | None = getattr(convkit_layers, name, None)
     if cls is None or not type(op).__module__.startswith("keras.src.layers"):
         return None  # a user subclass or a layer convkit does not model
     return cls
@@ -87,7 +89,7 @@ def layer_from_keras(op: Any, input_shapes: Sequence[Shape], output_shape: Shape
     except (TypeError, ValueError, NotImplementedError):
         serialized = None
     params = op.count_params() if hasattr(op, "count_params") and getattr(op, "built", True) else 0
-    return KerasLayer(op.name, type(op).__name__, input_shapes, output_shape, params, serialized, reason)
+    return KerasLayer(op.name, type(op).__name__, tuple(input_shapes), output_shape, params, serialized, reason)
 
 
 # --- the graph ----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ class Trial:
 
     description: str
     input_shape: Any
-    output_shape: tuple | None
+    output_shape: tuple[int | None, ...] | None
     explanation: Any
     error: str | None
 
@@ -33,7 +33,7 @@ class Trial:
 
     __repr__ = __str__
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         if self.error is not None:
             return (
                 '<div class="convkit-trial convkit-trial-error" style="border-left:4px solid #c0392b;'
@@ -42,7 +42,8 @@ class Trial:
                 f"{html.escape(short_repr(self.input_shape))}.</b><div>{html.escape(self.error)}</div></div>"
             )
         if hasattr(self.explanation, "_repr_html_"):
-            return self.explanation._repr_html_()
+            explained: str | None = self.explanation._repr_html_()  # None: IPython shows the text instead
+            return explained
         return f"<pre>{html.escape(str(self.explanation))}</pre>"
 
 
@@ -128,4 +129,4 @@ def try_layer(layer_or_cls: Any, input_shape: Sequence[int | None], **params: An
     if get_ipython() is None:
         print(trial)
     else:
-        display(trial)
+        display(trial)  # type: ignore[no-untyped-call]  # IPython's display() has no annotations

@@ -20,7 +20,7 @@ The views (``diagram()``, ``editor()``) and ``from_keras`` are thin conveniences
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from .args import normalize_shape
 from .words import short_repr
@@ -30,6 +30,7 @@ from .trace import MODEL_INPUT, Trace, check_layers, trace
 __all__ = ["LayerStack", "StackExplanation", "Wiring"]
 
 Wiring = tuple[tuple[int, ...], ...]
+_Stack = TypeVar("_Stack", bound="LayerStack")
 
 
 def _sequential_wiring(n: int) -> Wiring:
@@ -170,9 +171,9 @@ class LayerStack:
         return stack_to_keras_code(self)
 
     @classmethod
-    def _adopt(cls, other: LayerStack) -> LayerStack:
+    def _adopt(cls: type[_Stack], other: LayerStack) -> _Stack:
         """``other`` as an instance of ``cls`` (a subclass adding views), sharing its already computed trace."""
-        if type(other) is cls:
+        if isinstance(other, cls) and type(other) is cls:
             return other
         new = object.__new__(cls)
         for slot in LayerStack.__slots__:

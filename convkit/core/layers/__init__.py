@@ -76,4 +76,19 @@ LAYER_NAMES = (
 #: Keras class name → convkit layer spec class
 LAYERS: dict[str, type[Layer]] = {name: globals()[name] for name in LAYER_NAMES}
 
-__all__ = ["Layer", "SpatialLayer", "WindowLayer", "LAYERS", "LAYER_NAMES", *LAYER_NAMES]
+# written out (not ``*LAYER_NAMES``) so type checkers see every class as exported
+__all__ = [
+    "Layer", "SpatialLayer", "WindowLayer", "LAYERS", "LAYER_NAMES",
+    "Conv1D", "Conv2D", "Conv3D",
+    "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+    "Cropping1D", "Cropping2D", "Cropping3D",
+    "UpSampling1D", "UpSampling2D", "UpSampling3D",
+    "Flatten", "Dense", "Reshape",
+    "Activation", "ReLU", "Dropout", "BatchNormalization", "LayerNormalization",
+]  # fmt: skip
