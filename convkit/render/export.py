@@ -51,7 +51,7 @@ class _BlitFrames:
 
     def __init__(self, fig: Figure, artists: TraversalArtists) -> None:
         self.fig, self.artists = fig, artists
-        self.canvas = FigureCanvasAgg(fig)
+        self.canvas: Any = FigureCanvasAgg(fig)  # Any: the Agg canvas' blitting methods have no annotations
         self.background: Any = None
         self.patch: Any = None  # the output view with the cells settled since the background
         self.background_step = -1
@@ -98,15 +98,17 @@ class _BlitFrames:
             self.patch = self.canvas.copy_from_bbox(self._out_box)
             self.background_step = step
         self._restore()
+        painter = self.painter
         texts = []
         for artist in art.frame_artists():
-            if self.painter is not None and isinstance(artist, Text):
+            if painter is not None and isinstance(artist, Text):
                 texts.append(artist)
             else:
                 art.ax.draw_artist(artist)
         buffer = np.asarray(self.canvas.buffer_rgba())
-        for text in texts:  # texts are the top layer of a frame
-            self.painter.paint(buffer, text)
+        if painter is not None:
+            for text in texts:  # texts are the top layer of a frame
+                painter.paint(buffer, text)
         return buffer
 
 
@@ -186,7 +188,7 @@ def _save_gif(fig: Figure, artists: TraversalArtists, path: Path, steps: list[in
 
 
 def save_traversal(
-    traversal: Traversal, path: str | os.PathLike, *, steps: Any = None, step: int | None = None,
+    traversal: Traversal, path: str | os.PathLike[str], *, steps: Any = None, step: int | None = None,
     fps: float | None = None, duration: float | None = None, dpi: float | None = None, theme: str = "light",
     numbers: Any = None, coverage: bool = False, operation: str = "conv", show_formula: bool = True,
     progress: Progress = True,
@@ -236,10 +238,10 @@ def save_traversal(
     first = step if step is not None else (check_steps(traversal, steps)[0] if steps is not None else 0)
     dpi = _check_dpi(dpi)
     frame_ms = _frame_ms(fps, duration) if ext == ".gif" else 0.0
-    fig, artists = _build_figure(traversal, first if ext != ".gif" else frames[0], numbers=numbers,
+    fig, artists = _build_figure(traversal, first if frames is None else frames[0], numbers=numbers,
                                  coverage=coverage, theme=theme, show_formula=show_formula, operation=operation,
                                  dpi=dpi)
-    if ext == ".gif":
+    if frames is not None:  # a .gif
         _save_gif(fig, artists, path, frames, frame_ms, progress)
     elif ext == ".svg":
         import matplotlib
