@@ -56,8 +56,8 @@ class LayerRow:
         self.output = W.HTML().add_class("convkit-output-shape")
         buttons = []
         for icon, css, tip, action in (
-            ("arrow-up", "convkit-move-up", "move up", lambda _: editor.move_layer(self.index, self.index - 1)),
-            ("arrow-down", "convkit-move-down", "move down", lambda _: editor.move_layer(self.index, self.index + 1)),
+            ("arrow-up", "convkit-move-up", "move up", lambda _: editor._move_by(self, -1)),
+            ("arrow-down", "convkit-move-down", "move down", lambda _: editor._move_by(self, 1)),
             ("times", "convkit-remove", "remove", lambda _: editor.remove_layer(self.index)),
         ):
             button = W.Button(icon=icon, tooltip=tip, layout=W.Layout(width="32px")).add_class(css)
@@ -66,9 +66,10 @@ class LayerRow:
         self.depth = W.HTML().add_class("convkit-depth-rule")
         self.error = W.HTML().add_class("convkit-row-error")
         self.input_message = W.HTML().add_class("convkit-message")
+        self.index_label = W.HTML(f'<span class="convkit-index">{index}</span>').add_class("convkit-layer-index")
         main = W.HBox([
             W.HBox(buttons).add_class("convkit-row-buttons"),
-            W.HTML(f'<span class="convkit-index">{index}</span>').add_class("convkit-layer-index"),
+            self.index_label,
             self.type_button, *self.fields.values(), W.HTML("→").add_class("convkit-arrow"), self.output,
         ]).add_class("convkit-layer-main")
         self.box = W.VBox([main, self.depth, self.error, self.input_message]).add_class("convkit-layer-row")
@@ -104,6 +105,11 @@ class LayerRow:
         if entry.params:
             parts.append(f"params: {entry.params:,}")
         self.depth.value = f'<span class="convkit-rule">{html.escape(" · ".join(parts))}</span>' if parts else ""
+
+    def set_index(self, index: int) -> None:
+        """The row now shows layer ``index`` (after an insert, remove or move elsewhere in the stack)."""
+        self.index = index
+        self.index_label.value = f'<span class="convkit-index">{index}</span>'
 
     def set_invalid(self, key: str, invalid: bool) -> None:
         (self.fields[key].add_class if invalid else self.fields[key].remove_class)("convkit-invalid")

@@ -52,7 +52,8 @@ def display_with_fallback(live: dict[str, Any], fallback: Callable[[], dict[str,
     """
     from IPython.display import display
 
-    display(live, raw=True)
+    show: Callable[..., Any] = display  # IPython's display has no type hints
+    show(live, raw=True)
     bundle = fallback()
     if bundle is not None:
-        display(bundle, raw=True)
+        show(bundle, raw=True)

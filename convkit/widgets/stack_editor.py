@@ -2,7 +2,18 @@
 
 The editor holds an immutable stack in its ``stack`` trait. Every edit (a field, a move, an added or removed layer,
 the input shape) builds a new stack through the stack's own edit methods and assigns it, which fires the trait's
-change and redraws rows, diagram and summary from the new stack's trace. Nothing is ever mutated in place.
+change and updates rows, diagram and summary from the new stack's trace. Nothing is ever mutated in place.
+
+Big stacks edit incrementally: a layer that is still in the new stack keeps its row, an edited layer keeps the
+row it had, and only new layers get rows built (:mod:`convkit.widgets._stack_sync`); a row is re-shown only when
+its layer or trace entry changed. :attr:`StackEditor.rows_built` counts the rows built. Diagrams are drawn for
+stacks of up to :data:`MAX_DIAGRAM_LAYERS` layers; a longer stack gets a message there instead (the summary
+still lists every layer).
+
+The code API (:meth:`StackEditor.set_field`, :meth:`~StackEditor.add_layer`, :meth:`~StackEditor.remove_layer`,
+:meth:`~StackEditor.move_layer`, :meth:`~StackEditor.set_input_size`) takes a layer index (negative from the end)
+or a layer's name, and raises only ``IndexError``/``TypeError``/``ValueError`` with convkit's message for an index
+or field that does not exist; a value the layer refuses is shown as a message, as when a learner types it.
 
 Stable CSS classes for tests and styling: ``convkit-widget convkit-stack-editor`` (the editor),
 ``convkit-layer-row`` (one per layer, in order), ``convkit-field-<argument>`` (``convkit-field-kernel_size``...),
@@ -22,73 +33,38 @@ from __future__ import annotations
 
 import asyncio
 import html
-import io
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
 import traitlets
-from matplotlib import colors as mcolors
 
-from ..render.stack import draw_stack_figure
-from ..render.stack_labels import tensor_dims
-from ..render.style import Palette, palette
 from ..core.stack import LayerStack
+from ..core.words import short_repr
+from ..render.stack_labels import tensor_dims
 from . import stack_fields as F
+from ._stack_outputs import (
+    _CSS,
+    DEBOUNCE_SECONDS,
+    MAX_DIAGRAM_LAYERS,
+    _png,
+    alt_text,
+    diagram_note,
+    kernel_loop,
+    static_outputs,
+    text_summary,
+)
 from ._stack_rows import LayerRow, depth_rule
-from ._static import display_with_fallback, fallback_bundle
+from ._stack_sync import match_rows, resolve_index
+from ._static import display_with_fallback
 
-__all__ = ["StackEditor"]
-
-
-def _css() -> str:
-    """The editor's style sheet, its colour variables taken from the palette of each theme."""
-
-    def variables(pal: Palette) -> str:
-        muted = mcolors.to_hex(tuple(t + (b - t) * 0.4 for t, b in zip(mcolors.to_rgb(pal.text),
-                                                                            mcolors.to_rgb(pal.background))))
-        return f"--convkit-error: {pal.error}; --convkit-muted: {muted}; --convkit-accent: {pal.window};"
-
-    light, dark = palette("light"), palette("dark")
-    return (
-        f".convkit-stack-editor {{ {variables(light)} }}\n"
-        f'body[data-jp-theme-light="false"] .convkit-stack-editor.convkit-theme-auto,\n'
-        f".convkit-stack-editor.convkit-theme-dark {{ {variables(dark)} }}\n"
-        + Path(__file__).with_name("stack_editor.css").read_text(encoding="utf-8")
-    )
+__all__ = ["MAX_DIAGRAM_LAYERS", "StackEditor"]
 
 
-_CSS = _css()
-DEBOUNCE_SECONDS = 0.3
-MAX_DIAGRAM_PIXELS = 2000  # longest side of the diagram image in the editor
 _ANIMATABLE = ("conv", "depthwise", "separable", "transpose", "pool")
 
 
-def _png(stack: LayerStack, theme: str) -> bytes:
-    fig = draw_stack_figure(stack, theme=theme)
-    fig.set_dpi(min(96.0, MAX_DIAGRAM_PIXELS / max(fig.get_size_inches())))  # long stacks: a smaller image
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", facecolor=fig.get_facecolor())
-    return buf.getvalue()
-
-
-def _kernel_loop() -> asyncio.AbstractEventLoop | None:
-    """The running event loop when inside a Jupyter kernel (which keeps it turning), else ``None``."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
-    if shell is None or getattr(shell, "kernel", None) is None:
-        return None
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-class StackEditor(W.VBox):
+class StackEditor(W.VBox):  # type: ignore[misc]
     """An ipywidgets editor of a layer stack with live output shapes, errors in place, diagram and summary.
 
     Parameters
@@ -127,9 +103,11 @@ class StackEditor(W.VBox):
         self.add_class("convkit-stack-editor")
         self.add_class(f"convkit-theme-{theme}")
         self.rows: list[LayerRow] = []
+        self.rows_built = 0  # LayerRow objects built since the editor was created (edits build only new rows)
+        self._shown: dict[int, tuple[Any, ...]] = {}  # id(row) -> what its widgets show
         self._syncing = False
         self._pending: asyncio.TimerHandle | None = None
-        self._traversal_key: tuple | None = None
+        self._traversal_key: tuple[Any, ...] | None = None
         self._input_fields: list[W.Text] = []
         self.input_box = W.HBox().add_class("convkit-input-shape")
         self.input_message = W.HTML().add_class("convkit-message")
@@ -141,9 +119,11 @@ class StackEditor(W.VBox):
         self.traversal_box = W.VBox().add_class("convkit-traversal-area")
         self.diagram_images = {t: W.Image(format="png").add_class(f"convkit-only-{t}")
                                for t in (self._themes() if show_diagram else ())}
+        self.diagram_note = W.HTML().add_class("convkit-diagram-note")
         self.summary_html = W.HTML().add_class("convkit-summary")
         self.code_html = W.HTML().add_class("convkit-keras-code")
-        tabs = [W.VBox(list(self.diagram_images.values())).add_class("convkit-diagram")] if show_diagram else []
+        tabs = [W.VBox([self.diagram_note, *self.diagram_images.values()]).add_class("convkit-diagram")] \
+            if show_diagram else []
         self.tabs = W.Tab(children=[*tabs, self.summary_html, self.code_html])
         self.tabs.titles = (["Diagram"] if show_diagram else []) + ["Summary", "Keras code"]
         self.children = [
@@ -163,29 +143,52 @@ class StackEditor(W.VBox):
         """Python source that builds the current stack as a Keras model named ``model``."""
         return self.stack.to_keras_code()
 
-    def set_field(self, index: int, key: str, value: Any) -> None:
-        """Type ``value`` into field ``key`` of row ``index`` (as a learner would); problems show as a message."""
-        widget = self.rows[index].fields[key]
-        widget.value = F.format_value(key, value) if isinstance(widget, W.Text) and not isinstance(value, str) \
-            else value
+    def set_field(self, index: int | str, key: str, value: Any) -> None:
+        """Type ``value`` into field ``key`` of layer ``index`` (an index or a layer's name), as a learner would:
+        a value the layer refuses shows as the row's message; a layer or field that does not exist raises."""
+        row = self.rows[resolve_index(index, self.stack.layers)]
+        if key not in row.fields:
+            fields = ", ".join(row.fields) or "none"
+            raise ValueError(f"Layer {row.index} ({type(row.layer).__name__}) has no field {short_repr(key)}; its "
+                             f"fields are: {fields}. Received: key={short_repr(key)}")
+        widget = row.fields[key]
+        typed = F.format_value(key, value) if isinstance(widget, W.Text) and not isinstance(value, str) else value
+        self._edit_field(row, key, typed)
 
     def set_input_size(self, axis: int, value: Any) -> None:
         """Type ``value`` into the input-shape field of dimension ``axis`` (batch excluded: 0 is the first)."""
+        n = len(self._input_fields)
+        if isinstance(axis, bool) or not isinstance(axis, int) or not -n <= axis < n:
+            raise IndexError(f"`axis` must be an input dimension from {-n} to {n - 1} (batch excluded): the input "
+                             f"shape is {self.stack.input_shape}. Received: axis={short_repr(axis)}")
         self._input_fields[axis].value = str(value)
 
-    def add_layer(self, name: str, index: int | None = None) -> None:
+    def add_layer(self, name: str, index: int | str | None = None) -> None:
         """Insert a new ``name`` layer (default: at the end) with starting arguments from the menu."""
-        position = len(self.stack) if index is None else index
-        self._apply(lambda s: s.insert(position, F.new_layer(name)), self.message)
+        position = len(self.stack) if index is None else resolve_index(index, self.stack.layers, allow_end=True)
+        layer = F.new_layer(name)  # an unknown name is a ValueError naming it
+        self._apply(lambda s: s.insert(position, layer), self.message)
 
-    def remove_layer(self, index: int) -> None:
-        self._apply(lambda s: s.remove(index), self.message)
+    def remove_layer(self, index: int | str) -> None:
+        """Remove layer ``index`` (an index or a layer's name)."""
+        i = resolve_index(index, self.stack.layers)
+        self._apply(lambda s: s.remove(i), self.message)
         if self.selected is not None and self.selected >= len(self.stack):
             self.selected = None
 
-    def move_layer(self, index: int, to: int) -> None:
-        if 0 <= to < len(self.stack):
-            self._apply(lambda s: s.move(index, to), self.message)
+    def move_layer(self, index: int | str, to: int) -> None:
+        """Move layer ``index`` (an index or a layer's name) to position ``to``."""
+        i, j = resolve_index(index, self.stack.layers), resolve_index(to, self.stack.layers, "to")
+        self._apply(lambda s: s.move(i, j), self.message)
+
+    def _move_by(self, row: LayerRow, step: int) -> None:
+        """A row's up/down button: at the first or last row it says why nothing moves."""
+        to = row.index + step
+        if not 0 <= to < len(self.stack):
+            where = "first" if to < 0 else "last"
+            self.message.value = f'<span class="convkit-note">Layer {row.index} is already the {where} one.</span>'
+            return
+        self.move_layer(row.index, to)
 
     def __repr__(self) -> str:
         return f"StackEditor({self.stack!r})"
@@ -203,29 +206,17 @@ class StackEditor(W.VBox):
         live editor is shown (see :mod:`convkit.widgets._static`).
         """
         image = self.diagram_images.get("light")
-        png = image.value if image is not None and image.value else _png(self.stack, "light")
-        return fallback_bundle(png, self._alt_text(), f"Diagram of {self._text_summary()}")
+        return static_outputs(self.stack, image.value if image is not None else b"")
 
     def _ipython_display_(self, **kwargs: Any) -> None:
         display_with_fallback(self._repr_mimebundle_(**kwargs), self.static_bundle)
 
     def _text_summary(self) -> str:
-        stack = self.stack
-        out = "invalid" if stack.output_shape is None else str(stack.output_shape)
-        return f"StackEditor: {len(stack)} layers, input {stack.input_shape} → output {out}"
+        return text_summary(self.stack)
 
     def _alt_text(self, limit: int = 24) -> str:
         """The diagram in words: each layer with its output shape (the first ``limit`` layers)."""
-        entries = self.stack.trace.entries
-        parts = [f"input {self.stack.input_shape}"]
-        for entry in entries[:limit]:
-            name = type(entry.layer).__name__
-            if entry.is_valid:
-                parts.append(f"{name} {entry.output_shape}")
-            else:
-                parts.append(f"{name} (invalid: {entry.error})" if entry.error else f"{name} (not computed)")
-        more = f" … and {len(entries) - limit} more layers" if len(entries) > limit else ""
-        return "Layer-stack diagram: " + " → ".join(parts) + more + "."
+        return alt_text(self.stack, limit)
 
     # ------------------------------------------------------------------------------------ edits
     def _themes(self) -> tuple[str, ...]:
@@ -290,7 +281,9 @@ class StackEditor(W.VBox):
     @traitlets.observe("selected")
     def _on_selected(self, change: dict[str, Any]) -> None:
         for row in self.rows:
-            row.set_selected(row.index == change["new"])
+            if row.index in (change["old"], change["new"]):
+                row.set_selected(row.index == change["new"])
+                self._shown.pop(id(row), None)
         self._update_traversal()
 
     def _data_format(self) -> str:
@@ -331,16 +324,30 @@ class StackEditor(W.VBox):
             field.value = "None" if shape[axis + 1] is None else str(shape[axis + 1])
 
     def _sync_rows(self) -> None:
-        layers = self.stack.layers
-        same_types = len(layers) == len(self.rows) and all(
-            type(row.layer) is type(layer) for row, layer in zip(self.rows, layers))
-        if not same_types:
-            self.rows = [LayerRow(i, layer, self) for i, layer in enumerate(layers)]
-            self.rows_box.children = [row.box for row in self.rows]
-            for row in self.rows:
+        """Follow the new stack: reuse the rows of layers still there, build rows for new layers only, and re-show
+        a row only when its layer or trace entry changed (200 layers: one row built for an added layer)."""
+        layers, entries = self.stack.layers, self.stack.trace.entries
+        kept, dropped = match_rows(self.rows, layers, lambda row: row.layer, lambda row: row.index)
+        rows = []
+        for i, (row, layer) in enumerate(zip(kept, layers)):
+            if row is None:
+                row = LayerRow(i, layer, self)
+                self.rows_built += 1
+            elif row.index != i:
+                row.set_index(i)
+            rows.append(row)
+        for row in dropped:
+            self._shown.pop(id(row), None)
+        if [r.box for r in rows] != [r.box for r in self.rows]:
+            self.rows_box.children = [row.box for row in rows]
+        self.rows = rows
+        for row, layer, entry in zip(rows, layers, entries):
+            key = (id(layer), entry.input_shape, entry.output_shape, entry.error, entry.params,
+                   self.selected == row.index)
+            if self._shown.get(id(row)) != key:
+                row.show(layer, entry, depth_rule(entry))
                 row.set_selected(row.index == self.selected)
-        for row, layer, entry in zip(self.rows, layers, self.stack.trace.entries):
-            row.show(layer, entry, depth_rule(entry))
+                self._shown[id(row)] = key
 
     def _update_traversal(self) -> None:
         i = self.selected
@@ -377,7 +384,7 @@ class StackEditor(W.VBox):
     # ------------------------------------------------------------------------------------ outputs
     def _schedule_outputs(self) -> None:
         """Redraw summary, code and diagram now, or after a short pause when a kernel's event loop runs."""
-        loop = _kernel_loop()
+        loop = kernel_loop()
         if loop is None:
             self.render_outputs()
             return
@@ -390,7 +397,10 @@ class StackEditor(W.VBox):
         self._pending = None
         stack = self.stack
         if self.show_diagram:  # images first: when the summary shows the new stack, the diagram does too
+            too_long = len(stack) > MAX_DIAGRAM_LAYERS
             for theme, image in self.diagram_images.items():
-                image.value = _png(stack, theme)
+                image.value = b"" if too_long else _png(stack, theme)
+                image.layout.display = "none" if too_long else None
+            self.diagram_note.value = diagram_note(len(stack))
         self.summary_html.value = stack.summary()._repr_html_()
         self.code_html.value = f'<pre class="convkit-code">{html.escape(stack.to_keras_code())}</pre>'

@@ -139,6 +139,8 @@ def test_dark_lab_theme_shows_the_dark_diagram(page: Any, lab_server: LabServer,
         hidden = page.evaluate("() => [...document.querySelectorAll('.convkit-stack-editor .convkit-only-light')]"
                                ".every(e => e.offsetWidth === 0)")
         assert hidden, "the light diagram is still shown in the dark theme"
+        # Lab shows its splash over the page while it changes theme: let it go before the picture
+        page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=15_000)
         screenshot(editor, "stack-editor-dark")
     finally:  # the Lab server is shared by the session: leave its theme as it was
         _choose_theme(page, "JupyterLab Light")

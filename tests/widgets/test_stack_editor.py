@@ -165,10 +165,12 @@ def test_add_remove_move() -> None:
 
 def test_moving_same_type_layers_updates_fields() -> None:
     ed = editor_for(example_1())
-    boxes = [row.box for row in ed.rows]
+    boxes, built = [row.box for row in ed.rows], ed.rows_built
     ed.move_layer(0, 1)
-    assert [row.box for row in ed.rows] == boxes  # same types: rows reused, values synced
+    assert [row.box for row in ed.rows] == boxes[::-1], "each row moves with its layer (focus goes along)"
+    assert ed.rows_built == built, "rows reused, none built"
     assert ed.rows[0].fields["filters"].value == 64 and ed.rows[1].fields["strides"].value == "2"
+    assert [r.index for r in ed.rows] == [0, 1] and 'convkit-index">0<' in ed.rows[0].index_label.value
     assert outputs(ed) == ["(3, 28, 28, 64)", "(3, 13, 13, 32)"]
 
 
