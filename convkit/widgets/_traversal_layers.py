@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.args import normalize_shape
+
 __all__ = ["SUPPORTED", "layer_settings"]
 
 #: The layers ``KernelTraversal.from_layer`` draws.
@@ -24,18 +26,18 @@ def layer_settings(layer: Any, input_shape: Any) -> dict[str, Any]:
         raise TypeError(f"KernelTraversal.from_layer draws {SUPPORTED}. Received: layer of type {name}")
     config = dict(layer.get_config())
     rank_n = int(rank[0])
-    shape = tuple(input_shape)
+    shape = normalize_shape(input_shape, name="input_shape")  # a clear refusal for anything but a shape
     if len(shape) == rank_n + 2:
         shape = shape[1:]
     if len(shape) != rank_n + 1:
         raise ValueError(
             f"`input_shape` of a {name} must be (batch, {'length' if rank_n == 1 else 'height, width'}, channels) "
-            f"(batch optional). Received: input_shape={tuple(input_shape)!r}")
+            f"(batch optional). Received: input_shape={shape!r}")
     first = (config.get("data_format") or "channels_last") == "channels_first"
     spatial, channels = (shape[1:], shape[0]) if first else (shape[:-1], shape[-1])
     if any(s is None for s in spatial) or channels is None:
         raise ValueError(f"`input_shape` needs known spatial sizes and channels to draw. "
-                         f"Received: input_shape={tuple(input_shape)!r}")
+                         f"Received: input_shape={shape!r}")
     family = _FAMILIES[base]
     settings: dict[str, Any] = {"input_size": tuple(spatial), "in_channels": channels,
                                 "padding": config.get("padding", "valid")}
