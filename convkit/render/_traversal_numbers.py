@@ -50,23 +50,28 @@ class Numbers:
     def _padded(self, x: np.ndarray) -> np.ndarray:
         t = self._t
         out = np.zeros(t.padded_size, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
-        out[tuple(slice(a.pad_before, a.pad_before + a.size) for a in t.axes)] = x
+        out[tuple(slice(before, before + n) for (before, _), n in zip(t.padding, t.input_size))] = x
         return out
 
     def taps(self, origins: np.ndarray, padded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Values and padding flags of every tap, for ``origins`` of shape (steps, rank)."""
         index = origins[:, None, :] + self._offsets[None, :, :]
-        is_pad = ((index < 0) | (index >= self._sizes)).any(axis=-1)
+        # numpy's stubs type .any(axis=...) as "bool or array"; over a 3-D index it is the (steps, taps) array
+        is_pad: np.ndarray = ((index < 0) | (index >= self._sizes)).any(axis=-1)  # type: ignore[assignment]
         values = self.padded if padded is None else padded
-        return values[tuple(np.moveaxis(index + self._pads, -1, 0))], is_pad
+        tapped: np.ndarray = values[tuple(np.moveaxis(index + self._pads, -1, 0))]
+        return tapped, is_pad
 
     def _reduce(self, origins: np.ndarray) -> np.ndarray:
         values, is_pad = self.taps(origins)
+        out: np.ndarray
         if self.operation == "conv":
-            return (values * self.kernel).sum(axis=1)
-        if self.operation == "max":
-            return np.where(is_pad, -np.inf, values).max(axis=1)
-        return np.where(is_pad, 0, values).sum(axis=1) / (~is_pad).sum(axis=1)
+            out = (values * self.kernel).sum(axis=1)
+        elif self.operation == "max":
+            out = np.where(is_pad, -np.inf, values).max(axis=1)
+        else:
+            out = np.where(is_pad, 0, values).sum(axis=1) / (~is_pad).sum(axis=1)
+        return out
 
     def sum_line(self, t: Traversal, step: int) -> str:
         """``output[0, 5] = 1·0 + 2·1 + … = 7`` or ``max(1, 3, 0) = 3`` / ``mean(...)`` over the non-padding
@@ -103,7 +108,13 @@ def resolve_numbers(t: Traversal, numbers_arg: Any, operation: str) -> Numbers |
                 f"x of shape {t.input_size} and kernel of shape {t.kernel_size}. "
                 f"Received: numbers={numbers_arg!r:.80}"
             )
-    x, kernel = (np.asarray(a) if a is not None else None for a in numbers_arg)
+    x_arg, kernel_arg = numbers_arg
+    if x_arg is None:
+        raise TypeError(
+            "`numbers` must be a pair (x, kernel) whose x holds the input's values (one channel), not None. "
+            "Received: numbers=(None, kernel)"
+        )
+    x, kernel = np.asarray(x_arg), None if kernel_arg is None else np.asarray(kernel_arg)
     channels = 1
     if operation == "conv" and kernel is not None and x.ndim == t.rank + 1 and kernel.ndim == t.rank + 1:
         channels = x.shape[-1]  # (x, kernel) with a last axis of input channels: channel 0 drawn, all summed
