@@ -27,7 +27,8 @@ class FramePalette:
     def __init__(self, first: np.ndarray, exact: np.ndarray) -> None:
         exact = np.unique(exact.reshape(-1, 3), axis=0)[:200]
         rest = Image.fromarray(first).quantize(colors=255 - len(exact), method=Image.Quantize.MEDIANCUT)
-        rest_colors = np.array(rest.getpalette()[: 3 * (255 - len(exact))], np.uint8).reshape(-1, 3)
+        palette = rest.getpalette()  # a quantized ("P") image always has one
+        rest_colors = np.array(palette[: 3 * (255 - len(exact))], np.uint8).reshape(-1, 3)  # type: ignore[index]
         # index 0 is reserved: a 0 in the lookup table means "not looked up yet"
         self.colors = np.concatenate([np.zeros((1, 3), np.uint8), exact, rest_colors])
         self.flat = bytes(self.colors.ravel().tolist() + [0] * (768 - self.colors.size))
@@ -46,7 +47,8 @@ class FramePalette:
             distance = ((new_rgb[:, None, :] - self.colors[None, 1:, :].astype(np.int32)) ** 2).sum(-1)
             self._lookup[new] = distance.argmin(axis=1) + 1
             index = self._lookup[packed]
-        return index
+        indices: np.ndarray = index
+        return indices
 
 
 def _pack(rgb: np.ndarray) -> np.ndarray:
@@ -56,9 +58,12 @@ def _pack(rgb: np.ndarray) -> np.ndarray:
 def _rgba_words(pixels: np.ndarray) -> np.ndarray:
     """An ``(h, w, 3|4)`` uint8 RGB(A) array as ``(h, w)`` 32-bit words ``R | G << 8 | B << 16 | A << 24``
     (a copy): one comparison per pixel."""
+    words: np.ndarray
     if pixels.shape[-1] == 3:
-        return _pack(pixels).astype(np.uint32) | np.uint32(0xFF000000)
-    return np.ascontiguousarray(pixels).view("<u4")[..., 0].copy()
+        words = _pack(pixels).astype(np.uint32) | np.uint32(0xFF000000)
+    else:
+        words = np.ascontiguousarray(pixels).view("<u4")[..., 0].copy()
+    return words
 
 
 class GifStream:
@@ -68,7 +73,7 @@ class GifStream:
     first frame. ``loop=0`` repeats forever.
     """
 
-    def __init__(self, path: str | os.PathLike, exact: np.ndarray, loop: int = 0) -> None:
+    def __init__(self, path: str | os.PathLike[str], exact: np.ndarray, loop: int = 0) -> None:
         self._fp: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed by close()
         self._exact, self._loop = exact, loop
         self.palette: FramePalette | None = None
@@ -104,7 +109,7 @@ class GifStream:
         changed = words != self._words
         rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
         if not len(rows):  # the same picture: show the pending frame longer
-            pixels, offset, duration = self._pending
+            pixels, offset, duration = self._pending  # type: ignore[misc]  # set whenever _previous is
             self._pending = (pixels, offset, duration + int(duration_ms))
             return
         r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1

@@ -18,11 +18,13 @@ __all__ = ["DrawnMasks", "input_colors", "mix", "padding_mask", "paint_output", 
 
 
 def rgba(color: Any) -> np.ndarray:
-    return (np.array(to_rgba(color)) * 255).round().astype(np.uint8)
+    channels: np.ndarray = (np.array(to_rgba(color)) * 255).round().astype(np.uint8)
+    return channels
 
 
-def mix(a: str, b: str, t: float) -> tuple[float, ...]:
-    return tuple(np.array(to_rgba(a)) * (1 - t) + np.array(to_rgba(b)) * t)
+def mix(a: str, b: str, t: float) -> tuple[float, float, float, float]:
+    red, green, blue, alpha = np.array(to_rgba(a)) * (1 - t) + np.array(to_rgba(b)) * t
+    return red, green, blue, alpha
 
 
 def _luminance(color: str) -> float:
@@ -63,7 +65,8 @@ class DrawnMasks:
 def padding_mask(t: Traversal, g: Geometry) -> np.ndarray:
     """``True`` on the drawn cells that are padding (1-D/2-D, the whole grid)."""
     m = DrawnMasks.of(t)
-    return m.rows[0][:, None] | m.cols[0][None, :]
+    mask: np.ndarray = m.rows[0][:, None] | m.cols[0][None, :]
+    return mask
 
 
 def input_colors(

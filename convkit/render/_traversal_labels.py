@@ -141,7 +141,7 @@ def make_cell_texts(
             or g.rows * g.cols > 1600):
         return CellTexts({}, [], [], None)
     size = min(11.0, 0.4 * cell_pts)
-    style = dict(ha="center", va="center", fontsize=size, zorder=6, color=colors.text)
+    style: dict[str, Any] = dict(ha="center", va="center", fontsize=size, zorder=6, color=colors.text)
     is_pad = padding_mask(t, g)
     input_at = {
         (r, c): ax.text(c + 0.5, r + 0.5, fmt(value, nums.integral), **style)

@@ -10,8 +10,10 @@ Data coordinates are those of the views: a drawn cell ``(r, c)`` of the padded i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -178,7 +180,7 @@ def _auto_cell_points(t: Traversal, max_w: float = 7.2 * 72, max_h: float = 4.6 
     return min((max_w - GAP_PTS) / (vin.cols.length + vout.cols.length), max_h / rows, MAX_CELL_PTS)
 
 
-def _largest(fits, hi: float) -> float:
+def _largest(fits: Callable[[float], bool], hi: float) -> float:
     """The largest value in (0, hi] for which the monotone predicate ``fits`` holds (bisection)."""
     if fits(hi):
         return hi
@@ -192,8 +194,9 @@ def _largest(fits, hi: float) -> float:
 def axes_cell_points(ax: Axes, t: Traversal) -> tuple[float, float, float]:
     """Cell width and row height (points) the grids get in ``ax``, and the axes height in points."""
     bbox = ax.get_position()
-    w_pts = bbox.width * ax.figure.get_figwidth() * 72
-    h_pts = bbox.height * ax.figure.get_figheight() * 72
+    # the axes of a traversal picture belong to a Figure (a SubFigure has no size of its own)
+    w_pts = bbox.width * ax.figure.get_figwidth() * 72  # type: ignore[union-attr]
+    h_pts = bbox.height * ax.figure.get_figheight() * 72  # type: ignore[union-attr]
     if t.rank == 1:
         cell = _largest(lambda c: geometry(t, c, _strip_row_points(c)).width * c <= w_pts, w_pts)
         row = _largest(lambda r: geometry(t, cell, r).height * r <= h_pts, _strip_row_points(cell))
@@ -217,7 +220,7 @@ def set_limits(ax: Axes, t: Traversal, g: Geometry, row_pts: float, height_pts: 
         ax.set_ylim(g.height, 0)
 
 
-def _last_two(values: np.ndarray, rank: int, first: np.ndarray | int) -> tuple:
+def _last_two(values: np.ndarray, rank: int, first: np.ndarray | int) -> tuple[Any, Any]:
     """The drawn (row, col) part of per-axis ``values``: ``(first, values[0])`` for a 1-D strip."""
     return (first, values[..., 0]) if rank == 1 else (values[..., -2], values[..., -1])
 
@@ -243,7 +246,8 @@ class StepCells:
 
     def _origin(self, step: int) -> np.ndarray:
         """Padded coordinates of the window's first tap."""
-        return np.array(np.unravel_index(step, self.traversal.output_size)) * self._strides
+        origin: np.ndarray = np.array(np.unravel_index(step, self.traversal.output_size)) * self._strides
+        return origin
 
     def corner(self, step: int) -> tuple[int, int]:
         """(row, col) of the window's top-left cell in the drawn (padded) input."""

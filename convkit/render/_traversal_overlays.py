@@ -44,7 +44,10 @@ def make_hatches(ax: Axes, t: Traversal, colors: Palette) -> list[Rectangle]:
     """Hatched bands over the padding, so padding never relies on colour alone."""
     if not is_padded(t):
         return []
-    return [ax.add_patch(_hatched(colors, zorder=2)) for _ in range(_HATCH_BANDS)]
+    hatches = [_hatched(colors, zorder=2) for _ in range(_HATCH_BANDS)]
+    for patch in hatches:
+        ax.add_patch(patch)
+    return hatches
 
 
 def place_hatches(
@@ -55,7 +58,7 @@ def place_hatches(
     if not hatches:
         return
     (rb, ra), (cb, ca) = ((0, 0), t.padding[0]) if t.rank == 1 else (t.padding[-2], t.padding[-1])
-    whole = plane is not None and not 0 <= plane - t.axes[0].pad_before < t.input_size[0]  # a padding plane
+    whole = plane is not None and not 0 <= plane - t.padding[0][0] < t.input_size[0]  # a padding plane
     boxes = [(0, 0, g.cols, g.rows)] if whole else [
         (0, 0, g.cols, rb), (0, g.rows - ra, g.cols, ra),
         (0, rb, cb, g.rows - rb - ra), (g.cols - ca, rb, ca, g.rows - rb - ra),
@@ -113,11 +116,13 @@ def make_window(
     window / the output cell when they are smaller than ``TINY_PX`` pixels (``None`` where not)."""
     lw = 2.0 if _px(ax, cell_pts) >= 8 else 1.4
     kh, kw = kernel
-    box = dict(fill=False, ec=colors.window, lw=lw, zorder=5, clip_on=False)
-    window = ax.add_patch(Rectangle((0, 0), kw, kh, **box))
-    current = ax.add_patch(Rectangle((0, 0), 1, 1, **box))
-    current_fill = ax.add_patch(Rectangle((0, 0), 1, 1, fc=colors.output_current, lw=0, zorder=1.5))
-    ring = dict(marker="o", ms=24, mfc="none", mec=colors.window, mew=1.5, zorder=5, clip_on=False)
+    box: dict[str, Any] = dict(fill=False, ec=colors.window, lw=lw, zorder=5, clip_on=False)
+    window = Rectangle((0, 0), kw, kh, **box)
+    current = Rectangle((0, 0), 1, 1, **box)
+    current_fill = Rectangle((0, 0), 1, 1, fc=colors.output_current, lw=0, zorder=1.5)
+    for patch in (window, current, current_fill):
+        ax.add_patch(patch)
+    ring: dict[str, Any] = dict(marker="o", ms=24, mfc="none", mec=colors.window, mew=1.5, zorder=5, clip_on=False)
     tiny = (min(kw * cell_pts, kh * row_pts), min(cell_pts, row_pts))
     rings = [ax.plot([], [], **ring)[0] if _px(ax, size) < TINY_PX else None for size in tiny]
     return window, current, current_fill, rings
@@ -129,11 +134,14 @@ def make_blit_extras(
     """In blit mode the opaque taps hide the cell borders and hatching under them (they are in the
     background): a border collection and one hatch patch per tap redraw them over the taps (hidden in a
     normal draw). Also the stamp that paints a computed output cell into the blitting background."""
-    tap_grid = ax.add_collection(
-        LineCollection([], colors=colors.grid_line, linewidths=0.5, zorder=4, clip_on=False, visible=False)
+    tap_grid = LineCollection(
+        [], colors=colors.grid_line, linewidths=0.5, zorder=4, clip_on=False, visible=False
     ) if grid else None
-    tap_hatches = [ax.add_patch(_hatched(colors, zorder=2, visible=False))
-                   for _ in range(n_taps if is_padded(t) else 0)]
+    if tap_grid is not None:
+        ax.add_collection(tap_grid)
+    tap_hatches = [_hatched(colors, zorder=2, visible=False) for _ in range(n_taps if is_padded(t) else 0)]
+    for patch in tap_hatches:
+        ax.add_patch(patch)
     stamp = Rectangle((0, 0), 1, 1, fc=colors.output_done, ec=colors.grid_line,
                       lw=0.5 if grid else 0, zorder=1.5, clip_on=False)  # never added: drawn by export
     stamp.axes = ax

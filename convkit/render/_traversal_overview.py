@@ -65,15 +65,15 @@ class Overview:
                                zorder=1)
         self.frame = ax.add_patch(Rectangle((box.x, box.y), box.w, box.h, fill=False, ec=colors.grid_line,
                                             lw=0.8, zorder=4, clip_on=False))
-        self.marker = ax.add_patch(Rectangle((box.x, box.y), 0, 0, fill=False, ec=colors.window, lw=1.5,
-                                             zorder=5, clip_on=False))
+        self.marker = Rectangle((box.x, box.y), 0, 0, fill=False, ec=colors.window, lw=1.5, zorder=5, clip_on=False)
+        ax.add_patch(self.marker)
         self.caption = ax.annotate("", xy=(box.x, box.y), xytext=(0, TICK_PTS + 2), textcoords="offset points",
                                    ha="left", va="bottom", fontsize=CAPTION_FONT, color=colors.text,
                                    annotation_clip=False)
-        self.ticks = None
+        self.ticks: PolyCollection | None = None
         if which == "input" and coverage:
-            self.ticks = ax.add_collection(PolyCollection([], facecolors=colors.unread, linewidths=0, zorder=4,
-                                                          clip_on=False))
+            self.ticks = PolyCollection([], facecolors=colors.unread, linewidths=0, zorder=4, clip_on=False)
+            ax.add_collection(self.ticks)
 
     @property
     def settles(self) -> list[Any]:

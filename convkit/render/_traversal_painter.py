@@ -26,7 +26,7 @@ class TextPainter:
         from PIL import ImageDraw, ImageFont
 
         self._draw_cls, self._font_mod = ImageDraw, ImageFont
-        self.canvas = canvas
+        self.canvas: Any = canvas  # Any: the Agg canvas' methods (get_renderer...) have no annotations
         self._fonts: dict[tuple[str, float], Any] = {}
         self._masks: dict[tuple[str, str, float], tuple[np.ndarray, int, int, float]] = {}
         self._metrics: dict[Any, tuple[float, float]] = {}

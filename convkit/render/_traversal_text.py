@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..core.args import axis_names
 from ..core.explain import axis_notes, format_axis
 from ..core.traversal import Traversal
+from ._traversal_view import PanelView
 from .traversal_words import elide, fmt, step_sentence, wrap
 from .words import format_dims as size_text
 
@@ -40,7 +41,7 @@ def step_line(t: Traversal, operation: str, step: int) -> str:
 
 def slice_line(t: Traversal, planes: tuple[int, int]) -> str:
     """3-D: which input plane (padded coordinates in ``planes[0]``) and output plane are drawn."""
-    d = planes[0] - t.axes[0].pad_before
+    d = planes[0] - t.padding[0][0]
     where = "a padding plane" if not 0 <= d < t.input_size[0] else f"of 0–{t.input_size[0] - 1}"
     return (f"3-D, one plane each: input depth {d} ({where}, the window's middle plane), "
             f"output depth {planes[1]}")
@@ -50,14 +51,14 @@ def _span(start: int, end: int) -> str:
     return f"{start}" if end == start else f"{start}{' to ' if start < 0 else '–'}{end}"
 
 
-def overview_caption(t: Traversal, which: str, view, origin: tuple[int, int]) -> str:
+def overview_caption(t: Traversal, which: str, view: PanelView, origin: tuple[int, int]) -> str:
     """``whole input · box = view: rows 40–71, cols 80–111`` (input coordinates, unpadded; output indices).
 
     ``view`` is the grid's :class:`~convkit.render._traversal_view.PanelView`, ``origin`` its first cell shown
     (padded coordinates for the input)."""
     shift = (0, 0)
     if which == "input":
-        shift = (0, t.axes[0].pad_before) if t.rank == 1 else (t.axes[-2].pad_before, t.axes[-1].pad_before)
+        shift = (0, t.padding[0][0]) if t.rank == 1 else (t.padding[-2][0], t.padding[-1][0])
     spans = []
     for name, axis, start, pad in zip(("rows", "cols"), (view.rows, view.cols), origin, shift):
         if axis.zoomed:

@@ -113,10 +113,10 @@ def axis_masks(t: Traversal, axis: int) -> tuple[np.ndarray, np.ndarray]:
     padding cells, and the input cells some kernel position reads (a cell of the input is read iff it is
     read along every axis, so these per-axis masks describe the whole grid)."""
     a = t.axes[axis]
-    n = t.padded_size[axis]
+    n, before = t.padded_size[axis], t.padding[axis][0]
     is_pad = np.ones(n, bool)
-    is_pad[a.pad_before:a.pad_before + a.size] = False
-    starts = np.arange(a.output, dtype=np.int64) * a.strides  # padded coordinates
+    is_pad[before:before + t.input_size[axis]] = False
+    starts = np.arange(t.output_size[axis], dtype=np.int64) * a.strides  # padded coordinates
     index = (starts[:, None] + np.arange(a.kernel_size) * a.dilation_rate).ravel()
     is_read = np.zeros(n, bool)
     is_read[index[(index >= 0) & (index < n)]] = True
@@ -127,4 +127,5 @@ def bin_fractions(mask: np.ndarray, bins: int) -> np.ndarray:
     """The share of ``True`` in each of ``bins`` near-equal consecutive runs of ``mask``."""
     edges = np.linspace(0, len(mask), bins + 1).round().astype(int)
     sums = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-    return (sums[edges[1:]] - sums[edges[:-1]]) / np.maximum(edges[1:] - edges[:-1], 1)
+    fractions: np.ndarray = (sums[edges[1:]] - sums[edges[:-1]]) / np.maximum(edges[1:] - edges[:-1], 1)
+    return fractions

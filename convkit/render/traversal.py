@@ -91,9 +91,10 @@ class TraversalArtists:
         self._input = np.zeros((g.vrows, g.vcols, 4), np.uint8)
         self._output = np.zeros((g.out_vrows, g.out_vcols, 4), np.uint8)
         self.input_image = ax.imshow(self._input, extent=(0, g.vcols, g.vrows, 0), interpolation=interp, zorder=1)
-        self.taps = ax.add_collection(PolyCollection(
+        self.taps = PolyCollection(
             [], facecolors=self.colors.tap, linewidths=0, antialiaseds=False, zorder=1.5, clip_on=False
-        ))
+        )
+        ax.add_collection(self.taps)
         self.output_image = ax.imshow(
             self._output, extent=(g.out_x0, g.out_x0 + g.out_vcols, g.out_y0 + g.out_vrows, g.out_y0),
             interpolation=interp, zorder=1,
@@ -228,10 +229,11 @@ class TraversalArtists:
         if self._rings[1] is not None:
             self._rings[1].set_data([x + 0.5], [y + 0.5])
         self.step_text.set_text(step_line(t, self.operation, step))
-        if self.sum_text is not None:
+        if self.sum_text is not None and self.numbers is not None:  # the sum line exists with numbers
             self.sum_text.set_text(self.numbers.sum_line(t, step))
-        if self.slice_text is not None:
-            self.slice_text.set_text(slice_line(t, planes))
+        in_plane, out_plane = planes
+        if self.slice_text is not None and in_plane is not None and out_plane is not None:  # 3-D
+            self.slice_text.set_text(slice_line(t, (in_plane, out_plane)))
         for text, r, c in zip(self._weight_texts, *cells.taps_at(step)):
             text.set_position((c - ic + 0.95, r - ir + 0.97))
         self.step = step
