@@ -181,7 +181,7 @@ def _draw(ax: Axes, stack: Any, layout_plan: Plan, theme: str) -> StackArtists:
     lay = layout_plan.layout
     fig = ax.figure
     bbox = ax.get_position()
-    fig_w, fig_h = fig.get_size_inches()
+    fig_w, fig_h = fig.get_size_inches()  # type: ignore[union-attr]  # a stack diagram's axes are in a Figure
     scale = min(1.0, bbox.width * fig_w / lay.width, bbox.height * fig_h / lay.height)
     ax.set_xlim(0, lay.width)
     ax.set_ylim(-lay.height, 0)

@@ -61,7 +61,8 @@ class StackFigure(Figure):
 
     def css_width(self) -> int:
         """Width in CSS pixels the picture is shown at."""
-        return round(self.get_size_inches()[0] * min(DISPLAY_DPI, _png_dpi(self)))
+        width: float = self.get_size_inches()[0]
+        return round(width * min(DISPLAY_DPI, _png_dpi(self)))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """``image/png`` at one pixel per CSS pixel (as matplotlib's inline backend makes it), and for
@@ -80,7 +81,8 @@ class StackFigure(Figure):
 
 def _png_dpi(fig: Figure) -> float:
     width, height = fig.get_size_inches()
-    return min(DISPLAY_DPI * PIXEL_RATIO, (MAX_PIXELS / (width * height)) ** 0.5)
+    fitting: float = (MAX_PIXELS / (width * height)) ** 0.5  # the dpi that gives MAX_PIXELS
+    return min(DISPLAY_DPI * PIXEL_RATIO, fitting)
 
 
 _SWITCH_CSS = (

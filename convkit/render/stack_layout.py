@@ -116,7 +116,8 @@ def _nodes(stack: Any, log_scale: bool) -> list[Node]:
 
 def _data_format(layer: Any) -> str | None:
     try:
-        return layer.get_config().get("data_format")
+        data_format: str | None = layer.get_config().get("data_format")
+        return data_format
     except (AttributeError, TypeError):
         return None
 

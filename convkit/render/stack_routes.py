@@ -104,11 +104,13 @@ def _x_src(b: Branch, nodes: Sequence[Any], lay: Any) -> float:
     node = nodes[b.source]
     cx, cw = lay.cols[b.source]
     step = min(0.16, max(node.width, 0.1))
-    return cx + (cw - node.width - node.dx) / 2 + node.dx + node.width / 2 + b.slot_out * step
+    x: float = cx + (cw - node.width - node.dx) / 2 + node.dx + node.width / 2 + b.slot_out * step
+    return x
 
 
 def _x_in(b: Branch, lay: Any) -> float:
-    return lay.gaps[b.target][0] + 0.05 + INSET_STEP * (b.slot_in + 0.5)
+    x: float = lay.gaps[b.target][0] + 0.05 + INSET_STEP * (b.slot_in + 0.5)
+    return x
 
 
 def _label_width(b: Branch) -> float:
@@ -144,10 +146,10 @@ def _channels(found: Sequence[Branch], nodes: Sequence[Any], rel: Any) -> tuple[
         bases[k] = left if sides[k] == "left" else right
     channels: dict[int, float] = {}
     for k in sorted(crossing, key=lambda k: (row_of[found[k].target] - row_of[found[k].source], k)):
-        span = (row_of[found[k].source], row_of[found[k].target])
+        rows = (row_of[found[k].source], row_of[found[k].target])
         x = bases[k]
         while any(sides[j] == sides[k] and abs(other - x) < CHANNEL_PITCH * 0.9
-                  and _overlap(span, (row_of[found[j].source], row_of[found[j].target]))
+                  and _overlap(rows, (row_of[found[j].source], row_of[found[j].target]))
                   for j, other in channels.items()):
             x += -CHANNEL_PITCH if sides[k] == "left" else CHANNEL_PITCH
         channels[k] = x
@@ -240,7 +242,8 @@ class Route:
 
 
 def _lane_y(lay: Any, row: int, lane: int) -> float:
-    return lay.row_top[row] + LANE_GAP + lane * LANE_PITCH
+    y: float = lay.row_top[row] + LANE_GAP + lane * LANE_PITCH
+    return y
 
 
 def routes(found: Sequence[Branch], nodes: Sequence[Any], lay: Any, routing: Routing, shift: float) -> list[Route]:
@@ -272,8 +275,8 @@ def routes(found: Sequence[Branch], nodes: Sequence[Any], lay: Any, routing: Rou
     return result
 
 
-def _label_spot(b: Branch, a: tuple[float, float], c: tuple[float, float], verticals: list, own: int, *,
-                prefer_end: bool) -> tuple[float, float]:
+def _label_spot(b: Branch, a: tuple[float, float], c: tuple[float, float],
+                verticals: list[tuple[float, float, float, int]], own: int, *, prefer_end: bool) -> tuple[float, float]:
     """Bottom centre of the label on the lane segment ``a``–``c``, as clear as possible of crossing lines."""
     width, height = measure(b.label, SKIP_FONT_SIZE)
     y = a[1] + 0.03
