@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +65,15 @@ __all__ = ["MAX_DIAGRAM_LAYERS", "StackEditor"]
 _ANIMATABLE = ("conv", "depthwise", "separable", "transpose", "pool")
 
 
+class _Checked(traitlets.TraitType):  # type: ignore[type-arg]
+    """Any value, ``None`` included, handed to the editor's own validators (which refuse with a message)."""
+
+    info_text = "a value checked by StackEditor"
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        return value
+
+
 class StackEditor(W.VBox):  # type: ignore[misc]
     """An ipywidgets editor of a layer stack with live output shapes, errors in place, diagram and summary.
 
@@ -85,17 +95,17 @@ class StackEditor(W.VBox):  # type: ignore[misc]
     (None, 3, 3, 4)
     """
 
-    stack = traitlets.Instance(LayerStack)
-    selected = traitlets.Int(None, allow_none=True, help="index of the selected layer row")
+    stack = _Checked(help="the LayerStack being edited (a new stack replaces it; refused otherwise)")
+    selected = _Checked(None, help="index of the selected layer row, or None")
 
     def __init__(self, stack: LayerStack, *, theme: str = "auto", show_diagram: bool = True, **kwargs: Any) -> None:
         if not isinstance(stack, LayerStack):
             raise TypeError(
                 "`stack` must be a convkit.LayerStack, e.g. convkit.LayerStack((None, 28, 28, 3), [layers...]). "
-                f"Received: stack={stack!r}"
+                f"Received: stack={short_repr(stack)}"
             )
-        if theme not in ("auto", "light", "dark"):
-            raise ValueError(f'`theme` must be "auto", "light" or "dark". Received: theme={theme!r}')
+        if not isinstance(theme, str) or theme not in ("auto", "light", "dark"):
+            raise ValueError(f'`theme` must be "auto", "light" or "dark". Received: theme={short_repr(theme)}')
         super().__init__(**kwargs)
         self.theme = theme
         self.show_diagram = bool(show_diagram)
@@ -141,7 +151,7 @@ class StackEditor(W.VBox):  # type: ignore[misc]
     # ------------------------------------------------------------------------------------ public API
     def to_keras_code(self) -> str:
         """Python source that builds the current stack as a Keras model named ``model``."""
-        return self.stack.to_keras_code()
+        return str(self.stack.to_keras_code())
 
     def set_field(self, index: int | str, key: str, value: Any) -> None:
         """Type ``value`` into field ``key`` of layer ``index`` (an index or a layer's name), as a learner would:
@@ -259,6 +269,33 @@ class StackEditor(W.VBox):  # type: ignore[misc]
 
     def _select(self, index: int) -> None:
         self.selected = None if self.selected == index else index
+
+    # ------------------------------------------------------------------------------------ settings
+    # Assigning ``stack`` or ``selected`` never raises once the editor exists: a bad value keeps the current one
+    # and the editor's message says why (the constructor raises for a bad stack).
+    @traitlets.validate("stack")
+    def _valid_stack(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if isinstance(value, LayerStack):
+            return value
+        return self._refuse("`stack` must be a convkit.LayerStack, e.g. convkit.LayerStack((None, 28, 28, 3), "
+                            f"[layers...]). Received: stack={short_repr(value)}", "stack")
+
+    @traitlets.validate("selected")
+    def _valid_selected(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if value is None:
+            return None
+        n = len(self.stack) if isinstance(self.stack, LayerStack) else 0
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool) and 0 <= int(value) < n:
+            return int(value)
+        return self._refuse(f"`selected` must be None or a row index from 0 to {n - 1} (the stack has {n} layers). "
+                            f"Received: selected={short_repr(value)}", "selected")
+
+    def _refuse(self, text: str, name: str) -> Any:
+        """Keep the current value of trait ``name`` and say why the new one was refused."""
+        self.message.value = f'<span class="convkit-error">✗ {html.escape(text)}</span>'
+        return self._trait_values.get(name)
 
     # ------------------------------------------------------------------------------------ refresh
     @traitlets.observe("stack")

@@ -128,3 +128,37 @@ def test_the_code_api_raises_only_convkits_errors(calls: list[tuple[Any, ...]]) 
             assert "Received" in str(err), err
         assert outputs(ed) == expected(ed.stack)
         assert [row.index for row in ed.rows] == list(range(len(ed.stack)))
+
+
+JUNK = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-3, 8), st.floats(allow_nan=True),
+                 st.text(max_size=5), st.lists(st.integers(), max_size=2), st.just(L.Conv2D(4, 3)),
+                 st.just(convkit.LayerStack((None, 6, 6, 1), [L.Conv2D(2, 3)])))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(["stack", "selected"]), value=JUNK)
+def test_assigning_the_editors_traits_never_raises(name: str, value: Any) -> None:
+    ed = _EDITOR.setdefault("editor", StackEditor(convkit.LayerStack((1, 8, 8, 3), [L.Conv2D(8, 3), L.ReLU()]),
+                                                  show_diagram=False))
+    before = (ed.stack, ed.selected)
+    setattr(ed, name, value)  # never raises
+    accepted = getattr(ed, name) is value or getattr(ed, name) == value
+    if not accepted:
+        assert (ed.stack, ed.selected) == before and "Received" in ed.message.value
+    assert isinstance(ed.stack, convkit.core.stack.LayerStack)
+    assert ed.selected is None or 0 <= ed.selected < len(ed.stack)
+    assert outputs(ed) == expected(ed.stack)
+
+
+_EDITOR: dict[str, StackEditor] = {}
+
+
+def test_a_bad_stack_or_selection_is_refused_with_a_message() -> None:
+    ed = StackEditor(convkit.LayerStack((1, 8, 8, 3), [L.Conv2D(8, 3)]), show_diagram=False)
+    stack = ed.stack
+    ed.stack = [L.Conv2D(8, 3)]
+    assert ed.stack is stack and "must be a convkit.LayerStack" in ed.message.value
+    ed.selected = 5
+    assert ed.selected is None and "Received: selected=5" in ed.message.value
+    ed.selected = 0
+    assert ed.selected == 0 and "convkit-selected" in ed.rows[0].box._dom_classes

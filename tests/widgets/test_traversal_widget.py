@@ -301,8 +301,9 @@ def test_numbers_payload_equals_convolve() -> None:
 def test_numbers_true_multichannel_and_pool() -> None:
     w = KernelTraversal((5, 5), 3, in_channels=3, filters=2, numbers=True)
     assert w.payload.header["numbers"] == {"channels": 3, "pool": False, "counts": [25, 9, 9]}
-    x, kernel = w._render_options()["numbers"]  # the export gets every channel: its sums are the widget's
-    assert x.shape == (5, 5, 3) and kernel.shape == (3, 3, 3)
+    # the sum counts every channel (the export gets them all, so its sums are the widget's: see
+    # test_traversal_sentences.py)
+    assert w.payload.sum_sentence(0).endswith(f"(channel 0) + channels 1–2 = {w.payload.texts()[2][0]}")
     p = KernelTraversal((6, 6), 2, strides=1, padding="same", operation="average", numbers=True)
     xs = p.payload.values.x[0, ..., 0]
     expected = convkit.pool(xs[None, ..., None], 2, 1, "same", "average")[0, ..., 0]
@@ -391,9 +392,9 @@ def test_repr_mimebundle_is_the_live_view_and_static_bundle_the_picture() -> Non
             'writes output cell (0, 4). '
             'Every input cell is read at least once."') in static["text/html"]
     edge = KernelTraversal((5, 5), 3, strides=2, padding="same", step=2)
-    assert "rows -1 to 1, columns 3 to 5 (5 of its 9 taps on padding)" in edge._alt_text()
+    assert "rows -1 to 1, columns 3 to 5 (5 of its 9 taps on padding)" in edge.static_bundle()["text/html"]
     coverage = KernelTraversal((128, 128), 3, strides=4)
-    assert "7,168 input cells are never read" in coverage._alt_text()
+    assert "7,168 input cells are never read" in coverage.static_bundle()["text/html"]
 
 
 def test_widget_classes_and_esm() -> None:
