@@ -144,6 +144,11 @@ JUNK = st.one_of(
     st.builds(np.array, SMALL), st.builds(lambda a: np.array(a), st.lists(SMALL, min_size=1, max_size=3)),
     st.just(("abc", "def")), st.just(object()),
 )
+#: Values a learner would mostly type: half the examples, so the fuzz walks through many valid states too.
+LIKELY = st.one_of(st.integers(1, 6), st.tuples(st.integers(1, 6), st.integers(1, 6)), st.integers(8, 16),
+                   st.sampled_from(["valid", "same", "causal", "conv", "max", "average", None, True, False, 1, 2]),
+                   st.tuples(st.tuples(st.integers(0, 2), st.integers(0, 2)),
+                             st.tuples(st.integers(0, 2), st.integers(0, 2))))
 STEPS = st.one_of(SMALL, st.integers(0, 200), JUNK)
 NUMBERS = st.one_of(st.none(), st.booleans(), JUNK)
 
@@ -160,7 +165,7 @@ def assignment(draw: st.DrawFn, w: KernelTraversal) -> tuple[str, Any]:
         return name, draw(NUMBERS)
     if name == "speed":
         return name, draw(st.one_of(st.floats(0, 6000), JUNK))
-    return name, draw(JUNK)
+    return name, draw(st.one_of(LIKELY, JUNK))
 
 
 def check_assignment(w: KernelTraversal, name: str, value: Any) -> None:
