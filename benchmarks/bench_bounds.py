@@ -21,24 +21,36 @@ TARGET_SECONDS = 1.0
 
 #: (case, expression): the cases the fuzz of issue 11 found slow or memory-hungry, and their neighbours
 CASES = [
-    ("LayerStack 10**8 cells, Conv1D strides 10**7",
-     "str(convkit.LayerStack((None, 10**8, 1), [L.Conv1D(1, 1, strides=10**7)]).explain())"),
-    ("summary 9,600,000-sample audio, MaxPooling1D(2, 16)",
-     "str(convkit.summary([L.MaxPooling1D(2, strides=16)], input_shape=(None, 9_600_000, 1)))"),
-    ("LayerStack 1000**3 voxels, Conv3D strides 7",
-     "str(convkit.LayerStack((None, 1000, 1000, 1000, 1), [L.Conv3D(1, 3, strides=7)]).explain())"),
-    ("convolve 5 cells padded by 2**25 - 8",
-     "convkit.convolve(np.ones((1, 5, 8)), np.ones((1, 8, 1)), padding=(2**25 - 8, 2**25 - 8))"),
+    (
+        "LayerStack 10**8 cells, Conv1D strides 10**7",
+        "str(convkit.LayerStack((None, 10**8, 1), [L.Conv1D(1, 1, strides=10**7)]).explain())",
+    ),
+    (
+        "summary 9,600,000-sample audio, MaxPooling1D(2, 16)",
+        "str(convkit.summary([L.MaxPooling1D(2, strides=16)], input_shape=(None, 9_600_000, 1)))",
+    ),
+    (
+        "LayerStack 1000**3 voxels, Conv3D strides 7",
+        "str(convkit.LayerStack((None, 1000, 1000, 1000, 1), [L.Conv3D(1, 3, strides=7)]).explain())",
+    ),
+    (
+        "convolve 5 cells padded by 2**25 - 8",
+        "convkit.convolve(np.ones((1, 5, 8)), np.ones((1, 8, 1)), padding=(2**25 - 8, 2**25 - 8))",
+    ),
     ("pool window 10**8 'same' on 5 cells", "convkit.pool(np.ones((1, 5, 1)), 10**8, strides=1, padding='same')"),
     ("traverse((2**24,), 4).coverage", "convkit.traverse((2**24,), 4).coverage"),
     ("traverse((4096, 4096), 3, strides=64).coverage", "convkit.traverse((4096, 4096), 3, strides=64).coverage"),
-    ("traverse((4096, 4096), 3, strides=64).unread_fraction",
-     "convkit.traverse((4096, 4096), 3, strides=64).unread_fraction"),
+    (
+        "traverse((4096, 4096), 3, strides=64).unread_fraction",
+        "convkit.traverse((4096, 4096), 3, strides=64).unread_fraction",
+    ),
     ("Conv2D(Fraction(10**400), 3)", "L.Conv2D(Fraction(10**400), 3)"),
     ("trace(shape, range(10**12))", "convkit.trace((None, 28, 28, 1), range(10**12))"),
-    ("explain_error with a 5,000-digit size",
-     "convkit.explain_error(ValueError('Computed output size would be negative: -1 [input_size: ' + '9' * 5000 + "
-     "', effective_filter_size: 3, stride: 1] [Op:Conv2D]'))"),
+    (
+        "explain_error with a 5,000-digit size",
+        "convkit.explain_error(ValueError('Computed output size would be negative: -1 [input_size: ' + '9' * 5000 + "
+        "', effective_filter_size: 3, stride: 1] [Op:Conv2D]'))",
+    ),
 ]
 
 CHILD = textwrap.dedent(
@@ -71,11 +83,20 @@ CHILD = textwrap.dedent(
 
 def run(expr: str, repeats: int) -> dict:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-c", CHILD.format(expr=expr, repeats=repeats)], capture_output=True,
-                          text=True, timeout=900, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD.format(expr=expr, repeats=repeats)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
     if done.returncode != 0:
-        return {"seconds": float("nan"), "traced": 0, "rss_growth_kib": 0,
-                "outcome": "CRASHED: " + (done.stderr.strip().splitlines() or ["?"])[-1][:70]}
+        return {
+            "seconds": float("nan"),
+            "traced": 0,
+            "rss_growth_kib": 0,
+            "outcome": "CRASHED: " + (done.stderr.strip().splitlines() or ["?"])[-1][:70],
+        }
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -88,8 +109,10 @@ def main() -> None:
     for name, expr in CASES:
         r = run(expr, args.repeats)
         worst = max(worst, r["seconds"]) if r["seconds"] == r["seconds"] else float("inf")
-        print(f"{name:<54} {r['seconds'] * 1000:>7.1f}ms {r['seconds'] / TARGET_SECONDS:>8.3f} "
-              f"{r['traced'] / 2**20:>9.1f}MiB {r['rss_growth_kib'] / 1024:>8.1f}MiB  {r['outcome']}")
+        print(
+            f"{name:<54} {r['seconds'] * 1000:>7.1f}ms {r['seconds'] / TARGET_SECONDS:>8.3f} "
+            f"{r['traced'] / 2**20:>9.1f}MiB {r['rss_growth_kib'] / 1024:>8.1f}MiB  {r['outcome']}"
+        )
     verdict = "within" if worst <= TARGET_SECONDS else "OVER"
     print(f"slowest case: {worst * 1000:.1f} ms ({verdict} the {TARGET_SECONDS:.0f} s target)")
 

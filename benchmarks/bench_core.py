@@ -86,7 +86,9 @@ def _fresh_import(module: str, extra: str = "") -> tuple[float, float, bool]:
     start = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", _PROBE.format(module=module, extra=extra)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     wall = time.perf_counter() - start
     inner, tf_loaded = json.loads(out.stdout.strip().splitlines()[-1])

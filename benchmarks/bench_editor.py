@@ -31,8 +31,9 @@ TARGET_MS = 50.0
 
 
 def long_stack(n: int) -> convkit.LayerStack:
-    return convkit.LayerStack((None, 32, 32, 3), [L.Conv2D(8, 3, padding="same") if i % 2 == 0 else L.ReLU()
-                                                  for i in range(n)])
+    return convkit.LayerStack(
+        (None, 32, 32, 3), [L.Conv2D(8, 3, padding="same") if i % 2 == 0 else L.ReLU() for i in range(n)]
+    )
 
 
 def timed(editor: StackEditor, edit: Callable[[], None], undo: Callable[[], None], repeats: int) -> tuple[float, int]:
@@ -60,8 +61,10 @@ def main() -> None:
     mid = n // 2
     edits = {
         "add a layer in the middle": (lambda: ed.add_layer("ReLU", mid), lambda: ed.remove_layer(mid)),
-        "add pooling (half the shapes change)": (lambda: ed.add_layer("MaxPooling2D", mid),
-                                                 lambda: ed.remove_layer(mid)),
+        "add pooling (half the shapes change)": (
+            lambda: ed.add_layer("MaxPooling2D", mid),
+            lambda: ed.remove_layer(mid),
+        ),
         "remove a layer in the middle": (lambda: ed.remove_layer(mid), lambda: ed.add_layer("ReLU", mid)),
         "move layer 3 to the middle": (lambda: ed.move_layer(3, mid), lambda: ed.move_layer(mid, 3)),
         "type filters=4 into layer 0": (lambda: ed.set_field(0, "filters", 4), lambda: ed.set_field(0, "filters", 8)),
@@ -83,8 +86,10 @@ def main() -> None:
     start = time.perf_counter()
     big = StackEditor(long_stack(MAX_DIAGRAM_LAYERS + 1), theme="light")
     big.render_outputs()
-    print(f"  {MAX_DIAGRAM_LAYERS + 1} layers: editor and outputs in {time.perf_counter() - start:.2f} s; the "
-          f"diagram tab says why it is not drawn: {'up to' in big.diagram_note.value}")
+    print(
+        f"  {MAX_DIAGRAM_LAYERS + 1} layers: editor and outputs in {time.perf_counter() - start:.2f} s; the "
+        f"diagram tab says why it is not drawn: {'up to' in big.diagram_note.value}"
+    )
 
 
 if __name__ == "__main__":

@@ -72,14 +72,24 @@ def run_notebook(path: Path) -> dict:
         sampler[0].start()
 
     with tempfile.TemporaryDirectory(prefix=f"bench-{path.stem}-") as workdir:
-        client = NotebookClient(nb, timeout=300, kernel_name="python3", on_notebook_start=on_start,
-                                resources={"metadata": {"path": workdir}})
+        client = NotebookClient(
+            nb,
+            timeout=300,
+            kernel_name="python3",
+            on_notebook_start=on_start,
+            resources={"metadata": {"path": workdir}},
+        )
         start = time.perf_counter()
         client.execute(cwd=workdir)
         wall = time.perf_counter() - start
     peak = sampler[0].stop() if sampler else 0
-    maxrss_kb = next(int(line.split()[1]) for o in nb.cells[-1].outputs if o.output_type == "stream"
-                     for line in o.text.splitlines() if line.startswith("ru_maxrss_kb"))
+    maxrss_kb = next(
+        int(line.split()[1])
+        for o in nb.cells[-1].outputs
+        if o.output_type == "stream"
+        for line in o.text.splitlines()
+        if line.startswith("ru_maxrss_kb")
+    )
     return {"name": path.stem, "wall": wall, "peak_mb": peak / 2**20, "maxrss_mb": maxrss_kb / 1024}
 
 
@@ -91,8 +101,10 @@ def binder_session(names: list[str]) -> bool:
     from tests.browser.lab import launch_chromium
 
     mb = 2**20
-    print(f"\nBinder session: JupyterLab with binder/'s configuration, {len(names)} notebooks opened one after"
-          " another in one page, each run top to bottom")
+    print(
+        f"\nBinder session: JupyterLab with binder/'s configuration, {len(names)} notebooks opened one after"
+        " another in one page, each run top to bottom"
+    )
     results = []
     with binder_lab_server(ROOT / "notebooks") as server, sync_playwright() as pw:
         browser = launch_chromium(pw)
@@ -105,17 +117,24 @@ def binder_session(names: list[str]) -> bool:
         finally:
             browser.close()
     limit = BINDER_LIMIT_BYTES / mb
-    print(f"\n{'session':<13} {'peak counted MB':>15} {'PSS sum MB':>11} {'RSS sum MB':>11} {'RSS/counted':>11}"
-          f" {'kernels':>8} {'wall s':>7}")
+    print(
+        f"\n{'session':<13} {'peak counted MB':>15} {'PSS sum MB':>11} {'RSS sum MB':>11} {'RSS/counted':>11}"
+        f" {'kernels':>8} {'wall s':>7}"
+    )
     ok = True
     for result, wall in results:
         peak = result.peak
         fits = peak.counted + STEP < BINDER_LIMIT_BYTES and all(v.ran for v in result.visits)
         ok = ok and fits
-        print(f"{result.name:<13} {peak.counted / mb:15.0f} {peak.pss / mb:11.0f} {peak.rss / mb:11.0f}"
-              f" {peak.rss / peak.counted:11.2f} {peak.processes - 1:8d} {wall:7.1f}")
-        print(f"  target: peak + {STEP / mb:.0f} MB < {limit:.0f} MB (2 GB) -> {'PASS' if fits else 'FAIL'};"
-              f" highest RSS sum sampled {result.peak_rss / mb:.0f} MB", flush=True)
+        print(
+            f"{result.name:<13} {peak.counted / mb:15.0f} {peak.pss / mb:11.0f} {peak.rss / mb:11.0f}"
+            f" {peak.rss / peak.counted:11.2f} {peak.processes - 1:8d} {wall:7.1f}"
+        )
+        print(
+            f"  target: peak + {STEP / mb:.0f} MB < {limit:.0f} MB (2 GB) -> {'PASS' if fits else 'FAIL'};"
+            f" highest RSS sum sampled {result.peak_rss / mb:.0f} MB",
+            flush=True,
+        )
     return ok
 
 

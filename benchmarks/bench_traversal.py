@@ -32,10 +32,9 @@ from dataclasses import dataclass
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import convkit  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
+import convkit  # noqa: E402
 from convkit.render.export import EXPORT_DPI, _BlitFrames, save_traversal  # noqa: E402
 from convkit.render.traversal import _build_figure, draw_traversal  # noqa: E402
 
@@ -107,11 +106,20 @@ def bench_frames(quick: bool) -> list[Row]:
         full = _per_frame(naive, steps)
         ok = "meets" if blit[1] <= TARGET_FRAME_MS else "MISSES"
         rows += [
-            Row(f"{size}×{size} update + canvas.draw()", *update_draw, "ms/frame",
-                f"{full[1] / update_draw[1]:.1f}× faster than naive (cpu)"),
-            Row(f"{size}×{size} update + blit (GIF export path)", *blit, "ms/frame",
+            Row(
+                f"{size}×{size} update + canvas.draw()",
+                *update_draw,
+                "ms/frame",
+                f"{full[1] / update_draw[1]:.1f}× faster than naive (cpu)",
+            ),
+            Row(
+                f"{size}×{size} update + blit (GIF export path)",
+                *blit,
+                "ms/frame",
                 f"{full[1] / blit[1]:.1f}× faster than naive (cpu); target <= {TARGET_FRAME_MS:g} ms: {ok}"
-                if size == 130 else f"{full[1] / blit[1]:.1f}× faster than naive (cpu)"),
+                if size == 130
+                else f"{full[1] / blit[1]:.1f}× faster than naive (cpu)",
+            ),
             Row(f"{size}×{size} naive full redraw", *full, "ms/frame", "clear + draw_traversal + canvas.draw()"),
         ]
     return rows
@@ -129,9 +137,16 @@ def bench_gif(quick: bool) -> list[Row]:
             size_kb = os.path.getsize(path) / 1024
             label = f"dpi {dpi}"
             ok = "meets" if clock.cpu <= TARGET_GIF_S else "MISSES"
-            rows.append(Row(f"GIF Example 1, {t.num_steps} frames, {label}", clock.wall, clock.cpu, "s",
-                            f"{size_kb:.0f} KiB; {clock.cpu / t.num_steps * 1e3:.1f} ms/frame (cpu); "
-                            f"target <= {TARGET_GIF_S:g} s: {ok}"))
+            rows.append(
+                Row(
+                    f"GIF Example 1, {t.num_steps} frames, {label}",
+                    clock.wall,
+                    clock.cpu,
+                    "s",
+                    f"{size_kb:.0f} KiB; {clock.cpu / t.num_steps * 1e3:.1f} ms/frame (cpu); "
+                    f"target <= {TARGET_GIF_S:g} s: {ok}",
+                )
+            )
     return rows
 
 
@@ -187,8 +202,19 @@ def _child(name: str, folder: str) -> None:
 
         with Image.open(path) as gif:
             frames = gif.n_frames
-    print(json.dumps({"wall": clock.wall, "cpu": clock.cpu, "peak_mb": peak - before, "before_mb": before,
-                      "bytes": os.path.getsize(path), "frames": frames, "steps": t.num_steps}))
+    print(
+        json.dumps(
+            {
+                "wall": clock.wall,
+                "cpu": clock.cpu,
+                "peak_mb": peak - before,
+                "before_mb": before,
+                "bytes": os.path.getsize(path),
+                "frames": frames,
+                "steps": t.num_steps,
+            }
+        )
+    )
 
 
 def bench_exports(quick: bool) -> list[Row]:
@@ -198,14 +224,22 @@ def bench_exports(quick: bool) -> list[Row]:
         for name in EXPORTS:
             if quick and "'all'" in name:
                 continue
-            out = subprocess.run([sys.executable, __file__, "--child", name, "--folder", tmp], check=True,
-                                 capture_output=True, text=True).stdout
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", name, "--folder", tmp], check=True, capture_output=True, text=True
+            ).stdout
             r = json.loads(out.strip().splitlines()[-1])
             ok = "meets" if r["peak_mb"] <= TARGET_EXPORT_MB else "MISSES"
-            rows.append(Row(name, r["wall"], r["cpu"], "s",
-                            f"{r['frames']} frame(s) of {r['steps']} steps, {r['bytes'] / 2**20:.2f} MiB; peak "
-                            f"+{r['peak_mb']:.0f} MB over {r['before_mb']:.0f} MB (target <= {TARGET_EXPORT_MB:g}: "
-                            f"{ok})"))
+            rows.append(
+                Row(
+                    name,
+                    r["wall"],
+                    r["cpu"],
+                    "s",
+                    f"{r['frames']} frame(s) of {r['steps']} steps, {r['bytes'] / 2**20:.2f} MiB; peak "
+                    f"+{r['peak_mb']:.0f} MB over {r['before_mb']:.0f} MB (target <= {TARGET_EXPORT_MB:g}: "
+                    f"{ok})",
+                )
+            )
     return rows
 
 
@@ -222,8 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         _child(args.child, args.folder)
         return 0
-    print(f"convkit traversal renderer benchmark (Agg; GIF dpi {DPI}; {os.cpu_count()} CPUs; "
-          f"load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"convkit traversal renderer benchmark (Agg; GIF dpi {DPI}; {os.cpu_count()} CPUs; "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"{'what':<46} {'wall':>9} {'cpu':>9}  unit      note")
     for bench in BENCHMARKS:
         for row in bench(args.quick):

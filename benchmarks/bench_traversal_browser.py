@@ -76,21 +76,34 @@ def _measure(page: Any, cdp: Any, root: Any, speed: float, seconds: float) -> di
     with count_sent_ws_frames(page) as sent:
         root.locator(".ck-play").click()
         wait_js(page, "playback to start", "(el) => el.dataset.playing === 'true'", 10, root.element_handle())
-        f0, s0, t0, c0 = int(root.get_attribute("data-frames")), int(root.get_attribute("data-step")), \
-            time.monotonic(), _task_seconds(cdp)
+        f0, s0, t0, c0 = (
+            int(root.get_attribute("data-frames")),
+            int(root.get_attribute("data-step")),
+            time.monotonic(),
+            _task_seconds(cdp),
+        )
         b0 = int(root.get_attribute("data-base-draws") or 0)
         page.wait_for_timeout(seconds * 1000)
-        f1, s1, t1, c1 = int(root.get_attribute("data-frames")), int(root.get_attribute("data-step")), \
-            time.monotonic(), _task_seconds(cdp)
+        f1, s1, t1, c1 = (
+            int(root.get_attribute("data-frames")),
+            int(root.get_attribute("data-step")),
+            time.monotonic(),
+            _task_seconds(cdp),
+        )
         b1 = int(root.get_attribute("data-base-draws") or 0)
         during = sent.count
     root.locator(".ck-play").click()  # pause: this sends the one step sync
     frames, dt = f1 - f0, t1 - t0
-    return {"fps": frames / dt, "steps_per_s": (s1 - s0) / dt,
-            "ms_per_frame": 1000 * (c1["TaskDuration"] - c0["TaskDuration"]) / max(frames, 1), "messages": during,
-            **{f"{k}_ms": 1000 * (c1[k] - c0[k]) / max(frames, 1) for k in _METRICS[1:]},
-            "messages_per_frame": during / max(frames, 1), "base_per_frame": (b1 - b0) / max(frames, 1),
-            "cell_px": float(root.get_attribute("data-cell-size") or 0)}
+    return {
+        "fps": frames / dt,
+        "steps_per_s": (s1 - s0) / dt,
+        "ms_per_frame": 1000 * (c1["TaskDuration"] - c0["TaskDuration"]) / max(frames, 1),
+        "messages": during,
+        **{f"{k}_ms": 1000 * (c1[k] - c0[k]) / max(frames, 1) for k in _METRICS[1:]},
+        "messages_per_frame": during / max(frames, 1),
+        "base_per_frame": (b1 - b0) / max(frames, 1),
+        "cell_px": float(root.get_attribute("data-cell-size") or 0),
+    }
 
 
 def main() -> int:
@@ -116,8 +129,10 @@ def main() -> int:
         cdp.send("Performance.enable")
         bare = page.evaluate(BARE_RAF_JS, 2000)
         print(f"browser: bare requestAnimationFrame rate {bare:.1f}/s (ceiling on this machine)")
-        print(f"{'widget':<18} {'speed':>7} {'fps':>6} {'steps/s':>8} {'ms/frame':>9} {'kernel msgs':>12} "
-              f"{'msgs/frame':>11} {'cell px':>8} {'bg/frame':>9}")
+        print(
+            f"{'widget':<18} {'speed':>7} {'fps':>6} {'steps/s':>8} {'ms/frame':>9} {'kernel msgs':>12} "
+            f"{'msgs/frame':>11} {'cell px':>8} {'bg/frame':>9}"
+        )
         worst = 0.0
         per_frame: dict[str, float] = {}
         for i, (label, _code, speeds) in enumerate(cases):
@@ -132,17 +147,21 @@ def main() -> int:
                     r = _measure(page, cdp, root, speed, seconds)
                     worst = max(worst, r["messages_per_frame"])
                     per_frame[f"{label}{suffix}@{speed}"] = r["ms_per_frame"]
-                    print(f"{label + suffix:<18} {speed:>7} {r['fps']:>6.1f} {r['steps_per_s']:>8.0f} "
-                          f"{r['ms_per_frame']:>9.2f} {r['messages']:>12} {r['messages_per_frame']:>11.3f} "
-                          f"{r['cell_px']:>8.1f} {r['base_per_frame']:>9.3f}   (script "
-                          f"{r['ScriptDuration_ms']:.2f}, layout {r['LayoutDuration_ms']:.2f}, style "
-                          f"{r['RecalcStyleDuration_ms']:.2f} ms/frame)")
+                    print(
+                        f"{label + suffix:<18} {speed:>7} {r['fps']:>6.1f} {r['steps_per_s']:>8.0f} "
+                        f"{r['ms_per_frame']:>9.2f} {r['messages']:>12} {r['messages_per_frame']:>11.3f} "
+                        f"{r['cell_px']:>8.1f} {r['base_per_frame']:>9.3f}   (script "
+                        f"{r['ScriptDuration_ms']:.2f}, layout {r['LayoutDuration_ms']:.2f}, style "
+                        f"{r['RecalcStyleDuration_ms']:.2f} ms/frame)"
+                    )
         for speed in (60, 5000):
             a, b = per_frame.get(f"big_512@{speed}"), per_frame.get(f"big_512 (whole map)@{speed}")
             if a and b:
                 print(f"512×512 at {speed} steps/s: follow view / whole map main-thread time per frame = {a / b:.2f}")
-        print(f"targets: {TARGET_FPS:.0f} frames/s where the bare rate allows it; 0 kernel messages per frame "
-              f"(worst seen: {worst:.3f})")
+        print(
+            f"targets: {TARGET_FPS:.0f} frames/s where the bare rate allows it; 0 kernel messages per frame "
+            f"(worst seen: {worst:.3f})"
+        )
         browser.close()
         lab.delete_sessions()
     return 0

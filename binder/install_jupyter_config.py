@@ -77,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config_dir = args.config_dir or default_config_dir()
     lab_dir = args.lab_settings_dir or default_lab_settings_dir()
-    for source, dest in ((SERVER_CONFIG, config_dir / SERVER_CONFIG.name), (LAB_OVERRIDES, lab_dir / LAB_OVERRIDES.name)):
+    for source, dest in (
+        (SERVER_CONFIG, config_dir / SERVER_CONFIG.name),
+        (LAB_OVERRIDES, lab_dir / LAB_OVERRIDES.name),
+    ):
         print(f"convkit: {source.name} -> {install(source, dest)}")
     return 0
 

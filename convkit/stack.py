@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .core.words import short_repr
 from .core.stack import LayerStack as CoreLayerStack
 from .core.stack import StackExplanation
 from .core.summary import Summary
+from .core.words import short_repr
 
 __all__ = ["LayerStack", "summary", "StackExplanation"]
 

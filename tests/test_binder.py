@@ -12,12 +12,12 @@ import re
 import subprocess
 import sys
 import textwrap
-import tomllib
 import venv
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 
 REPO = Path(__file__).resolve().parents[1]
 BINDER = REPO / "binder"
@@ -50,7 +50,10 @@ def test_repo2docker_dockerfile_uses_binder_folder() -> None:
         _missing(f"repo2docker not installed next to {sys.executable} (pip install jupyter-repo2docker)")
     proc = subprocess.run(
         [str(exe), "--no-build", "--no-run", "--debug", str(REPO)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out

@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 
 import convkit
 from convkit import layers as L
-from convkit.checks.try_layer import attempt_layer
 from convkit.adapters.errors import explain_error
+from convkit.checks.try_layer import attempt_layer
 
 # ------------------------------------------------------------------------------------------------ counting
 
@@ -174,13 +174,40 @@ numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([True, False, 1 + 2j, np.int64(3), np.float64(2.0), np.uint8(255)]),
 )
-arrays = st.sampled_from([np.array(5), np.array(2.5), np.array([1, 1]), np.array([[1, 1], [2, 2]]), np.array([]),
-                          np.array(["a"]), np.array(np.nan)])
-words = st.sampled_from(["valid", "same", "causal", "SAME", "full", "abc", "", "relu", "channels_first",
-                         "channels_last", "max", "average"])
-oddities = st.sampled_from([None, b"3", {3, 5}, {"a": 1}, frozenset({2}), L.Conv2D, int, object(), range(3),
-                            range(10**12), [[1, 2], [3]], (), [], ((1, 1),), ((1, 1), (2, 2)),
-                            ((0, 1), (2, 3), (1, 1))])
+arrays = st.sampled_from(
+    [
+        np.array(5),
+        np.array(2.5),
+        np.array([1, 1]),
+        np.array([[1, 1], [2, 2]]),
+        np.array([]),
+        np.array(["a"]),
+        np.array(np.nan),
+    ]
+)
+words = st.sampled_from(
+    ["valid", "same", "causal", "SAME", "full", "abc", "", "relu", "channels_first", "channels_last", "max", "average"]
+)
+oddities = st.sampled_from(
+    [
+        None,
+        b"3",
+        {3, 5},
+        {"a": 1},
+        frozenset({2}),
+        L.Conv2D,
+        int,
+        object(),
+        range(3),
+        range(10**12),
+        [[1, 2], [3]],
+        (),
+        [],
+        ((1, 1),),
+        ((1, 1), (2, 2)),
+        ((0, 1), (2, 3), (1, 1)),
+    ]
+)
 tuples = st.lists(st.one_of(small, huge, st.none(), st.just(np.int64(2)), st.just(2.0)), max_size=4).flatmap(
     lambda items: st.sampled_from([tuple(items), list(items)])
 )
@@ -199,8 +226,11 @@ paddings = mostly(st.sampled_from(["valid", "same", "causal"]), argument, 6)
 ones = mostly(st.just(1), argument, 6)  # strides or dilation: both > 1 is refused (as by Keras)
 sizes = mostly(st.one_of(st.integers(1, 30), st.tuples(st.integers(1, 30), st.integers(1, 30))), argument)
 
-dims = st.one_of(st.none(), st.integers(1, 64), st.sampled_from([0, -1, 10**8, 10**9, 10**9 + 1, 10**400, 2.0, "a",
-                                                                  np.int64(7), np.array(6)]))
+dims = st.one_of(
+    st.none(),
+    st.integers(1, 64),
+    st.sampled_from([0, -1, 10**8, 10**9, 10**9 + 1, 10**400, 2.0, "a", np.int64(7), np.array(6)]),
+)
 shapes = st.one_of(
     st.lists(dims, max_size=6).map(tuple),
     st.lists(st.integers(1, 40), min_size=3, max_size=5).map(lambda d: (None, *d)),
@@ -213,8 +243,16 @@ shapes = st.one_of(
 @fuzz(1500)
 @given(sizes, argument, ones, paddings, ones)
 def _traverse_case(size, kernel, strides, padding, dilation):
-    t = attempt("traverse", convkit.traverse, size, kernel, strides, padding, dilation,
-                names=("input_size", "kernel_size", "strides", "padding", "dilation_rate"))
+    t = attempt(
+        "traverse",
+        convkit.traverse,
+        size,
+        kernel,
+        strides,
+        padding,
+        dilation,
+        names=("input_size", "kernel_size", "strides", "padding", "dilation_rate"),
+    )
     if t is not None:
         assert len(t.steps) == t.num_steps and all(o >= 1 for o in t.output_size)
         if t.num_steps * t.num_taps <= 4096 and np.prod(t.input_size) <= 4096:
@@ -232,17 +270,33 @@ def test_traverse_fuzz():
 
 
 @fuzz(1000)
-@given(st.lists(st.integers(1, 6), min_size=1, max_size=3), st.integers(1, 3), st.integers(1, 3), ones, paddings,
-       ones, st.sampled_from([np.float32, np.float16, np.int64, np.float64]))
+@given(
+    st.lists(st.integers(1, 6), min_size=1, max_size=3),
+    st.integers(1, 3),
+    st.integers(1, 3),
+    ones,
+    paddings,
+    ones,
+    st.sampled_from([np.float32, np.float16, np.int64, np.float64]),
+)
 def _numeric_case(size, c_in, c_out, strides, padding, dilation, dtype):
     x = np.ones((1, *size, c_in), dtype)
     kernel = np.ones((*[min(3, n) for n in size], c_in, c_out))
-    y = attempt("convolve", convkit.convolve, x, kernel, strides, padding, dilation,
-                names=("strides", "padding", "dilation_rate"))
+    y = attempt(
+        "convolve",
+        convkit.convolve,
+        x,
+        kernel,
+        strides,
+        padding,
+        dilation,
+        names=("strides", "padding", "dilation_rate"),
+    )
     if y is not None:
         assert y.shape[0] == 1 and y.shape[-1] == c_out and np.all(np.isfinite(y))
-    out = attempt("pool", convkit.pool, x, kernel.shape[:-2], strides, padding, "max",
-                  names=("pool_size", "strides", "padding"))
+    out = attempt(
+        "pool", convkit.pool, x, kernel.shape[:-2], strides, padding, "max", names=("pool_size", "strides", "padding")
+    )
     if out is not None:
         assert np.all(out == 1)  # the max of ones (padding never wins)
 
@@ -266,8 +320,11 @@ LAYER_CLASSES = [getattr(L, name) for name in (*L.LAYERS, *L.MERGE_LAYERS)]
 
 
 def _parameters(cls: type) -> list[str]:
-    return [p.name for p in inspect.signature(cls).parameters.values()
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return [
+        p.name
+        for p in inspect.signature(cls).parameters.values()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
 
 
 def _fitting_shape(cls: type) -> tuple:
@@ -338,17 +395,40 @@ def test_try_layer_fuzz():
 
 # ------------------------------------------------------------------------------------------------ stacks
 
-POOL = [L.Conv2D(4, 3), L.Conv2D(4, 3, strides=2, padding="same"), L.MaxPooling2D(), L.Flatten(), L.Dense(3),
-        L.Conv1D(2, 5, strides=10**7), L.MaxPooling1D(2, strides=16), L.Add(), L.Concatenate(),
-        L.GlobalAveragePooling2D(), L.UpSampling2D(), L.Conv2DTranspose(2, 3, strides=2)]
+POOL = [
+    L.Conv2D(4, 3),
+    L.Conv2D(4, 3, strides=2, padding="same"),
+    L.MaxPooling2D(),
+    L.Flatten(),
+    L.Dense(3),
+    L.Conv1D(2, 5, strides=10**7),
+    L.MaxPooling1D(2, strides=16),
+    L.Add(),
+    L.Concatenate(),
+    L.GlobalAveragePooling2D(),
+    L.UpSampling2D(),
+    L.Conv2DTranspose(2, 3, strides=2),
+]
 layer_lists = mostly(
     st.lists(st.sampled_from(POOL), max_size=5),
     st.one_of(st.lists(st.one_of(st.sampled_from(POOL), values), max_size=3), values, st.just(L.Conv2D(8, 3))),
     6,
 )
 wirings = mostly(st.none(), st.one_of(values, st.lists(st.one_of(st.integers(-2, 5), tuples), max_size=5)), 7)
-stack_shapes = mostly(st.sampled_from([(None, 28, 28, 3), (2, 64, 64, 1), (None, 10**8, 1), (None, 9_600_000, 1),
-                                       (None, 16, 16, 4), (None, 1000, 1000, 1000, 1)]), shapes, 6)
+stack_shapes = mostly(
+    st.sampled_from(
+        [
+            (None, 28, 28, 3),
+            (2, 64, 64, 1),
+            (None, 10**8, 1),
+            (None, 9_600_000, 1),
+            (None, 16, 16, 4),
+            (None, 1000, 1000, 1000, 1),
+        ]
+    ),
+    shapes,
+    6,
+)
 
 
 @fuzz(1200)
@@ -374,16 +454,38 @@ def test_trace_stack_and_summary_fuzz():
 CORPUS = json.loads((pathlib.Path(__file__).parent / "adapters" / "tf_messages.json").read_text())["messages"]
 TOKEN = re.compile(r"-?\d+|\([^()]*\)|\[[^\]]*\]|None")
 replacements = st.one_of(
-    st.sampled_from(["0", "-1", "1", "9" * 5000, "99999999999", "1000000000", "()", "[]", "(0,)", "None", "", "-0",
-                     "(None,)", "[0 0]", "(1, 2, 3, 4, 5, 6, 7, 8)", "x", "2**31"]),
+    st.sampled_from(
+        [
+            "0",
+            "-1",
+            "1",
+            "9" * 5000,
+            "99999999999",
+            "1000000000",
+            "()",
+            "[]",
+            "(0,)",
+            "None",
+            "",
+            "-0",
+            "(None,)",
+            "[0 0]",
+            "(1, 2, 3, 4, 5, 6, 7, 8)",
+            "x",
+            "2**31",
+        ]
+    ),
     st.integers(-(10**12), 10**12).map(str),
     st.text(max_size=6),
 )
 
 
 @fuzz(1500)
-@given(st.sampled_from(sorted(CORPUS)), st.lists(st.tuples(st.integers(0, 10**6), replacements), max_size=4),
-       st.sampled_from([ValueError, TypeError, RuntimeError, KeyError, Exception]))
+@given(
+    st.sampled_from(sorted(CORPUS)),
+    st.lists(st.tuples(st.integers(0, 10**6), replacements), max_size=4),
+    st.sampled_from([ValueError, TypeError, RuntimeError, KeyError, Exception]),
+)
 def _explain_error_case(key, edits, kind):
     message = CORPUS[key]
     for position, text in edits:  # replace numbers, shapes or None at chosen places
@@ -391,7 +493,7 @@ def _explain_error_case(key, edits, kind):
         if not tokens:
             break
         token = tokens[position % len(tokens)]
-        message = message[: token.start()] + text + message[token.end():]
+        message = message[: token.start()] + text + message[token.end() :]
     tally = TALLIES.setdefault("explain_error", Tally())
     tally.tried += 1
     explanation = explain_error(kind(message))  # never raises

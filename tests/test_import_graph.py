@@ -93,7 +93,9 @@ def test_no_import_cycle_among_convkit_modules():
     edges = graph()
     # the package itself re-exports lazily by name; an edge *into* a package's __init__ from its own
     # submodules is an import of that package's public names, not a cycle through its code
-    sorter = graphlib.TopologicalSorter({m: {d for d in deps if not m.startswith(d + ".")} for m, deps in edges.items()})
+    sorter = graphlib.TopologicalSorter(
+        {m: {d for d in deps if not m.startswith(d + ".")} for m, deps in edges.items()}
+    )
     try:
         sorter.prepare()
     except graphlib.CycleError as err:

@@ -173,8 +173,17 @@ def _refused_entry(axis: ConvAxis) -> AxisEntry:
     return AxisEntry("axis", axis_formula(axis) + "  ← not positive", axis.output)
 
 
-def _too_small(kind: str, spatial: Shape, kernel: Sequence[int], strides: Sequence[int], dilation: Sequence[int],
-               padding: str, model: Any, input_shape: Any, what: str) -> Explanation:
+def _too_small(
+    kind: str,
+    spatial: Shape,
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilation: Sequence[int],
+    padding: str,
+    model: Any,
+    input_shape: Any,
+    what: str,
+) -> Explanation:
     names = axis_names(len(spatial))
     axes, bad = [], []
     for name, n, k, s, d in zip(names, spatial, kernel, strides, dilation):
@@ -185,20 +194,26 @@ def _too_small(kind: str, spatial: Shape, kernel: Sequence[int], strides: Sequen
             axes.append(AxisEntry(name, axis_formula(axis), axis.output))
         except ValueError:
             axis = _refused_axis(n, k, s, d)
-            axes.append(AxisEntry(name, axis_formula(axis) + "  ← not positive", axis.output,
-                                  (f"the {kind} spans {axis.effective_kernel} but the input is only {n} wide",)))
+            axes.append(
+                AxisEntry(
+                    name,
+                    axis_formula(axis) + "  ← not positive",
+                    axis.output,
+                    (f"the {kind} spans {axis.effective_kernel} but the input is only {n} wide",),
+                )
+            )
             bad.append((name, n, k, s, d))
     size = format_dims(spatial)
     window = format_dims([effective_kernel_size(k, d) for k, d in zip(kernel, dilation)])
     notes = [
-        f"With padding=\"{padding}\" a window must fit inside the input: output = floor((n - k_eff) / s) + 1, "
+        f'With padding="{padding}" a window must fit inside the input: output = floor((n - k_eff) / s) + 1, '
         f"and it is zero or negative when the {window} {kind} is larger than the {size} input.",
     ]
     context, _ = _stack_context(model, input_shape)
     if context:
         notes.append("Sizes through the model: " + "; ".join(context))
     elif spatial and max(n or 0 for n in spatial) < 8:
-        notes.append("Earlier strided or \"valid\" layers may have shrunk the input this far: check their outputs.")
+        notes.append('Earlier strided or "valid" layers may have shrunk the input this far: check their outputs.')
     fixes = []
     same = []
     for name, n, k, s, d in bad:
@@ -207,7 +222,7 @@ def _too_small(kind: str, spatial: Shape, kernel: Sequence[int], strides: Sequen
         else:
             same.append(str(conv_axis(n, k, s, "same", d, axis=name).output))
     if bad:
-        fixes.append(f"padding=\"same\" keeps the windows inside the padded input (output {format_dims(same)} here).")
+        fixes.append(f'padding="same" keeps the windows inside the padded input (output {format_dims(same)} here).')
         biggest = min((n - 1) // d + 1 for _, n, _, _, d in bad)
         dilated = " (with this dilation)" if any(b[4] > 1 for b in bad) else ""
         fixes.append(f"a smaller {kind}: at most {biggest} fits this input{dilated}.")
@@ -220,20 +235,32 @@ def _too_small(kind: str, spatial: Shape, kernel: Sequence[int], strides: Sequen
 
 
 def _conv_too_small(msg: str, model: Any, input_shape: Any) -> Explanation | None:
-    m = re.search(r"Computed output size would be zero or negative\. Received `inputs shape=(\([^)]*\))`, "
-                  r"`kernel shape=(\([^)]*\))`, `dilation_rate=\[([^\]]*)\]`, `strides=(\([^)]*\))`, "
-                  r"`padding=(\w+)`", msg)
+    m = re.search(
+        r"Computed output size would be zero or negative\. Received `inputs shape=(\([^)]*\))`, "
+        r"`kernel shape=(\([^)]*\))`, `dilation_rate=\[([^\]]*)\]`, `strides=(\([^)]*\))`, "
+        r"`padding=(\w+)`",
+        msg,
+    )
     if not m:
         return None
     shape, kernel = _shape(m.group(1)), _ints(m.group(2))
     rank = len(kernel) - 2
     if rank < 1 or len(shape) != rank + 2:
         raise Unreadable(m.group(0)[:80])
-    spatial = shape[1:1 + rank]
+    spatial = shape[1 : 1 + rank]
     strides, dilation, padding = _ints(m.group(4)), _ints(m.group(3)), _padding(m.group(5))
     _window(spatial, kernel[:rank], strides, dilation)
-    return _too_small("kernel", spatial, kernel[:rank], strides, dilation, padding,
-                      model, input_shape, f"A convolution with input {format_shape(shape)}")
+    return _too_small(
+        "kernel",
+        spatial,
+        kernel[:rank],
+        strides,
+        dilation,
+        padding,
+        model,
+        input_shape,
+        f"A convolution with input {format_shape(shape)}",
+    )
 
 
 def _padding(text: str) -> str:
@@ -244,20 +271,32 @@ def _padding(text: str) -> str:
 
 
 def _pool_too_small(msg: str, model: Any, input_shape: Any) -> Explanation | None:
-    m = re.search(r"Computed output size would be zero or negative\. Received: `inputs\.shape=\[([^\]]*)\]`, "
-                  r"`pool_size=\[([^\]]*)\]`, `strides=(\([^)]*\))`, `padding=(\w+)`", msg)
+    m = re.search(
+        r"Computed output size would be zero or negative\. Received: `inputs\.shape=\[([^\]]*)\]`, "
+        r"`pool_size=\[([^\]]*)\]`, `strides=(\([^)]*\))`, `padding=(\w+)`",
+        msg,
+    )
     if not m:
         return None
     shape, pool = _shape(m.group(1)), _ints(m.group(2))
     if len(shape) != len(pool) + 2:
         raise Unreadable(m.group(0)[:80])
-    spatial = shape[1:1 + len(pool)]
+    spatial = shape[1 : 1 + len(pool)]
     strides, padding = _ints(m.group(3)), _padding(m.group(4))
     if padding == "causal":
         raise Unreadable(padding)
     _window(spatial, pool, strides)
-    return _too_small("pool window", spatial, pool, strides, (1,) * len(pool), padding,
-                      model, input_shape, f"A pooling layer with input {format_shape(shape)}")
+    return _too_small(
+        "pool window",
+        spatial,
+        pool,
+        strides,
+        (1,) * len(pool),
+        padding,
+        model,
+        input_shape,
+        f"A pooling layer with input {format_shape(shape)}",
+    )
 
 
 def _negative_dimension(msg: str, model: Any, input_shape: Any) -> Explanation | None:
@@ -275,20 +314,25 @@ def _negative_dimension(msg: str, model: Any, input_shape: Any) -> Explanation |
     kind = "pool window" if "Pool" in op else "kernel"
     axis = _refused_axis(n, k, stride, 1)
     title = f"TensorFlow op {op} ({node}): the {kind} ({k}) is larger than the input ({n}) along one axis"
-    notes = [f"\"Negative dimension\": the output size floor((n - k) / s) + 1 = {axis.output} is not positive."]
+    notes = [f'"Negative dimension": the output size floor((n - k) / s) + 1 = {axis.output} is not positive.']
     if shapes:
         notes.append(f"input shape: {format_shape(_shape(shapes.group(1)))}")
     context, _ = _stack_context(model, input_shape)
     if context:
         notes.append("Sizes through the model: " + "; ".join(context))
-    fixes = [f"padding=\"same\" (output ceil({n} / {stride}) = {conv_axis(n, k, stride, 'same').output}).",
-             f"a {kind} of at most {n}, or an input of at least {k} along that axis."]
+    fixes = [
+        f'padding="same" (output ceil({n} / {stride}) = {conv_axis(n, k, stride, "same").output}).',
+        f"a {kind} of at most {n}, or an input of at least {k} along that axis.",
+    ]
     return _explanation(title, [_refused_entry(axis)], notes, fixes)
 
 
 def _eager_negative_output(msg: str, model: Any, input_shape: Any) -> Explanation | None:
-    m = re.search(r"Computed output size would be negative: (-?\d+) \[input_size: (\d+), effective_filter_size: (\d+), "
-                  r"stride: (\d+)\] \[Op:(\w+)\]", msg)
+    m = re.search(
+        r"Computed output size would be negative: (-?\d+) \[input_size: (\d+), effective_filter_size: (\d+), "
+        r"stride: (\d+)\] \[Op:(\w+)\]",
+        msg,
+    )
     if not m:
         return None
     n, k, stride, op = _number(m.group(2)), _number(m.group(3)), _number(m.group(4)), m.group(5)
@@ -297,18 +341,23 @@ def _eager_negative_output(msg: str, model: Any, input_shape: Any) -> Explanatio
     kind = "pool window" if "Pool" in op else "kernel"
     axis = _refused_axis(n, k, stride, 1)
     title = f"TensorFlow op {op}: the {kind} (spanning {k}) is larger than the input ({n}) along one axis"
-    notes = [f"TensorFlow computed the output size floor((n - k_eff) / s) + 1 = {axis.output} (it reports "
-             f"{m.group(1)} before the + 1): it is not positive."]
+    notes = [
+        f"TensorFlow computed the output size floor((n - k_eff) / s) + 1 = {axis.output} (it reports "
+        f"{m.group(1)} before the + 1): it is not positive."
+    ]
     context, _ = _stack_context(model, input_shape)
     if context:
         notes.append("Sizes through the model: " + "; ".join(context))
-    fixes = [f"padding=\"same\" (output ceil({n} / {stride}) = {conv_axis(n, k, stride, 'same').output}).",
-             f"a {kind} of at most {n}, a larger input (at least {k}), or fewer strided layers before it."]
+    fixes = [
+        f'padding="same" (output ceil({n} / {stride}) = {conv_axis(n, k, stride, "same").output}).',
+        f"a {kind} of at most {n}, a larger input (at least {k}), or fewer strided layers before it.",
+    ]
     return _explanation(title, [_refused_entry(axis)], notes, fixes)
 
 
 _INCOMPATIBLE = re.compile(
-    r"Input (\d+)(?: with name '[^']*')? of layer '([^']+)' is incompatible with the layer: (.*)", re.S)
+    r"Input (\d+)(?: with name '[^']*')? of layer '([^']+)' is incompatible with the layer: (.*)", re.S
+)
 
 
 def _channel_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | None:
@@ -334,8 +383,10 @@ def _channel_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | N
     fixes: list[str] = []
     if is_dense and len(shape) == 2:
         title = f"{what} was built for {expected} input features but received {got} (input shape {format_shape(shape)})"
-        notes.append("A Dense layer's weights are a (features_in, units) matrix fixed when it is first built, so "
-                     "every later input must have the same last axis.")
+        notes.append(
+            "A Dense layer's weights are a (features_in, units) matrix fixed when it is first built, so "
+            "every later input must have the same last axis."
+        )
         notes.append("After Flatten, the feature count is height·width·channels: a different image size changes it.")
         context, tr = _stack_context(model, input_shape)
         if context:
@@ -344,10 +395,14 @@ def _channel_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | N
         fixes.append("use GlobalAveragePooling2D instead of Flatten: it gives `channels` features for any image size.")
     else:
         kind = "kernels" if cls.startswith(("Conv", "Depthwise", "Separable")) else "weights"
-        title = (f"{what} was built for inputs with {count(expected, 'channel')} but received {got}: "
-                 f"shape {format_shape(shape)}")
-        notes.append(f"Only the channel depth must agree between layers: the layer's {kind} were created for "
-                     f"{count(expected, 'channel', 'input ')} (axis {axis}), sizes along the other axes may change freely.")
+        title = (
+            f"{what} was built for inputs with {count(expected, 'channel')} but received {got}: "
+            f"shape {format_shape(shape)}"
+        )
+        notes.append(
+            f"Only the channel depth must agree between layers: the layer's {kind} were created for "
+            f"{count(expected, 'channel', 'input ')} (axis {axis}), sizes along the other axes may change freely."
+        )
         if layer is not None and getattr(layer, "kernel", None) is not None:
             notes.append(f"kernel shape: {format_shape(tuple(layer.kernel.shape))} (..., in_channels={expected}, out)")
         if expected == 3 and got == 1:
@@ -355,15 +410,23 @@ def _channel_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | N
         elif expected == 1 and got == 3:
             fixes.append("convert colour images to grey (1 channel), e.g. x.mean(axis=-1, keepdims=True), or")
         if _model_input_depth(model) == expected:
-            fixes.append(f"the model was declared for {expected}-channel inputs: feed it data with {expected} "
-                         f"{noun(expected, 'channel')}, or declare it for {count(got, 'channel')} with keras.Input(shape=(..., {got})) — a "
-                         "layer cannot change its input depth once built.")
+            fixes.append(
+                f"the model was declared for {expected}-channel inputs: feed it data with {expected} "
+                f"{noun(expected, 'channel')}, or declare it for {count(got, 'channel')} with keras.Input(shape=(..., {got})) — a "
+                "layer cannot change its input depth once built."
+            )
         else:
-            fixes.append(f"feed this layer a tensor with {count(expected, 'channel')}, the kind it was first built on (often "
-                         f"the previous layer's output, not the original images), or create a new layer for the "
-                         f"{got}-channel tensor — a layer cannot change its input depth once built.")
-    return _explanation(title, [AxisEntry("channels" if not is_dense else "features",
-                                          f"expected {expected}, received {got}", got)], notes, fixes)
+            fixes.append(
+                f"feed this layer a tensor with {count(expected, 'channel')}, the kind it was first built on (often "
+                f"the previous layer's output, not the original images), or create a new layer for the "
+                f"{got}-channel tensor — a layer cannot change its input depth once built."
+            )
+    return _explanation(
+        title,
+        [AxisEntry("channels" if not is_dense else "features", f"expected {expected}, received {got}", got)],
+        notes,
+        fixes,
+    )
 
 
 def _rank_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | None:
@@ -384,36 +447,54 @@ def _rank_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | None
     notes = ["The batch axis comes first and the channel axis last, even for one image or one grey channel."]
     fixes = []
     if found == 2 and want > 3:
-        notes.append("A 2-D input (batch, features) is what Flatten or Dense produce: a convolution after them "
-                     "has no spatial axes left to slide over.")
-        fixes.append("put Flatten after the last convolution/pooling layer, or restore the axes with "
-                     "keras.layers.Reshape((height, width, channels)).")
+        notes.append(
+            "A 2-D input (batch, features) is what Flatten or Dense produce: a convolution after them "
+            "has no spatial axes left to slide over."
+        )
+        fixes.append(
+            "put Flatten after the last convolution/pooling layer, or restore the axes with "
+            "keras.layers.Reshape((height, width, channels))."
+        )
     elif found == want - 1 and shape and shape[0] is None:
-        fixes.append(f"add the channel axis: keras.Input(shape={format_shape((*shape[1:], 1))}) and x[..., None] "
-                     "(or np.expand_dims(x, -1)) for grey images.")
+        fixes.append(
+            f"add the channel axis: keras.Input(shape={format_shape((*shape[1:], 1))}) and x[..., None] "
+            "(or np.expand_dims(x, -1)) for grey images."
+        )
     elif found == want - 1:
-        fixes.append(f"add the batch axis: x[None] (or np.expand_dims(x, 0)) gives {format_shape((1, *shape))}; "
-                     f"if the channel axis is what is missing, use x[..., None] to get {format_shape((*shape, 1))}.")
+        fixes.append(
+            f"add the batch axis: x[None] (or np.expand_dims(x, 0)) gives {format_shape((1, *shape))}; "
+            f"if the channel axis is what is missing, use x[..., None] to get {format_shape((*shape, 1))}."
+        )
     else:
         fixes.append(f"reshape the input to {layout}.")
     return _explanation(title, [AxisEntry("rank", f"expected {want}, received {found}", found)], notes, fixes)
 
 
 def _dense_on_image(msg: str, model: Any, input_shape: Any) -> Explanation | None:
-    m = re.search(r"Arguments `target` and `output` must have the same rank \(ndim\)\. Received: "
-                  r"target\.shape=(\([^)]*\)), output\.shape=(\([^)]*\))", msg)
-    m = m or re.search(r"Argument `output` must have rank \(ndim\) `target\.ndim - 1`\. Received: "
-                       r"target\.shape=(\([^)]*\)), output\.shape=(\([^)]*\))", msg)
+    m = re.search(
+        r"Arguments `target` and `output` must have the same rank \(ndim\)\. Received: "
+        r"target\.shape=(\([^)]*\)), output\.shape=(\([^)]*\))",
+        msg,
+    )
+    m = m or re.search(
+        r"Argument `output` must have rank \(ndim\) `target\.ndim - 1`\. Received: "
+        r"target\.shape=(\([^)]*\)), output\.shape=(\([^)]*\))",
+        msg,
+    )
     if not m:
         return None
     target, output = _shape(m.group(1)), _shape(m.group(2))
     if len(output) <= 2:
         return None
     spatial = output[1:-1]
-    title = (f"The model outputs {format_shape(output)}, one prediction per position, but the labels are "
-             f"{format_shape(target)}")
-    notes = ["Dense acts on the last axis only: on a (batch, height, width, channels) tensor it is a 1×1 "
-             "convolution, so the height and width survive to the output."]
+    title = (
+        f"The model outputs {format_shape(output)}, one prediction per position, but the labels are "
+        f"{format_shape(target)}"
+    )
+    notes = [
+        "Dense acts on the last axis only: on a (batch, height, width, channels) tensor it is a 1×1 "
+        "convolution, so the height and width survive to the output."
+    ]
     axes = [AxisEntry("output", f"Dense on {format_shape(output[:-1] + ('c',))} → {format_shape(output)}", output[-1])]
     fixes = []
     context, tr = _stack_context(model, input_shape)
@@ -427,22 +508,30 @@ def _dense_on_image(msg: str, model: Any, input_shape: Any) -> Explanation | Non
             notes.append(f"'{dense[0].name}' receives {format_shape(feed)}.")
     if feed is not None and None not in feed[1:]:
         flat = math.prod(feed[1:])
-        fixes.append(f"add keras.layers.Flatten() before Dense: {'·'.join(map(str, feed[1:]))} = {count(flat, 'feature')}.")
+        fixes.append(
+            f"add keras.layers.Flatten() before Dense: {'·'.join(map(str, feed[1:]))} = {count(flat, 'feature')}."
+        )
         fixes.append(
             f"or keras.layers.GlobalAveragePooling2D(): {count(feed[-1], 'feature')} (one per channel), for any image size."
         )
     else:
-        fixes.append("add keras.layers.Flatten() (height·width·channels features) or "
-                     "keras.layers.GlobalAveragePooling2D() (one feature per channel) before the Dense layer.")
+        fixes.append(
+            "add keras.layers.Flatten() (height·width·channels features) or "
+            "keras.layers.GlobalAveragePooling2D() (one feature per channel) before the Dense layer."
+        )
     if spatial:
-        notes.append(f"The extra axes {format_shape(spatial)} are the spatial positions the Dense layer was "
-                     "applied at.")
+        notes.append(
+            f"The extra axes {format_shape(spatial)} are the spatial positions the Dense layer was applied at."
+        )
     return _explanation(title, axes, notes, fixes)
 
 
 def _undefined_features(msg: str, model: Any, input_shape: Any) -> Explanation | None:
-    m = re.search(r"Shapes used to initialize variables must be fully-defined \(no `None` dimensions\)\. "
-                  r"Received: shape=(\([^)]*\)) for variable path='([^']*)'", msg)
+    m = re.search(
+        r"Shapes used to initialize variables must be fully-defined \(no `None` dimensions\)\. "
+        r"Received: shape=(\([^)]*\)) for variable path='([^']*)'",
+        msg,
+    )
     m2 = re.search(r"The last dimension of the inputs to a Dense layer should be defined\. Found None", msg)
     if not (m or m2):
         return None
@@ -452,20 +541,27 @@ def _undefined_features(msg: str, model: Any, input_shape: Any) -> Explanation |
     name = parts[-2] if len(parts) >= 2 else "dense"
     weights = format_shape(shape) if shape else ""
     title = f"Layer '{name}' cannot create its weights {weights}: its input's last axis is None"
-    notes = ["The weight matrix needs the number of input features, but the input's last axis is unknown.",
-             "Flatten of an image whose height/width are None (keras.Input(shape=(None, None, 3))) gives "
-             "(batch, None): the feature count depends on the image size."]
-    fixes = ["use keras.layers.GlobalAveragePooling2D() instead of Flatten: it gives one feature per channel "
-             "for any image size, or",
-             "give the Input a fixed size, e.g. keras.Input(shape=(28, 28, 3))."]
+    notes = [
+        "The weight matrix needs the number of input features, but the input's last axis is unknown.",
+        "Flatten of an image whose height/width are None (keras.Input(shape=(None, None, 3))) gives "
+        "(batch, None): the feature count depends on the image size.",
+    ]
+    fixes = [
+        "use keras.layers.GlobalAveragePooling2D() instead of Flatten: it gives one feature per channel "
+        "for any image size, or",
+        "give the Input a fixed size, e.g. keras.Input(shape=(28, 28, 3)).",
+    ]
     entry = AxisEntry("features", f"weights shape {format_shape(shape)} with None input features", None)
     return _explanation(title, [entry], notes, fixes)
 
 
 def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | None:
     m = re.search(r"Inputs have incompatible shapes\. Received shapes (\([^)]*\)) and (\([^)]*\))", msg)
-    concat = re.search(r"A `Concatenate` layer requires inputs with matching shapes except for the concatenation "
-                       r"axis\. Received: input_shape=\[(.*)\]", msg)
+    concat = re.search(
+        r"A `Concatenate` layer requires inputs with matching shapes except for the concatenation "
+        r"axis\. Received: input_shape=\[(.*)\]",
+        msg,
+    )
     if m:
         a, b = _shape(m.group(1)), _shape(m.group(2))
         if not a or not b:
@@ -492,8 +588,10 @@ def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | Non
         if any(len(s) != len(a) for s in shapes) or len(shapes) > MAX_RANK:
             raise Unreadable(concat.group(0)[:80])
         diffs = [(i, [s[i] for s in shapes]) for i in range(1, len(a) - 1) if len({s[i] for s in shapes}) > 1]
-        title = ("Concatenate needs equal shapes except along its axis (the channels, by default); received "
-                 + " and ".join(format_shape(s) for s in shapes))
+        title = (
+            "Concatenate needs equal shapes except along its axis (the channels, by default); received "
+            + " and ".join(format_shape(s) for s in shapes)
+        )
         axes = [AxisEntry(f"axis {i}", " vs ".join(map(str, vals)), None) for i, vals in diffs]
         notes = ["Concatenate stacks tensors along one axis (axis=-1: channels); every other axis must match."]
         fixes = [concatenate_sizes_fix(len(a) - 2)]
@@ -501,24 +599,31 @@ def _merge_mismatch(msg: str, model: Any, input_shape: Any) -> Explanation | Non
             known = [v for v in vals if v is not None]
             if len(known) == len(vals) == 2:
                 diff = abs(known[0] - known[1])
-                fixes.append(f"axis {i} differs by {diff}: e.g. Cropping2D(({diff // 2}, {diff - diff // 2}), ...) on "
-                             f"the larger branch.")
+                fixes.append(
+                    f"axis {i} differs by {diff}: e.g. Cropping2D(({diff // 2}, {diff - diff // 2}), ...) on "
+                    f"the larger branch."
+                )
                 break
         return _explanation(title, axes, notes, fixes)
     return None
 
 
 def _reshape_size(msg: str, model: Any, input_shape: Any) -> Explanation | None:
-    m = re.search(r"The total size of the tensor must be unchanged\. Received: input_shape=(\([^)]*\)), "
-                  r"target_shape=(\([^)]*\))", msg)
+    m = re.search(
+        r"The total size of the tensor must be unchanged\. Received: input_shape=(\([^)]*\)), "
+        r"target_shape=(\([^)]*\))",
+        msg,
+    )
     if not m:
         return None
     src, dst = _shape(m.group(1)), _shape(m.group(2))
     n_src, n_dst = math.prod(d for d in src if d), math.prod(d for d in dst if d and d > 0)
     title = f"Reshape{format_shape(dst)} cannot hold the {n_src} values of {format_shape(src)}"
     axes = [AxisEntry("values", f"{'·'.join(map(str, src))} = {n_src} vs {'·'.join(map(str, dst))} = {n_dst}", n_dst)]
-    fixes = ["choose a target shape whose sizes multiply to the same number of values (batch excluded), "
-             "or use -1 for one axis to let Keras compute it."]
+    fixes = [
+        "choose a target shape whose sizes multiply to the same number of values (batch excluded), "
+        "or use -1 for one axis to let Keras compute it."
+    ]
     return _explanation(title, axes, ["Reshape only rearranges values: it cannot add or drop any."], fixes)
 
 
@@ -534,5 +639,3 @@ RECOGNISERS: tuple[Recogniser, ...] = (
     _merge_mismatch,
     _reshape_size,
 )
-
-

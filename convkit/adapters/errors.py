@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from ..core.explain import Explanation
 from .error_rules import RECOGNISERS, Unreadable, clean_message

@@ -32,11 +32,11 @@ convkit.checks.NotYet: Not yet: height and width are off: you rounded up, but "v
 
 from __future__ import annotations
 
-from .try_layer import Trial, attempt_layer, try_layer
 from .answers import check_effective_kernel, check_output_shape, check_output_size, check_padding, check_size_function
 from .feedback import NotYet, WrongKind
 from .form import check_is_one_of, check_is_pair, check_is_shape, check_is_whole_number
 from .stack import StackWalk, check_depth_fix, check_is_layer_list, check_stack, walk_stack
+from .try_layer import Trial, attempt_layer, try_layer
 
 __all__ = [
     "NotYet",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..core.words import short_repr
 
@@ -60,8 +61,10 @@ def _reason(exc: BaseException, params: Mapping[str, Any]) -> str:
     if isinstance(exc, (ValueError, TypeError)):
         return str(exc)
     received = ", ".join(f"{k}={short_repr(v)}" for k, v in params.items())
-    return (f"convkit could not compute with these numbers ({type(exc).__name__}: {short_repr(str(exc))[1:-1]}); "
-            f"use smaller values. Received: {received}")
+    return (
+        f"convkit could not compute with these numbers ({type(exc).__name__}: {short_repr(str(exc))[1:-1]}); "
+        f"use smaller values. Received: {received}"
+    )
 
 
 def attempt_layer(layer_or_cls: Any, input_shape: Sequence[int | None], **params: Any) -> Trial:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import itertools
 import numbers
-from collections.abc import Mapping, Set
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping, Set
+from typing import Any
 
 from .words import short_repr
 
@@ -160,8 +160,7 @@ def normalize_tuple(value: Any, rank: int, name: str, *, allow_zero: bool = Fals
     refuse_unordered(value, name)
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise TypeError(
-            f"`{name}` must be an integer or a tuple of {rank} integers. "
-            f"Received: {name}={short_repr(value)}"
+            f"`{name}` must be an integer or a tuple of {rank} integers. Received: {name}={short_repr(value)}"
         )
     items = take_items(value, rank)
     if items is None or len(items) != rank:
@@ -230,16 +229,14 @@ def normalize_shape(shape: Any, *, name: str = "input_shape", rank: int | None =
     refuse_unordered(shape, name)
     if isinstance(shape, (str, bytes)) or not isinstance(shape, Iterable) or _is_0d(shape):
         raise TypeError(
-            f"`{name}` must be a tuple such as (None, 28, 28, 3), batch dimension first. "
-            f"Received: {name}={shown}"
+            f"`{name}` must be a tuple such as (None, 28, 28, 3), batch dimension first. Received: {name}={shown}"
         )
     dims = take_items(shape, MAX_RANK)
     if dims is None:
         raise ValueError(f"`{name}` has more than {MAX_RANK} dimensions. Received: {name}={shown}")
     if rank is not None and len(dims) != rank:
         raise ValueError(
-            f"`{name}` must have {rank} dimensions (batch included), but has {len(dims)}. "
-            f"Received: {name}={shown}"
+            f"`{name}` must have {rank} dimensions (batch included), but has {len(dims)}. Received: {name}={shown}"
         )
     out: list[int | None] = []
     for dim in dims:

@@ -170,7 +170,7 @@ def _conv_axis(
         pad = f"padded input {padded} = {n} + {before} + {after}" if before or after else f"input {n}"
         raise ValueError(
             f"Computed output size would be zero or negative{_axis_label(axis)}: the kernel {k_eff}{dil} is larger "
-            f"than the {pad}. Use a smaller kernel or dilation, padding=\"same\", or a larger input. "
+            f'than the {pad}. Use a smaller kernel or dilation, padding="same", or a larger input. '
             f"Received: input_size={n}, kernel_size={k}, strides={s}, dilation_rate={d}, padding={short_repr(padding)}"
         )
     output = (padded - k_eff) // s + 1

@@ -17,8 +17,9 @@ An :class:`Explanation` prints as plain text; its notebook HTML (a small table) 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -123,7 +124,9 @@ def axis_notes(axis: ConvAxis | TransposedAxis) -> tuple[str, ...]:
         elif axis.output_padding is None:
             notes.append('Keras rule for padding="same" with output_padding=None: n·s')
         else:
-            notes.append('Keras rule for padding="same" with output_padding: (n - 1)·s + (k_eff mod 2) + output_padding')
+            notes.append(
+                'Keras rule for padding="same" with output_padding: (n - 1)·s + (k_eff mod 2) + output_padding'
+            )
     return tuple(notes)
 
 

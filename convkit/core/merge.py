@@ -36,6 +36,7 @@ __all__ = [
 
 Shape = tuple[int | None, ...]
 
+
 class _FrozenMeta(type):
     """Freezes a merge spec once its whole ``__init__`` has run; keeps the constructor's signature visible."""
 
@@ -73,7 +74,7 @@ class MergeLayer(metaclass=_FrozenMeta):
             )
         if name is not None and not isinstance(name, str):
             raise TypeError(
-                f"`name` must be a string such as \"add_1\", or None for an automatic name. "
+                f'`name` must be a string such as "add_1", or None for an automatic name. '
                 f"Received: name={short_repr(name)}"
             )
         self._given_name = name is not None
@@ -210,7 +211,6 @@ class Add(MergeLayer):
     """Element-wise sum of its inputs (``keras.layers.Add``)."""
 
 
-
 class Subtract(MergeLayer):
     """First input minus the second (``keras.layers.Subtract``): exactly two inputs."""
 
@@ -221,20 +221,16 @@ class Multiply(MergeLayer):
     """Element-wise product (``keras.layers.Multiply``)."""
 
 
-
 class Average(MergeLayer):
     """Element-wise mean (``keras.layers.Average``)."""
-
 
 
 class Maximum(MergeLayer):
     """Element-wise maximum (``keras.layers.Maximum``)."""
 
 
-
 class Minimum(MergeLayer):
     """Element-wise minimum (``keras.layers.Minimum``)."""
-
 
 
 class Concatenate(MergeLayer):

@@ -78,9 +78,7 @@ class KerasLayer:
         shapes = tuple(tuple(s) for s in input_shape) if self.window == "merge" else (tuple(input_shape),)
         if self.preserves_shape:
             return shapes
-        if len(shapes) != len(self.input_shapes) or any(
-            a[1:] != b[1:] for a, b in zip(shapes, self.input_shapes)
-        ):
+        if len(shapes) != len(self.input_shapes) or any(a[1:] != b[1:] for a, b in zip(shapes, self.input_shapes)):
             raise ValueError(
                 f"{self.class_name} '{self.name}' is a Keras layer convkit does not model: it only knows the "
                 f"output Keras reported for the input {' + '.join(map(format_shape, self.input_shapes))}. Rebuild the "

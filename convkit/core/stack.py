@@ -23,9 +23,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from .args import normalize_shape
-from .words import short_repr
 from .summary import Summary, build_summary
 from .trace import MODEL_INPUT, Trace, check_layers, trace
+from .words import short_repr
 
 __all__ = ["LayerStack", "StackExplanation", "Wiring"]
 
@@ -154,7 +154,7 @@ class LayerStack:
         """The per-layer table: ``print(stack.summary())`` or display it in a notebook."""
         return build_summary(self.trace, title=self._name)
 
-    def explain(self) -> "StackExplanation":
+    def explain(self) -> StackExplanation:
         """Every layer's arithmetic in the learner's numbers (``str()`` for text, HTML in a notebook)."""
         return StackExplanation(self.trace)
 
@@ -181,7 +181,7 @@ class LayerStack:
         return new
 
     # -- edits (each returns a new stack) ------------------------------------------------------
-    def _new(self, layers: Sequence[Any], inputs: Wiring | None, input_shape: Any = None) -> "LayerStack":
+    def _new(self, layers: Sequence[Any], inputs: Wiring | None, input_shape: Any = None) -> LayerStack:
         shape = self._input_shape if input_shape is None else input_shape
         return type(self)(shape, layers, inputs, name=self._name)
 
@@ -198,14 +198,14 @@ class LayerStack:
             )
         return j
 
-    def replace(self, i: int, layer: Any) -> "LayerStack":
+    def replace(self, i: int, layer: Any) -> LayerStack:
         """A new stack with layer ``i`` replaced by ``layer`` (same wiring)."""
         i = self._index(i, "i")
         layers = list(self._layers)
         layers[i] = layer
         return self._new(layers, self._inputs)
 
-    def insert(self, i: int, layer: Any) -> "LayerStack":
+    def insert(self, i: int, layer: Any) -> LayerStack:
         """A new stack with ``layer`` inserted before position ``i`` (``i == len(stack)`` appends).
 
         In a graph the new layer takes over the inputs of the layer now at ``i``, which then reads it.
@@ -230,7 +230,7 @@ class LayerStack:
             wiring.append((i - 1,) if i else ())
         return self._new(layers, tuple(wiring))
 
-    def remove(self, i: int) -> "LayerStack":
+    def remove(self, i: int) -> LayerStack:
         """A new stack without layer ``i``; in a graph, its readers read its input instead."""
         i = self._index(i, "i")
         layers = list(self._layers)
@@ -257,7 +257,7 @@ class LayerStack:
             wiring.append(() if tuple(new) == (MODEL_INPUT,) else tuple(new))
         return self._new(layers, tuple(wiring))
 
-    def move(self, i: int, j: int) -> "LayerStack":
+    def move(self, i: int, j: int) -> LayerStack:
         """A new sequential stack with layer ``i`` moved to position ``j``.
 
         Graphs refuse: moving a layer would rewire branches; use remove and insert.
@@ -274,11 +274,11 @@ class LayerStack:
         layers.insert(j, layer)
         return self._new(layers, None)
 
-    def with_input_shape(self, shape: Sequence[int | None]) -> "LayerStack":
+    def with_input_shape(self, shape: Sequence[int | None]) -> LayerStack:
         """The same layers fed a different input shape (batch first)."""
         return self._new(self._layers, self._inputs, normalize_shape(shape, name="shape"))
 
-    def append(self, layer: Any) -> "LayerStack":
+    def append(self, layer: Any) -> LayerStack:
         """A new stack with ``layer`` added at the end."""
         return self.insert(len(self._layers), layer)
 

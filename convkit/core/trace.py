@@ -31,9 +31,10 @@ outputs) are tracked per spatial axis, starting at ``r = j = 1`` for the model i
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from .args import normalize_shape, plain_number, refuse_unordered, short_repr, take_items
 
@@ -175,8 +176,7 @@ def _normalize_inputs(inputs: Sequence[Any] | None, n_layers: int) -> tuple[tupl
     wiring = _as_list(inputs, "inputs", "[(), (0,), (-1, 1)]")
     if len(wiring) != n_layers:
         raise ValueError(
-            f"`inputs` must list the inputs of every layer ({n_layers} layers). "
-            f"Received: len(inputs)={len(wiring)}"
+            f"`inputs` must list the inputs of every layer ({n_layers} layers). Received: len(inputs)={len(wiring)}"
         )
     out = []
     for i, item in enumerate(wiring):
@@ -229,8 +229,15 @@ def check_layers(layers: Any) -> tuple[Any, ...]:
 
 
 #: typical arguments of the layers that need some (any other class is shown called with none)
-_EXAMPLES = (("Conv", "(32, 3)"), ("Separable", "(32, 3)"), ("Depthwise", "(3)"), ("Dense", "(10)"),
-             ("Activation", '("relu")'), ("Dropout", "(0.5)"), ("Reshape", "((7, 7, 1))"))
+_EXAMPLES = (
+    ("Conv", "(32, 3)"),
+    ("Separable", "(32, 3)"),
+    ("Depthwise", "(3)"),
+    ("Dense", "(10)"),
+    ("Activation", '("relu")'),
+    ("Dropout", "(0.5)"),
+    ("Reshape", "((7, 7, 1))"),
+)
 
 
 def _example_call(cls: type) -> str:

@@ -25,7 +25,14 @@ from .reads import axis_reads, read_counts
 from .words import check_strides_dilation
 
 __all__ = [
-    "MAX_CELLS", "MAX_PADDED_CELLS", "MAX_READS", "Tap", "Step", "Steps", "Traversal", "traverse",
+    "MAX_CELLS",
+    "MAX_PADDED_CELLS",
+    "MAX_READS",
+    "Tap",
+    "Step",
+    "Steps",
+    "Traversal",
+    "traverse",
     "traversal_from_axes",
 ]
 
@@ -403,7 +410,7 @@ def _check_limits(traversal: Traversal) -> None:
         raise ValueError(
             f"The padded input is too large to trace: {padded:,} cells with the padding, and convkit traces at "
             f"most {MAX_PADDED_CELLS:,} (2**26). Use less padding (the padding a layer needs is at most the kernel "
-            f"span minus 1 on each side, which \"same\" gives). "
+            f'span minus 1 on each side, which "same" gives). '
             f"Received: input_size={size}, padding={traversal.padding}"
         )
     reads = math.prod(traversal.output_size) * math.prod(traversal.kernel_size)

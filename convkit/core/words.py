@@ -66,7 +66,7 @@ def short_repr(value: object, limit: int = 60) -> str:
             return f"{sign}a whole number of about {int(value.bit_length() * 0.30103):,} digits"
         text = str(value)
         digits = len(text.lstrip("-"))
-        return f"{text[: limit // 2 - 3]}…{text[-(limit // 2 - 4):]} ({digits} digits)"
+        return f"{text[: limit // 2 - 3]}…{text[-(limit // 2 - 4) :]} ({digits} digits)"
     try:
         text = repr(value)
     except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the learner's real mistake
@@ -251,10 +251,14 @@ def column_notes(unit: str = "pixel") -> dict[str, str]:
     return {
         "Window": WINDOW_NOTE,
         "RF": f"RF (receptive field): how many input {unit}s, along each axis, one output value of this layer sees.",
-        "Jump": (f"Jump: how far apart, in input {unit}s, the fields of two neighbouring output values are "
-                 "(all the strides so far, multiplied together)."),
-        "fraction": (f"A jump below 1, like 1/2, comes from a transposed convolution or up-sampling: two "
-                     f"neighbouring outputs are then half an input {unit} apart."),
+        "Jump": (
+            f"Jump: how far apart, in input {unit}s, the fields of two neighbouring output values are "
+            "(all the strides so far, multiplied together)."
+        ),
+        "fraction": (
+            f"A jump below 1, like 1/2, comes from a transposed convolution or up-sampling: two "
+            f"neighbouring outputs are then half an input {unit} apart."
+        ),
     }
 
 
@@ -280,12 +284,16 @@ def channel_depths_fix(want: Any, got: Any, spatial_rank: int) -> str:
     (keras.layers.Dense(10)), or use Concatenate to put the features side by side instead.
     """
     if spatial_rank <= 0:
-        return (f"the feature counts differ ({want} vs {got}): give the {got}-feature branch a Dense layer with "
-                f"{count(want, 'unit')} (keras.layers.Dense({want})), or use Concatenate to put the features side "
-                "by side instead.")
-    return (f"the channel depths differ ({want} vs {got}): give the {got}-channel branch a "
-            f"{format_dims((1,) * spatial_rank)} convolution with {count(want, 'filter')} "
-            f"(keras.layers.Conv{spatial_rank}D({want}, 1)), or use Concatenate to stack the channels instead.")
+        return (
+            f"the feature counts differ ({want} vs {got}): give the {got}-feature branch a Dense layer with "
+            f"{count(want, 'unit')} (keras.layers.Dense({want})), or use Concatenate to put the features side "
+            "by side instead."
+        )
+    return (
+        f"the channel depths differ ({want} vs {got}): give the {got}-channel branch a "
+        f"{format_dims((1,) * spatial_rank)} convolution with {count(want, 'filter')} "
+        f"(keras.layers.Conv{spatial_rank}D({want}, 1)), or use Concatenate to stack the channels instead."
+    )
 
 
 def spatial_sizes_fix() -> str:
@@ -295,8 +303,10 @@ def spatial_sizes_fix() -> str:
     the spatial sizes differ: use padding="same" in the branch's convolutions, or give the shortcut the same
     total stride (e.g. a 1×1 convolution with strides=2).
     """
-    return ("the spatial sizes differ: use padding=\"same\" in the branch's convolutions, or give the shortcut the "
-            "same total stride (e.g. a 1×1 convolution with strides=2).")
+    return (
+        'the spatial sizes differ: use padding="same" in the branch\'s convolutions, or give the shortcut the '
+        "same total stride (e.g. a 1×1 convolution with strides=2)."
+    )
 
 
 def concatenate_sizes_fix(spatial_rank: int = 2) -> str:
@@ -307,5 +317,7 @@ def concatenate_sizes_fix(spatial_rank: int = 2) -> str:
 (keras.layers.Cropping1D) or pad the smaller one (keras.layers.ZeroPadding1D) first.'
     """
     n = min(max(spatial_rank, 1), 3)
-    return ("use padding=\"same\" so the branches keep the same spatial size, or crop the larger branch "
-            f"(keras.layers.Cropping{n}D) or pad the smaller one (keras.layers.ZeroPadding{n}D) first.")
+    return (
+        'use padding="same" so the branches keep the same spatial size, or crop the larger branch '
+        f"(keras.layers.Cropping{n}D) or pad the smaller one (keras.layers.ZeroPadding{n}D) first."
+    )

@@ -77,8 +77,8 @@ class GifStream:
         self._fp: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed by close()
         self._exact, self._loop = exact, loop
         self.palette: FramePalette | None = None
-        self._previous: np.ndarray | None = None            # palette indices of the last frame as shown
-        self._words: np.ndarray | None = None               # its RGBA pixels as 32-bit words
+        self._previous: np.ndarray | None = None  # palette indices of the last frame as shown
+        self._words: np.ndarray | None = None  # its RGBA pixels as 32-bit words
         self._pending: tuple[np.ndarray, tuple[int, int], int] | None = None  # (pixels, offset, duration)
         self.frames_written = 0
 

@@ -70,8 +70,13 @@ def padding_mask(t: Traversal, g: Geometry) -> np.ndarray:
 
 
 def input_colors(
-    t: Traversal, g: Geometry, plane: int | None, c: dict[str, np.ndarray], coverage: bool,
-    origin: tuple[int, int] = (0, 0), masks: DrawnMasks | None = None,
+    t: Traversal,
+    g: Geometry,
+    plane: int | None,
+    c: dict[str, np.ndarray],
+    coverage: bool,
+    origin: tuple[int, int] = (0, 0),
+    masks: DrawnMasks | None = None,
 ) -> np.ndarray:
     """Colours of the input cells the view shows (from ``origin``), without the window: input, padding, never
     read (coverage). ``plane``: the padded depth drawn (3-D), ``c``: the palette as RGBA bytes."""
@@ -88,8 +93,15 @@ def input_colors(
 
 
 def paint_output(
-    image: np.ndarray, c: dict[str, np.ndarray], t: Traversal, g: Geometry, origin: tuple[int, int],
-    prev: int, step: int, plane: int | None, full: bool,
+    image: np.ndarray,
+    c: dict[str, np.ndarray],
+    t: Traversal,
+    g: Geometry,
+    origin: tuple[int, int],
+    prev: int,
+    step: int,
+    plane: int | None,
+    full: bool,
 ) -> range:
     """Paint the output cells the view shows (``image``, from ``origin``) for ``step``: computed cells filled,
     the current one in its own colour. ``plane`` is the output depth drawn (3-D). Returns the steps whose

@@ -50,44 +50,66 @@ class CellTexts:
     current_color: str | None
 
 
-def _annotate(ax: Axes, colors: Palette, text: str, xy: tuple[float, float], offset: tuple[float, float],
-              **kw: Any) -> Any:
+def _annotate(
+    ax: Axes, colors: Palette, text: str, xy: tuple[float, float], offset: tuple[float, float], **kw: Any
+) -> Any:
     kw.setdefault("fontsize", FONT)
     kw.setdefault("color", colors.text)
     return ax.annotate(text, xy=xy, xytext=offset, textcoords="offset points", annotation_clip=False, **kw)
 
 
 def make_labels(
-    ax: Axes, t: Traversal, g: Geometry, colors: Palette, *, coverage: bool, with_sum: bool, show_formula: bool,
+    ax: Axes,
+    t: Traversal,
+    g: Geometry,
+    colors: Palette,
+    *,
+    coverage: bool,
+    with_sum: bool,
+    show_formula: bool,
 ) -> Labels:
     labels: dict[str, Any] = {}
     side_pads = is_padded(t) and t.rank >= 2
     top = 2.0 + (LINE if side_pads else 0.0)
     labels["input"] = _annotate(
-        ax, colors, f"input {size_text(t.input_size)}{pad_text(t) if is_padded(t) else ''}", (0, 0), (0, top),
-        ha="left", va="bottom",
+        ax,
+        colors,
+        f"input {size_text(t.input_size)}{pad_text(t) if is_padded(t) else ''}",
+        (0, 0),
+        (0, top),
+        ha="left",
+        va="bottom",
     )
     out_offset = (0, top) if t.rank >= 2 else (0, 3)
     labels["output"] = _annotate(
-        ax, colors, f"output {size_text(t.output_size)}", (g.out_x0, g.out_y0), out_offset, ha="left", va="bottom",
+        ax,
+        colors,
+        f"output {size_text(t.output_size)}",
+        (g.out_x0, g.out_y0),
+        out_offset,
+        ha="left",
+        va="bottom",
     )
     slice_text = _annotate(ax, colors, "", (0, 0), (0, top + LINE), ha="left", va="bottom") if t.rank == 3 else None
-    step_text = _annotate(ax, colors, "", (0, 0), (0, top + LINE * (1 + (t.rank == 3))), ha="left", va="bottom",
-                          fontweight="bold")
+    step_text = _annotate(
+        ax, colors, "", (0, 0), (0, top + LINE * (1 + (t.rank == 3))), ha="left", va="bottom", fontweight="bold"
+    )
     if is_padded(t):
         labels.update(_pad_labels(ax, t, g, colors))
 
     # under the grids, one line each: [bottom padding label] [coverage] [multiply-sum] [formula per axis]
     def below(text: str, line: int, **kw: Any) -> Any:
-        return _annotate(ax, colors, text, (0, g.height), (0, -BELOW_GAP - line * LINE), ha="left", va="top",
-                         **kw)
+        return _annotate(ax, colors, text, (0, g.height), (0, -BELOW_GAP - line * LINE), ha="left", va="top", **kw)
 
     line = 1 if side_pads and not g.zoomed else 0  # a zoomed frame has its overviews under the "pad" label
     if coverage:
         total = int(np.prod(t.input_size))
         n_unread = total - int(np.prod([axis_masks(t, i)[1].sum() for i in range(t.rank)]))
-        msg = (f"× {100 * t.unread_fraction:.2f}% of input never read ({n_unread:,} of {total:,} cells)"
-               if n_unread else "every input cell is read at least once")
+        msg = (
+            f"× {100 * t.unread_fraction:.2f}% of input never read ({n_unread:,} of {total:,} cells)"
+            if n_unread
+            else "every input cell is read at least once"
+        )
         labels["coverage"] = below(msg, line, color=colors.unread if n_unread else colors.text)
         line += 1
     sum_text = None
@@ -121,8 +143,12 @@ def _pad_labels(ax: Axes, t: Traversal, g: Geometry, colors: Palette) -> dict[st
 def show_edge_labels(labels: dict[str, Any], g: Geometry, origin: tuple[int, int]) -> list[Any]:
     """Show a side's "pad" label only while the view shows that side of the input (always without zoom)."""
     (r0, c0), vin = origin, g.in_view
-    edges = {"pad_top": r0 == 0, "pad_bottom": r0 + vin.rows.length == vin.rows.size,
-             "pad_left": c0 == 0, "pad_right": c0 + vin.cols.length == vin.cols.size}
+    edges = {
+        "pad_top": r0 == 0,
+        "pad_bottom": r0 + vin.rows.length == vin.rows.size,
+        "pad_left": c0 == 0,
+        "pad_right": c0 + vin.cols.length == vin.cols.size,
+    }
     changed = []
     for key, shown in edges.items():
         if key in labels:
@@ -132,13 +158,19 @@ def show_edge_labels(labels: dict[str, Any], g: Geometry, origin: tuple[int, int
 
 
 def make_cell_texts(
-    ax: Axes, t: Traversal, g: Geometry, colors: Palette, nums: Numbers | None, *, cell_pts: float,
-    row_pts: float, order_rc: tuple[np.ndarray, np.ndarray],
+    ax: Axes,
+    t: Traversal,
+    g: Geometry,
+    colors: Palette,
+    nums: Numbers | None,
+    *,
+    cell_pts: float,
+    row_pts: float,
+    order_rc: tuple[np.ndarray, np.ndarray],
 ) -> CellTexts:
     """Numbers mode, 1-D/2-D, big cells of a whole (not zoomed) grid only: input values (not on padding), kernel
     weights at the taps (placed by the caller), output values of every step (hidden until computed)."""
-    if (nums is None or t.rank == 3 or g.zoomed or min(cell_pts, row_pts) < NUMBERS_MIN_PTS
-            or g.rows * g.cols > 1600):
+    if nums is None or t.rank == 3 or g.zoomed or min(cell_pts, row_pts) < NUMBERS_MIN_PTS or g.rows * g.cols > 1600:
         return CellTexts({}, [], [], None)
     size = min(11.0, 0.4 * cell_pts)
     style: dict[str, Any] = dict(ha="center", va="center", fontsize=size, zorder=6, color=colors.text)
@@ -149,8 +181,17 @@ def make_cell_texts(
         if not is_pad[r, c]  # padding is 0: the hatching and the multiply-sum say so
     }
     weights = [
-        ax.text(0, 0, fmt(w, nums.integral), ha="right", va="bottom", fontsize=max(5.0, 0.7 * size),
-                color=colors.window, fontweight="bold", zorder=6)
+        ax.text(
+            0,
+            0,
+            fmt(w, nums.integral),
+            ha="right",
+            va="bottom",
+            fontsize=max(5.0, 0.7 * size),
+            color=colors.window,
+            fontweight="bold",
+            zorder=6,
+        )
         for w in (nums.kernel if nums.kernel is not None else [])
     ]
     rows, cols = order_rc

@@ -31,25 +31,42 @@ from ._traversal_text import (
 from ._traversal_view import PanelView, input_views, output_views
 
 __all__ = [
-    "BELOW_GAP", "FONT", "GRID_LINES_MIN_PX", "LINE", "MARKS_MIN_PX", "MIN_CELL_PX", "NUMBERS_MIN_PTS", "TICK_PTS",
-    "TINY_PX", "Box", "Geometry", "StepCells", "axes_cell_points", "figure_layout", "fixed_rect", "geometry",
-    "is_padded", "set_limits", "text_lines", "text_width",
+    "BELOW_GAP",
+    "FONT",
+    "GRID_LINES_MIN_PX",
+    "LINE",
+    "MARKS_MIN_PX",
+    "MIN_CELL_PX",
+    "NUMBERS_MIN_PTS",
+    "TICK_PTS",
+    "TINY_PX",
+    "Box",
+    "Geometry",
+    "StepCells",
+    "axes_cell_points",
+    "figure_layout",
+    "fixed_rect",
+    "geometry",
+    "is_padded",
+    "set_limits",
+    "text_lines",
+    "text_width",
 ]
 
-FONT = 9.0                 # points, every label
-LINE = FONT * 1.5          # points per text line
-BELOW_GAP = 6.0            # points between a grid and the text under it
-GAP_PTS = 34.0             # points between the input and the output grid
-MAX_CELL_PTS = 40.0        # largest cell an automatic figure uses
-MIN_CELL_PX = 8.0          # smallest cell an automatic figure uses, in pixels at its dpi
-GRID_LINES_MIN_PX = 4.0    # draw cell borders wherever a cell is at least this many pixels
-NUMBERS_MIN_PTS = 15.0     # write values in cells only when a cell is at least this big
-MARKS_MIN_PX = 9.0         # draw the × of never-read cells only when a cell is at least this many pixels
-STRIP_MIN_PTS = 18.0       # a 1-D strip is at least this tall, however many cells it has
-TINY_PX = 8.0              # a window or output cell drawn smaller than this (pixels) also gets a ring around it
-OVERVIEW_PTS = 96.0        # the longer side of the overview of a zoomed 2-D grid
-OVERVIEW_MIN_PTS = 6.0     # the shorter side of an overview, at least (a 1-D overview strip is this tall)
-TICK_PTS = 5.0             # the bars that mark never-read rows / columns beside an overview
+FONT = 9.0  # points, every label
+LINE = FONT * 1.5  # points per text line
+BELOW_GAP = 6.0  # points between a grid and the text under it
+GAP_PTS = 34.0  # points between the input and the output grid
+MAX_CELL_PTS = 40.0  # largest cell an automatic figure uses
+MIN_CELL_PX = 8.0  # smallest cell an automatic figure uses, in pixels at its dpi
+GRID_LINES_MIN_PX = 4.0  # draw cell borders wherever a cell is at least this many pixels
+NUMBERS_MIN_PTS = 15.0  # write values in cells only when a cell is at least this big
+MARKS_MIN_PX = 9.0  # draw the × of never-read cells only when a cell is at least this many pixels
+STRIP_MIN_PTS = 18.0  # a 1-D strip is at least this tall, however many cells it has
+TINY_PX = 8.0  # a window or output cell drawn smaller than this (pixels) also gets a ring around it
+OVERVIEW_PTS = 96.0  # the longer side of the overview of a zoomed 2-D grid
+OVERVIEW_MIN_PTS = 6.0  # the shorter side of an overview, at least (a 1-D overview strip is this tall)
+TICK_PTS = 5.0  # the bars that mark never-read rows / columns beside an overview
 CAPTION_FONT = FONT - 1
 
 
@@ -67,17 +84,17 @@ class Box:
 class Geometry:
     """Placement in data units (one unit = one cell; y grows downwards)."""
 
-    rows: int          # the whole drawn (padded) input
+    rows: int  # the whole drawn (padded) input
     cols: int
-    out_rows: int      # the whole drawn output
+    out_rows: int  # the whole drawn output
     out_cols: int
-    out_x0: float      # top-left corner of the output view
+    out_x0: float  # top-left corner of the output view
     out_y0: float
-    width: float       # the whole grid area (views, overviews and their captions)
+    width: float  # the whole grid area (views, overviews and their captions)
     height: float
     in_view: PanelView
     out_view: PanelView
-    in_overview: Box | None = None    # where the whole input is shown small (zoomed input only)
+    in_overview: Box | None = None  # where the whole input is shown small (zoomed input only)
     out_overview: Box | None = None
 
     @property
@@ -164,8 +181,7 @@ def geometry(t: Traversal, cell_pts: float, row_pts: float) -> Geometry:
         if vout.zoomed:
             out_box = Box(out_x0, top, ov_out[0] / cell_pts, ov_out[1] / cell_pts)
         height = top + max(ov_in[1], ov_out[1]) / cell_pts
-    return Geometry(rows, cols, out_rows, out_cols, out_x0, 0.0, out_x0 + out_w, height, vin, vout, in_box,
-                    out_box)
+    return Geometry(rows, cols, out_rows, out_cols, out_x0, 0.0, out_x0 + out_w, height, vin, vout, in_box, out_box)
 
 
 def _strip_row_points(cell_pts: float) -> float:
@@ -297,7 +313,12 @@ def _longest_line(t: Traversal, numbers_on: bool, coverage: bool, show_formula: 
 
 
 def figure_layout(
-    t: Traversal, numbers_on: bool, coverage: bool, show_formula: bool, operation: str, dpi: float = 100,
+    t: Traversal,
+    numbers_on: bool,
+    coverage: bool,
+    show_formula: bool,
+    operation: str,
+    dpi: float = 100,
 ) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
     """Automatic figure size (inches) and axes rectangle (figure fractions) for a traversal frame: cells of at
     least :data:`MIN_CELL_PX` pixels at ``dpi``, room for every text line and nothing outside the figure."""
@@ -318,7 +339,11 @@ def figure_layout(
 
 
 def fixed_rect(
-    figsize: tuple[float, float], t: Traversal, numbers_on: bool, coverage: bool, show_formula: bool,
+    figsize: tuple[float, float],
+    t: Traversal,
+    numbers_on: bool,
+    coverage: bool,
+    show_formula: bool,
 ) -> tuple[float, float, float, float]:
     """The axes rectangle (figure fractions) in a figure of a given size, leaving room for the text lines."""
     top, bottom = text_lines(t, numbers_on, coverage, show_formula)

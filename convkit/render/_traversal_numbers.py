@@ -12,7 +12,7 @@ from .traversal_words import integral, number_texts, sum_template
 
 __all__ = ["AUTO_NUMBERS_MAX", "Numbers", "numbers_on", "resolve_numbers"]
 
-AUTO_NUMBERS_MAX = 12      # numbers=None shows a small integer example up to this padded size (1-D/2-D)
+AUTO_NUMBERS_MAX = 12  # numbers=None shows a small integer example up to this padded size (1-D/2-D)
 
 
 class Numbers:
@@ -22,8 +22,9 @@ class Numbers:
     the multiply-sum show channel 0 and the output sums every channel, as the layer does.
     """
 
-    def __init__(self, t: Traversal, x: np.ndarray, kernel: np.ndarray | None, operation: str,
-                 channels: int = 1) -> None:
+    def __init__(
+        self, t: Traversal, x: np.ndarray, kernel: np.ndarray | None, operation: str, channels: int = 1
+    ) -> None:
         xs = x if channels > 1 else x[..., None]
         ks = None if kernel is None else (kernel if channels > 1 else kernel[..., None])
         x, kernel = xs[..., 0], None if ks is None else ks[..., 0]
@@ -43,9 +44,11 @@ class Numbers:
                 values, _ = self.taps(origins, self._padded(xs[..., c]))
                 self.output = self.output + (values * ks[..., c].reshape(-1)).sum(axis=1)
         self._sum = sum_template(t, operation, channels)
-        self._texts = (number_texts(x, self.integral),
-                       None if self.kernel is None else number_texts(self.kernel, self.integral),
-                       number_texts(self.output, self.integral))
+        self._texts = (
+            number_texts(x, self.integral),
+            None if self.kernel is None else number_texts(self.kernel, self.integral),
+            number_texts(self.output, self.integral),
+        )
 
     def _padded(self, x: np.ndarray) -> np.ndarray:
         t = self._t

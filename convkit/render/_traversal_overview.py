@@ -24,8 +24,8 @@ from .style import Palette
 
 __all__ = ["MIN_BOX_PX", "MIN_TICK_PX", "Overview", "make_overviews", "runs"]
 
-MIN_BOX_PX = 6.0    # the view's box on an overview is drawn at least this many pixels a side
-MIN_TICK_PX = 4.0   # a never-read bar is at least this many pixels wide
+MIN_BOX_PX = 6.0  # the view's box on an overview is drawn at least this many pixels a side
+MIN_TICK_PX = 4.0  # a never-read bar is at least this many pixels wide
 
 
 def runs(mask: np.ndarray) -> np.ndarray:
@@ -47,8 +47,18 @@ class Overview:
     """One overview (``which`` is ``"input"`` or ``"output"``); :meth:`update` follows the step."""
 
     def __init__(
-        self, ax: Axes, t: Traversal, g: Geometry, which: str, box: Box, colors: Palette,
-        c: dict[str, np.ndarray], *, coverage: bool, masks: DrawnMasks, unit_pts: tuple[float, float],
+        self,
+        ax: Axes,
+        t: Traversal,
+        g: Geometry,
+        which: str,
+        box: Box,
+        colors: Palette,
+        c: dict[str, np.ndarray],
+        *,
+        coverage: bool,
+        masks: DrawnMasks,
+        unit_pts: tuple[float, float],
     ) -> None:
         self.t, self.which, self.box, self.colors, self._c = t, which, box, colors, c
         self.coverage, self.masks = coverage, masks
@@ -57,19 +67,29 @@ class Overview:
         px_per_pt = ax.figure.dpi / 72
         self._unit_pts = unit_pts  # points per data unit (x, y)
         self._unit_px = unit_px = (unit_pts[0] * px_per_pt, unit_pts[1] * px_per_pt)
-        self.bins = (max(1, min(self.size[0], int(box.h * unit_px[1]))),
-                     max(1, min(self.size[1], int(box.w * unit_px[0]))))
+        self.bins = (
+            max(1, min(self.size[0], int(box.h * unit_px[1]))),
+            max(1, min(self.size[1], int(box.w * unit_px[0]))),
+        )
         self._plane: Any = ()
         extent = (box.x, box.x + box.w, box.y + box.h, box.y)
-        self.image = ax.imshow(np.zeros((*self.bins, 4), np.uint8), extent=extent, interpolation="nearest",
-                               zorder=1)
-        self.frame = ax.add_patch(Rectangle((box.x, box.y), box.w, box.h, fill=False, ec=colors.grid_line,
-                                            lw=0.8, zorder=4, clip_on=False))
+        self.image = ax.imshow(np.zeros((*self.bins, 4), np.uint8), extent=extent, interpolation="nearest", zorder=1)
+        self.frame = ax.add_patch(
+            Rectangle((box.x, box.y), box.w, box.h, fill=False, ec=colors.grid_line, lw=0.8, zorder=4, clip_on=False)
+        )
         self.marker = Rectangle((box.x, box.y), 0, 0, fill=False, ec=colors.window, lw=1.5, zorder=5, clip_on=False)
         ax.add_patch(self.marker)
-        self.caption = ax.annotate("", xy=(box.x, box.y), xytext=(0, TICK_PTS + 2), textcoords="offset points",
-                                   ha="left", va="bottom", fontsize=CAPTION_FONT, color=colors.text,
-                                   annotation_clip=False)
+        self.caption = ax.annotate(
+            "",
+            xy=(box.x, box.y),
+            xytext=(0, TICK_PTS + 2),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=CAPTION_FONT,
+            color=colors.text,
+            annotation_clip=False,
+        )
         self.ticks: PolyCollection | None = None
         if which == "input" and coverage:
             self.ticks = PolyCollection([], facecolors=colors.unread, linewidths=0, zorder=4, clip_on=False)
@@ -171,9 +191,20 @@ class Overview:
 
 
 def make_overviews(
-    ax: Axes, t: Traversal, g: Geometry, colors: Palette, c: dict[str, np.ndarray], *, coverage: bool,
-    masks: DrawnMasks, cell_pts: float, row_pts: float,
+    ax: Axes,
+    t: Traversal,
+    g: Geometry,
+    colors: Palette,
+    c: dict[str, np.ndarray],
+    *,
+    coverage: bool,
+    masks: DrawnMasks,
+    cell_pts: float,
+    row_pts: float,
 ) -> list[Overview]:
     """The overviews of the zoomed grids (none without zoom)."""
-    return [Overview(ax, t, g, which, box, colors, c, coverage=coverage, masks=masks, unit_pts=(cell_pts, row_pts))
-            for which, box in (("input", g.in_overview), ("output", g.out_overview)) if box is not None]
+    return [
+        Overview(ax, t, g, which, box, colors, c, coverage=coverage, masks=masks, unit_pts=(cell_pts, row_pts))
+        for which, box in (("input", g.in_overview), ("output", g.out_overview))
+        if box is not None
+    ]

@@ -95,6 +95,6 @@ class TextPainter:
         if r1 <= r0 or c1 <= c0:
             return
         rgba = np.array(to_rgba(text.get_color(), text.get_alpha()))
-        alpha = mask[r0 - row:r1 - row, c0 - col:c1 - col, None] * (rgba[3] / 255.0)
+        alpha = mask[r0 - row : r1 - row, c0 - col : c1 - col, None] * (rgba[3] / 255.0)
         region = buffer[r0:r1, c0:c1, :3]
         region[...] = (region * (1 - alpha) + rgba[:3] * 255 * alpha + 0.5).astype(np.uint8)

@@ -17,10 +17,10 @@ from ..core.traversal import Traversal
 
 __all__ = ["SLIDE_FRAMES", "check_steps", "slide_steps"]
 
-SLIDE_FRAMES = 60   # frames of the default GIF at most (7.5 s at 8 frames per second)
-_HEAD = 12          # first steps of the first output row
-_TURN = 3           # steps each side of the first row change
-_TAIL = 4           # last steps
+SLIDE_FRAMES = 60  # frames of the default GIF at most (7.5 s at 8 frames per second)
+_HEAD = 12  # first steps of the first output row
+_TURN = 3  # steps each side of the first row change
+_TAIL = 4  # last steps
 
 
 def slide_steps(t: Traversal, max_frames: int = SLIDE_FRAMES) -> list[int]:
@@ -68,8 +68,10 @@ def check_steps(t: Traversal, steps: Any) -> list[int]:
         out = []
         for s in steps:
             if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not -n <= int(s) < n:
-                raise ValueError(f"Every entry of `steps` must be an integer step index between 0 and {n - 1}. "
-                                 f"Received: steps containing {s!r}")
+                raise ValueError(
+                    f"Every entry of `steps` must be an integer step index between 0 and {n - 1}. "
+                    f"Received: steps containing {s!r}"
+                )
             out.append(int(s) % n)
     if not out:
         raise ValueError(f"`steps` selects no step; a GIF needs at least one frame. Received: steps={steps!r}")

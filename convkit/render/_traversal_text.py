@@ -12,14 +12,22 @@ from .traversal_words import elide, fmt, step_sentence, wrap
 from .words import format_dims as size_text
 
 __all__ = [
-    "elide", "fmt", "formula_lines", "overview_caption", "pad_text", "size_text", "slice_line", "step_line", "wrap",
+    "elide",
+    "fmt",
+    "formula_lines",
+    "overview_caption",
+    "pad_text",
+    "size_text",
+    "slice_line",
+    "step_line",
+    "wrap",
 ]
 
 
 def pad_text(t: Traversal) -> str:
     pads = set(t.padding)
     if len(pads) == 1:
-        (before, after), = pads
+        ((before, after),) = pads
         return f" (+pad {before}/{after})"
     return " (+pad " + ", ".join(f"{b}/{a}" for b, a in t.padding) + ")"
 
@@ -43,8 +51,7 @@ def slice_line(t: Traversal, planes: tuple[int, int]) -> str:
     """3-D: which input plane (padded coordinates in ``planes[0]``) and output plane are drawn."""
     d = planes[0] - t.padding[0][0]
     where = "a padding plane" if not 0 <= d < t.input_size[0] else f"of 0–{t.input_size[0] - 1}"
-    return (f"3-D, one plane each: input depth {d} ({where}, the window's middle plane), "
-            f"output depth {planes[1]}")
+    return f"3-D, one plane each: input depth {d} ({where}, the window's middle plane), output depth {planes[1]}"
 
 
 def _span(start: int, end: int) -> str:

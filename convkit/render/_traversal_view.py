@@ -19,14 +19,22 @@ import numpy as np
 from ..core.traversal import Traversal
 
 __all__ = [
-    "VIEW_CELLS", "VIEW_MARGIN", "VIEW_MAX_CELLS", "ZOOM_ABOVE", "AxisView", "PanelView", "axis_masks",
-    "bin_fractions", "input_views", "output_views",
+    "VIEW_CELLS",
+    "VIEW_MARGIN",
+    "VIEW_MAX_CELLS",
+    "ZOOM_ABOVE",
+    "AxisView",
+    "PanelView",
+    "axis_masks",
+    "bin_fractions",
+    "input_views",
+    "output_views",
 ]
 
-ZOOM_ABOVE = 40       # an axis with more drawn cells than this is shown through a zoomed view
-VIEW_CELLS = 32       # cells a zoomed view shows along an axis ...
-VIEW_MAX_CELLS = 72   # ... or up to this many, to show the next window position too (strides up to 64)
-VIEW_MARGIN = 2       # cells kept between the window and the edge of the view
+ZOOM_ABOVE = 40  # an axis with more drawn cells than this is shown through a zoomed view
+VIEW_CELLS = 32  # cells a zoomed view shows along an axis ...
+VIEW_MAX_CELLS = 72  # ... or up to this many, to show the next window position too (strides up to 64)
+VIEW_MARGIN = 2  # cells kept between the window and the edge of the view
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +73,7 @@ class AxisView:
 def _axis_view(size: int, window: int, stride: int) -> AxisView:
     if size <= ZOOM_ABOVE:
         return AxisView(size, size, window, 0, stride)
-    fit = window + 2 * VIEW_MARGIN + 1                       # the window and its margins, always
+    fit = window + 2 * VIEW_MARGIN + 1  # the window and its margins, always
     follow = min(VIEW_MAX_CELLS, window + stride + 2 * VIEW_MARGIN)  # also the next window position
     return AxisView(size, min(size, max(VIEW_CELLS, follow, fit)), window, VIEW_MARGIN, stride)
 
@@ -97,8 +105,11 @@ def _drawn(values: tuple[int, ...], rank: int, first: int = 1) -> tuple[int, int
 
 def input_views(t: Traversal) -> PanelView:
     """The views of the padded input: paged by the kernel window (its dilated extent) and the strides."""
-    (rows, cols), (kh, kw), (sh, sw) = (_drawn(t.padded_size, t.rank), _drawn(t.effective_kernel, t.rank),
-                                        _drawn(t.strides, t.rank))
+    (rows, cols), (kh, kw), (sh, sw) = (
+        _drawn(t.padded_size, t.rank),
+        _drawn(t.effective_kernel, t.rank),
+        _drawn(t.strides, t.rank),
+    )
     return PanelView(_axis_view(rows, kh, sh), _axis_view(cols, kw, sw))
 
 
@@ -115,7 +126,7 @@ def axis_masks(t: Traversal, axis: int) -> tuple[np.ndarray, np.ndarray]:
     a = t.axes[axis]
     n, before = t.padded_size[axis], t.padding[axis][0]
     is_pad = np.ones(n, bool)
-    is_pad[before:before + t.input_size[axis]] = False
+    is_pad[before : before + t.input_size[axis]] = False
     starts = np.arange(t.output_size[axis], dtype=np.int64) * a.strides  # padded coordinates
     index = (starts[:, None] + np.arange(a.kernel_size) * a.dilation_rate).ravel()
     is_read = np.zeros(n, bool)

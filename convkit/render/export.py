@@ -60,8 +60,7 @@ class _BlitFrames:
             self.painter: TextPainter | None = TextPainter(self.canvas)
         except ImportError:  # Pillow without FreeType: matplotlib draws the texts
             self.painter = None
-        corners = artists.ax.transData.transform([xy for box in artists.settled_region()
-                                                  for xy in (box[:2], box[2:])])
+        corners = artists.ax.transData.transform([xy for box in artists.settled_region() for xy in (box[:2], box[2:])])
         (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)  # display y grows upwards
         self._out_box = Bbox([[x0 - 2, y0 - 2], [x1 + 2, y1 + 2]])  # outlines reach a pixel beyond
 
@@ -170,8 +169,9 @@ def _progress_callback(progress: Any, total: int) -> tuple[Callable[[int, int], 
     return (lambda done, _total: bar.update(1)), bar
 
 
-def _save_gif(fig: Figure, artists: TraversalArtists, path: Path, steps: list[int], frame_ms: float,
-              progress: Any) -> None:
+def _save_gif(
+    fig: Figure, artists: TraversalArtists, path: Path, steps: list[int], frame_ms: float, progress: Any
+) -> None:
     """Stream the frames to the file: memory holds one frame, not the run."""
     callback, bar = _progress_callback(progress, len(steps))
     frames = _BlitFrames(fig, artists)
@@ -188,9 +188,19 @@ def _save_gif(fig: Figure, artists: TraversalArtists, path: Path, steps: list[in
 
 
 def save_traversal(
-    traversal: Traversal, path: str | os.PathLike[str], *, steps: Any = None, step: int | None = None,
-    fps: float | None = None, duration: float | None = None, dpi: float | None = None, theme: str = "light",
-    numbers: Any = None, coverage: bool = False, operation: str = "conv", show_formula: bool = True,
+    traversal: Traversal,
+    path: str | os.PathLike[str],
+    *,
+    steps: Any = None,
+    step: int | None = None,
+    fps: float | None = None,
+    duration: float | None = None,
+    dpi: float | None = None,
+    theme: str = "light",
+    numbers: Any = None,
+    coverage: bool = False,
+    operation: str = "conv",
+    show_formula: bool = True,
     progress: Progress = True,
 ) -> Path:
     """Write ``traversal`` to ``path``: ``.gif`` (one frame per step shown), ``.png`` or ``.svg`` (one step).
@@ -238,9 +248,16 @@ def save_traversal(
     first = step if step is not None else (check_steps(traversal, steps)[0] if steps is not None else 0)
     dpi = _check_dpi(dpi)
     frame_ms = _frame_ms(fps, duration) if ext == ".gif" else 0.0
-    fig, artists = _build_figure(traversal, first if frames is None else frames[0], numbers=numbers,
-                                 coverage=coverage, theme=theme, show_formula=show_formula, operation=operation,
-                                 dpi=dpi)
+    fig, artists = _build_figure(
+        traversal,
+        first if frames is None else frames[0],
+        numbers=numbers,
+        coverage=coverage,
+        theme=theme,
+        show_formula=show_formula,
+        operation=operation,
+        dpi=dpi,
+    )
     if frames is not None:  # a .gif
         _save_gif(fig, artists, path, frames, frame_ms, progress)
     elif ext == ".svg":
@@ -254,8 +271,15 @@ def save_traversal(
 
 
 def traversal_png_bytes(
-    traversal: Traversal, step: int = 0, *, dpi: float | None = None, theme: str = "light", numbers: Any = None,
-    coverage: bool = False, operation: str = "conv", show_formula: bool = True,
+    traversal: Traversal,
+    step: int = 0,
+    *,
+    dpi: float | None = None,
+    theme: str = "light",
+    numbers: Any = None,
+    coverage: bool = False,
+    operation: str = "conv",
+    show_formula: bool = True,
 ) -> bytes:
     """One step as PNG bytes (for a widget's ``image/png`` representation; ``dpi`` default 150).
 
@@ -264,8 +288,16 @@ def traversal_png_bytes(
     b'\\x89PNG'
     """
     dpi = _check_dpi(dpi)
-    fig, _ = _build_figure(traversal, step, numbers=numbers, coverage=coverage, theme=theme,
-                           show_formula=show_formula, operation=operation, dpi=dpi)
+    fig, _ = _build_figure(
+        traversal,
+        step,
+        numbers=numbers,
+        coverage=coverage,
+        theme=theme,
+        show_formula=show_formula,
+        operation=operation,
+        dpi=dpi,
+    )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor=fig.get_facecolor())
     return buffer.getvalue()

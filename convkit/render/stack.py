@@ -36,8 +36,15 @@ from .stack_layout import FONT_SIZE, Layout, Node, Plan, box_left, measure, plan
 from .stack_routes import SKIP_FONT_SIZE, Route, inset
 from .style import Palette, palette
 
-__all__ = ["TensorArtists", "LayerArtists", "BranchArtists", "StackArtists", "draw_stack", "draw_stack_figure",
-           "save_stack"]
+__all__ = [
+    "TensorArtists",
+    "LayerArtists",
+    "BranchArtists",
+    "StackArtists",
+    "draw_stack",
+    "draw_stack_figure",
+    "save_stack",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +109,13 @@ class StackArtists:
     @property
     def texts(self) -> tuple[Text, ...]:
         reasons = tuple(t.reason for t in self.tensors if t.reason is not None)
-        return (self.shape_labels + self.name_labels + tuple(lay.label for lay in self.layers) + reasons
-                + tuple(s.label for s in self.skips))
+        return (
+            self.shape_labels
+            + self.name_labels
+            + tuple(lay.label for lay in self.layers)
+            + reasons
+            + tuple(s.label for s in self.skips)
+        )
 
 
 # ------------------------------------------------------------------------------------------------ drawing
@@ -115,9 +127,15 @@ def _face_colour(pal: Palette, node: Node) -> str:
     if node.state == "not_computed":
         return pal.background
     return {
-        "input": pal.tap, "conv": pal.output_done, "depthwise": pal.output_done, "separable": pal.output_done,
-        "transpose": pal.output_current, "pool": pal.window, "global_pool": pal.window,
-        "dense": pal.padding_cell, "reshape": pal.input_cell,
+        "input": pal.tap,
+        "conv": pal.output_done,
+        "depthwise": pal.output_done,
+        "separable": pal.output_done,
+        "transpose": pal.output_current,
+        "pool": pal.window,
+        "global_pool": pal.window,
+        "dense": pal.padding_cell,
+        "reshape": pal.input_cell,
     }.get(node.kind, pal.input_cell)
 
 
@@ -134,25 +152,54 @@ def _box(ax: Axes, node: Node, x: float, yc: float, pal: Palette, scale: float) 
     edge = pal.error if node.state == "error" else (pal.grid_line if dashed else pal.text)
     style = {"edgecolor": edge, "linewidth": 0.9 * scale, "linestyle": "--" if dashed else "-", "joinstyle": "round"}
     alpha = 0.35 if node.state == "error" else 1.0
-    faces = [Polygon([(x, y0), (x + w, y0), (x + w, y1), (x, y1)], closed=True, facecolor=face, alpha=alpha,
-                     **style)]
+    faces = [Polygon([(x, y0), (x + w, y0), (x + w, y1), (x, y1)], closed=True, facecolor=face, alpha=alpha, **style)]
     if dx > 0:
         lighter = 0.35 if mcolors.to_rgb(pal.background)[0] > 0.5 else 0.15
-        faces.append(Polygon([(x, y1), (x + w, y1), (x + w + dx, y1 + dy), (x + dx, y1 + dy)], closed=True,
-                             facecolor=_shade(face, "#FFFFFF", lighter), alpha=alpha, **style))
-        faces.append(Polygon([(x + w, y0), (x + w + dx, y0 + dy), (x + w + dx, y1 + dy), (x + w, y1)],
-                             closed=True, facecolor=_shade(face, "#000000", 0.18), alpha=alpha, **style))
+        faces.append(
+            Polygon(
+                [(x, y1), (x + w, y1), (x + w + dx, y1 + dy), (x + dx, y1 + dy)],
+                closed=True,
+                facecolor=_shade(face, "#FFFFFF", lighter),
+                alpha=alpha,
+                **style,
+            )
+        )
+        faces.append(
+            Polygon(
+                [(x + w, y0), (x + w + dx, y0 + dy), (x + w + dx, y1 + dy), (x + w, y1)],
+                closed=True,
+                facecolor=_shade(face, "#000000", 0.18),
+                alpha=alpha,
+                **style,
+            )
+        )
     for f in faces:
         ax.add_patch(f)
     return tuple(faces)
 
 
-def _arrow(ax: Axes, points: list[tuple[float, float]], colour: str, scale: float, *, head: bool = True,
-           dashed: bool = False, width: float = 1.1) -> FancyArrowPatch:
+def _arrow(
+    ax: Axes,
+    points: list[tuple[float, float]],
+    colour: str,
+    scale: float,
+    *,
+    head: bool = True,
+    dashed: bool = False,
+    width: float = 1.1,
+) -> FancyArrowPatch:
     path = MplPath(points, [MplPath.MOVETO] + [MplPath.LINETO] * (len(points) - 1))
-    patch = FancyArrowPatch(path=path, arrowstyle="-|>" if head else "-", mutation_scale=10 * scale,
-                            color=colour, linewidth=width * scale, linestyle="--" if dashed else "-",
-                            shrinkA=0, shrinkB=0, joinstyle="miter")
+    patch = FancyArrowPatch(
+        path=path,
+        arrowstyle="-|>" if head else "-",
+        mutation_scale=10 * scale,
+        color=colour,
+        linewidth=width * scale,
+        linestyle="--" if dashed else "-",
+        shrinkA=0,
+        shrinkB=0,
+        joinstyle="miter",
+    )
     ax.add_patch(patch)
     return patch
 
@@ -211,16 +258,14 @@ def _draw_tensor(ax: Axes, layout_plan: Plan, i: int, pal: Palette, scale: float
     faces = _box(ax, node, box_left(lay, layout_plan.nodes, i), yc, pal, scale)
     colour = _state_colour(pal, node)
     ty = yc - node.height / 2 - 0.08
-    name = _text(ax, cx + cw / 2, ty, node.name, colour, FONT_SIZE * scale, ha="center", va="top",
-                 fontweight="bold")
+    name = _text(ax, cx + cw / 2, ty, node.name, colour, FONT_SIZE * scale, ha="center", va="top", fontweight="bold")
     ty -= measure(node.name, FONT_SIZE, "bold")[1]
     label = _text(ax, cx + cw / 2, ty, node.label, colour, FONT_SIZE * scale, ha="center", va="top")
     reason = None
     if node.reason:
         ry = ty - measure(node.label, FONT_SIZE)[1] - 0.05
         reason = _text(ax, cx + cw / 2, ry, node.reason, pal.error, FONT_SIZE * 0.9 * scale, ha="center", va="top")
-    return TensorArtists(i, node.shape, node.state, (node.width, node.height), node.depth, faces, label, reason,
-                         name)
+    return TensorArtists(i, node.shape, node.state, (node.width, node.height), node.depth, faces, label, reason, name)
 
 
 def _draw_branch(ax: Axes, layout_plan: Plan, route: Route, pal: Palette, scale: float) -> BranchArtists:
@@ -229,15 +274,25 @@ def _draw_branch(ax: Axes, layout_plan: Plan, route: Route, pal: Palette, scale:
     colour = pal.window
     line = _arrow(ax, route.points, colour, scale, head=False, width=1.3)
     x, y = route.label_xy
-    label = _text(ax, x, y, b.label, colour, SKIP_FONT_SIZE * scale, ha="center", va="bottom",
-                  bbox={"facecolor": pal.background, "edgecolor": "none", "pad": 0.6 * scale})
+    label = _text(
+        ax,
+        x,
+        y,
+        b.label,
+        colour,
+        SKIP_FONT_SIZE * scale,
+        ha="center",
+        va="bottom",
+        bbox={"facecolor": pal.background, "edgecolor": "none", "pad": 0.6 * scale},
+    )
     end_x, end_y = route.points[-1]
     (junction,) = ax.plot([end_x], [end_y], marker="o", markersize=4.5 * scale, color=colour, linestyle="none")
     return BranchArtists(b.source, b.target, b.into_merge, line, label, junction)
 
 
-def _draw_layer(ax: Axes, layout_plan: Plan, entry: Any, skips: tuple[BranchArtists, ...], pal: Palette,
-                scale: float) -> tuple[LayerArtists, FancyArrowPatch | None]:
+def _draw_layer(
+    ax: Axes, layout_plan: Plan, entry: Any, skips: tuple[BranchArtists, ...], pal: Palette, scale: float
+) -> tuple[LayerArtists, FancyArrowPatch | None]:
     """Layer ``entry``'s arrow and label, and the line from its previous tensor (when it reads it)."""
     lay, nodes = layout_plan.layout, layout_plan.nodes
     t = entry.index + 1
@@ -249,15 +304,24 @@ def _draw_layer(ax: Axes, layout_plan: Plan, entry: Any, skips: tuple[BranchArti
     dashed = nodes[t].state == "not_computed"
     arrow = _arrow(ax, [(gx, yc), (target_x - 0.03, yc)], colour, scale, dashed=dashed)
     room = inset(sum(1 for s in skips if s.target == t))
-    label = _text(ax, gx + room + (gw - room) / 2, yc + 0.07, layout_plan.labels[entry.index], colour,
-                  FONT_SIZE * scale, ha="center", va="bottom")
+    label = _text(
+        ax,
+        gx + room + (gw - room) / 2,
+        yc + 0.07,
+        layout_plan.labels[entry.index],
+        colour,
+        FONT_SIZE * scale,
+        ha="center",
+        va="bottom",
+    )
     link = _link_previous(ax, lay, nodes, t, colour, scale, dashed) if t - 1 in sources else None
     branches = tuple(s.line for s in skips if s.target == t)
     return LayerArtists(entry.index, arrow, label, branches), link
 
 
-def _link_previous(ax: Axes, lay: Layout, nodes: list[Node], t: int, colour: str, scale: float,
-                   dashed: bool) -> FancyArrowPatch:
+def _link_previous(
+    ax: Axes, lay: Layout, nodes: list[Node], t: int, colour: str, scale: float, dashed: bool
+) -> FancyArrowPatch:
     """The line from the previous tensor to the start of layer ``t``'s arrow (an elbow when the row wraps)."""
     s = t - 1
     rs, rt = lay.row_of[s], lay.row_of[t]
@@ -266,13 +330,32 @@ def _link_previous(ax: Axes, lay: Layout, nodes: list[Node], t: int, colour: str
     if rs == rt:
         return _arrow(ax, [(x_src, lay.row_y[rs]), (gx, lay.row_y[rt])], colour, scale, head=False, dashed=dashed)
     y_mid = lay.row_bottom[rs] - 0.1
-    xr = max(x_src + 0.15, sum(lay.cols[s]) + 0.05)   # clear of the name and shape labels under the box
-    return _arrow(ax, [(x_src, lay.row_y[rs]), (xr, lay.row_y[rs]), (xr, y_mid), (gx - 0.2, y_mid),
-                       (gx - 0.2, lay.row_y[rt]), (gx, lay.row_y[rt])], colour, scale, head=False, dashed=dashed)
+    xr = max(x_src + 0.15, sum(lay.cols[s]) + 0.05)  # clear of the name and shape labels under the box
+    return _arrow(
+        ax,
+        [
+            (x_src, lay.row_y[rs]),
+            (xr, lay.row_y[rs]),
+            (xr, y_mid),
+            (gx - 0.2, y_mid),
+            (gx - 0.2, lay.row_y[rt]),
+            (gx, lay.row_y[rt]),
+        ],
+        colour,
+        scale,
+        head=False,
+        dashed=dashed,
+    )
 
 
-def draw_stack_figure(stack: Any, *, theme: str = "auto", figsize: tuple[float, float] | None = None,
-                      dpi: float = 100, log_scale: bool = True) -> StackFigure:
+def draw_stack_figure(
+    stack: Any,
+    *,
+    theme: str = "auto",
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+    log_scale: bool = True,
+) -> StackFigure:
     """A new figure (no pyplot) holding :func:`draw_stack`'s diagram; the artists are on ``fig.convkit_artists``.
 
     The figure is sized to the diagram unless ``figsize`` is given. ``theme="light"`` or ``"dark"`` draws that

@@ -36,9 +36,9 @@ from .words import diagram_title
 __all__ = ["THEMES", "StackFigure", "theme_switch_html", "alt_text"]
 
 THEMES = ("light", "dark", "auto")
-DISPLAY_DPI = 100.0    # CSS pixels per inch of the shown picture (matplotlib's own figure dpi)
-PIXEL_RATIO = 1.5      # PNG pixels per CSS pixel, so text stays sharp on high-density screens
-MAX_PIXELS = 12e6      # pixels in a shown PNG; a long stack gets a coarser picture (each theme is one PNG)
+DISPLAY_DPI = 100.0  # CSS pixels per inch of the shown picture (matplotlib's own figure dpi)
+PIXEL_RATIO = 1.5  # PNG pixels per CSS pixel, so text stays sharp on high-density screens
+MAX_PIXELS = 12e6  # pixels in a shown PNG; a long stack gets a coarser picture (each theme is one PNG)
 
 
 class StackFigure(Figure):
@@ -69,13 +69,13 @@ class StackFigure(Figure):
         ``theme="auto"`` the ``text/html`` block with both themes at :data:`PIXEL_RATIO`."""
         data: dict[str, Any] = {
             "image/png": base64.b64encode(self.png_bytes(min(DISPLAY_DPI, _png_dpi(self)))).decode("ascii"),
-            "text/plain": f"<{self.convkit_alt.split(':')[0]}: {self.convkit_theme} theme, "
-                          f"{self.css_width()} px wide>",
+            "text/plain": f"<{self.convkit_alt.split(':')[0]}: {self.convkit_theme} theme, {self.css_width()} px wide>",
         }
         if self.convkit_theme == "auto" and self.convkit_redraw is not None:
             dark = self.convkit_redraw(theme="dark")
-            data["text/html"] = theme_switch_html(self.png_bytes(), dark.png_bytes(), self.css_width(),
-                                                  self.convkit_alt)
+            data["text/html"] = theme_switch_html(
+                self.png_bytes(), dark.png_bytes(), self.css_width(), self.convkit_alt
+            )
         return data
 
 
@@ -98,14 +98,19 @@ def theme_switch_html(light_png: bytes, dark_png: bytes, width: int, alt: str) -
     >>> snippet.count("<img"), 'class="convkit-diagram-dark"' in snippet, "display:none" in snippet
     (2, True, True)
     """
+
     def img(png: bytes, theme: str, hidden: bool) -> str:
         src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         style = "max-width:100%;height:auto" + (";display:none" if hidden else "")
-        return (f'<img class="convkit-diagram-{theme}" src="{src}" width="{width}" alt="{html.escape(alt)}" '
-                f'style="{style}">')
+        return (
+            f'<img class="convkit-diagram-{theme}" src="{src}" width="{width}" alt="{html.escape(alt)}" '
+            f'style="{style}">'
+        )
 
-    return (f'<div class="convkit-diagram convkit-diagram-auto"><style>{_SWITCH_CSS}</style>'
-            f'{img(light_png, "light", False)}{img(dark_png, "dark", True)}</div>')
+    return (
+        f'<div class="convkit-diagram convkit-diagram-auto"><style>{_SWITCH_CSS}</style>'
+        f"{img(light_png, 'light', False)}{img(dark_png, 'dark', True)}</div>"
+    )
 
 
 def alt_text(layout_plan: Any, *, most: int = 40) -> str:

@@ -28,8 +28,18 @@ from .words import format_shape as shape_text
 from .words import format_volume as volume_text
 from .words import layer_label
 
-__all__ = ["layer_label", "shape_text", "error_reason", "tensor_dims", "source_nodes", "window_text", "count_text",
-           "volume_text", "branch_label", "measure"]
+__all__ = [
+    "layer_label",
+    "shape_text",
+    "error_reason",
+    "tensor_dims",
+    "source_nodes",
+    "window_text",
+    "count_text",
+    "volume_text",
+    "branch_label",
+    "measure",
+]
 
 _MEASURE = TextToPath()
 

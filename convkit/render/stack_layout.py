@@ -23,11 +23,11 @@ from .stack_labels import error_reason, layer_label, measure, shape_text, source
 
 __all__ = ["FONT_SIZE", "MAX_ROW_WIDTH", "Node", "Layout", "Plan", "plan", "measure", "right_edge", "box_left"]
 
-FONT_SIZE = 9.0          # points, at the natural scale (1 data unit = 1 inch)
-MAX_ROW_WIDTH = 13.0     # inches before the layout wraps into another row
-LEFT_PAD = 0.35          # inches left of the first row (channels of skip connections add to it)
-LEVEL_INDENT = 0.9       # inches an encoder–decoder row is indented per halving of the resolution
-HEAD_WRAP = 1.5          # inches: a wider first line of an arrow label is split after the layer's class name
+FONT_SIZE = 9.0  # points, at the natural scale (1 data unit = 1 inch)
+MAX_ROW_WIDTH = 13.0  # inches before the layout wraps into another row
+LEFT_PAD = 0.35  # inches left of the first row (channels of skip connections add to it)
+LEVEL_INDENT = 0.9  # inches an encoder–decoder row is indented per halving of the resolution
+HEAD_WRAP = 1.5  # inches: a wider first line of an arrow label is split after the layer's class name
 _PAD = 0.12
 
 
@@ -98,19 +98,20 @@ def _nodes(stack: Any, log_scale: bool) -> list[Node]:
             nodes.append(Node(None, state, kind, 0.55, 0.8, 0.25, label, reason, name, "—", None))
             continue
         spatial, channels = dim if dim else ((), None)
-        if len(spatial) >= 2:      # 2-D and 3-D maps: width × height front face (3-D depth is in the label)
+        if len(spatial) >= 2:  # 2-D and 3-D maps: width × height front face (3-D depth is in the label)
             width = _scale(spatial[-1], log_scale, largest)
             height = _scale(spatial[-2], log_scale, largest)
             depth = _depth(channels, log_scale, largest_c)
-        elif len(spatial) == 1:    # 1-D sequences: thin bars, channels as depth
+        elif len(spatial) == 1:  # 1-D sequences: thin bars, channels as depth
             width, height = 0.14, _scale(spatial[0], log_scale, largest)
             depth = _depth(channels, log_scale, largest_c)
-        else:                      # vectors: tall thin bars
+        else:  # vectors: tall thin bars
             width, height, depth = 0.12, _scale(channels, log_scale, max(largest, largest_c)), 0.0
         known = [d for d in spatial if d]
         cells = math.prod(known) ** (1 / len(known)) if known and len(known) == len(spatial) else None
-        nodes.append(Node(shape, "ok", kind, width, height, depth, shape_text(shape), None, name,
-                          volume_text(shape, fmt), cells))
+        nodes.append(
+            Node(shape, "ok", kind, width, height, depth, shape_text(shape), None, name, volume_text(shape, fmt), cells)
+        )
     return nodes
 
 
@@ -138,14 +139,14 @@ def levels(nodes: list[Node]) -> list[int]:
 class Layout:
     """Where every column, arrow gap and row sits (inches; y grows upwards from 0 at the top edge)."""
 
-    cols: list[tuple[float, float]]      # per node: (x_left, column width)
-    gaps: list[tuple[float, float]]      # per node: (x_left, gap width) of the arrow into it (node 0: unused)
+    cols: list[tuple[float, float]]  # per node: (x_left, column width)
+    gaps: list[tuple[float, float]]  # per node: (x_left, gap width) of the arrow into it (node 0: unused)
     row_of: list[int]
     rows: list[list[int]]
-    row_y: list[float]                   # arrow line (box centre) per row
-    row_top: list[float]                 # top of the box/label region per row (lanes go above)
+    row_y: list[float]  # arrow line (box centre) per row
+    row_top: list[float]  # top of the box/label region per row (lanes go above)
     row_bottom: list[float]
-    row_start: list[float]               # x where each row's first gap (or column) begins
+    row_start: list[float]  # x where each row's first gap (or column) begins
     row_end: list[float]
     width: float
     height: float
@@ -198,8 +199,18 @@ def _stage_rows(depth: list[int], widths: list[float], gapw: list[float]) -> tup
     return rows, indents
 
 
-def _place(nodes: list[Node], colw: list[float], gapw: list[float], labels: list[str], rows: list[list[int]],
-           indent: list[float], x0: float, lanes: list[int], right_extra: float, fs: float) -> Layout:
+def _place(
+    nodes: list[Node],
+    colw: list[float],
+    gapw: list[float],
+    labels: list[str],
+    rows: list[list[int]],
+    indent: list[float],
+    x0: float,
+    lanes: list[int],
+    right_extra: float,
+    fs: float,
+) -> Layout:
     cols: list[tuple[float, float]] = [(0.0, 0.0)] * len(nodes)
     gaps: list[tuple[float, float]] = [(0.0, 0.0)] * len(nodes)
     row_of = [0] * len(nodes)
@@ -218,8 +229,10 @@ def _place(nodes: list[Node], colw: list[float], gapw: list[float], labels: list
     row_y, row_top, row_bottom = [], [], []
     y = 0.0
     for r, row in enumerate(rows):
-        above = max(max(nodes[i].height / 2 + nodes[i].dy for i in row),
-                    max((measure(labels[i - 1], fs)[1] + 0.1 for i in row if i), default=0.0))
+        above = max(
+            max(nodes[i].height / 2 + nodes[i].dy for i in row),
+            max((measure(labels[i - 1], fs)[1] + 0.1 for i in row if i), default=0.0),
+        )
         below = max(nodes[i].height / 2 + 0.08 + _below_height(nodes[i], fs) for i in row)
         top = y - 0.25 - (R.LANE_GAP + lanes[r] * R.LANE_PITCH if lanes[r] else 0.0)
         yc = top - above - 0.05
@@ -278,8 +291,9 @@ def plan(stack: Any, log_scale: bool) -> Plan:
         if node.reason:
             w = max(w, measure(node.reason, fs * 0.9)[0])
         colw.append(w + _PAD)
-    gapw = [0.0] + [max(0.55, measure(lab, fs)[0] + 2 * _PAD) + R.inset(incoming[t])
-                    for t, lab in enumerate(labels, start=1)]
+    gapw = [0.0] + [
+        max(0.55, measure(lab, fs)[0] + 2 * _PAD) + R.inset(incoming[t]) for t, lab in enumerate(labels, start=1)
+    ]
     widths = [c + g for c, g in zip(colw, gapw)]
     depth = levels(nodes)
     encoder_decoder = R.is_encoder_decoder(branches, depth)

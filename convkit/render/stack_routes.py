@@ -22,14 +22,26 @@ from typing import Any
 
 from .stack_labels import branch_label, measure
 
-__all__ = ["LANE_GAP", "LANE_PITCH", "SKIP_FONT_SIZE", "Branch", "Routing", "Route", "branches", "incoming_counts",
-           "inset", "is_encoder_decoder", "plan_routes", "routes"]
+__all__ = [
+    "LANE_GAP",
+    "LANE_PITCH",
+    "SKIP_FONT_SIZE",
+    "Branch",
+    "Routing",
+    "Route",
+    "branches",
+    "incoming_counts",
+    "inset",
+    "is_encoder_decoder",
+    "plan_routes",
+    "routes",
+]
 
-LANE_GAP = 0.12          # from the top of a row's boxes and labels to its first lane
-LANE_PITCH = 0.26        # between lanes (room for a label above each)
-INSET_STEP = 0.2         # room at the start of a target's arrow per branch coming in
-CHANNEL_PITCH = 0.2      # between channels beside the rows
-CHANNEL_CLEAR = 0.4      # from the rows' edges (and the row-to-row links) to the nearest channel
+LANE_GAP = 0.12  # from the top of a row's boxes and labels to its first lane
+LANE_PITCH = 0.26  # between lanes (room for a label above each)
+INSET_STEP = 0.2  # room at the start of a target's arrow per branch coming in
+CHANNEL_PITCH = 0.2  # between channels beside the rows
+CHANNEL_CLEAR = 0.4  # from the rows' edges (and the row-to-row links) to the nearest channel
 SKIP_FONT_SIZE = 8.0
 
 
@@ -39,8 +51,8 @@ class Branch:
 
     source: int
     target: int
-    slot_in: int         # position among the branches into the same target (0: nearest the arrow's start)
-    slot_out: float      # offset (in steps) among the branches leaving the same source
+    slot_in: int  # position among the branches into the same target (0: nearest the arrow's start)
+    slot_out: float  # offset (in steps) among the branches leaving the same source
     into_merge: bool
     label: str
 
@@ -77,8 +89,9 @@ def inset(count: int) -> float:
 
 def is_encoder_decoder(found: Sequence[Branch], depth: Sequence[int]) -> bool:
     """True when a branch leaves a resolution level and joins again at that level after going deeper (a U-Net)."""
-    return any(depth[b.source] == depth[b.target] and max(depth[b.source:b.target + 1]) > depth[b.source]
-               for b in found)
+    return any(
+        depth[b.source] == depth[b.target] and max(depth[b.source : b.target + 1]) > depth[b.source] for b in found
+    )
 
 
 # ------------------------------------------------------------------------------------------------ planning
@@ -92,11 +105,11 @@ class Routing:
     """
 
     branches: list[Branch]
-    lanes: dict[int, tuple[int, int]]    # branch -> (lane above the source row, lane above the target row)
-    lane_counts: list[int]               # per row
-    channels: dict[int, float]           # branch -> channel x (only branches between rows)
-    label_on_target: dict[int, bool]     # branch -> label on the lane above the target row (else the source row)
-    leftmost: float | None               # the leftmost left channel's x, ``None`` without left channels
+    lanes: dict[int, tuple[int, int]]  # branch -> (lane above the source row, lane above the target row)
+    lane_counts: list[int]  # per row
+    channels: dict[int, float]  # branch -> channel x (only branches between rows)
+    label_on_target: dict[int, bool]  # branch -> label on the lane above the target row (else the source row)
+    leftmost: float | None  # the leftmost left channel's x, ``None`` without left channels
     rightmost: float | None
 
 
@@ -125,8 +138,7 @@ def plan_routes(found: Sequence[Branch], nodes: Sequence[Any], rel: Any) -> Rout
     lanes, counts, on_target = _lanes(found, nodes, rel, channels)
     lefts = [x for k, x in channels.items() if sides[k] == "left"]
     rights = [x for k, x in channels.items() if sides[k] == "right"]
-    return Routing(list(found), lanes, counts, channels, on_target, min(lefts, default=None),
-                   max(rights, default=None))
+    return Routing(list(found), lanes, counts, channels, on_target, min(lefts, default=None), max(rights, default=None))
 
 
 def _channels(found: Sequence[Branch], nodes: Sequence[Any], rel: Any) -> tuple[dict[int, float], dict[int, str]]:
@@ -148,19 +160,24 @@ def _channels(found: Sequence[Branch], nodes: Sequence[Any], rel: Any) -> tuple[
     for k in sorted(crossing, key=lambda k: (row_of[found[k].target] - row_of[found[k].source], k)):
         rows = (row_of[found[k].source], row_of[found[k].target])
         x = bases[k]
-        while any(sides[j] == sides[k] and abs(other - x) < CHANNEL_PITCH * 0.9
-                  and _overlap(rows, (row_of[found[j].source], row_of[found[j].target]))
-                  for j, other in channels.items()):
+        while any(
+            sides[j] == sides[k]
+            and abs(other - x) < CHANNEL_PITCH * 0.9
+            and _overlap(rows, (row_of[found[j].source], row_of[found[j].target]))
+            for j, other in channels.items()
+        ):
             x += -CHANNEL_PITCH if sides[k] == "left" else CHANNEL_PITCH
         channels[k] = x
     return channels, sides
 
 
-def _order_slots(found: Sequence[Branch], nodes: Sequence[Any], rel: Any, channels: dict[int, float],
-                 sides: dict[int, str]) -> list[Branch]:
+def _order_slots(
+    found: Sequence[Branch], nodes: Sequence[Any], rel: Any, channels: dict[int, float], sides: dict[int, str]
+) -> list[Branch]:
     """Order the branches into each arrow so their last stretches do not cross: those arriving from the left
     first, the nearest nearest the arrow's start; then those from a right channel, the farthest first. Order
     the branches leaving one box the same way: those heading left on its left, the farthest of a side innermost."""
+
     def key(k: int) -> tuple[int, float]:
         b = found[k]
         xi = _x_in(b, rel)
@@ -189,11 +206,12 @@ def _overlap(a: tuple[float, float], b: tuple[float, float], margin: float = 0.0
     return min(a) - margin <= max(b) and min(b) - margin <= max(a)
 
 
-def _lanes(found: Sequence[Branch], nodes: Sequence[Any], rel: Any,
-           channels: dict[int, float]) -> tuple[dict[int, tuple[int, int]], list[int], dict[int, bool]]:
+def _lanes(
+    found: Sequence[Branch], nodes: Sequence[Any], rel: Any, channels: dict[int, float]
+) -> tuple[dict[int, tuple[int, int]], list[int], dict[int, bool]]:
     """Lanes per row: the lowest lane whose stretches do not overlap this one (shortest stretches first)."""
     row_of = rel.row_of
-    uses: list[tuple[float, int, int, str, tuple[float, float]]] = []   # (length, branch, row, "src"/"tgt", span)
+    uses: list[tuple[float, int, int, str, tuple[float, float]]] = []  # (length, branch, row, "src"/"tgt", span)
     on_target: dict[int, bool] = {}
     for k, b in enumerate(found):
         xs, xi = _x_src(b, nodes, rel), _x_in(b, rel)
@@ -264,8 +282,12 @@ def routes(found: Sequence[Branch], nodes: Sequence[Any], lay: Any, routing: Rou
             points += [(xi, lane_s)]
         points.append((xi, lay.row_y[rt]))
         lines.append(points)
-    verticals = [(x0, min(y0, y1), max(y0, y1), k) for k, pts in enumerate(lines)
-                 for (x0, y0), (x1, y1) in itertools.pairwise(pts) if x0 == x1]
+    verticals = [
+        (x0, min(y0, y1), max(y0, y1), k)
+        for k, pts in enumerate(lines)
+        for (x0, y0), (x1, y1) in itertools.pairwise(pts)
+        if x0 == x1
+    ]
     verticals += [(lay.row_start[r] - 0.2, lay.row_y[r], lay.row_bottom[r - 1], -1) for r in range(1, len(lay.rows))]
     result = []
     for k, (b, pts) in enumerate(zip(found, lines)):
@@ -275,8 +297,15 @@ def routes(found: Sequence[Branch], nodes: Sequence[Any], lay: Any, routing: Rou
     return result
 
 
-def _label_spot(b: Branch, a: tuple[float, float], c: tuple[float, float],
-                verticals: list[tuple[float, float, float, int]], own: int, *, prefer_end: bool) -> tuple[float, float]:
+def _label_spot(
+    b: Branch,
+    a: tuple[float, float],
+    c: tuple[float, float],
+    verticals: list[tuple[float, float, float, int]],
+    own: int,
+    *,
+    prefer_end: bool,
+) -> tuple[float, float]:
     """Bottom centre of the label on the lane segment ``a``–``c``, as clear as possible of crossing lines."""
     width, height = measure(b.label, SKIP_FONT_SIZE)
     y = a[1] + 0.03

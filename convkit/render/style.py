@@ -19,15 +19,15 @@ class Palette:
     background: str
     text: str
     grid_line: str
-    input_cell: str       # an ordinary input cell
-    padding_cell: str     # a cell added by padding (also hatched / dotted)
-    window: str           # outline of the kernel window and its taps
-    tap: str              # fill of the input cells the current step reads
-    output_cell: str      # an output cell not computed yet
-    output_done: str      # an output cell already computed
-    output_current: str   # the output cell being computed now
-    unread: str           # input cells the layer never reads (coverage view)
-    error: str            # invalid layer / message
+    input_cell: str  # an ordinary input cell
+    padding_cell: str  # a cell added by padding (also hatched / dotted)
+    window: str  # outline of the kernel window and its taps
+    tap: str  # fill of the input cells the current step reads
+    output_cell: str  # an output cell not computed yet
+    output_done: str  # an output cell already computed
+    output_current: str  # the output cell being computed now
+    unread: str  # input cells the layer never reads (coverage view)
+    error: str  # invalid layer / message
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)

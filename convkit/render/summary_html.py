@@ -29,7 +29,7 @@ def html_text(text: str) -> str:
     """
     out, last = [], 0
     for m in _TUPLE.finditer(text):
-        out.append(html.escape(text[last:m.start()]))
+        out.append(html.escape(text[last : m.start()]))
         out.append(f'<span style="{_NOWRAP}">{html.escape(m.group())}</span>')
         last = m.end()
     out.append(html.escape(text[last:]))
@@ -43,8 +43,10 @@ def nowrap_shapes(markup: str) -> str:
     '<b title="(1, 2)">x</b> → <span style="white-space:nowrap">(None, 6, 4)</span>'
     """
     pieces = re.split(r"(<[^>]*>)", markup)
-    return "".join(p if p.startswith("<") else _TUPLE.sub(lambda m: f'<span style="{_NOWRAP}">{m.group()}</span>', p)
-                   for p in pieces)
+    return "".join(
+        p if p.startswith("<") else _TUPLE.sub(lambda m: f'<span style="{_NOWRAP}">{m.group()}</span>', p)
+        for p in pieces
+    )
 
 
 def summary_table_html(summary: Any) -> str:

@@ -67,8 +67,16 @@ class TraversalArtists:
     """
 
     def __init__(
-        self, ax: Axes, traversal: Traversal, step: int, *, numbers: Any, coverage: bool, theme: str,
-        show_formula: bool, operation: str,
+        self,
+        ax: Axes,
+        traversal: Traversal,
+        step: int,
+        *,
+        numbers: Any,
+        coverage: bool,
+        theme: str,
+        show_formula: bool,
+        operation: str,
     ) -> None:
         t = self.traversal = traversal
         self.ax, self.operation, self.coverage = ax, operation, bool(coverage)
@@ -96,21 +104,39 @@ class TraversalArtists:
         )
         ax.add_collection(self.taps)
         self.output_image = ax.imshow(
-            self._output, extent=(g.out_x0, g.out_x0 + g.out_vcols, g.out_y0 + g.out_vrows, g.out_y0),
-            interpolation=interp, zorder=1,
+            self._output,
+            extent=(g.out_x0, g.out_x0 + g.out_vcols, g.out_y0 + g.out_vrows, g.out_y0),
+            interpolation=interp,
+            zorder=1,
         )
-        self.overviews = make_overviews(ax, t, g, self.colors, self._c, coverage=self.coverage, masks=self._masks,
-                                        cell_pts=self.cell_pts, row_pts=self.row_pts)
+        self.overviews = make_overviews(
+            ax,
+            t,
+            g,
+            self.colors,
+            self._c,
+            coverage=self.coverage,
+            masks=self._masks,
+            cell_pts=self.cell_pts,
+            row_pts=self.row_pts,
+        )
         set_limits(ax, t, g, self.row_pts, height_pts)  # imshow resets the limits
         self._make_overlays()
         cells = make_cell_texts(
-            ax, t, g, self.colors, self.numbers, cell_pts=self.cell_pts, row_pts=self.row_pts,
+            ax,
+            t,
+            g,
+            self.colors,
+            self.numbers,
+            cell_pts=self.cell_pts,
+            row_pts=self.row_pts,
             order_rc=self._cells.order_rc,
         )
         self._input_text_at, self._weight_texts = cells.input_at, cells.weights
         self._output_texts, self._current_text = cells.outputs, cells.current_color
-        texts = make_labels(ax, t, g, self.colors, coverage=self.coverage, with_sum=self.numbers is not None,
-                            show_formula=show_formula)
+        texts = make_labels(
+            ax, t, g, self.colors, coverage=self.coverage, with_sum=self.numbers is not None, show_formula=show_formula
+        )
         self.labels, self.step_text, self.slice_text = texts.labels, texts.step, texts.slice
         self.sum_text, self.formula_texts = texts.sum, texts.formula
         self._draw(self.step, first=True)
@@ -138,8 +164,7 @@ class TraversalArtists:
         texts = [a for a in (self.step_text, self.sum_text, self.slice_text) if a is not None]
         rings = [r for r in self._rings if r is not None]
         extras = [a for a in (self._tap_grid,) if a is not None] + self._tap_hatches
-        return [self.taps, self.current_fill, self.window, self.current, *rings, *extras,
-                *self._weight_texts, *texts]
+        return [self.taps, self.current_fill, self.window, self.current, *rings, *extras, *self._weight_texts, *texts]
 
     # -- blitting (used by convkit.render.export) ---------------------------------------------------
     @property
@@ -158,8 +183,9 @@ class TraversalArtists:
 
     def frame_artists(self) -> list[Any]:
         """What a blitted frame draws over the background, bottom to top."""
-        covered = [self._input_text_at[cell] for cell in zip(*self._cells.taps_at(self.step))
-                   if cell in self._input_text_at]
+        covered = [
+            self._input_text_at[cell] for cell in zip(*self._cells.taps_at(self.step)) if cell in self._input_text_at
+        ]
         current = [self._output_texts[self.step]] if self._output_texts else []
         return sorted([*self.moving, *covered, *current], key=lambda a: a.get_zorder())
 
@@ -206,8 +232,12 @@ class TraversalArtists:
             self._input[...] = input_colors(t, g, planes[0], self._c, self.coverage, origins[0], self._masks)
             self.input_image.set_data(self._input)
             overlays.place_hatches(self._hatches, t, g, planes[0], origins[0])
-            changed += [self.input_image, *self._hatches, *show_edge_labels(self.labels, g, origins[0]),
-                        *overlays.place_marks(self._marks, self._input, self._c["unread"])]
+            changed += [
+                self.input_image,
+                *self._hatches,
+                *show_edge_labels(self.labels, g, origins[0]),
+                *overlays.place_marks(self._marks, self._input, self._c["unread"]),
+            ]
         (r0, c0), (kh, kw) = cells.corner(step), cells.kernel
         r0, c0 = r0 - ir, c0 - ic  # in the view
         rows, cols = cells.tap_rc
@@ -242,8 +272,7 @@ class TraversalArtists:
 
     def _paint_output(self, step: int, plane: int | None, origin: tuple[int, int], full: bool) -> list[Any]:
         """Repaint the output picture; returns the output values (texts) shown, hidden or recoloured."""
-        span = paint_output(self._output, self._c, self.traversal, self.geometry, origin, self.step, step, plane,
-                            full)
+        span = paint_output(self._output, self._c, self.traversal, self.geometry, origin, self.step, step, plane, full)
         texts = [self._output_texts[k] for k in span] if self._output_texts else []
         for k, text in zip(span, texts):
             text.set_visible(k <= step)  # ``span`` starts at the first step of the plane drawn
@@ -258,12 +287,13 @@ class TraversalArtists:
         if self._tap_grid is not None:
             self._tap_grid.set_visible(self._blit)
             if self._blit:
-                self._tap_grid.set_segments(
-                    [s for r, c in zip(rows, cols) for s in overlays.grid_segments(c, r, 1, 1)]
-                )
+                self._tap_grid.set_segments([s for r, c in zip(rows, cols) for s in overlays.grid_segments(c, r, 1, 1)])
         if self._tap_hatches:
-            is_pad = (np.all(self._input[rows, cols] == self._c["padding_cell"], axis=-1) if self._blit
-                      else np.zeros(len(rows), bool))
+            is_pad = (
+                np.all(self._input[rows, cols] == self._c["padding_cell"], axis=-1)
+                if self._blit
+                else np.zeros(len(rows), bool)
+            )
             for patch, r, c, p in zip(self._tap_hatches, rows, cols, is_pad):
                 patch.set_bounds(c, r, 1, 1)
                 patch.set_visible(bool(p))
@@ -282,8 +312,15 @@ def _check_options(traversal: Any, operation: Any, theme: Any) -> None:
 
 
 def draw_traversal(
-    ax: Axes, traversal: Traversal, step: int = 0, *, numbers: Any = None, coverage: bool = False,
-    theme: str = "light", show_formula: bool = True, operation: str = "conv",
+    ax: Axes,
+    traversal: Traversal,
+    step: int = 0,
+    *,
+    numbers: Any = None,
+    coverage: bool = False,
+    theme: str = "light",
+    show_formula: bool = True,
+    operation: str = "conv",
 ) -> TraversalArtists:
     """Draw one step of ``traversal`` onto ``ax``; returns the artists (``.update(step)`` animates them).
 
@@ -320,13 +357,28 @@ def draw_traversal(
     >>> changed = art.update(6)
     """
     _check_options(traversal, operation, theme)
-    return TraversalArtists(ax, traversal, step, numbers=numbers, coverage=coverage, theme=theme,
-                            show_formula=show_formula, operation=operation)
+    return TraversalArtists(
+        ax,
+        traversal,
+        step,
+        numbers=numbers,
+        coverage=coverage,
+        theme=theme,
+        show_formula=show_formula,
+        operation=operation,
+    )
 
 
 def _build_figure(
-    traversal: Traversal, step: int = 0, *, numbers: Any = None, coverage: bool = False, theme: str = "light",
-    show_formula: bool = True, operation: str = "conv", figsize: tuple[float, float] | None = None,
+    traversal: Traversal,
+    step: int = 0,
+    *,
+    numbers: Any = None,
+    coverage: bool = False,
+    theme: str = "light",
+    show_formula: bool = True,
+    operation: str = "conv",
+    figsize: tuple[float, float] | None = None,
     dpi: float = 100,
 ) -> tuple[Figure, TraversalArtists]:
     _check_options(traversal, operation, theme)
@@ -337,14 +389,29 @@ def _build_figure(
         rect = fixed_rect(figsize, traversal, shown, coverage, show_formula)
     fig = Figure(figsize=figsize, dpi=dpi, facecolor=palette(theme).background)
     ax = fig.add_axes(rect)
-    artists = draw_traversal(ax, traversal, step, numbers=numbers, coverage=coverage, theme=theme,
-                             show_formula=show_formula, operation=operation)
+    artists = draw_traversal(
+        ax,
+        traversal,
+        step,
+        numbers=numbers,
+        coverage=coverage,
+        theme=theme,
+        show_formula=show_formula,
+        operation=operation,
+    )
     return fig, artists
 
 
 def frame_figure(
-    traversal: Traversal, step: int = 0, *, numbers: Any = None, coverage: bool = False, theme: str = "light",
-    show_formula: bool = True, operation: str = "conv", figsize: tuple[float, float] | None = None,
+    traversal: Traversal,
+    step: int = 0,
+    *,
+    numbers: Any = None,
+    coverage: bool = False,
+    theme: str = "light",
+    show_formula: bool = True,
+    operation: str = "conv",
+    figsize: tuple[float, float] | None = None,
     dpi: float = 100,
 ) -> Figure:
     """A new ``matplotlib.figure.Figure`` showing one step (sized to the grids unless ``figsize`` is given).
@@ -358,7 +425,16 @@ def frame_figure(
     >>> fig.convkit_artists.labels["pad_bottom"].get_text()
     'pad 1'
     """
-    fig, artists = _build_figure(traversal, step, numbers=numbers, coverage=coverage, theme=theme,
-                                 show_formula=show_formula, operation=operation, figsize=figsize, dpi=dpi)
+    fig, artists = _build_figure(
+        traversal,
+        step,
+        numbers=numbers,
+        coverage=coverage,
+        theme=theme,
+        show_formula=show_formula,
+        operation=operation,
+        figsize=figsize,
+        dpi=dpi,
+    )
     fig.convkit_artists = artists  # type: ignore[attr-defined]
     return fig

@@ -119,8 +119,15 @@ def layer_name(operation: str, kind: str, rank: int) -> str:
     return f"{base}{rank}D"
 
 
-def title_sentence(t: Traversal, *, operation: str = "conv", kind: str = "conv", in_channels: int = 1,
-                   output_depth: int = 1, padding: Any = None) -> str:
+def title_sentence(
+    t: Traversal,
+    *,
+    operation: str = "conv",
+    kind: str = "conv",
+    in_channels: int = 1,
+    output_depth: int = 1,
+    padding: Any = None,
+) -> str:
     """``Conv2D: input 28×28×1, kernel 3×3, strides 2×2, padding valid → output 13×13×1``.
 
     ``padding`` is what the learner chose (a mode, or explicit pairs); default: the traversal's mode.
@@ -133,13 +140,22 @@ def title_sentence(t: Traversal, *, operation: str = "conv", kind: str = "conv",
     pad = mode if isinstance(mode, str) else f"explicit {[list(p) for p in mode]}"
     dil = f", dilation {times(t.dilation_rate)}" if max(t.dilation_rate) > 1 else ""
     what = "pool" if operation != "conv" else "kernel"
-    return (f"{layer_name(operation, kind, t.rank)}: input {times(t.input_size)}×{in_channels}, {what} "
-            f"{times(t.kernel_size)}, strides {times(t.strides)}{dil}, padding {pad} "
-            f"→ output {times(t.output_size)}×{output_depth}")
+    return (
+        f"{layer_name(operation, kind, t.rank)}: input {times(t.input_size)}×{in_channels}, {what} "
+        f"{times(t.kernel_size)}, strides {times(t.strides)}{dil}, padding {pad} "
+        f"→ output {times(t.output_size)}×{output_depth}"
+    )
 
 
-def depth_sentence(*, in_channels: int, operation: str = "conv", kind: str = "conv", filters: int = 1,
-                   depth_multiplier: int = 1, groups: int = 1) -> str:
+def depth_sentence(
+    *,
+    in_channels: int,
+    operation: str = "conv",
+    kind: str = "conv",
+    filters: int = 1,
+    depth_multiplier: int = 1,
+    groups: int = 1,
+) -> str:
     """The channel story: only depth must match between layers, and what sets the output depth.
 
     >>> depth_sentence(in_channels=3, filters=32)
@@ -150,17 +166,23 @@ def depth_sentence(*, in_channels: int, operation: str = "conv", kind: str = "co
         return f"input channels {c} · pooling works on each channel alone → output depth {c} (unchanged)"
     if kind == "depthwise":
         m = depth_multiplier
-        return (f"input channels {c} · one kernel of depth 1 per channel × depth_multiplier {m} "
-                f"→ output depth {c}·{m} = {c * m}")
+        return (
+            f"input channels {c} · one kernel of depth 1 per channel × depth_multiplier {m} "
+            f"→ output depth {c}·{m} = {c * m}"
+        )
     if kind == "separable":
         m, f = depth_multiplier, filters
-        return (f"input channels {c} · depthwise part: one depth-1 kernel per channel × {m} → {c * m} · "
-                f"pointwise 1×1 kernel depth {c * m} → filters {f} → output depth {f}")
+        return (
+            f"input channels {c} · depthwise part: one depth-1 kernel per channel × {m} → {c * m} · "
+            f"pointwise 1×1 kernel depth {c * m} → filters {f} → output depth {f}"
+        )
     f = filters
     if groups > 1:
         g = groups
-        return (f"input channels {c} in {g} groups · kernel depth {c // g} (must match {c}/{g}) → filters {f} "
-                f"→ output depth {f}")
+        return (
+            f"input channels {c} in {g} groups · kernel depth {c // g} (must match {c}/{g}) → filters {f} "
+            f"→ output depth {f}"
+        )
     return f"input channels {c} · kernel depth {c} (must match) → filters {f} → output depth {f}"
 
 
@@ -210,8 +232,16 @@ def _fill(tokens: Sequence[Token], step: int, index: list[int]) -> str:
 
 
 def _axes(t: Traversal) -> list[dict[str, int]]:
-    return [{"size": int(a.size or 0), "stride": a.strides, "first": -int(a.pad_before or 0),
-             "kernel": a.kernel_size, "dilation": a.dilation_rate} for a in t.axes]
+    return [
+        {
+            "size": int(a.size or 0),
+            "stride": a.strides,
+            "first": -int(a.pad_before or 0),
+            "kernel": a.kernel_size,
+            "dilation": a.dilation_rate,
+        }
+        for a in t.axes
+    ]
 
 
 def _output_cell(rank: int) -> list[Token]:
@@ -241,17 +271,24 @@ def step_template(t: Traversal, operation: str = "conv") -> StepTemplate:
     """The template of :func:`step_sentence` for every step of ``t`` (cached: an export fills it per frame)."""
     names = _AXIS_WORDS.get(t.rank, tuple(f"axis {i}" for i in range(t.rank)))
     every = sorted({a.dilation_rate for a in t.axes if a.dilation_rate > 1})
-    tokens: list[Token] = [f"{_WINDOW_WORDS[operation]} {times(t.kernel_size)} · step ", {"step": 1},
-                           f"/{t.num_steps} · ", *_output_cell(t.rank), " reads "]
+    tokens: list[Token] = [
+        f"{_WINDOW_WORDS[operation]} {times(t.kernel_size)} · step ",
+        {"step": 1},
+        f"/{t.num_steps} · ",
+        *_output_cell(t.rank),
+        " reads ",
+    ]
     for a, (name, axis) in enumerate(zip(names, t.axes)):
-        tokens += [f"{', ' if a else ''}{name} ",
-                   {"span": a, "stride": axis.strides, "first": -int(axis.pad_before or 0),
-                    "extent": axis.effective_kernel}]
+        tokens += [
+            f"{', ' if a else ''}{name} ",
+            {"span": a, "stride": axis.strides, "first": -int(axis.pad_before or 0), "extent": axis.effective_kernel},
+        ]
     if every:
         tokens.append(" (every " + "/".join(_ordinal(d) for d in every) + " cell)")
     if any(a.pad_before or a.pad_after for a in t.axes):
-        tokens.append({"pad": _axes(t), "taps": t.num_taps, "before": " · ",
-                       "after": f" of {t.num_taps} taps on padding"})
+        tokens.append(
+            {"pad": _axes(t), "taps": t.num_taps, "before": " · ", "after": f" of {t.num_taps} taps on padding"}
+        )
     return StepTemplate(t.output_size, tuple(_merge(tokens)))
 
 
@@ -317,9 +354,14 @@ class SumTemplate:
         return cells
 
     def as_json(self) -> dict[str, Any]:
-        return {"output_size": list(self.output_size), "input_size": list(self.input_size),
-                "operation": self.operation, "axes": [dict(a) for a in self.axes], "channels": self.channels,
-                "max_terms": self.max_terms}
+        return {
+            "output_size": list(self.output_size),
+            "input_size": list(self.input_size),
+            "operation": self.operation,
+            "axes": [dict(a) for a in self.axes],
+            "channels": self.channels,
+            "max_terms": self.max_terms,
+        }
 
 
 def sum_template(t: Traversal, operation: str = "conv", channels: int = 1) -> SumTemplate:
@@ -330,5 +372,4 @@ def sum_template(t: Traversal, operation: str = "conv", channels: int = 1) -> Su
     >>> s.fill(1, ["1", "2", "-3", "4"], ["2", "-1"], ["0", "5", "-10"])
     'output[1] = 2·2 + (-3)·(-1) = 5'
     """
-    return SumTemplate(t.output_size, t.input_size, operation, tuple(_axes(t)),
-                       channels if operation == "conv" else 1)
+    return SumTemplate(t.output_size, t.input_size, operation, tuple(_axes(t)), channels if operation == "conv" else 1)

@@ -21,8 +21,17 @@ from ..render.stack import draw_stack_figure
 from ..render.style import Palette, palette
 from ._static import FALLBACK_CLASS, fallback_bundle
 
-__all__ = ["DEBOUNCE_SECONDS", "MAX_DIAGRAM_LAYERS", "MAX_DIAGRAM_PIXELS", "alt_text", "diagram_note",
-           "kernel_loop", "static_outputs", "text_summary"]
+__all__ = [
+    "DEBOUNCE_SECONDS",
+    "MAX_DIAGRAM_LAYERS",
+    "MAX_DIAGRAM_PIXELS",
+    "alt_text",
+    "diagram_note",
+    "kernel_loop",
+    "static_outputs",
+    "text_summary",
+]
+
 
 def _css() -> str:
     """The editor's style sheet, its colour variables taken from the palette of each theme."""
@@ -74,15 +83,15 @@ def kernel_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-
-
 def diagram_note(layers: int) -> str:
     """The diagram tab's message for a stack of ``layers`` layers ('' when it is drawn)."""
     if layers <= MAX_DIAGRAM_LAYERS:
         return ""
-    return (f'<div class="convkit-note">The diagram is drawn for stacks of up to {MAX_DIAGRAM_LAYERS} layers '
-            f"(a longer one takes seconds to draw after every edit); this one has {layers}. The Summary tab "
-            f"lists every layer; <code>stack.diagram()</code> draws the whole stack once.</div>")
+    return (
+        f'<div class="convkit-note">The diagram is drawn for stacks of up to {MAX_DIAGRAM_LAYERS} layers '
+        f"(a longer one takes seconds to draw after every edit); this one has {layers}. The Summary tab "
+        f"lists every layer; <code>stack.diagram()</code> draws the whole stack once.</div>"
+    )
 
 
 def text_summary(stack: LayerStack) -> str:

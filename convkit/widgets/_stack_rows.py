@@ -21,8 +21,11 @@ _FIELD_WIDTH = {"int": "96px", "float": "90px", "choice": "126px", "text": "88px
 def _field(layer: Any, key: str) -> W.Widget:
     kind = F.field_kind(layer, key)
     value = layer.get_config()[key]
-    common = dict(description=F.FIELD_LABELS.get(key, key), style={"description_width": "initial"},
-                  layout=W.Layout(width=_FIELD_WIDTH[kind]))
+    common = dict(
+        description=F.FIELD_LABELS.get(key, key),
+        style={"description_width": "initial"},
+        layout=W.Layout(width=_FIELD_WIDTH[kind]),
+    )
     if kind == "int":
         widget: W.Widget = W.IntText(value=value, continuous_update=False, **common)
     elif kind == "float":
@@ -45,8 +48,11 @@ class LayerRow:
         self.index = index
         self.layer = layer
         name = type(layer).__name__
-        self.type_button = W.Button(description=name, tooltip="select: show how its window moves",
-                                    layout=W.Layout(width="auto", min_width="100px")).add_class("convkit-layer-type")
+        self.type_button = W.Button(
+            description=name,
+            tooltip="select: show how its window moves",
+            layout=W.Layout(width="auto", min_width="100px"),
+        ).add_class("convkit-layer-type")
         self.type_button.on_click(lambda _: editor._select(self.index))
         self.fields: dict[str, W.Widget] = {}
         for key in F.editable_fields(layer):
@@ -67,11 +73,16 @@ class LayerRow:
         self.error = W.HTML().add_class("convkit-row-error")
         self.input_message = W.HTML().add_class("convkit-message")
         self.index_label = W.HTML(f'<span class="convkit-index">{index}</span>').add_class("convkit-layer-index")
-        main = W.HBox([
-            W.HBox(buttons).add_class("convkit-row-buttons"),
-            self.index_label,
-            self.type_button, *self.fields.values(), W.HTML("→").add_class("convkit-arrow"), self.output,
-        ]).add_class("convkit-layer-main")
+        main = W.HBox(
+            [
+                W.HBox(buttons).add_class("convkit-row-buttons"),
+                self.index_label,
+                self.type_button,
+                *self.fields.values(),
+                W.HTML("→").add_class("convkit-arrow"),
+                self.output,
+            ]
+        ).add_class("convkit-layer-main")
         self.box = W.VBox([main, self.depth, self.error, self.input_message]).add_class("convkit-layer-row")
         self.box.add_class(f"convkit-layer-{name}")
 
@@ -140,8 +151,10 @@ def depth_rule(entry: Any) -> str:
     if kind in ("conv", "transpose"):
         groups = cfg.get("groups", 1) or 1
         if groups > 1 and c is not None:
-            return (f"{filters} kernels of {k}×{c // groups}: kernel depth = input channels / groups "
-                    f"= {c} / {groups} = {c // groups}")
+            return (
+                f"{filters} kernels of {k}×{c // groups}: kernel depth = input channels / groups "
+                f"= {c} / {groups} = {c // groups}"
+            )
         return f"{filters} kernels of {k}×{c}: kernel depth = input channels = {c}"
     if kind == "depthwise":
         m = cfg.get("depth_multiplier", 1)
@@ -150,8 +163,10 @@ def depth_rule(entry: Any) -> str:
     if kind == "separable":
         m = cfg.get("depth_multiplier", 1)
         mid = c * m if c is not None else None
-        return (f"depthwise {k} per input channel ({c}), then {filters} pointwise kernels of 1×1×{mid}: "
-                f"kernel depth = {mid}")
+        return (
+            f"depthwise {k} per input channel ({c}), then {filters} pointwise kernels of 1×1×{mid}: "
+            f"kernel depth = {mid}"
+        )
     if kind == "pool":
         return f"pools each of the {c} channels on its own: channels stay {c}"
     if kind == "global_pool":

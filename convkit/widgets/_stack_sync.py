@@ -23,8 +23,9 @@ __all__ = ["match_rows", "resolve_index"]
 Row = TypeVar("Row")
 
 
-def match_rows(rows: Sequence[Row], layers: Sequence[Any], layer_of: Callable[[Row], Any],
-               index_of: Callable[[Row], int]) -> tuple[list[Row | None], list[Row]]:
+def match_rows(
+    rows: Sequence[Row], layers: Sequence[Any], layer_of: Callable[[Row], Any], index_of: Callable[[Row], int]
+) -> tuple[list[Row | None], list[Row]]:
     """The row for each of ``layers`` (``None`` where a new row is needed) and the rows no longer used.
 
     >>> class A: ...
@@ -67,15 +68,20 @@ def resolve_index(index: Any, layers: Sequence[Any], what: str = "index", *, all
         if index in names:
             return names.index(index)
         listed = ", ".join(repr(name) for name in names[:8]) + (", …" if n > 8 else "")
-        raise ValueError(f"No layer of the stack is named {short_repr(index)}; its layers are named {listed}. "
-                         f"Use a name or an index from {-n} to {n - 1}. Received: {what}={short_repr(index)}")
+        raise ValueError(
+            f"No layer of the stack is named {short_repr(index)}; its layers are named {listed}. "
+            f"Use a name or an index from {-n} to {n - 1}. Received: {what}={short_repr(index)}"
+        )
     if isinstance(index, bool) or not isinstance(index, numbers.Integral):
-        raise TypeError(f"`{what}` must be a layer index (an integer, negative counts from the end) or a layer's "
-                        f"name. Received: {what}={short_repr(index)}")
+        raise TypeError(
+            f"`{what}` must be a layer index (an integer, negative counts from the end) or a layer's "
+            f"name. Received: {what}={short_repr(index)}"
+        )
     top = n if allow_end else n - 1
     j = int(index) + n if index < 0 else int(index)
     if not 0 <= j <= top:
         span = f"from {-n} to {top}" if top >= 0 else "(the stack is empty)"
-        raise IndexError(f"`{what}` must be a layer index {span}: the stack has {n} layers. "
-                         f"Received: {what}={short_repr(index)}")
+        raise IndexError(
+            f"`{what}` must be a layer index {span}: the stack has {n} layers. Received: {what}={short_repr(index)}"
+        )
     return j

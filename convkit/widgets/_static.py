@@ -40,8 +40,10 @@ def fallback_bundle(png: bytes, alt: str, text: str) -> dict[str, Any]:
     (['image/png', 'text/html', 'text/plain'], True)
     """
     encoded = base64.b64encode(png).decode("ascii")
-    tag = (f'<img class="{FALLBACK_CLASS}" alt="{html.escape(alt, quote=True)}" '
-           f'style="max-width: 100%; height: auto" src="data:image/png;base64,{encoded}">')
+    tag = (
+        f'<img class="{FALLBACK_CLASS}" alt="{html.escape(alt, quote=True)}" '
+        f'style="max-width: 100%; height: auto" src="data:image/png;base64,{encoded}">'
+    )
     return {"text/html": tag, "image/png": encoded, "text/plain": text}
 
 

@@ -38,8 +38,6 @@ def _field(tooltip: str, name: str) -> w.Text:
     return box.add_class("ck-number").add_class(f"ck-control-{name}")
 
 
-
-
 class TraversalControls:
     """Input size, kernel, strides, dilation, padding (+ explicit amounts), operation, channels and numbers.
 
@@ -48,8 +46,9 @@ class TraversalControls:
     (the widget's state does not change).
     """
 
-    def __init__(self, on_change: Callable[[dict[str, Any], tuple[str, ...]], bool],
-                 on_invalid: Callable[[str], None]) -> None:
+    def __init__(
+        self, on_change: Callable[[dict[str, Any], tuple[str, ...]], bool], on_invalid: Callable[[str], None]
+    ) -> None:
         self._on_change = on_change
         self._on_invalid = on_invalid
         self._handlers: dict[int, Callable[[Any], Any]] = {}  # id(control) -> its learner-edit handler
@@ -62,8 +61,12 @@ class TraversalControls:
         self.operation.add_class("ck-control-operation")
         self.in_channels = _field("input channels", "in_channels")
         self.filters = _field("filters (output channels)", "filters")
-        self.numbers = w.Checkbox(description="numbers", indent=False, layout=w.Layout(width="auto"),
-                                  tooltip="show input values, kernel weights and the sum of each step")
+        self.numbers = w.Checkbox(
+            description="numbers",
+            indent=False,
+            layout=w.Layout(width="auto"),
+            tooltip="show input values, kernel weights and the sum of each step",
+        )
         self.numbers.add_class("ck-control-numbers")
         self.reasons = w.HTML(layout=w.Layout(min_height="0")).add_class("ck-disabled-reasons")
         self._listen(self.padding, self._padding_changed)
@@ -94,12 +97,15 @@ class TraversalControls:
     def _build(self, params: TraversalParams) -> None:
         self._rank = params.rank
         self.per_axis = {}
-        row1 = w.HBox([
-            self._axis_row("input_size", "input", params.input_size),
-            self._axis_row("kernel_size", "kernel", params.kernel_size),
-            self._axis_row("strides", "strides", params.strides),
-            self._axis_row("dilation_rate", "dilation", params.dilation_rate),
-        ], layout=w.Layout(flex_flow="row wrap", align_items="center"))
+        row1 = w.HBox(
+            [
+                self._axis_row("input_size", "input", params.input_size),
+                self._axis_row("kernel_size", "kernel", params.kernel_size),
+                self._axis_row("strides", "strides", params.strides),
+                self._axis_row("dilation_rate", "dilation", params.dilation_rate),
+            ],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
         self.explicit = []
         pair_items: list[w.Widget] = []
         for i in range(params.rank):
@@ -112,13 +118,22 @@ class TraversalControls:
             self.explicit.append((before, after))
             pair_items += [w.Label(axis, layout=_LABEL), before, after]
         self.explicit_box.children = pair_items
-        row2 = w.HBox([
-            w.Label("padding", layout=_LABEL), self.padding, self.explicit_box,
-            w.Label("operation", layout=_LABEL), self.operation,
-            w.Label("in channels", layout=_LABEL), self.in_channels,
-            w.Label("filters", layout=_LABEL), self.filters,
-            w.Label("", layout=_LABEL), self.numbers,
-        ], layout=w.Layout(flex_flow="row wrap", align_items="center"))
+        row2 = w.HBox(
+            [
+                w.Label("padding", layout=_LABEL),
+                self.padding,
+                self.explicit_box,
+                w.Label("operation", layout=_LABEL),
+                self.operation,
+                w.Label("in channels", layout=_LABEL),
+                self.in_channels,
+                w.Label("filters", layout=_LABEL),
+                self.filters,
+                w.Label("", layout=_LABEL),
+                self.numbers,
+            ],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
         self.box.children = [row1, row2, self.reasons]
 
     # -- widget -> controls --------------------------------------------------------------------------
@@ -148,8 +163,14 @@ class TraversalControls:
     def _choose(self, control: w.Widget, value: Any, options: Any = None) -> None:
         self._write(control, **({"options": options} if options is not None else {}), value=value)
 
-    def sync(self, params: TraversalParams, padding_pairs: tuple[tuple[int, int], ...], numbers_on: bool,
-             *, refused: bool = False) -> None:
+    def sync(
+        self,
+        params: TraversalParams,
+        padding_pairs: tuple[tuple[int, int], ...],
+        numbers_on: bool,
+        *,
+        refused: bool = False,
+    ) -> None:
         """Show ``params``; after a refusal (``refused``) the refused field keeps what the learner typed."""
         if params.rank != self._rank:
             self._build(params)
@@ -160,16 +181,24 @@ class TraversalControls:
                 if id(box) not in keep:
                     self._show(box, value)
         explicit = not isinstance(params.padding, str)
-        modes = ("valid", "same") if params.is_pool else ("valid", "same", "causal", "explicit") if params.rank == 1 \
+        modes = (
+            ("valid", "same")
+            if params.is_pool
+            else ("valid", "same", "causal", "explicit")
+            if params.rank == 1
             else ("valid", "same", "explicit")
+        )
         self._choose(self.padding, "explicit" if explicit else params.padding, modes)
         self.explicit_box.layout.display = None if explicit else "none"
         for (before, after), (pb, pa) in zip(self.explicit, padding_pairs):
             for box, value in ((before, pb), (after, pa)):
                 if id(box) not in keep:
                     self._show(box, value)
-        self._choose(self.operation, params.operation, _OPERATIONS if params.kind == "conv" else [
-            (f"{params.kind} conv", "conv"), *_OPERATIONS[1:]])
+        self._choose(
+            self.operation,
+            params.operation,
+            _OPERATIONS if params.kind == "conv" else [(f"{params.kind} conv", "conv"), *_OPERATIONS[1:]],
+        )
         for box, value in ((self.in_channels, params.in_channels), (self.filters, params.filters)):
             if id(box) not in keep:
                 self._show(box, value)
@@ -177,8 +206,12 @@ class TraversalControls:
         self._show_reasons(disabled_reasons(params), numbers_on)
 
     def _all_fields(self) -> list[w.Text]:
-        return [*(b for boxes in self.per_axis.values() for b in boxes), *(b for pair in self.explicit for b in pair),
-                self.in_channels, self.filters]
+        return [
+            *(b for boxes in self.per_axis.values() for b in boxes),
+            *(b for pair in self.explicit for b in pair),
+            self.in_channels,
+            self.filters,
+        ]
 
     def _show_reasons(self, reasons: dict[str, str], numbers_on: bool) -> None:
         """Switch off the controls Keras gives no choice for, and say why (text, tooltip, aria)."""
@@ -191,8 +224,9 @@ class TraversalControls:
         self.filters.disabled = "filters" in reasons
         self.filters.tooltip = reasons.get("filters") or "filters (output channels)"
         self.numbers.disabled = "numbers" in reasons
-        lines = "".join(f'<div class="ck-reason" data-for="{name}">{html.escape(text)}.</div>'
-                        for name, text in reasons.items())
+        lines = "".join(
+            f'<div class="ck-reason" data-for="{name}">{html.escape(text)}.</div>' for name, text in reasons.items()
+        )
         self.reasons.value = lines
 
     def mark_invalid(self, box: w.Text) -> None:

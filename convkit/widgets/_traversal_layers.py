@@ -12,10 +12,19 @@ from ..core.args import normalize_shape
 __all__ = ["SUPPORTED", "layer_settings"]
 
 #: The layers ``KernelTraversal.from_layer`` draws.
-SUPPORTED = ("Conv1D, Conv2D, DepthwiseConv1D/2D, SeparableConv1D/2D (its depthwise part), "
-             "MaxPooling1D/2D and AveragePooling1D/2D")
-_FAMILIES = {"Conv": "conv", "DepthwiseConv": "depthwise", "SeparableConv": "separable",
-             "MaxPooling": "max", "MaxPool": "max", "AveragePooling": "average", "AvgPool": "average"}
+SUPPORTED = (
+    "Conv1D, Conv2D, DepthwiseConv1D/2D, SeparableConv1D/2D (its depthwise part), "
+    "MaxPooling1D/2D and AveragePooling1D/2D"
+)
+_FAMILIES = {
+    "Conv": "conv",
+    "DepthwiseConv": "depthwise",
+    "SeparableConv": "separable",
+    "MaxPooling": "max",
+    "MaxPool": "max",
+    "AveragePooling": "average",
+    "AvgPool": "average",
+}
 
 
 def layer_settings(layer: Any, input_shape: Any) -> dict[str, Any]:
@@ -32,23 +41,31 @@ def layer_settings(layer: Any, input_shape: Any) -> dict[str, Any]:
     if len(shape) != rank_n + 1:
         raise ValueError(
             f"`input_shape` of a {name} must be (batch, {'length' if rank_n == 1 else 'height, width'}, channels) "
-            f"(batch optional). Received: input_shape={shape!r}")
+            f"(batch optional). Received: input_shape={shape!r}"
+        )
     first = (config.get("data_format") or "channels_last") == "channels_first"
     spatial, channels = (shape[1:], shape[0]) if first else (shape[:-1], shape[-1])
     if any(s is None for s in spatial) or channels is None:
-        raise ValueError(f"`input_shape` needs known spatial sizes and channels to draw. "
-                         f"Received: input_shape={shape!r}")
+        raise ValueError(
+            f"`input_shape` needs known spatial sizes and channels to draw. Received: input_shape={shape!r}"
+        )
     family = _FAMILIES[base]
-    settings: dict[str, Any] = {"input_size": tuple(spatial), "in_channels": channels,
-                                "padding": config.get("padding", "valid")}
+    settings: dict[str, Any] = {
+        "input_size": tuple(spatial),
+        "in_channels": channels,
+        "padding": config.get("padding", "valid"),
+    }
     if family in ("max", "average"):
         pool_size = config["pool_size"]
         strides = config.get("strides")
-        settings.update(kernel_size=pool_size, strides=pool_size if strides is None else strides,
-                        operation=family)
+        settings.update(kernel_size=pool_size, strides=pool_size if strides is None else strides, operation=family)
         return settings
-    settings.update(kernel_size=config["kernel_size"], strides=config.get("strides", 1),
-                    dilation_rate=config.get("dilation_rate", 1), kind=family)
+    settings.update(
+        kernel_size=config["kernel_size"],
+        strides=config.get("strides", 1),
+        dilation_rate=config.get("dilation_rate", 1),
+        kind=family,
+    )
     if family == "conv":
         settings.update(filters=config["filters"], groups=config.get("groups", 1))
     else:

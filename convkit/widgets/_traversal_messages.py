@@ -23,8 +23,15 @@ from ._traversal_params import MAX_NUMBERS_CELLS, TraversalParams, normalize_pad
 __all__ = ["LABELS", "parse_count", "refusal", "disabled_reasons", "implied_changes"]
 
 #: What each setting is called on the controls.
-LABELS = {"input_size": "input", "kernel_size": "kernel", "strides": "strides", "dilation_rate": "dilation",
-          "padding": "padding", "in_channels": "in channels", "filters": "filters"}
+LABELS = {
+    "input_size": "input",
+    "kernel_size": "kernel",
+    "strides": "strides",
+    "dilation_rate": "dilation",
+    "padding": "padding",
+    "in_channels": "in channels",
+    "filters": "filters",
+}
 _INT = re.compile(r"[+-]?\d+")
 
 
@@ -42,8 +49,9 @@ def parse_count(text: Any, label: str, minimum: int) -> int:
     example = 3 if minimum >= 1 else 1
     if not _INT.fullmatch(raw):
         hint = " (not rounded)" if re.fullmatch(r"[+-]?\d*\.\d*", raw) and raw not in (".", "") else ""
-        raise ValueError(f"{label} must be a whole number of at least {minimum}, e.g. {example}{hint}. "
-                         f"Received: {raw!r}")
+        raise ValueError(
+            f"{label} must be a whole number of at least {minimum}, e.g. {example}{hint}. Received: {raw!r}"
+        )
     value = int(raw)
     if value < minimum:
         raise ValueError(f"{label} must be at least {minimum}. Received: {value}")
@@ -63,8 +71,7 @@ class _Proposal:
 
 def _proposed(params: TraversalParams, changes: dict[str, Any]) -> _Proposal | None:
     """``params`` with ``changes`` normalised (``None`` when they cannot even be normalised)."""
-    values = {"input_size": params.input_size, "kernel_size": params.kernel_size,
-              "dilation_rate": params.dilation_rate}
+    values = {"input_size": params.input_size, "kernel_size": params.kernel_size, "dilation_rate": params.dilation_rate}
     try:
         for name in ("kernel_size", "dilation_rate", "input_size"):
             value = changes.get(name)
@@ -118,8 +125,12 @@ def _limit(name: str, b: dict[str, int]) -> int:
 
 def _fit_sentence(name: str, p: _Proposal, bad: list[dict[str, int]]) -> str:
     names = axis_names(p.rank)
-    where = "; ".join(f"{names[b['axis']]}: input {b['n']} + padding {b['pb']} + {b['pa']}" if b["pb"] + b["pa"]
-                      else f"{names[b['axis']]}, no padding" for b in bad)
+    where = "; ".join(
+        f"{names[b['axis']]}: input {b['n']} + padding {b['pb']} + {b['pa']}"
+        if b["pb"] + b["pa"]
+        else f"{names[b['axis']]}, no padding"
+        for b in bad
+    )
     if len(bad) > 1 and not any(b["pb"] + b["pa"] for b in bad):
         where = "no padding"
     limit = _times([_limit(name, b) for b in bad])
@@ -128,16 +139,23 @@ def _fit_sentence(name: str, p: _Proposal, bad: list[dict[str, int]]) -> str:
     kernel = f"kernel span {span}" if dilated else f"kernel {k}"
     if name == "kernel_size":
         spread = f" at dilation {_joined(bad, 'd')} spans (k − 1)·d + 1 = {span} cells, which" if dilated else ""
-        return (f"kernel {k}{spread} is larger than the padded input {padded} ({where}); "
-                f"the largest kernel here is {limit}")
+        return (
+            f"kernel {k}{spread} is larger than the padded input {padded} ({where}); the largest kernel here is {limit}"
+        )
     if name == "dilation_rate":
-        return (f"dilation {_joined(bad, 'd')} spreads the kernel {k} over (k − 1)·d + 1 = {span} cells, more than "
-                f"the padded input {padded} ({where}); the largest dilation here is {limit}")
+        return (
+            f"dilation {_joined(bad, 'd')} spreads the kernel {k} over (k − 1)·d + 1 = {span} cells, more than "
+            f"the padded input {padded} ({where}); the largest dilation here is {limit}"
+        )
     if name == "input_size":
-        return (f"input {_joined(bad, 'n')} is too small for the {kernel}: the padded input is {padded} ({where}); "
-                f"the smallest input here is {limit}")
-    return (f"this padding leaves a padded input of {padded} ({where}), smaller than the {kernel}; "
-            f"it needs at least {limit} padding cells in total (before + after), or padding \"same\"")
+        return (
+            f"input {_joined(bad, 'n')} is too small for the {kernel}: the padded input is {padded} ({where}); "
+            f"the smallest input here is {limit}"
+        )
+    return (
+        f"this padding leaves a padded input of {padded} ({where}), smaller than the {kernel}; "
+        f'it needs at least {limit} padding cells in total (before + after), or padding "same"'
+    )
 
 
 def refusal(params: TraversalParams, changes: dict[str, Any], err: Exception) -> str:
@@ -167,27 +185,38 @@ def disabled_reasons(params: TraversalParams) -> dict[str, str]:
     """Control name -> why it is switched off for ``params`` (only the controls that are)."""
     reasons: dict[str, str] = {}
     if params.is_pool:
-        reasons["dilation_rate"] = ("dilation is off: pooling windows are not dilated (Keras' pooling layers have "
-                                    "no dilation_rate)")
+        reasons["dilation_rate"] = (
+            "dilation is off: pooling windows are not dilated (Keras' pooling layers have no dilation_rate)"
+        )
     elif max(params.strides) > 1:
-        reasons["dilation_rate"] = (f"dilation is off while strides are {_times(params.strides)}: Keras refuses "
-                                    "strides > 1 together with dilation > 1 in one layer. Set strides to 1 to "
-                                    "dilate the kernel")
+        reasons["dilation_rate"] = (
+            f"dilation is off while strides are {_times(params.strides)}: Keras refuses "
+            "strides > 1 together with dilation > 1 in one layer. Set strides to 1 to "
+            "dilate the kernel"
+        )
     if max(params.dilation_rate) > 1:
-        reasons["strides"] = (f"strides are off while dilation is {_times(params.dilation_rate)}: Keras refuses "
-                              "strides > 1 together with dilation > 1 in one layer. Set dilation to 1 to stride")
+        reasons["strides"] = (
+            f"strides are off while dilation is {_times(params.dilation_rate)}: Keras refuses "
+            "strides > 1 together with dilation > 1 in one layer. Set dilation to 1 to stride"
+        )
     if params.is_pool:
-        reasons["filters"] = ("filters are off: pooling has no filters, it works on each channel alone, so the "
-                              "output depth is the input depth")
+        reasons["filters"] = (
+            "filters are off: pooling has no filters, it works on each channel alone, so the "
+            "output depth is the input depth"
+        )
     elif params.kind == "depthwise":
-        reasons["filters"] = (f"filters are off: a depthwise convolution has no filters, its output depth is "
-                              f"channels × depth_multiplier = {params.output_depth}")
+        reasons["filters"] = (
+            f"filters are off: a depthwise convolution has no filters, its output depth is "
+            f"channels × depth_multiplier = {params.output_depth}"
+        )
     cells = 1
     for n in params.input_size:
         cells *= n
     if cells > MAX_NUMBERS_CELLS:
-        reasons["numbers"] = (f"numbers are off: values are shown for inputs up to {MAX_NUMBERS_CELLS:,} cells "
-                              f"(256×256), and this input has {cells:,}")
+        reasons["numbers"] = (
+            f"numbers are off: values are shown for inputs up to {MAX_NUMBERS_CELLS:,} cells "
+            f"(256×256), and this input has {cells:,}"
+        )
     elif params.groups > 1:
         reasons["numbers"] = f"numbers are off: they are drawn for ungrouped layers only (groups={params.groups})"
     return reasons

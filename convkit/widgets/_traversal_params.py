@@ -52,8 +52,19 @@ OPERATIONS = ("conv", "max", "average")
 KINDS = ("conv", "depthwise", "separable")
 #: Numbers mode computes every input channel: at most this many input values (cells × channels, 32 MiB).
 MAX_NUMBERS_VALUES = 2**22
-_SETTINGS = ("input_size", "kernel_size", "strides", "padding", "dilation_rate", "operation", "in_channels",
-             "filters", "kind", "depth_multiplier", "groups")
+_SETTINGS = (
+    "input_size",
+    "kernel_size",
+    "strides",
+    "padding",
+    "dilation_rate",
+    "operation",
+    "in_channels",
+    "filters",
+    "kind",
+    "depth_multiplier",
+    "groups",
+)
 
 
 def _rank(value: Any) -> int:
@@ -126,8 +137,15 @@ class TraversalParams:
         return self.filters
 
     @classmethod
-    def create(cls, input_size: Any, kernel_size: Any, strides: Any = None, padding: Any = "valid",
-               dilation_rate: Any = 1, **rest: Any) -> TraversalParams:
+    def create(
+        cls,
+        input_size: Any,
+        kernel_size: Any,
+        strides: Any = None,
+        padding: Any = "valid",
+        dilation_rate: Any = 1,
+        **rest: Any,
+    ) -> TraversalParams:
         """Normalise every argument with the core and check the combination; raise ``ValueError``/``TypeError``.
 
         ``strides=None`` is Keras' default: 1 for a convolution, the pool size for pooling
@@ -140,14 +158,25 @@ class TraversalParams:
         size = normalize_tuple(input_size, rank, "input_size")
         operation = _choice(rest.get("operation", "conv"), OPERATIONS, "operation")
         kind = _choice(rest.get("kind", "conv"), KINDS, "kind")
-        channels = {name: check_positive_int(rest.get(name, 1), name)
-                    for name in ("in_channels", "filters", "depth_multiplier", "groups")}
+        channels = {
+            name: check_positive_int(rest.get(name, 1), name)
+            for name in ("in_channels", "filters", "depth_multiplier", "groups")
+        }
         if operation == "conv":
             t = traverse(size, kernel_size, 1 if strides is None else strides, padding, dilation_rate)
         else:
             t = _pool_traversal(size, kernel_size, strides, padding, dilation_rate, operation)
-        params = cls(t.input_size, t.kernel_size, t.strides, _padding_setting(t), t.dilation_rate, operation,
-                     kind=kind, traversal=t, **channels)
+        params = cls(
+            t.input_size,
+            t.kernel_size,
+            t.strides,
+            _padding_setting(t),
+            t.dilation_rate,
+            operation,
+            kind=kind,
+            traversal=t,
+            **channels,
+        )
         params._check_groups()
         return params
 
@@ -173,13 +202,17 @@ class TraversalParams:
             if name not in changes:
                 old = getattr(self, name)
                 if len(set(old)) != 1:
-                    raise ValueError(f"Cannot change to {new_rank}-D input: `{name}`={old} differs per axis. "
-                                     f"Set {name} too, e.g. w.update(input_size=..., {name}=...). {received}")
+                    raise ValueError(
+                        f"Cannot change to {new_rank}-D input: `{name}`={old} differs per axis. "
+                        f"Set {name} too, e.g. w.update(input_size=..., {name}=...). {received}"
+                    )
                 out[name] = old[0]
         if "padding" not in changes and not isinstance(self.padding, str):
             if len(set(self.padding)) != 1:
-                raise ValueError(f"Cannot change to {new_rank}-D input: explicit padding {self.padding} differs "
-                                 f"per axis. Set padding too. {received}")
+                raise ValueError(
+                    f"Cannot change to {new_rank}-D input: explicit padding {self.padding} differs "
+                    f"per axis. Set padding too. {received}"
+                )
             out["padding"] = self.padding[0]
         return out
 
@@ -196,8 +229,9 @@ class TraversalParams:
         return self.traversal.axes
 
 
-def _pool_traversal(size: tuple[int, ...], pool_size: Any, strides: Any, padding: Any, dilation_rate: Any,
-                    operation: str) -> Traversal:
+def _pool_traversal(
+    size: tuple[int, ...], pool_size: Any, strides: Any, padding: Any, dilation_rate: Any, operation: str
+) -> Traversal:
     """A pooling window's traversal: :func:`~convkit.core.axis.pool_axis` per axis (no dilation)."""
     rank = len(size)
     dilation = normalize_tuple(dilation_rate, rank, "dilation_rate")
@@ -216,12 +250,16 @@ def too_large_reason(params: TraversalParams) -> str | None:
     """Why the widget will not draw these settings (too many cells for a canvas), or ``None``."""
     padded = params.traversal.padded_size
     if params.rank == 1 and padded[0] > MAX_DRAW_LENGTH:
-        return (f"too large to draw: the padded strip has {padded[0]:,} cells and the widget draws at most "
-                f"{MAX_DRAW_LENGTH:,}. Use a shorter input, or save(...) a picture.")
+        return (
+            f"too large to draw: the padded strip has {padded[0]:,} cells and the widget draws at most "
+            f"{MAX_DRAW_LENGTH:,}. Use a shorter input, or save(...) a picture."
+        )
     cells = math.prod(padded)
     if params.rank == 2 and cells > MAX_DRAW_CELLS:
-        return (f"too large to draw: the padded input {padded[0]}×{padded[1]} has {cells:,} cells and the widget "
-                f"draws at most {MAX_DRAW_CELLS:,} (1024×1024). Use a smaller input.")
+        return (
+            f"too large to draw: the padded input {padded[0]}×{padded[1]} has {cells:,} cells and the widget "
+            f"draws at most {MAX_DRAW_CELLS:,} (1024×1024). Use a smaller input."
+        )
     return None
 
 

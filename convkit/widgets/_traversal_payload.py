@@ -73,11 +73,16 @@ class Payload:
     def array(self, name: str) -> np.ndarray:
         """``"origins"``, ``"offsets"`` or ``"coverage"`` decoded (shapes as in the module's docstring)."""
         h = self.header
-        shapes = {"origins": (h["num_steps"], h["rank"]), "offsets": (h["num_taps"], h["rank"]),
-                  "coverage": tuple(h["input_size"])}
+        shapes = {
+            "origins": (h["num_steps"], h["rank"]),
+            "offsets": (h["num_taps"], h["rank"]),
+            "coverage": tuple(h["input_size"]),
+        }
         if name not in shapes or not self.buffers.get(name):
-            raise ValueError(f"The payload has no array {name!r} (arrays: origins, offsets, coverage; none when "
-                             f"the settings are too large to draw). Received: name={name!r}")
+            raise ValueError(
+                f"The payload has no array {name!r} (arrays: origins, offsets, coverage; none when "
+                f"the settings are too large to draw). Received: name={name!r}"
+            )
         dtype = h["coverage_dtype"] if name == "coverage" else h["index_dtype"]
         return decode(self.buffers[name], dtype, shapes[name])
 
@@ -104,14 +109,26 @@ class Payload:
 
 def depth_line(params: TraversalParams) -> str:
     """The channel story of ``params`` (:func:`convkit.render.traversal_words.depth_sentence`)."""
-    return depth_sentence(in_channels=params.in_channels, operation=params.operation, kind=params.kind,
-                          filters=params.filters, depth_multiplier=params.depth_multiplier, groups=params.groups)
+    return depth_sentence(
+        in_channels=params.in_channels,
+        operation=params.operation,
+        kind=params.kind,
+        filters=params.filters,
+        depth_multiplier=params.depth_multiplier,
+        groups=params.groups,
+    )
 
 
 def title_line(params: TraversalParams) -> str:
     """The title of ``params`` (:func:`convkit.render.traversal_words.title_sentence`)."""
-    return title_sentence(params.traversal, operation=params.operation, kind=params.kind,
-                          in_channels=params.in_channels, output_depth=params.output_depth, padding=params.padding)
+    return title_sentence(
+        params.traversal,
+        operation=params.operation,
+        kind=params.kind,
+        in_channels=params.in_channels,
+        output_depth=params.output_depth,
+        padding=params.padding,
+    )
 
 
 def _formula_lines(t: Traversal) -> list[str]:
@@ -135,8 +152,9 @@ def _count_dtype(counts: np.ndarray) -> np.dtype:
     return np.dtype("u1") if top < 2**8 else np.dtype("<u2") if top < 2**16 else np.dtype("<u4")
 
 
-def build_payload(params: TraversalParams, numbers: Any = None, *,
-                  palettes: dict[str, dict[str, str]] | None = None) -> Payload:
+def build_payload(
+    params: TraversalParams, numbers: Any = None, *, palettes: dict[str, dict[str, str]] | None = None
+) -> Payload:
     """Header + binary arrays for ``params``; raises ``ValueError``/``TypeError`` for impossible ``numbers``."""
     from ..render.style import palette
 
@@ -175,18 +193,29 @@ def build_payload(params: TraversalParams, numbers: Any = None, *,
     origins, offsets, counts = t.origins(), t.tap_offsets(), t.coverage
     idx, cnt = _index_dtype(origins, offsets), _count_dtype(counts)
     steps = step_template(t, params.operation)
-    header.update(index_dtype=idx.name, coverage_dtype=cnt.name, unread_cells=int(np.count_nonzero(counts == 0)),
-                  unread_fraction=t.unread_fraction, max_coverage=int(counts.max()))
-    buffers = {"origins": np.ascontiguousarray(origins, idx).tobytes(),
-               "offsets": np.ascontiguousarray(offsets, idx).tobytes(),
-               "coverage": np.ascontiguousarray(counts, cnt).tobytes(), "texts": b""}
+    header.update(
+        index_dtype=idx.name,
+        coverage_dtype=cnt.name,
+        unread_cells=int(np.count_nonzero(counts == 0)),
+        unread_fraction=t.unread_fraction,
+        max_coverage=int(counts.max()),
+    )
+    buffers = {
+        "origins": np.ascontiguousarray(origins, idx).tobytes(),
+        "offsets": np.ascontiguousarray(offsets, idx).tobytes(),
+        "coverage": np.ascontiguousarray(counts, cnt).tobytes(),
+        "texts": b"",
+    }
     values = sums = None
     if checked is not None:
         values = shown_values(params, checked)
         sums = sum_template(t, params.operation, params.in_channels if params.kind == "conv" else 1)
         w_text = values.w_text or []
         buffers["texts"] = "\n".join([*values.x_text, *w_text, *values.y_text]).encode("utf-8")
-        header["numbers"] = {"channels": sums.channels, "pool": params.is_pool,
-                             "counts": [len(values.x_text), len(w_text), len(values.y_text)]}
+        header["numbers"] = {
+            "channels": sums.channels,
+            "pool": params.is_pool,
+            "counts": [len(values.x_text), len(w_text), len(values.y_text)],
+        }
     header["sentences"] = {"step": steps.as_json(), "sum": None if sums is None else sums.as_json()}
     return Payload(header, buffers, t, values, steps, sums)

@@ -28,8 +28,19 @@ __all__ = ["MAX_SPEED", "MIN_SPEED", "PARAMS", "SETTINGS", "TraversalState", "ad
 #: Playback speeds the widget accepts, in steps per second (the same bounds as its speed field).
 MIN_SPEED, MAX_SPEED = 0.25, 5000.0
 #: Settings of the layer (they change the picture's geometry).
-PARAMS = ("input_size", "kernel_size", "strides", "padding", "dilation_rate", "operation", "in_channels",
-          "filters", "kind", "depth_multiplier", "groups")
+PARAMS = (
+    "input_size",
+    "kernel_size",
+    "strides",
+    "padding",
+    "dilation_rate",
+    "operation",
+    "in_channels",
+    "filters",
+    "kind",
+    "depth_multiplier",
+    "groups",
+)
 #: Every setting a learner can change, layer and view.
 SETTINGS = (*PARAMS, "numbers", "coverage", "step", "speed", "loop")
 
@@ -63,8 +74,10 @@ class TraversalState:
 def check_step(value: Any, num_steps: int) -> int:
     """A step index ``0 <= step < num_steps`` (an integer, numpy's too), or a refusal naming the value."""
     if isinstance(value, bool) or not isinstance(value, _numbers.Integral) or not 0 <= int(value) < num_steps:
-        raise ValueError(f"`step` must be an integer from 0 to {num_steps - 1} (this traversal has {num_steps} "
-                         f"steps). Received: step={short_repr(value)}")
+        raise ValueError(
+            f"`step` must be an integer from 0 to {num_steps - 1} (this traversal has {num_steps} "
+            f"steps). Received: step={short_repr(value)}"
+        )
     return int(value)
 
 
@@ -84,8 +97,10 @@ def check_speed(value: Any) -> float | None:
         except (OverflowError, ValueError, TypeError):
             speed = math.nan
     if not MIN_SPEED <= speed <= MAX_SPEED:
-        raise ValueError(f"`speed` must be None (about 10 s per run) or a number of steps per second from "
-                         f"{MIN_SPEED:g} to {MAX_SPEED:g}. Received: speed={short_repr(value)}")
+        raise ValueError(
+            f"`speed` must be None (about 10 s per run) or a number of steps per second from "
+            f"{MIN_SPEED:g} to {MAX_SPEED:g}. Received: speed={short_repr(value)}"
+        )
     return speed
 
 
@@ -103,10 +118,16 @@ def initial_state(settings: dict[str, Any]) -> TraversalState:
     """The state of a new widget; raises ``ValueError``/``TypeError`` for any bad setting."""
     params = TraversalParams.create(**{name: settings[name] for name in PARAMS})
     payload = build_payload(params, settings["numbers"])
-    return TraversalState(params, settings["numbers"], settings["strides"] is None,
-                          check_flag(settings["coverage"], "coverage", _FLAGS["coverage"]),
-                          check_step(settings["step"], params.traversal.num_steps), check_speed(settings["speed"]),
-                          check_flag(settings["loop"], "loop", _FLAGS["loop"]), payload)
+    return TraversalState(
+        params,
+        settings["numbers"],
+        settings["strides"] is None,
+        check_flag(settings["coverage"], "coverage", _FLAGS["coverage"]),
+        check_step(settings["step"], params.traversal.num_steps),
+        check_speed(settings["speed"]),
+        check_flag(settings["loop"], "loop", _FLAGS["loop"]),
+        payload,
+    )
 
 
 def _params(state: TraversalState, changes: dict[str, Any]) -> tuple[TraversalParams, bool]:
@@ -123,8 +144,9 @@ def _params(state: TraversalState, changes: dict[str, Any]) -> tuple[TraversalPa
     return state.params.replace(**layer), default
 
 
-def advance(state: TraversalState, changes: dict[str, Any],
-            asked: tuple[str, ...] | None = None) -> tuple[TraversalState, str]:
+def advance(
+    state: TraversalState, changes: dict[str, Any], asked: tuple[str, ...] | None = None
+) -> tuple[TraversalState, str]:
     """The state after ``changes`` and a note on what followed from them ('' when nothing did): the settings
     that moved although the learner did not set them (``asked``: the ones they set; default all of ``changes``).
 
@@ -132,8 +154,9 @@ def advance(state: TraversalState, changes: dict[str, Any],
     """
     unknown = set(changes) - set(SETTINGS)
     if unknown:
-        raise TypeError(f"KernelTraversal has the settings {', '.join(SETTINGS)}. "
-                        f"Received: {', '.join(sorted(map(str, unknown)))}")
+        raise TypeError(
+            f"KernelTraversal has the settings {', '.join(SETTINGS)}. Received: {', '.join(sorted(map(str, unknown)))}"
+        )
     params, default = _params(state, changes)
     numbers = changes.get("numbers", state.numbers)
     payload = state.payload
@@ -147,11 +170,19 @@ def advance(state: TraversalState, changes: dict[str, Any],
     else:
         step = min(state.step, n - 1)
         if step != state.step:
-            notes.append(f"step {state.step + 1} is past the last step of these settings ({n} steps): "
-                         f"showing step {step + 1}, the last")
+            notes.append(
+                f"step {state.step + 1} is past the last step of these settings ({n} steps): "
+                f"showing step {step + 1}, the last"
+            )
     new = replace(
-        state, params=params, numbers=numbers, default_strides=default, payload=payload, step=step,
-        coverage=check_flag(changes["coverage"], "coverage", _FLAGS["coverage"]) if "coverage" in changes
+        state,
+        params=params,
+        numbers=numbers,
+        default_strides=default,
+        payload=payload,
+        step=step,
+        coverage=check_flag(changes["coverage"], "coverage", _FLAGS["coverage"])
+        if "coverage" in changes
         else state.coverage,
         loop=check_flag(changes["loop"], "loop", _FLAGS["loop"]) if "loop" in changes else state.loop,
         speed=check_speed(changes["speed"]) if "speed" in changes else state.speed,

@@ -48,18 +48,21 @@ def _real_array(value: Any, what: str) -> np.ndarray:
     try:
         array = np.asarray(value)
     except (ValueError, TypeError, OverflowError):
-        raise TypeError(f"`numbers` {what} must be an array of numbers (nested lists of equal length work too). "
-                        f"{shown}") from None
+        raise TypeError(
+            f"`numbers` {what} must be an array of numbers (nested lists of equal length work too). {shown}"
+        ) from None
     if array.dtype.kind == "c":
-        raise TypeError(f"`numbers` {what} must hold real numbers, not complex ones: use the real part "
-                        f"(x.real) if that is what you mean. {shown}")
+        raise TypeError(
+            f"`numbers` {what} must hold real numbers, not complex ones: use the real part "
+            f"(x.real) if that is what you mean. {shown}"
+        )
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"`numbers` {what} must hold real numbers (ints or floats), not {array.dtype} values. "
-                        f"{shown}")
+        raise TypeError(f"`numbers` {what} must hold real numbers (ints or floats), not {array.dtype} values. {shown}")
     array = array.astype(np.float64)
     if array.size and not (np.isfinite(array).all() and np.abs(array).max() <= MAX_ABS_VALUE):
-        raise ValueError(f"`numbers` {what} must hold finite numbers of at most {MAX_ABS_VALUE:g} in size "
-                         f"(no nan or inf). {shown}")
+        raise ValueError(
+            f"`numbers` {what} must hold finite numbers of at most {MAX_ABS_VALUE:g} in size (no nan or inf). {shown}"
+        )
     return array
 
 
@@ -75,10 +78,12 @@ def _check_size(params: TraversalParams) -> None:
         raise ValueError(
             f"Numbers mode computes every input channel: {cells:,} cells × {params.in_channels:,} channels = "
             f"{values:,} values, more than the {MAX_NUMBERS_VALUES:,} it handles. Use fewer channels, a smaller "
-            f"input or numbers=None. Received: in_channels={params.in_channels}")
+            f"input or numbers=None. Received: in_channels={params.in_channels}"
+        )
     if params.groups > 1:
-        raise ValueError(f"Numbers mode draws ungrouped layers only. Use numbers=None, or groups=1. "
-                         f"Received: groups={params.groups}")
+        raise ValueError(
+            f"Numbers mode draws ungrouped layers only. Use numbers=None, or groups=1. Received: groups={params.groups}"
+        )
 
 
 def check_numbers(numbers: Any, params: TraversalParams) -> tuple[np.ndarray, np.ndarray | None] | None:
@@ -140,5 +145,6 @@ def shown_values(params: TraversalParams, checked: tuple[np.ndarray, np.ndarray 
         w = kernel[..., 0, 0].reshape(-1)  # C-order over the kernel = the core's tap order
     x0, y0 = x[0, ..., 0], y[0, ..., 0].reshape(-1)
     whole = integral(x0, w)
-    return ShownValues(x, kernel, y0, number_texts(x0, whole), None if w is None else number_texts(w, whole),
-                       number_texts(y0, whole))
+    return ShownValues(
+        x, kernel, y0, number_texts(x0, whole), None if w is None else number_texts(w, whole), number_texts(y0, whole)
+    )

@@ -127,13 +127,17 @@ class StackEditor(W.VBox):  # type: ignore[misc]
         self.add_button.on_click(lambda _: self.add_layer(self.add_type.value))
         self.message = W.HTML().add_class("convkit-message")
         self.traversal_box = W.VBox().add_class("convkit-traversal-area")
-        self.diagram_images = {t: W.Image(format="png").add_class(f"convkit-only-{t}")
-                               for t in (self._themes() if show_diagram else ())}
+        self.diagram_images = {
+            t: W.Image(format="png").add_class(f"convkit-only-{t}") for t in (self._themes() if show_diagram else ())
+        }
         self.diagram_note = W.HTML().add_class("convkit-diagram-note")
         self.summary_html = W.HTML().add_class("convkit-summary")
         self.code_html = W.HTML().add_class("convkit-keras-code")
-        tabs = [W.VBox([self.diagram_note, *self.diagram_images.values()]).add_class("convkit-diagram")] \
-            if show_diagram else []
+        tabs = (
+            [W.VBox([self.diagram_note, *self.diagram_images.values()]).add_class("convkit-diagram")]
+            if show_diagram
+            else []
+        )
         self.tabs = W.Tab(children=[*tabs, self.summary_html, self.code_html])
         self.tabs.titles = (["Diagram"] if show_diagram else []) + ["Summary", "Keras code"]
         self.children = [
@@ -159,8 +163,10 @@ class StackEditor(W.VBox):  # type: ignore[misc]
         row = self.rows[resolve_index(index, self.stack.layers)]
         if key not in row.fields:
             fields = ", ".join(row.fields) or "none"
-            raise ValueError(f"Layer {row.index} ({type(row.layer).__name__}) has no field {short_repr(key)}; its "
-                             f"fields are: {fields}. Received: key={short_repr(key)}")
+            raise ValueError(
+                f"Layer {row.index} ({type(row.layer).__name__}) has no field {short_repr(key)}; its "
+                f"fields are: {fields}. Received: key={short_repr(key)}"
+            )
         widget = row.fields[key]
         typed = F.format_value(key, value) if isinstance(widget, W.Text) and not isinstance(value, str) else value
         self._edit_field(row, key, typed)
@@ -169,8 +175,10 @@ class StackEditor(W.VBox):  # type: ignore[misc]
         """Type ``value`` into the input-shape field of dimension ``axis`` (batch excluded: 0 is the first)."""
         n = len(self._input_fields)
         if isinstance(axis, bool) or not isinstance(axis, int) or not -n <= axis < n:
-            raise IndexError(f"`axis` must be an input dimension from {-n} to {n - 1} (batch excluded): the input "
-                             f"shape is {self.stack.input_shape}. Received: axis={short_repr(axis)}")
+            raise IndexError(
+                f"`axis` must be an input dimension from {-n} to {n - 1} (batch excluded): the input "
+                f"shape is {self.stack.input_shape}. Received: axis={short_repr(axis)}"
+            )
         self._input_fields[axis].value = str(value)
 
     def add_layer(self, name: str, index: int | str | None = None) -> None:
@@ -278,8 +286,11 @@ class StackEditor(W.VBox):  # type: ignore[misc]
         value = proposal["value"]
         if isinstance(value, LayerStack):
             return value
-        return self._refuse("`stack` must be a convkit.LayerStack, e.g. convkit.LayerStack((None, 28, 28, 3), "
-                            f"[layers...]). Received: stack={short_repr(value)}", "stack")
+        return self._refuse(
+            "`stack` must be a convkit.LayerStack, e.g. convkit.LayerStack((None, 28, 28, 3), "
+            f"[layers...]). Received: stack={short_repr(value)}",
+            "stack",
+        )
 
     @traitlets.validate("selected")
     def _valid_selected(self, proposal: Any) -> Any:
@@ -289,8 +300,11 @@ class StackEditor(W.VBox):  # type: ignore[misc]
         n = len(self.stack) if isinstance(self.stack, LayerStack) else 0
         if isinstance(value, numbers.Integral) and not isinstance(value, bool) and 0 <= int(value) < n:
             return int(value)
-        return self._refuse(f"`selected` must be None or a row index from 0 to {n - 1} (the stack has {n} layers). "
-                            f"Received: selected={short_repr(value)}", "selected")
+        return self._refuse(
+            f"`selected` must be None or a row index from 0 to {n - 1} (the stack has {n} layers). "
+            f"Received: selected={short_repr(value)}",
+            "selected",
+        )
 
     def _refuse(self, text: str, name: str) -> Any:
         """Keep the current value of trait ``name`` and say why the new one was refused."""
@@ -340,11 +354,17 @@ class StackEditor(W.VBox):  # type: ignore[misc]
 
     def _build_input(self) -> None:
         self._input_fields = []
-        children: list[W.Widget] = [W.HTML("<b>input</b> batch").add_class("convkit-input-label"),
-                                    W.HTML().add_class("convkit-input-batch")]
+        children: list[W.Widget] = [
+            W.HTML("<b>input</b> batch").add_class("convkit-input-label"),
+            W.HTML().add_class("convkit-input-batch"),
+        ]
         for axis, name in self._input_axes():
-            field = W.Text(description=name, continuous_update=False, layout=W.Layout(width="130px"),
-                           style={"description_width": "initial"})
+            field = W.Text(
+                description=name,
+                continuous_update=False,
+                layout=W.Layout(width="130px"),
+                style={"description_width": "initial"},
+            )
             field.add_class("convkit-field").add_class(f"convkit-field-input-{name.replace(' ', '_')}")
             field.observe(lambda ch, a=axis: self._edit_input(a, ch["new"]), "value")
             self._input_fields.append(field)
@@ -379,8 +399,14 @@ class StackEditor(W.VBox):  # type: ignore[misc]
             self.rows_box.children = [row.box for row in rows]
         self.rows = rows
         for row, layer, entry in zip(rows, layers, entries):
-            key = (id(layer), entry.input_shape, entry.output_shape, entry.error, entry.params,
-                   self.selected == row.index)
+            key = (
+                id(layer),
+                entry.input_shape,
+                entry.output_shape,
+                entry.error,
+                entry.params,
+                self.selected == row.index,
+            )
             if self._shown.get(id(row)) != key:
                 row.show(layer, entry, depth_rule(entry))
                 row.set_selected(row.index == self.selected)

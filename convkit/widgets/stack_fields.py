@@ -34,13 +34,34 @@ __all__ = [
 
 #: Editable constructor arguments, in the order the editor shows them.
 FIELD_ORDER = (
-    "filters", "units", "depth_multiplier", "kernel_size", "pool_size", "strides", "padding", "dilation_rate",
-    "output_padding", "cropping", "size", "rate", "target_shape",
+    "filters",
+    "units",
+    "depth_multiplier",
+    "kernel_size",
+    "pool_size",
+    "strides",
+    "padding",
+    "dilation_rate",
+    "output_padding",
+    "cropping",
+    "size",
+    "rate",
+    "target_shape",
 )
 FIELD_LABELS = {
-    "filters": "filters", "units": "units", "depth_multiplier": "depth ×", "kernel_size": "kernel",
-    "pool_size": "pool", "strides": "strides", "padding": "padding", "dilation_rate": "dilation",
-    "output_padding": "output pad", "cropping": "crop", "size": "size", "rate": "rate", "target_shape": "shape",
+    "filters": "filters",
+    "units": "units",
+    "depth_multiplier": "depth ×",
+    "kernel_size": "kernel",
+    "pool_size": "pool",
+    "strides": "strides",
+    "padding": "padding",
+    "dilation_rate": "dilation",
+    "output_padding": "output pad",
+    "cropping": "crop",
+    "size": "size",
+    "rate": "rate",
+    "target_shape": "shape",
 }
 _INT_FIELDS = frozenset({"filters", "units", "depth_multiplier"})
 _CAUSAL = frozenset({"Conv1D", "SeparableConv1D", "DepthwiseConv1D"})
@@ -117,8 +138,7 @@ def parse_value(key: str, text: Any) -> Any:
         value = ast.literal_eval(cleaned)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise ValueError(
-            f"`{key}` must be a whole number such as 3, or one number per axis such as 3, 5. "
-            f"Received: {key}={text!r}"
+            f"`{key}` must be a whole number such as 3, or one number per axis such as 3, 5. Received: {key}={text!r}"
         ) from None
     if isinstance(value, list):
         value = tuple(value)

@@ -149,20 +149,51 @@ Kept kernel 3×3. Received: kernel_size=30
     loop = _Setting(help="restart playback at the end (True/False)")
     message = traitlets.Unicode("", read_only=True, help="why the last change was refused ('' when accepted)")
 
-    def __init__(self, input_size: Any = (7, 7), kernel_size: Any = 3, strides: Any = None, padding: Any = "valid",
-                 dilation_rate: Any = 1, *, in_channels: int = 1, filters: int = 1, operation: str = "conv",
-                 numbers: Any = None, coverage: bool = False, step: int = 0, speed: float | None = None,
-                 loop: bool = False, kind: str = "conv", depth_multiplier: int = 1, groups: int = 1,
-                 **kwargs: Any) -> None:
-        settings = dict(input_size=input_size, kernel_size=kernel_size, strides=strides, padding=padding,
-                        dilation_rate=dilation_rate, in_channels=in_channels, filters=filters,
-                        operation=operation, numbers=numbers, coverage=coverage, step=step, speed=speed,
-                        loop=loop, kind=kind, depth_multiplier=depth_multiplier, groups=groups)
+    def __init__(
+        self,
+        input_size: Any = (7, 7),
+        kernel_size: Any = 3,
+        strides: Any = None,
+        padding: Any = "valid",
+        dilation_rate: Any = 1,
+        *,
+        in_channels: int = 1,
+        filters: int = 1,
+        operation: str = "conv",
+        numbers: Any = None,
+        coverage: bool = False,
+        step: int = 0,
+        speed: float | None = None,
+        loop: bool = False,
+        kind: str = "conv",
+        depth_multiplier: int = 1,
+        groups: int = 1,
+        **kwargs: Any,
+    ) -> None:
+        settings = dict(
+            input_size=input_size,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            dilation_rate=dilation_rate,
+            in_channels=in_channels,
+            filters=filters,
+            operation=operation,
+            numbers=numbers,
+            coverage=coverage,
+            step=step,
+            speed=speed,
+            loop=loop,
+            kind=kind,
+            depth_multiplier=depth_multiplier,
+            groups=groups,
+        )
         self._state: TraversalState = initial_state(settings)
         self._canvas = TraversalCanvas()
         self._note = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="0")).add_class("ck-widget-message")
-        self._controls = TraversalControls(lambda changes, asked: self._change(changes, asked, source="control"),
-                                           self._show_invalid)
+        self._controls = TraversalControls(
+            lambda changes, asked: self._change(changes, asked, source="control"), self._show_invalid
+        )
         # the message right under the fields it is about, above the picture
         super().__init__(children=[self._controls.box, self._note, self._canvas], **kwargs)
         self.add_class("convkit-widget")
@@ -353,8 +384,10 @@ Kept kernel 3×3. Received: kernel_size=30
         seen = f" {unread:,} input cells are never read." if unread else " Every input cell is read at least once."
         pads = sum(tap.is_padding for tap in step.taps)
         on_pad = f" ({pads} of its {len(step.taps)} taps on padding)" if pads else ""
-        return (f"Kernel traversal picture, step {self.step + 1} of {self.num_steps}. {title_line(self._state.params)}"
-                f". The window covers {where}{on_pad} and writes output cell {cell}.{seen}")
+        return (
+            f"Kernel traversal picture, step {self.step + 1} of {self.num_steps}. {title_line(self._state.params)}"
+            f". The window covers {where}{on_pad} and writes output cell {cell}.{seen}"
+        )
 
     # -- from a layer ----------------------------------------------------------------------------------
     @classmethod

@@ -66,14 +66,18 @@ class AnswerKey:
             meta = _nbgrader(cell)
             if meta.get("solution") and cell["cell_type"] == "code":
                 gid = meta["grade_id"]
-                texts[gid] = {"right": _text(cell), "wrong": wrong_version(_text(cell)),
-                              "blank": released[gid]}
-        points = {_nbgrader(c)["grade_id"]: float(_nbgrader(c)["points"]) for c in source["cells"]
-                  if _nbgrader(c).get("grade")}
+                texts[gid] = {"right": _text(cell), "wrong": wrong_version(_text(cell)), "blank": released[gid]}
+        points = {
+            _nbgrader(c)["grade_id"]: float(_nbgrader(c)["points"])
+            for c in source["cells"]
+            if _nbgrader(c).get("grade")
+        }
         if not texts or not points:
-            raise ValueError("the source notebook has no nbgrader answer cells or no graded cells; expected an "
-                             "nbgrader source notebook. Received: "
-                             f"{len(texts)} answer cells, {len(points)} graded cells")
+            raise ValueError(
+                "the source notebook has no nbgrader answer cells or no graded cells; expected an "
+                "nbgrader source notebook. Received: "
+                f"{len(texts)} answer cells, {len(points)} graded cells"
+            )
         return cls(texts, points)
 
     @property
@@ -106,15 +110,22 @@ def fill(notebook: dict, answers: dict[str, str]) -> dict:
     return notebook
 
 
-def reference_scores(source_path: Path, answers: dict[str, dict[str, str]], timeout: float = 600
-                     ) -> dict[str, dict[str, float]]:
+def reference_scores(
+    source_path: Path, answers: dict[str, dict[str, str]], timeout: float = 600
+) -> dict[str, dict[str, float]]:
     """For each learner, the points each graded cell should get: ``{learner: {grade_id: points}}``.
 
     Runs ``reference_grader.py`` in a fresh interpreter (one fresh namespace per learner).
     """
     request = json.dumps({"notebook": str(source_path), "answers": answers})
-    result = subprocess.run([sys.executable, str(HERE / "reference_grader.py")], input=request, text=True,
-                            capture_output=True, timeout=timeout, check=False)
+    result = subprocess.run(
+        [sys.executable, str(HERE / "reference_grader.py")],
+        input=request,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"the reference grader failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout)

@@ -44,9 +44,11 @@ def p95(values: list[float]) -> float:
 
 def summary_line(learners: int, figures: dict) -> str:
     """The rehearsal's last line."""
-    return (f"learners {learners}  submitted {figures.get('submitted', 0)}  graded {figures.get('graded', 0)}  "
-            f"lost {figures.get('lost', learners)}  p95_spawn_s {figures.get('p95_spawn_s', float('nan')):.1f}  "
-            f"peak_rss_mb {figures.get('peak_rss_mb', 0):.0f}")
+    return (
+        f"learners {learners}  submitted {figures.get('submitted', 0)}  graded {figures.get('graded', 0)}  "
+        f"lost {figures.get('lost', learners)}  p95_spawn_s {figures.get('p95_spawn_s', float('nan')):.1f}  "
+        f"peak_rss_mb {figures.get('peak_rss_mb', 0):.0f}"
+    )
 
 
 class PeakMemory(threading.Thread):
@@ -88,8 +90,13 @@ def check_formgrader(instructor: UserServer, learner: UserServer) -> list[str]:
     return problems
 
 
-def check_grades(people: list[Learner], inbound: dict[str, list[str]], grades: dict[str, dict],
-                 expected: dict[str, dict[str, float]], draft_score: dict[str, float]) -> tuple[dict, list[str]]:
+def check_grades(
+    people: list[Learner],
+    inbound: dict[str, list[str]],
+    grades: dict[str, dict],
+    expected: dict[str, dict[str, float]],
+    draft_score: dict[str, float],
+) -> tuple[dict, list[str]]:
     """Compare the exchange and the gradebook with what each learner did and deserved.
 
     ``inbound``: student id -> submission folders; ``grades``: from :meth:`course.Course.grades`;
@@ -99,23 +106,29 @@ def check_grades(people: list[Learner], inbound: dict[str, list[str]], grades: d
     problems = []
     names = {p.name for p in people}
     if strangers := sorted(set(inbound) - names):
-        problems.append(f"submissions under ids that are no learner's: {strangers} (one student for everyone? "
-                        "see the nbgrader identity in class_spawner.py)")
-    figures = {"submitted": sum(1 for p in people if inbound.get(p.name)),
-               "graded": sum(1 for p in people if grades.get(p.name, {}).get("score") is not None),
-               "misgraded": 0}
+        problems.append(
+            f"submissions under ids that are no learner's: {strangers} (one student for everyone? "
+            "see the nbgrader identity in class_spawner.py)"
+        )
+    figures = {
+        "submitted": sum(1 for p in people if inbound.get(p.name)),
+        "graded": sum(1 for p in people if grades.get(p.name, {}).get("score") is not None),
+        "misgraded": 0,
+    }
     for p in people:
         if (have := len(inbound.get(p.name, []))) != p.submissions:
             problems.append(f"{p.name}: {have} submissions in the exchange, made {p.submissions}")
         if p.name not in grades:
             continue
         got, want = grades[p.name], expected[p.name]
-        wrong_cells = {g: (got["cells"].get(g), e) for g, e in want.items()
-                       if abs((got["cells"].get(g) or 0.0) - e) > 1e-9}
+        wrong_cells = {
+            g: (got["cells"].get(g), e) for g, e in want.items() if abs((got["cells"].get(g) or 0.0) - e) > 1e-9
+        }
         if wrong_cells or abs((got["score"] or 0.0) - sum(want.values())) > 1e-9:
             figures["misgraded"] += 1
-            problems.append(f"{p.name}: scored {got['score']}, expected {sum(want.values())}; "
-                            f"cells (got, expected): {wrong_cells}")
+            problems.append(
+                f"{p.name}: scored {got['score']}, expected {sum(want.values())}; cells (got, expected): {wrong_cells}"
+            )
         if got["late"] != (p.role == "late"):
             problems.append(f"{p.name}: flagged late={got['late']}, expected late={p.role == 'late'}")
         if p.role == "killed" and not p.intact_after_kill:
@@ -139,8 +152,12 @@ def check_culler(hub: Hub, hubp: HubProcess, users: list[str], wait: float = 300
     if not service.get("pid") or not psutil.pid_exists(service["pid"]):
         problems.append(f"the idle-culler hub service is not running: {service}")
     env = dict(os.environ, JUPYTERHUB_API_TOKEN=hubp.driver_token, JUPYTERHUB_API_URL=hubp.api)
-    culler = subprocess.Popen([sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=1", "--cull-every=2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    culler = subprocess.Popen(
+        [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=1", "--cull-every=2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     start = time.monotonic()
     try:
         running = list(users)

@@ -142,9 +142,11 @@ class Rehearsal:
         answers["_all_blank"] = key.answers(key.uniform("blank"))
         expected = reference_scores(self.course.source_notebook, answers)
         if sum(expected["_all_right"].values()) != key.max_score or sum(expected["_all_blank"].values()) != 0:
-            raise RuntimeError("the reference grader does not give the solutions full marks and the blank release "
-                               f"zero: {sum(expected['_all_right'].values())} and "
-                               f"{sum(expected['_all_blank'].values())} of {key.max_score}")
+            raise RuntimeError(
+                "the reference grader does not give the solutions full marks and the blank release "
+                f"zero: {sum(expected['_all_right'].values())} and "
+                f"{sum(expected['_all_blank'].values())} of {key.max_score}"
+            )
         return expected
 
     def _draft_kind(self, person: Learner) -> str:
@@ -172,8 +174,11 @@ class Rehearsal:
         released = [a for a in me.assignments(course.course_id) if a["assignment_id"] == course.assignment]
         if not released:
             raise HubError("the released assignment is not listed")
-        fetched = [a for a in me.assignment_action("fetch", course.course_id, course.assignment)
-                   if a["assignment_id"] == course.assignment and a["status"] == "fetched"]
+        fetched = [
+            a
+            for a in me.assignment_action("fetch", course.course_id, course.assignment)
+            if a["assignment_id"] == course.assignment and a["status"] == "fetched"
+        ]
         if not fetched:
             raise HubError("fetch did not leave a fetched copy")
         path = fetched[0]["notebooks"][0]["path"]
@@ -186,8 +191,11 @@ class Rehearsal:
             hub.wait_stopped(person.name)
             person.respawn_s = hub.spawn(person.name)
             notebook = me.read_notebook(path)
-            found = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in notebook["cells"]
-                     if c["metadata"].get("nbgrader", {}).get("grade_id") in first}
+            found = {
+                c["metadata"]["nbgrader"]["grade_id"]: c["source"]
+                for c in notebook["cells"]
+                if c["metadata"].get("nbgrader", {}).get("grade_id") in first
+            }
             person.intact_after_kill = found == first
         if person.role == "double":
             me.save_notebook(path, fill(notebook, self.draft_for(person)))
@@ -201,13 +209,14 @@ class Rehearsal:
         person.submissions += 1
 
 
-def rehearse(learners: int, keep: bool = False, log=print, workdir: Path | None = None
-             ) -> tuple[list[str], dict]:
+def rehearse(learners: int, keep: bool = False, log=print, workdir: Path | None = None) -> tuple[list[str], dict]:
     """Run one rehearsal in a fresh folder (a new temporary one, or inside ``workdir``); return
     (problems, figures). The folder is removed afterwards unless ``keep``."""
     if learners < len(ROLES):
-        raise ValueError(f"the rehearsal needs at least {len(ROLES)} learners, one for each fault "
-                         f"({', '.join(ROLES.values())}). Received: learners={learners}")
+        raise ValueError(
+            f"the rehearsal needs at least {len(ROLES)} learners, one for each fault "
+            f"({', '.join(ROLES.values())}). Received: learners={learners}"
+        )
     if workdir is not None:
         Path(workdir).mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="convkit-class-", dir=workdir))
@@ -234,12 +243,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     if args.learners < len(ROLES):
-        parser.error(f"--learners must be at least {len(ROLES)} (one learner per fault). "
-                     f"Received: --learners {args.learners}")
+        parser.error(
+            f"--learners must be at least {len(ROLES)} (one learner per fault). Received: --learners {args.learners}"
+        )
     figures: dict = {}
     try:
-        problems, figures = rehearse(args.learners, keep=args.keep, log=lambda m: print(m, flush=True),
-                                     workdir=args.workdir)
+        problems, figures = rehearse(
+            args.learners, keep=args.keep, log=lambda m: print(m, flush=True), workdir=args.workdir
+        )
         status = 1 if problems or figures.get("lost") or figures.get("misgraded") else 0
     except Exception as exc:  # noqa: BLE001 (the rehearsal could not run: say why, exit 2)
         problems, status = [f"the rehearsal could not run: {type(exc).__name__}: {exc}"], 2

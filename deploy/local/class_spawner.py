@@ -26,10 +26,14 @@ from jupyterhub.spawner import SimpleLocalProcessSpawner
 
 __all__ = ["MemoryGuardSpawner", "largest_over_limit", "learner_files", "write_nbgrader_config"]
 
-FORMGRADER_OFF = {"ServerApp": {"jpserver_extensions": {
-    "nbgrader.server_extensions.formgrader": False,
-    "nbgrader.server_extensions.course_list": False,
-}}}
+FORMGRADER_OFF = {
+    "ServerApp": {
+        "jpserver_extensions": {
+            "nbgrader.server_extensions.formgrader": False,
+            "nbgrader.server_extensions.course_list": False,
+        }
+    }
+}
 
 
 def tree_rss(pid: int) -> tuple[int, list[psutil.Process]]:
@@ -75,8 +79,13 @@ class MemoryGuardSpawner(SimpleLocalProcessSpawner):
             except psutil.NoSuchProcess:
                 return status
             if victim is not None:
-                self.log.warning("memory guard: %s uses %d MB > mem_limit %d MB; killing its largest kernel "
-                                 "(pid %d)", self.user.name, total >> 20, int(self.mem_limit) >> 20, victim.pid)
+                self.log.warning(
+                    "memory guard: %s uses %d MB > mem_limit %d MB; killing its largest kernel (pid %d)",
+                    self.user.name,
+                    total >> 20,
+                    int(self.mem_limit) >> 20,
+                    victim.pid,
+                )
                 try:
                     os.kill(victim.pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -84,8 +93,9 @@ class MemoryGuardSpawner(SimpleLocalProcessSpawner):
         return status
 
 
-def learner_files(name: str, *, exchange: str, course_id: str, instructor: bool,
-                  course_root: str | None = None) -> dict[str, str]:
+def learner_files(
+    name: str, *, exchange: str, course_id: str, instructor: bool, course_root: str | None = None
+) -> dict[str, str]:
     """The files (relative to the user's home) that make nbgrader see ``name`` as that user."""
     lines = [
         '"""Written by convkit\'s class hub before each spawn: nbgrader identity and exchange."""',
@@ -110,12 +120,15 @@ def write_nbgrader_config(spawner: Any, settings: dict[str, Any]) -> None:
     name = spawner.user.name
     home = Path(spawner.home_dir)
     instructor = name in settings["instructors"]
-    files = learner_files(name, exchange=settings["exchange"], course_id=settings["course_id"],
-                          instructor=instructor,
-                          course_root=str(home / settings["course_folder"]) if instructor else None)
+    files = learner_files(
+        name,
+        exchange=settings["exchange"],
+        course_id=settings["course_id"],
+        instructor=instructor,
+        course_root=str(home / settings["course_folder"]) if instructor else None,
+    )
     for relative, text in files.items():
         path = home / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    spawner.log.info("class hub: wrote nbgrader identity for %s (%s)", name,
-                     "instructor" if instructor else "learner")
+    spawner.log.info("class hub: wrote nbgrader identity for %s (%s)", name, "instructor" if instructor else "learner")

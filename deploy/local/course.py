@@ -30,8 +30,9 @@ def utc_stamp(when: datetime | None = None) -> str:
 
 def run_bounded(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
     """Run ``cmd``; on timeout kill it and everything it started (kernels), by pid, then raise."""
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -67,18 +68,35 @@ class Course:
     def make(self) -> None:
         """Create the course folder with the project's ``tools/make_course.py`` (source = notebooks/05)."""
         self.home.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, str(MAKE_COURSE), str(self.folder), "--course-id", self.course_id,
-                        "--assignment", self.assignment], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                sys.executable,
+                str(MAKE_COURSE),
+                str(self.folder),
+                "--course-id",
+                self.course_id,
+                "--assignment",
+                self.assignment,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
 
     def nbgrader(self, *args: str) -> subprocess.CompletedProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_"))}
-        env.update(HOME=str(self.home), JUPYTER_CONFIG_DIR=str(self.home / ".jupyter"), TF_CPP_MIN_LOG_LEVEL="2",
-                   PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""))
-        result = run_bounded([sys.executable, "-m", "nbgrader", *args], cwd=self.folder, env=env,
-                             timeout=self.timeout)
+        env.update(
+            HOME=str(self.home),
+            JUPYTER_CONFIG_DIR=str(self.home / ".jupyter"),
+            TF_CPP_MIN_LOG_LEVEL="2",
+            PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
+        )
+        result = run_bounded([sys.executable, "-m", "nbgrader", *args], cwd=self.folder, env=env, timeout=self.timeout)
         if result.returncode != 0:
-            raise RuntimeError(f"nbgrader {' '.join(args)} exited {result.returncode}:\n"
-                               f"{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+            raise RuntimeError(
+                f"nbgrader {' '.join(args)} exited {result.returncode}:\n"
+                f"{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+            )
         return result
 
     # --- release
@@ -132,6 +150,10 @@ class Course:
                 except MissingEntry:
                     continue
                 cells = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
-                out[student.id] = {"score": sub.score, "cells": cells, "late": sub.total_seconds_late > 0,
-                                   "timestamp": sub.timestamp}
+                out[student.id] = {
+                    "score": sub.score,
+                    "cells": cells,
+                    "late": sub.total_seconds_late > 0,
+                    "timestamp": sub.timestamp,
+                }
         return out

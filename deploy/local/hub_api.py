@@ -114,24 +114,27 @@ class UserServer:
 
     # nbgrader's server extension (the Assignments panel's calls)
     def assignments(self, course_id: str) -> list[dict]:
-        body = _check(self.request("GET", "/assignments", params={"course_id": course_id}),
-                      f"{self.name}: listing assignments").json()
+        body = _check(
+            self.request("GET", "/assignments", params={"course_id": course_id}), f"{self.name}: listing assignments"
+        ).json()
         if not body.get("success"):
             raise HubError(f"{self.name}: listing assignments failed: {body.get('value')}")
         return body["value"]
 
     def assignment_action(self, action: str, course_id: str, assignment: str) -> list[dict]:
         params = {"course_id": course_id, "assignment_id": assignment}
-        body = _check(self.request("POST", f"/assignments/{action}", params=params),
-                      f"{self.name}: {action} {assignment}").json()
+        body = _check(
+            self.request("POST", f"/assignments/{action}", params=params), f"{self.name}: {action} {assignment}"
+        ).json()
         if not body.get("success"):
             raise HubError(f"{self.name}: {action} {assignment} failed: {body.get('value')}")
         return body["value"]
 
     # the contents API
     def read_notebook(self, path: str) -> dict:
-        return _check(self.request("GET", f"/api/contents/{path}", params={"content": "1"}),
-                      f"{self.name}: reading {path}").json()["content"]
+        return _check(
+            self.request("GET", f"/api/contents/{path}", params={"content": "1"}), f"{self.name}: reading {path}"
+        ).json()["content"]
 
     def save_notebook(self, path: str, notebook: dict) -> None:
         body = {"type": "notebook", "format": "json", "content": notebook}

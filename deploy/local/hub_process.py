@@ -44,8 +44,10 @@ def find_chp() -> str:
     env = os.environ.get("CONVKIT_CHP")
     if env:
         if not (Path(env).is_file() and os.access(env, os.X_OK)):
-            raise ChpNotFound(f"CONVKIT_CHP does not name an executable file. Set it to the path of "
-                              f"configurable-http-proxy, or unset it. Received: CONVKIT_CHP={env!r}")
+            raise ChpNotFound(
+                f"CONVKIT_CHP does not name an executable file. Set it to the path of "
+                f"configurable-http-proxy, or unset it. Received: CONVKIT_CHP={env!r}"
+            )
         return env
     local = Path(sys.prefix) / "chp" / "node_modules" / ".bin" / CHP
     if local.is_file():
@@ -53,9 +55,11 @@ def find_chp() -> str:
     on_path = shutil.which(CHP)
     if on_path:
         return on_path
-    raise ChpNotFound(f"{CHP} not found: install it with `npm install --prefix {Path(sys.prefix) / 'chp'} {CHP}` "
-                      f"(or `npm install -g {CHP}`), or set CONVKIT_CHP to its path. Looked in: $CONVKIT_CHP, "
-                      f"{local}, PATH")
+    raise ChpNotFound(
+        f"{CHP} not found: install it with `npm install --prefix {Path(sys.prefix) / 'chp'} {CHP}` "
+        f"(or `npm install -g {CHP}`), or set CONVKIT_CHP to its path. Looked in: $CONVKIT_CHP, "
+        f"{local}, PATH"
+    )
 
 
 def free_ports(count: int) -> list[int]:
@@ -104,12 +108,22 @@ class HubProcess:
         self.api = f"{self.url}/hub/api"
         self.driver_token = secrets.token_hex(32)
         self.settings = {
-            "runtime": str(self.runtime), "homes": str(self.homes), "exchange": str(self.exchange),
-            "python": sys.executable, "chp": self.chp, "port": port, "hub_port": hub_port,
-            "proxy_api_port": proxy_api_port, "driver_token": self.driver_token,
-            "proxy_token": secrets.token_hex(32), "instructors": list(self.instructors),
-            "course_id": self.course_id, "course_folder": self.course_folder, "mem_limit": self.mem_limit,
-            "cull_timeout": self.cull_timeout, "cull_every": self.cull_every,
+            "runtime": str(self.runtime),
+            "homes": str(self.homes),
+            "exchange": str(self.exchange),
+            "python": sys.executable,
+            "chp": self.chp,
+            "port": port,
+            "hub_port": hub_port,
+            "proxy_api_port": proxy_api_port,
+            "driver_token": self.driver_token,
+            "proxy_token": secrets.token_hex(32),
+            "instructors": list(self.instructors),
+            "course_id": self.course_id,
+            "course_folder": self.course_folder,
+            "mem_limit": self.mem_limit,
+            "cull_timeout": self.cull_timeout,
+            "cull_every": self.cull_every,
         }
         self.settings_path = self.runtime / "settings.json"
         self.settings_path.write_text(json.dumps(self.settings, indent=1), encoding="utf-8")
@@ -124,14 +138,21 @@ class HubProcess:
         env["CONVKIT_HUB_SETTINGS"] = str(self.settings_path)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=self.runtime, env=env,
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)],
+                cwd=self.runtime,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self.seen[self.proc.pid] = psutil.Process(self.proc.pid).create_time()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the hub exited with {self.proc.returncode} while starting; its log:\n"
-                                   + self.log_tail())
+                raise RuntimeError(
+                    f"the hub exited with {self.proc.returncode} while starting; its log:\n" + self.log_tail()
+                )
             try:
                 if requests.get(f"{self.api}/", timeout=5).ok:
                     self.remember_descendants()

@@ -33,9 +33,11 @@ c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
 
 _settings_path = os.environ.get("CONVKIT_HUB_SETTINGS")
 if not _settings_path:
-    raise SystemExit("deploy/local/jupyterhub_config.py needs CONVKIT_HUB_SETTINGS, the settings file written "
-                     "by deploy/local/hub_process.py (run deploy/local/class_rehearsal.py, or see "
-                     "docs/teaching-with-jupyterhub.md). Received: CONVKIT_HUB_SETTINGS unset")
+    raise SystemExit(
+        "deploy/local/jupyterhub_config.py needs CONVKIT_HUB_SETTINGS, the settings file written "
+        "by deploy/local/hub_process.py (run deploy/local/class_rehearsal.py, or see "
+        "docs/teaching-with-jupyterhub.md). Received: CONVKIT_HUB_SETTINGS unset"
+    )
 settings = json.loads(Path(_settings_path).read_text(encoding="utf-8"))
 runtime = Path(settings["runtime"])
 bin_dir = Path(settings["python"]).parent
@@ -84,15 +86,27 @@ c.JupyterHub.services = [
     {"name": "class-driver", "api_token": settings["driver_token"]},
     {
         "name": "idle-culler",
-        "command": [settings["python"], "-m", "jupyterhub_idle_culler",
-                    f"--timeout={settings['cull_timeout']}", f"--cull-every={settings['cull_every']}"],
+        "command": [
+            settings["python"],
+            "-m",
+            "jupyterhub_idle_culler",
+            f"--timeout={settings['cull_timeout']}",
+            f"--cull-every={settings['cull_every']}",
+        ],
     },
 ]
 c.JupyterHub.load_roles = [
     {
         "name": "class-driver",
-        "scopes": ["admin:users", "admin:servers", "admin:server_state", "access:servers", "tokens",
-                   "list:services", "read:services"],
+        "scopes": [
+            "admin:users",
+            "admin:servers",
+            "admin:server_state",
+            "access:servers",
+            "tokens",
+            "list:services",
+            "read:services",
+        ],
         "services": ["class-driver"],
     },
     {

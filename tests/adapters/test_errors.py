@@ -15,7 +15,7 @@ tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
 import convkit  # noqa: E402
-from convkit.adapters.errors import ShapeError, explain_error, explained  # noqa: E402
+from convkit.adapters.errors import ShapeError, explain_error  # noqa: E402
 
 pytestmark = pytest.mark.tf
 K = keras.layers
@@ -59,7 +59,9 @@ def test_pool_window_larger_than_input():
 
 
 def test_stack_shrinks_to_zero_with_model_context():
-    model = keras.Sequential([keras.Input((None, None, 1)), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3)])
+    model = keras.Sequential(
+        [keras.Input((None, None, 1)), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3)]
+    )
     exc = raised(lambda: model.predict(np.zeros((1, 8, 8, 1), dtype=np.float32), verbose=0))
     text = text_of(exc, model=model, input_shape=(1, 8, 8, 1))
     assert "subtracting" not in text  # the explanation is in convkit's words
@@ -69,7 +71,9 @@ def test_stack_shrinks_to_zero_with_model_context():
 
 
 def test_eager_conv_negative_output():
-    model = keras.Sequential([keras.Input((None, None, 1)), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3)])
+    model = keras.Sequential(
+        [keras.Input((None, None, 1)), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3)]
+    )
     exc = raised(lambda: model(np.zeros((1, 8, 8, 1), dtype=np.float32)))
     text = text_of(exc)
     assert "floor((1 + 0 + 0 - 3) / 1) + 1 = -1" in text and "Conv2D" in text
@@ -259,9 +263,11 @@ CORPUS_FILE = pathlib.Path(__file__).parent / "tf_messages.json"
 
 def _corpus_cases() -> dict:
     """The errors behind tests/adapters/tf_messages.json, the corpus tests/test_fuzz_public_api.py mutates."""
+
     def negative_model():
-        return keras.Sequential([keras.Input((None, None, 1)), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3, strides=2),
-                                 K.Conv2D(8, 3)])
+        return keras.Sequential(
+            [keras.Input((None, None, 1)), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3, strides=2), K.Conv2D(8, 3)]
+        )
 
     @tf.function
     def conv(x, k):
@@ -294,7 +300,8 @@ def _corpus_cases() -> dict:
         "dense_features": lambda: dense.predict(np.zeros((2, 32, 32, 1), dtype=np.float32), verbose=0),
         "dense_on_image": fit_on_image,
         "undefined_features": lambda: keras.Sequential(
-            [keras.Input((None, None, 3)), K.Conv2D(4, 3), K.Flatten(), K.Dense(3)]),
+            [keras.Input((None, None, 3)), K.Conv2D(4, 3), K.Flatten(), K.Dense(3)]
+        ),
         "rank_3d": lambda: keras.Sequential([keras.Input((28, 28)), K.Conv2D(8, 3)]),
         "rank_no_batch": lambda: K.Conv2D(8, 3)(np.zeros((28, 28, 1), dtype=np.float32)),
         "rank_after_flatten": lambda: keras.Sequential([keras.Input((28, 28, 1)), K.Flatten(), K.Conv2D(8, 3)]),
@@ -324,22 +331,23 @@ def test_message_corpus_is_what_tensorflow_raises(update_golden):
 
 ODD_MESSAGES = {
     "strides 0": "Computed output size would be zero or negative. Received `inputs shape=(None, 4, 4, 3)`, "
-                 "`kernel shape=(5, 5, 3, 8)`, `dilation_rate=[1 1]`, `strides=(0, 0)`, `padding=valid`.",
+    "`kernel shape=(5, 5, 3, 8)`, `dilation_rate=[1 1]`, `strides=(0, 0)`, `padding=valid`.",
     "huge stride": "Computed output size would be negative: -1 [input_size: 1, effective_filter_size: 3, "
-                   "stride: 99999999999999999999] [Op:Conv2D]",
+    "stride: 99999999999999999999] [Op:Conv2D]",
     "size 0": "Negative dimension size caused by subtracting 3 from 0 for '{{node Conv2D}} = Conv2D[T=DT_FLOAT, "
-              "strides=[1, 1, 1, 1]](x, k)' with input shapes: [1,0,0,3], [3,3,3,2].",
+    "strides=[1, 1, 1, 1]](x, k)' with input shapes: [1,0,0,3], [3,3,3,2].",
     "empty shapes": "Inputs have incompatible shapes. Received shapes () and ()",
-    "5,000 digits": "Computed output size would be negative: -1 [input_size: " + "9" * 5000
-                    + ", effective_filter_size: 3, stride: 1] [Op:Conv2D]",
+    "5,000 digits": "Computed output size would be negative: -1 [input_size: "
+    + "9" * 5000
+    + ", effective_filter_size: 3, stride: 1] [Op:Conv2D]",
     "axis out of range": "Input 0 with name 'None' of layer 'conv2d' is incompatible with the layer: expected axis -9 "
-                         "of input shape to have value 3, but received input with shape (1, 8, 8, 1)",
+    "of input shape to have value 3, but received input with shape (1, 8, 8, 1)",
     "rank 10**9": "Input 0 with name 'None' of layer 'conv2d' is incompatible with the layer: expected min_ndim="
-                  "1000000000, found ndim=3. Full shape received: (None, 28, 28)",
+    "1000000000, found ndim=3. Full shape received: (None, 28, 28)",
     "kernel without spatial axes": "Computed output size would be zero or negative. Received `inputs shape=(None, 3)`, "
-                                   "`kernel shape=(3, 8)`, `dilation_rate=[]`, `strides=()`, `padding=valid`.",
+    "`kernel shape=(3, 8)`, `dilation_rate=[]`, `strides=()`, `padding=valid`.",
     "ragged concatenate": "A `Concatenate` layer requires inputs with matching shapes except for the concatenation "
-                          "axis. Received: input_shape=[(None, 16, 16, 32), (None, 14)]",
+    "axis. Received: input_shape=[(None, 16, 16, 32), (None, 14)]",
 }
 
 

@@ -25,7 +25,11 @@ K = keras.layers
 
 def example_1():
     return keras.Sequential(
-        [keras.Input((28, 28, 3), batch_size=3), K.Conv2D(32, 3, strides=2, padding="valid"), K.Conv2D(64, 3, padding="same")],
+        [
+            keras.Input((28, 28, 3), batch_size=3),
+            K.Conv2D(32, 3, strides=2, padding="valid"),
+            K.Conv2D(64, 3, padding="same"),
+        ],
         name="example_1",
     )
 
@@ -39,7 +43,11 @@ def example_2():
 
 def example_3():
     return keras.Sequential(
-        [keras.Input((128, 128, 3), batch_size=2), K.Conv2D(8, 3, strides=4, padding="valid"), K.Conv2D(16, 3, padding="same")],
+        [
+            keras.Input((128, 128, 3), batch_size=2),
+            K.Conv2D(8, 3, strides=4, padding="valid"),
+            K.Conv2D(16, 3, padding="same"),
+        ],
         name="example_3",
     )
 
@@ -165,7 +173,13 @@ def test_functional_wiring_unet_concatenate():
 
 def test_unmodelled_layer_becomes_placeholder():
     model = keras.Sequential(
-        [keras.Input((8, 8, 3), batch_size=2), K.Conv2D(4, 3), K.LeakyReLU(), K.GaussianNoise(0.1), K.Permute((3, 1, 2))]
+        [
+            keras.Input((8, 8, 3), batch_size=2),
+            K.Conv2D(4, 3),
+            K.LeakyReLU(),
+            K.GaussianNoise(0.1),
+            K.Permute((3, 1, 2)),
+        ]
     )
     stack = convkit.LayerStack.from_keras(model)
     kinds = [type(layer) for layer in stack.layers]
@@ -219,9 +233,7 @@ def test_to_keras_code_round_trip(name):
 
 
 def test_to_keras_code_hand_built_stacks():
-    seq = convkit.LayerStack(
-        (3, 28, 28, 3), [L.Conv2D(32, 3, strides=2), L.MaxPooling2D(2), L.Flatten(), L.Dense(10)]
-    )
+    seq = convkit.LayerStack((3, 28, 28, 3), [L.Conv2D(32, 3, strides=2), L.MaxPooling2D(2), L.Flatten(), L.Dense(10)])
     model, _ = _keras_outputs(seq.to_keras_code())
     assert "keras.Sequential" in seq.to_keras_code()
     x = np.zeros((3, 28, 28, 3), dtype=np.float32)
@@ -246,7 +258,14 @@ def test_nested_model_ops_and_shared_layers():
     out = K.Add()([shared(z), shared(z)])
     model = keras.Model(a, out)
     stack = convkit.LayerStack.from_keras(model)
-    assert [type(layer).__name__ for layer in stack.layers] == ["KerasLayer", "KerasLayer", "Conv2D", "Conv2D", "Conv2D", "Add"]
+    assert [type(layer).__name__ for layer in stack.layers] == [
+        "KerasLayer",
+        "KerasLayer",
+        "Conv2D",
+        "Conv2D",
+        "Conv2D",
+        "Add",
+    ]
     assert stack.layers[3] is stack.layers[4]  # the shared layer stays one object
     assert stack.count_params() == model.count_params() == 896  # shared weights count once
     assert stack.output_shape == tuple(model.outputs[0].shape) == (2, 7, 7, 4)

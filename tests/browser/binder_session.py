@@ -74,7 +74,10 @@ def binder_lab_server(source_dir: Path, *, server_config: Mapping[str, Any] | No
     lab_settings = server.base / "binder-prefix" / "share" / "jupyter" / "lab" / "settings"
     proc = subprocess.run(
         [sys.executable, str(INSTALL_SCRIPT), "--config-dir", str(config_dir), "--lab-settings-dir", str(lab_settings)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{INSTALL_SCRIPT.name} failed:\n{proc.stdout}\n{proc.stderr}")
@@ -136,9 +139,13 @@ class SessionPass:
 
 def current_panel(page: Any, name: str, timeout: float = 60.0) -> Any:
     """The notebook panel of the current main-area tab, once that tab shows ``name``."""
-    wait_js(page, f"the tab of {name} to be the current one",
-            "([sel, name]) => { const t = document.querySelector(sel); return !!t && t.textContent.includes(name); }",
-            timeout, [_CURRENT_TAB, name])
+    wait_js(
+        page,
+        f"the tab of {name} to be the current one",
+        "([sel, name]) => { const t = document.querySelector(sel); return !!t && t.textContent.includes(name); }",
+        timeout,
+        [_CURRENT_TAB, name],
+    )
     panel_id = page.locator(_CURRENT_TAB).get_attribute("data-id")
     panel = page.locator(f"#jp-main-dock-panel .jp-NotebookPanel[id='{panel_id}']")
     panel.locator(".jp-Cell").first.wait_for(timeout=timeout * 1000)
@@ -147,8 +154,10 @@ def current_panel(page: Any, name: str, timeout: float = 60.0) -> Any:
 
 def open_from_file_browser(page: Any, name: str, timeout: float = 60.0) -> Any:
     """Double-click ``name`` in Lab's file browser, as a learner does; return its panel."""
-    item = page.locator(".jp-DirListing-item", has=page.locator(".jp-DirListing-itemText", has_text=re.compile(
-        "^" + re.escape(name) + "$")))
+    item = page.locator(
+        ".jp-DirListing-item",
+        has=page.locator(".jp-DirListing-itemText", has_text=re.compile("^" + re.escape(name) + "$")),
+    )
     item.first.dblclick(timeout=timeout * 1000)
     return current_panel(page, name, timeout)
 
@@ -211,8 +220,9 @@ def palette_problems(panel: Any) -> list[str]:
     return found
 
 
-def _visit(page: Any, server: LabServer, name: str, first: bool, memory: PeakMemory, *, dark: bool,
-           shots: str | None) -> Visit:
+def _visit(
+    page: Any, server: LabServer, name: str, first: bool, memory: PeakMemory, *, dark: bool, shots: str | None
+) -> Visit:
     visit = Visit(name)
     memory.checkpoint(f"opening {name}")
     if first:
@@ -244,8 +254,16 @@ def _visit(page: Any, server: LabServer, name: str, first: bool, memory: PeakMem
     return visit
 
 
-def run_session(browser: Any, server: LabServer, names: Sequence[str], *, close_tabs: bool, theme: str | None = None,
-                label: str = "", screenshots: str | None = None) -> SessionPass:
+def run_session(
+    browser: Any,
+    server: LabServer,
+    names: Sequence[str],
+    *,
+    close_tabs: bool,
+    theme: str | None = None,
+    label: str = "",
+    screenshots: str | None = None,
+) -> SessionPass:
     """Open ``names`` one after another in one Lab page, run each, close its tab or not; measure memory.
 
     ``server`` must be running and have no kernels. ``theme`` (e.g. ``"JupyterLab Dark"``) is set for the page;
@@ -268,15 +286,24 @@ def run_session(browser: Any, server: LabServer, names: Sequence[str], *, close_
                         visit.problems.append(f"no kernel session found for {name} before closing its tab")
                     visit.closed_by = close_current_tab(page)
                     # the only open notebook was closed: no kernel may be left
-                    gone = wait_until(f"the kernel of {name} to shut down",
-                                      lambda: not server.api("GET", "api/kernels"), 30)
+                    gone = wait_until(
+                        f"the kernel of {name} to shut down", lambda: not server.api("GET", "api/kernels"), 30
+                    )
                     visit.kernel_left_running = not gone
                 visits.append(visit)
             page.wait_for_timeout(1000)
             memory.checkpoint("end of the session")
         log = server.log_path.read_text(encoding="utf-8", errors="replace")[log_start:]
-        return SessionPass(label or ("tabs closed" if close_tabs else "tabs open"), close_tabs, theme, visits,
-                           memory.peak, memory.peak_rss, list(memory.samples), log)
+        return SessionPass(
+            label or ("tabs closed" if close_tabs else "tabs open"),
+            close_tabs,
+            theme,
+            visits,
+            memory.peak,
+            memory.peak_rss,
+            list(memory.samples),
+            log,
+        )
     finally:
         context.close()
         server.delete_sessions()

@@ -143,7 +143,12 @@ class LabServer:
         env = self._env()
         self._write_settings()
         cmd = [
-            sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", "--port=0",
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            "--port=0",
             f"--IdentityProvider.token={self.token}",
             "--ServerApp.password=",
             "--LabApp.news_url=None",

@@ -63,8 +63,12 @@ def test_server_runs_with_the_shipped_cull_settings(binder_session: BinderSessio
     shipped = json.loads((BINDER / "jupyter_server_config.json").read_text(encoding="utf-8"))["MappingKernelManager"]
     assert shipped["cull_idle_timeout"] > 0 and shipped["cull_connected"] is True, shipped
     log = binder_session.server_log
-    line = (rf"Culling kernels with idle durations > {shipped['cull_idle_timeout']} seconds at "
-            rf"{shipped['cull_interval']} second intervals")
-    assert re.search(line, log), f"the server did not start its culler with binder's settings ({line!r}):\n{log[-3000:]}"
+    line = (
+        rf"Culling kernels with idle durations > {shipped['cull_idle_timeout']} seconds at "
+        rf"{shipped['cull_interval']} second intervals"
+    )
+    assert re.search(line, log), (
+        f"the server did not start its culler with binder's settings ({line!r}):\n{log[-3000:]}"
+    )
     assert "Culling kernels even with connected clients" in log
     assert "Culling kernels even if busy" not in log, "a busy kernel (a learner's long cell) must not be culled"

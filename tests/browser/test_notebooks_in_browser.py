@@ -87,14 +87,17 @@ def _shows_last(source: str) -> bool:
 def widget_cells(nb: Any) -> list[int]:
     """Indexes (in ``nb.cells``) of the code cells whose source displays a convkit widget."""
     return [
-        i for i, c in enumerate(nb.cells)
+        i
+        for i, c in enumerate(nb.cells)
         if c.cell_type == "code" and WIDGET_CODE.search(c.source) and _shows_last(c.source)
     ]
 
 
 def _imports_tensorflow(nb: Any) -> bool:
-    return any(c.cell_type == "code" and re.search(r"^\s*(import|from)\s+tensorflow\b", c.source, re.MULTILINE)
-               for c in nb.cells)
+    return any(
+        c.cell_type == "code" and re.search(r"^\s*(import|from)\s+tensorflow\b", c.source, re.MULTILINE)
+        for c in nb.cells
+    )
 
 
 def widget_notebook_candidates(paths: list[Path]) -> list[Path]:
@@ -161,7 +164,9 @@ def assert_visit_clean(visit: Visit, name: str) -> None:
     nb = _read(REPO_ROOT / "notebooks" / name)
     assert visit.ran and not visit.problems, f"{name}: " + "\n---\n".join(visit.problems)
     assert visit.cell_count == len(nb.cells), f"{name}: {visit.cell_count} cells in Lab, {len(nb.cells)} in the file"
-    missing = [f"cell {i}: {nb.cells[i].source.splitlines()[-1]!r}" for i in widget_cells(nb) if i not in visit.widget_cells]
+    missing = [
+        f"cell {i}: {nb.cells[i].source.splitlines()[-1]!r}" for i in widget_cells(nb) if i not in visit.widget_cells
+    ]
     assert not missing, f"{name}: no convkit widget in the output of " + "; ".join(missing)
     assert len(visit.screenshots) == visit.widget_count, f"{name}: {visit.screenshots} for {visit.widget_count} widgets"
     assert all(p.stat().st_size > 0 for p in visit.screenshots + visit.panel_screenshots)
@@ -195,8 +200,10 @@ PROBLEM_CELLS = [
     # like TensorFlow's C++ start-up lines; the pause lets ipykernel forward them while this cell still runs
     "import os, time\nos.write(2, b'written to file descriptor 2, the way C++ libraries log\\n')\ntime.sleep(1)",
     f"import anywidget\n\nclass Blank(anywidget.AnyWidget):\n    _esm = {_BLANK_ESM!r}\n\nBlank()",
-    (f"from IPython.display import display\ndisplay({{'application/vnd.jupyter.widget-view+json': {_MISSING_VIEW!r}}},"
-     " raw=True)"),
+    (
+        f"from IPython.display import display\ndisplay({{'application/vnd.jupyter.widget-view+json': {_MISSING_VIEW!r}}},"
+        " raw=True)"
+    ),
     f"class Drawn(anywidget.AnyWidget):\n    _esm = {_DRAWN_ESM!r}\n\nDrawn()",
     "import ipywidgets\nipywidgets.IntSlider(description='fine')",
     "print('plain stdout')",
@@ -219,7 +226,8 @@ def test_problem_checks_catch_stderr_and_blank_widgets(page: Any, lab_server: La
     assert any(p.startswith("blank widget") and "all one colour" in p for p in found), found
     assert any(p.startswith("widget did not render") and "Error displaying widget" in p for p in found), found
     assert len(found) == 4, "exactly the four problems, nothing about the drawn canvas, slider or stdout:\n" + (
-        "\n---\n".join(found))
+        "\n---\n".join(found)
+    )
     with pytest.raises(AssertionError, match="the notebook shows problems"):
         assert_no_errors(page, settle=1)
     screenshot(panel, "problem-checks")

@@ -115,11 +115,13 @@ def test_untrusted_stored_diagram_shows_one_picture(page: Any, lab_server: LabSe
     ``<style>``, keeps the ``data:`` pictures and inline styles), so the dark picture's own ``display:none`` keeps
     it hidden and exactly the light one shows."""
     import convkit  # noqa: F401 - the same stack as the notebook's cell, drawn here
+
     namespace: dict[str, Any] = {}
     exec(UNET.rsplit("\n", 1)[0], namespace)
     data = namespace["stack"].diagram()._repr_mimebundle_()
-    name = _notebook(lab_server, [{"output_type": "execute_result", "execution_count": 1, "data": data,
-                                   "metadata": {}}])
+    name = _notebook(
+        lab_server, [{"output_type": "execute_result", "execution_count": 1, "data": data, "metadata": {}}]
+    )
     try:
         panel = open_notebook(page, lab_server, name)
         wait_js(page, "the stored output", "() => document.querySelector('.jp-OutputArea-output') !== null", 30)

@@ -34,8 +34,9 @@ _OUTPUTS_JS = """([expected, selector]) => {
 
 
 def example_1() -> convkit.LayerStack:
-    return convkit.LayerStack((3, 28, 28, 3), [L.Conv2D(32, 3, strides=2, padding="valid"),
-                                               L.Conv2D(64, 3, padding="same")])
+    return convkit.LayerStack(
+        (3, 28, 28, 3), [L.Conv2D(32, 3, strides=2, padding="valid"), L.Conv2D(64, 3, padding="same")]
+    )
 
 
 def expected_outputs(stack: convkit.LayerStack) -> list[str]:
@@ -65,9 +66,14 @@ def _wait_outputs(page: Any, expected: list[str], what: str) -> None:
 
 def _wait_summary(page: Any, text: str) -> None:
     """The summary is redrawn right after the (debounced) diagram: once it shows ``text``, the image does too."""
-    wait_js(page, f"the summary to show {text!r}", "(text) => { const s = document.querySelector("
-            "'.convkit-stack-editor .convkit-summary'); return s !== null && s.textContent.includes(text); }",
-            30, text)
+    wait_js(
+        page,
+        f"the summary to show {text!r}",
+        "(text) => { const s = document.querySelector("
+        "'.convkit-stack-editor .convkit-summary'); return s !== null && s.textContent.includes(text); }",
+        30,
+        text,
+    )
 
 
 def test_typing_a_kernel_size_reflows_shapes(page: Any, lab_server: LabServer, editor_notebook: str) -> None:
@@ -93,9 +99,13 @@ def test_typing_a_kernel_size_reflows_shapes(page: Any, lab_server: LabServer, e
     # a value the layer refuses: a message in place, shapes unchanged, no traceback
     kernel.fill("0")
     kernel.press("Enter")
-    wait_js(page, "the message for kernel 0",
-            "() => [...document.querySelectorAll('.convkit-stack-editor .convkit-layer-row .convkit-message')]"
-            ".some(m => m.innerText.includes('kernel_size') && m.querySelector('.convkit-error'))", 30)
+    wait_js(
+        page,
+        "the message for kernel 0",
+        "() => [...document.querySelectorAll('.convkit-stack-editor .convkit-layer-row .convkit-message')]"
+        ".some(m => m.innerText.includes('kernel_size') && m.querySelector('.convkit-error'))",
+        30,
+    )
     _wait_outputs(page, expected_outputs(edited), "the output shapes to stay after kernel 0")
     assert_no_errors(page)
 
@@ -115,8 +125,13 @@ def test_typing_a_kernel_size_reflows_shapes(page: Any, lab_server: LabServer, e
     rows.nth(1).locator(".convkit-field-kernel_size input").press("Enter")
     _wait_outputs(page, ["(3, 12, 12, 32)", "(3, 10, 10, 64)"], "the shapes after fixing the kernel")
     _wait_summary(page, "(3, 10, 10, 64)")
-    wait_js(page, "the diagram image", "() => { const i = document.querySelector("
-            "'.convkit-stack-editor .convkit-diagram img'); return i && i.complete && i.naturalWidth > 100; }", 30)
+    wait_js(
+        page,
+        "the diagram image",
+        "() => { const i = document.querySelector("
+        "'.convkit-stack-editor .convkit-diagram img'); return i && i.complete && i.naturalWidth > 100; }",
+        30,
+    )
     screenshot(editor, "stack-editor-kernel-edit")
 
 
@@ -127,17 +142,21 @@ def test_dark_lab_theme_shows_the_dark_diagram(page: Any, lab_server: LabServer,
     assert_no_errors(page)
     editor = page.locator(".convkit-stack-editor").first
     editor.wait_for(state="visible", timeout=30_000)
-    shown = ("(which) => { const i = document.querySelector('.convkit-stack-editor .convkit-only-' + which + ' img')"
-             " || document.querySelector('.convkit-stack-editor img.convkit-only-' + which);"
-             " return i !== null && i.offsetWidth > 100 && i.complete; }")
+    shown = (
+        "(which) => { const i = document.querySelector('.convkit-stack-editor .convkit-only-' + which + ' img')"
+        " || document.querySelector('.convkit-stack-editor img.convkit-only-' + which);"
+        " return i !== null && i.offsetWidth > 100 && i.complete; }"
+    )
     wait_js(page, "the light diagram in the light theme", shown, 30, "light")
     settings = Path(lab_server.base) / "settings" / "@jupyterlab" / "apputils-extension" / "themes.jupyterlab-settings"
     try:
         _choose_theme(page, "JupyterLab Dark")
         wait_js(page, "JupyterLab's dark theme", "() => document.body.dataset.jpThemeLight === 'false'", 30)
         wait_js(page, "the dark diagram in the dark theme", shown, 30, "dark")
-        hidden = page.evaluate("() => [...document.querySelectorAll('.convkit-stack-editor .convkit-only-light')]"
-                               ".every(e => e.offsetWidth === 0)")
+        hidden = page.evaluate(
+            "() => [...document.querySelectorAll('.convkit-stack-editor .convkit-only-light')]"
+            ".every(e => e.offsetWidth === 0)"
+        )
         assert hidden, "the light diagram is still shown in the dark theme"
         # Lab shows its splash over the page while it changes theme: let it go before the picture
         page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=15_000)

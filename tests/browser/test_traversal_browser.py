@@ -124,13 +124,17 @@ def test_example_3_plays_in_browser_without_kernel_messages(page: Any, lab_serve
 
 
 def test_keyboard_and_independent_widgets(page: Any, lab_server: LabServer) -> None:
-    name = write_notebook(lab_server.root_dir, "traversal_keys.ipynb", [
-        "import convkit\na = convkit.KernelTraversal((7, 7), 3, padding='same', numbers=True)\na",
-        "b = convkit.KernelTraversal(12, 4, padding='causal', dilation_rate=2, numbers=True)\nb",
-        "c = convkit.KernelTraversal((9, 9), 2, operation='max', padding='same', numbers=True, coverage=True)\nc",
-        "d = convkit.KernelTraversal((6, 6), 3)\nd",
-        "d.kernel_size = 2\nd.step = 4\nd.kernel_size = 9  # refused: message, picture kept",
-    ])
+    name = write_notebook(
+        lab_server.root_dir,
+        "traversal_keys.ipynb",
+        [
+            "import convkit\na = convkit.KernelTraversal((7, 7), 3, padding='same', numbers=True)\na",
+            "b = convkit.KernelTraversal(12, 4, padding='causal', dilation_rate=2, numbers=True)\nb",
+            "c = convkit.KernelTraversal((9, 9), 2, operation='max', padding='same', numbers=True, coverage=True)\nc",
+            "d = convkit.KernelTraversal((6, 6), 3)\nd",
+            "d.kernel_size = 2\nd.step = 4\nd.kernel_size = 9  # refused: message, picture kept",
+        ],
+    )
     panel = open_and_run(page, lab_server, name)
     roots = panel.locator(ROOT)
     assert roots.count() == 4
@@ -193,10 +197,14 @@ def test_keyboard_and_independent_widgets(page: Any, lab_server: LabServer) -> N
 
 @pytest.mark.parametrize("size", [512])
 def test_large_input_draws_and_too_large_says_so(page: Any, lab_server: LabServer, size: int) -> None:
-    name = write_notebook(lab_server.root_dir, f"traversal_large_{size}.ipynb", [
-        f"import convkit\nbig = convkit.KernelTraversal(({size}, {size}), 3)\nbig",
-        "huge = convkit.KernelTraversal((2048, 2048), 3)\nhuge",
-    ])
+    name = write_notebook(
+        lab_server.root_dir,
+        f"traversal_large_{size}.ipynb",
+        [
+            f"import convkit\nbig = convkit.KernelTraversal(({size}, {size}), 3)\nbig",
+            "huge = convkit.KernelTraversal((2048, 2048), 3)\nhuge",
+        ],
+    )
     panel = open_and_run(page, lab_server, name)
     big, huge = panel.locator(ROOT).nth(0), panel.locator(ROOT).nth(1)
     steps = (size - 2) ** 2
@@ -220,8 +228,11 @@ def test_large_input_draws_and_too_large_says_so(page: Any, lab_server: LabServe
 
 #: The article's sizes, a large input and a long 1-D strip: (cell source, padded side, followed?)
 SIZES = [
-    ("w28 = convkit.KernelTraversal.from_layer(convkit.layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))\nw28",
-     "28", False),
+    (
+        "w28 = convkit.KernelTraversal.from_layer(convkit.layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))\nw28",
+        "28",
+        False,
+    ),
     ("w64 = convkit.KernelTraversal((64, 64), 5, padding='same')\nw64", "64", True),
     ("w128 = convkit.KernelTraversal((128, 128), 3, strides=4, coverage=True)\nw128", "128", True),
     ("w512 = convkit.KernelTraversal((512, 512), 3)\nw512", "512", True),
@@ -263,8 +274,9 @@ def sizes_notebook(lab_server: LabServer) -> str:
     return write_notebook(lab_server.root_dir, "traversal_sizes.ipynb", ["import convkit"] + [s for s, _, _ in SIZES])
 
 
-def test_large_inputs_follow_the_kernel_with_legible_cells(page: Any, lab_server: LabServer,
-                                                           sizes_notebook: str) -> None:
+def test_large_inputs_follow_the_kernel_with_legible_cells(
+    page: Any, lab_server: LabServer, sizes_notebook: str
+) -> None:
     panel = open_and_run(page, lab_server, sizes_notebook)
     roots = panel.locator(ROOT)
     assert roots.count() == len(SIZES)
@@ -274,13 +286,17 @@ def test_large_inputs_follow_the_kernel_with_legible_cells(page: Any, lab_server
         root.scroll_into_view_if_needed()
         geo = root.evaluate(GEOMETRY_JS)
         lay = geo["layout"]
-        print(name, {k: geo[k] for k in ("follow", "window", "viewInput", "viewOutput")},
-              f"cell {lay['cw']:.1f} px, canvas {lay['width']}×{lay['height']}")
+        print(
+            name,
+            {k: geo[k] for k in ("follow", "window", "viewInput", "viewOutput")},
+            f"cell {lay['cw']:.1f} px, canvas {lay['width']}×{lay['height']}",
+        )
         assert geo["follow"] == str(followed).lower(), name
         if name != "1d":
             assert lay["cw"] >= 8, f"{name}: cells of {lay['cw']:.1f} px"
-        assert geo["canvasRight"] <= geo["stageRight"] + 0.5 and geo["stageScrollWidth"] <= geo["stageClientWidth"], \
+        assert geo["canvasRight"] <= geo["stageRight"] + 0.5 and geo["stageScrollWidth"] <= geo["stageClientWidth"], (
             f"{name}: the picture is wider than the widget (clipped or scrolled): {geo}"
+        )
         assert geo["canvasRight"] <= geo["rootRight"] + 0.5
         assert _inside(geo["window"], geo["viewInput"]), f"{name}: kernel outside the view at the first step"
         if followed:
@@ -304,8 +320,12 @@ def test_large_inputs_follow_the_kernel_with_legible_cells(page: Any, lab_server
         root = roots.nth(i)
         root.scroll_into_view_if_needed()
         geo = root.evaluate(GEOMETRY_JS)
-        print("narrow", name, f"cell {geo['layout']['cw']:.1f} px, stacked {geo['layout']['stacked']}, "
-              f"canvas {geo['layout']['width']} in a stage of {geo['stageClientWidth']}")
+        print(
+            "narrow",
+            name,
+            f"cell {geo['layout']['cw']:.1f} px, stacked {geo['layout']['stacked']}, "
+            f"canvas {geo['layout']['width']} in a stage of {geo['stageClientWidth']}",
+        )
         assert geo["stageScrollWidth"] <= geo["stageClientWidth"], f"narrow {name}: {geo}"
         if followed and name != "1d":
             assert geo["layout"]["cw"] >= 8
@@ -349,10 +369,15 @@ def test_screenshots_at_the_article_sizes(page: Any, lab_server: LabServer, size
 
 # ------------------------------------------------------------------------------------------ controls
 
+
 def test_typed_impossible_value_is_refused_with_its_reason(page: Any, lab_server: LabServer) -> None:
-    name = write_notebook(lab_server.root_dir, "traversal_controls.ipynb", [
-        "import convkit\nw = convkit.KernelTraversal((7, 7), 3, strides=2)\nw",
-    ])
+    name = write_notebook(
+        lab_server.root_dir,
+        "traversal_controls.ipynb",
+        [
+            "import convkit\nw = convkit.KernelTraversal((7, 7), 3, strides=2)\nw",
+        ],
+    )
     panel = open_and_run(page, lab_server, name)
     box, root = panel.locator(".convkit-traversal-box").first, panel.locator(ROOT).first
     wait_attr(page, root, "the widget to draw", "d.numSteps === '9' && Number(d.frames) > 0")
@@ -392,8 +417,10 @@ def test_typed_impossible_value_is_refused_with_its_reason(page: Any, lab_server
     speed.fill("0")
     speed.press("Tab")
     message = root.locator(".ck-message").inner_text()
-    assert message.startswith("speed must be a number of steps per second from 0.25 to 5000") and \
-        'Received: "0"' in message, message
+    assert (
+        message.startswith("speed must be a number of steps per second from 0.25 to 5000")
+        and 'Received: "0"' in message
+    ), message
     assert speed.get_attribute("aria-invalid") == "true"
 
 
@@ -416,13 +443,15 @@ def _executed_static_notebook(tmp_dir: Path) -> Any:
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in STATIC_CELLS])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,
-                   resources={"metadata": {"path": str(tmp_dir)}}).execute()
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", store_widget_state=True, resources={"metadata": {"path": str(tmp_dir)}}
+    ).execute()
     return nb
 
 
 def test_static_picture_offline_html_and_hidden_behind_the_live_widget_in_lab(
-        page: Any, lab_server: LabServer, browser: Any, tmp_path: Path) -> None:
+    page: Any, lab_server: LabServer, browser: Any, tmp_path: Path
+) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -450,8 +479,9 @@ def test_static_picture_offline_html_and_hidden_behind_the_live_widget_in_lab(
         images = view.evaluate(_IMAGES_JS)
         print("offline HTML:", images, "blocked:", blocked[:3])
         assert len(images) == 2 and all(i["loaded"] and i["shown"] for i in images), images
-        assert any("cdn" in u or "unpkg" in u or "jsdelivr" in u for u in blocked), \
+        assert any("cdn" in u or "unpkg" in u or "jsdelivr" in u for u in blocked), (
             "the page did try the CDN widget manager (and got nothing): the picture is what readers see"
+        )
         print(screenshot(view.locator("body"), "static-offline-html"))
     finally:
         offline.close()

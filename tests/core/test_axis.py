@@ -51,8 +51,11 @@ def reference_conv(n, k, s, padding, d=1):
 
 def forward_inverses(m_max, n, k_eff, s, padding):
     """All input sizes m (1..m_max) that a forward convolution maps to n: what a transposed conv may return."""
-    return [m for m in range(1, m_max + 1) if m >= (1 if padding == "same" else k_eff) and
-            (-(-m // s) if padding == "same" else (m - k_eff) // s + 1) == n]
+    return [
+        m
+        for m in range(1, m_max + 1)
+        if m >= (1 if padding == "same" else k_eff) and (-(-m // s) if padding == "same" else (m - k_eff) // s + 1) == n
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -276,8 +279,9 @@ def test_pool_axis_matches_keras(keras_shapes, sizes, data):
             for i in range(rank):
                 pool_axis(sizes[i], pool[i], None if strides is None else strides[i], padding)
         return
-    got = tuple(pool_axis(sizes[i], pool[i], None if strides is None else strides[i], padding).output
-                for i in range(rank))
+    got = tuple(
+        pool_axis(sizes[i], pool[i], None if strides is None else strides[i], padding).output for i in range(rank)
+    )
     assert (2, *got, 3) == tuple(expected)
 
 

@@ -65,7 +65,9 @@ def test_axis_notes() -> None:
     valid = axis_notes(transposed_axis(7, 3, 2, "valid"))
     assert 'Keras rule for padding="valid": (n - 1)·s + k_eff + output_padding' in valid
     assert "output_padding=None → max(k_eff, s) - k_eff = max(3, 2) - 3 = 0" in valid
-    assert axis_notes(transposed_axis(7, 3, 2, "same")) == ('Keras rule for padding="same" with output_padding=None: n·s',)
+    assert axis_notes(transposed_axis(7, 3, 2, "same")) == (
+        'Keras rule for padding="same" with output_padding=None: n·s',
+    )
     assert axis_notes(transposed_axis(7, 3, 2, "same", 0)) == (
         'Keras rule for padding="same" with output_padding: (n - 1)·s + (k_eff mod 2) + output_padding',
     )
@@ -279,9 +281,7 @@ def _brute_counts(axis) -> np.ndarray:
     return counts
 
 
-_paddings = st.one_of(
-    st.sampled_from(["valid", "same", "causal"]), st.tuples(st.integers(0, 12), st.integers(0, 12))
-)
+_paddings = st.one_of(st.sampled_from(["valid", "same", "causal"]), st.tuples(st.integers(0, 12), st.integers(0, 12)))
 
 
 @settings(deadline=None, max_examples=600)

@@ -170,12 +170,21 @@ def test_huge_but_legal_sizes_stay_cheap() -> None:
 @pytest.mark.parametrize(
     ("shape", "hint"),
     [
-        pytest.param((None, 28, 28), "the channel axis is missing: write it last, e.g. (None, 28, 28, 1)",
-                     id="batch_present_channels_missing"),
-        pytest.param((28, 28, 3), "leave out the batch dimension? Write it first, e.g. (None, 28, 28, 3)",
-                     id="channels_present_batch_missing"),
-        pytest.param((5, 28, 28), "the batch axis first, e.g. (None, 5, 28, 28), or the channel axis last",
-                     id="ambiguous_names_both"),
+        pytest.param(
+            (None, 28, 28),
+            "the channel axis is missing: write it last, e.g. (None, 28, 28, 1)",
+            id="batch_present_channels_missing",
+        ),
+        pytest.param(
+            (28, 28, 3),
+            "leave out the batch dimension? Write it first, e.g. (None, 28, 28, 3)",
+            id="channels_present_batch_missing",
+        ),
+        pytest.param(
+            (5, 28, 28),
+            "the batch axis first, e.g. (None, 5, 28, 28), or the channel axis last",
+            id="ambiguous_names_both",
+        ),
     ],
 )
 def test_rank_hint_names_the_axis_that_is_missing(shape, hint):

@@ -58,7 +58,13 @@ CASES = [
     ("max_pool_default", [L.MaxPooling2D()], (None, 13, 13, 32), (None, 6, 6, 32), 0),
     ("max_pool_same", [L.MaxPooling2D(3, strides=2, padding="same")], (1, 7, 7, 1), (1, 4, 4, 1), 0),
     ("avg_pool_1d", [L.AveragePooling1D(2)], (1, 5, 3), (1, 2, 3), 0),
-    ("avg_pool_3d_channels_first", [L.AveragePooling3D(2, data_format="channels_first")], (1, 3, 4, 5, 6), (1, 3, 2, 2, 3), 0),
+    (
+        "avg_pool_3d_channels_first",
+        [L.AveragePooling3D(2, data_format="channels_first")],
+        (1, 3, 4, 5, 6),
+        (1, 3, 2, 2, 3),
+        0,
+    ),
     ("global_avg", [L.GlobalAveragePooling2D()], (None, 7, 7, 64), (None, 64), 0),
     ("global_max_keepdims", [L.GlobalMaxPooling2D(keepdims=True)], (None, 7, 7, 64), (None, 1, 1, 64), 0),
     ("global_channels_first", [L.GlobalMaxPooling1D(data_format="channels_first")], (2, 16, 10), (2, 16), 0),
@@ -153,7 +159,12 @@ def test_names_default_to_keras_snake_case_and_are_unique() -> None:
 def test_get_config_holds_normalised_arguments() -> None:
     config = L.Conv2D(32, 3, strides=2, padding="VALID", name="c").get_config()
     assert config["name"] == "c"
-    assert (config["filters"], config["kernel_size"], config["strides"], config["padding"]) == (32, (3, 3), (2, 2), "valid")
+    assert (config["filters"], config["kernel_size"], config["strides"], config["padding"]) == (
+        32,
+        (3, 3),
+        (2, 2),
+        "valid",
+    )
     assert config["data_format"] == "channels_last" and config["dilation_rate"] == (1, 1)
     assert L.MaxPooling2D(3).get_config()["strides"] == (3, 3)
     assert L.ZeroPadding2D(1).get_config()["padding"] == ((1, 1), (1, 1))
@@ -202,7 +213,12 @@ def test_repr_is_readable() -> None:
 def test_positional_order_follows_keras() -> None:
     # Conv2D(filters, kernel_size, strides, padding, data_format, dilation_rate, groups)
     layer = L.Conv2D(4, 3, 1, "same", "channels_first", 2, 2)
-    assert (layer.padding, layer.data_format, layer.dilation_rate, layer.groups) == ("same", "channels_first", (2, 2), 2)
+    assert (layer.padding, layer.data_format, layer.dilation_rate, layer.groups) == (
+        "same",
+        "channels_first",
+        (2, 2),
+        2,
+    )
     # Conv3DTranspose has data_format BEFORE output_padding, unlike 1-D/2-D
     t3 = L.Conv3DTranspose(4, 3, 2, "valid", "channels_first", 1)
     assert (t3.data_format, t3.output_padding) == ("channels_first", (1, 1, 1))

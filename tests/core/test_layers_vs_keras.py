@@ -209,8 +209,13 @@ def mostly(value: Any, other: st.SearchStrategy, weight: int = 2) -> st.SearchSt
 
 
 def input_shape(draw: Any, rank: int, channels: st.SearchStrategy, data_format: str | None, hi: int) -> tuple:
-    spatial = draw(st.lists(st.one_of(st.integers(1, hi), st.integers(1, hi), st.integers(1, hi), st.none()),
-                            min_size=rank, max_size=rank))
+    spatial = draw(
+        st.lists(
+            st.one_of(st.integers(1, hi), st.integers(1, hi), st.integers(1, hi), st.none()),
+            min_size=rank,
+            max_size=rank,
+        )
+    )
     batch = draw(st.sampled_from([1, 2, None]))
     c = draw(channels)
     if data_format == "channels_first":
@@ -440,8 +445,12 @@ def elementwise_cases(draw: Any) -> Case:
     if name == "Dropout":
         return name, (draw(st.floats(0, 1)),), {"seed": draw(st.one_of(st.none(), st.integers(0, 9)))}, shape
     if name == "BatchNormalization":
-        kwargs = {"axis": draw(axes), "center": draw(st.booleans()), "scale": draw(st.booleans()),
-                  "renorm": draw(st.booleans())}
+        kwargs = {
+            "axis": draw(axes),
+            "center": draw(st.booleans()),
+            "scale": draw(st.booleans()),
+            "renorm": draw(st.booleans()),
+        }
         return name, (), kwargs, shape
     axis = draw(st.one_of(axes, st.lists(st.integers(-rank - 1, rank), min_size=1, max_size=2, unique=True)))
     kwargs = {"axis": axis, "center": draw(st.booleans()), "scale": draw(st.booleans())}
@@ -529,7 +538,8 @@ def test_signature_matches_keras(name: str) -> None:
 
     ours = [p for p in inspect.signature(getattr(ck, name)).parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
     theirs = [
-        p for p in inspect.signature(getattr(keras.layers, name)).parameters.values()
+        p
+        for p in inspect.signature(getattr(keras.layers, name)).parameters.values()
         if p.kind is p.POSITIONAL_OR_KEYWORD
     ]
     assert [p.name for p in ours] == [p.name for p in theirs]

@@ -300,14 +300,22 @@ def test_max_pooling_skips_nan_and_starts_at_the_lowest_number():
     lowest = float(np.finfo(np.float32).min)
     assert pool(x, 2)[0, :, 0].tolist() == [1.0, lowest, lowest, lowest, 2.0]
     assert pool(np.array([1.0, 2.0, nan]).reshape(1, 3, 1), 2, padding="same")[0, :, 0].tolist() == [
-        2.0, float(np.finfo(np.float64).min)]  # the padded cell never wins, NaN never wins
+        2.0,
+        float(np.finfo(np.float64).min),
+    ]  # the padded cell never wins, NaN never wins
     assert np.isnan(pool(x, 2, mode="average")[0, 0, 0])  # averages propagate NaN, as in TensorFlow
 
 
 def _nan_cases():
     rng = np.random.default_rng(11)
-    for rank, size, pool_size, strides in [(1, (9,), 2, 2), (1, (8,), 3, 1), (2, (5, 6), 2, 2), (2, (4, 4), 3, 1),
-                                           (3, (4, 4, 4), 2, 2), (3, (3, 4, 5), 2, 1)]:
+    for rank, size, pool_size, strides in [
+        (1, (9,), 2, 2),
+        (1, (8,), 3, 1),
+        (2, (5, 6), 2, 2),
+        (2, (4, 4), 3, 1),
+        (3, (4, 4, 4), 2, 2),
+        (3, (3, 4, 5), 2, 1),
+    ]:
         for padding in ("valid", "same"):
             x = rng.normal(size=(2, *size, 3)).astype(np.float32)
             pick = rng.random(x.shape)

@@ -72,7 +72,11 @@ def shrinking():
 def residual():
     return convkit.LayerStack(
         (None, 16, 16, 32),
-        [L.Conv2D(32, 3, padding="same", name="conv_a"), L.Conv2D(64, 3, padding="same", name="conv_b"), Add(name="add")],
+        [
+            L.Conv2D(32, 3, padding="same", name="conv_a"),
+            L.Conv2D(64, 3, padding="same", name="conv_b"),
+            Add(name="add"),
+        ],
         inputs=[(), (0,), (-1, 1)],
         name="residual",
     )
@@ -149,8 +153,14 @@ def test_summary_html_is_a_themed_table():
     assert "<table" in page and "<th" in page and page.count("<tr") == 11
     assert "block1_conv1" in page and "(None, 16, 16, 16)" in page and "Total params: 148,442" in page
     colours = re.findall(r"(?:^|[;\"\s])(?:color|background(?:-color)?)\s*:\s*([^;\"]+)", page)
-    assert colours and not {c.strip().lower() for c in colours} & {"#000", "#fff", "#000000", "#ffffff", "black",
-                                                                     "white"}
+    assert colours and not {c.strip().lower() for c in colours} & {
+        "#000",
+        "#fff",
+        "#000000",
+        "#ffffff",
+        "black",
+        "white",
+    }
     assert "color:inherit" in page
     bad = shrinking().summary()._repr_html_()
     assert "INVALID" in bad and 'class="convkit-invalid"' in bad and "not reached" in bad
@@ -175,7 +185,9 @@ def test_text_table_explains_rf_and_jump_in_a_footnote():
     header = next(line for line in text.splitlines() if line.startswith("#"))
     assert header.split()[-2:] == ["RF", "Jump"]
     notes = text.splitlines()[-2:]
-    assert notes[0].startswith("RF (receptive field): ") and "input pixels" in notes[0] and "one output value" in notes[0]
+    assert (
+        notes[0].startswith("RF (receptive field): ") and "input pixels" in notes[0] and "one output value" in notes[0]
+    )
     assert notes[1].startswith("Jump: ") and "neighbouring output values" in notes[1] and "strides" in notes[1]
 
 

@@ -15,14 +15,50 @@ from convkit.core.trace import MODEL_INPUT, Trace, trace
 # (name, input shape, layers, expected receptive field per layer, expected jump per layer)
 FIELD_CASES = [
     ("two_3x3_stride_1", (None, 32, 32, 1), [L.Conv2D(4, 3), L.Conv2D(4, 3)], [(3, 3), (5, 5)], [(1, 1), (1, 1)]),
-    ("3x3_s2_then_3x3", (None, 32, 32, 1), [L.Conv2D(4, 3, strides=2), L.Conv2D(4, 3)], [(3, 3), (7, 7)], [(2, 2), (2, 2)]),
-    ("example_1", (3, 28, 28, 3), [L.Conv2D(32, 3, strides=2), L.Conv2D(64, 3, padding="same")], [(3, 3), (7, 7)], [(2, 2), (2, 2)]),
-    ("example_2", (5, 64, 64, 1), [L.Conv2D(16, 5, padding="same"), L.Conv2D(32, 3, padding="same")], [(5, 5), (7, 7)], [(1, 1), (1, 1)]),
-    ("example_3", (2, 128, 128, 3), [L.Conv2D(8, 3, strides=4), L.Conv2D(16, 3, padding="same")], [(3, 3), (11, 11)], [(4, 4), (4, 4)]),
-    ("dilation", (None, 32, 32, 1), [L.Conv2D(4, 3, dilation_rate=2), L.Conv2D(4, 3, dilation_rate=4)], [(5, 5), (13, 13)], [(1, 1), (1, 1)]),
+    (
+        "3x3_s2_then_3x3",
+        (None, 32, 32, 1),
+        [L.Conv2D(4, 3, strides=2), L.Conv2D(4, 3)],
+        [(3, 3), (7, 7)],
+        [(2, 2), (2, 2)],
+    ),
+    (
+        "example_1",
+        (3, 28, 28, 3),
+        [L.Conv2D(32, 3, strides=2), L.Conv2D(64, 3, padding="same")],
+        [(3, 3), (7, 7)],
+        [(2, 2), (2, 2)],
+    ),
+    (
+        "example_2",
+        (5, 64, 64, 1),
+        [L.Conv2D(16, 5, padding="same"), L.Conv2D(32, 3, padding="same")],
+        [(5, 5), (7, 7)],
+        [(1, 1), (1, 1)],
+    ),
+    (
+        "example_3",
+        (2, 128, 128, 3),
+        [L.Conv2D(8, 3, strides=4), L.Conv2D(16, 3, padding="same")],
+        [(3, 3), (11, 11)],
+        [(4, 4), (4, 4)],
+    ),
+    (
+        "dilation",
+        (None, 32, 32, 1),
+        [L.Conv2D(4, 3, dilation_rate=2), L.Conv2D(4, 3, dilation_rate=4)],
+        [(5, 5), (13, 13)],
+        [(1, 1), (1, 1)],
+    ),
     ("pool_then_conv", (None, 32, 32, 1), [L.MaxPooling2D(2), L.Conv2D(4, 3)], [(2, 2), (6, 6)], [(2, 2), (2, 2)]),
     ("anisotropic", (None, 32, 32, 1), [L.Conv2D(4, (3, 1), strides=(2, 1))], [(3, 1)], [(2, 1)]),
-    ("conv1d_causal", (None, 50, 2), [L.Conv1D(4, 3, padding="causal"), L.Conv1D(4, 3, dilation_rate=2, padding="causal")], [(3,), (7,)], [(1,), (1,)]),
+    (
+        "conv1d_causal",
+        (None, 50, 2),
+        [L.Conv1D(4, 3, padding="causal"), L.Conv1D(4, 3, dilation_rate=2, padding="causal")],
+        [(3,), (7,)],
+        [(1,), (1,)],
+    ),
     (
         "padding_transposed",
         (None, 8, 8, 1),
@@ -222,7 +258,9 @@ def test_stack_edits_return_new_stacks():
 
 def test_graph_edits_keep_the_wiring():
     g = convkit.LayerStack(
-        (None, 16, 16, 8), [L.Conv2D(8, 3, padding="same"), L.Conv2D(8, 3, padding="same"), Add()], inputs=[(), (0,), (-1, 1)]
+        (None, 16, 16, 8),
+        [L.Conv2D(8, 3, padding="same"), L.Conv2D(8, 3, padding="same"), Add()],
+        inputs=[(), (0,), (-1, 1)],
     )
     inserted = g.insert(1, L.ReLU())
     assert inserted.inputs == ((), (0,), (1,), (MODEL_INPUT, 2))
@@ -284,10 +322,17 @@ def _span_of_output(layers, shape, out_index):
 _layer_1d = st.one_of(
     st.builds(
         lambda k, s, d, p: L.Conv1D(1, k, strides=s if d == 1 else 1, dilation_rate=d, padding=p),
-        st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), st.sampled_from(["valid", "same", "causal"]),
+        st.integers(1, 5),
+        st.integers(1, 3),
+        st.integers(1, 3),
+        st.sampled_from(["valid", "same", "causal"]),
     ),
-    st.builds(lambda k, s, p: L.MaxPooling1D(k, strides=s, padding=p), st.integers(1, 4), st.integers(1, 3),
-              st.sampled_from(["valid", "same"])),
+    st.builds(
+        lambda k, s, p: L.MaxPooling1D(k, strides=s, padding=p),
+        st.integers(1, 4),
+        st.integers(1, 3),
+        st.sampled_from(["valid", "same"]),
+    ),
 )
 
 
@@ -321,16 +366,22 @@ def test_channels_first_fields():
         (lambda: trace((None, 28, 28, 1), {L.Flatten()}), TypeError, "a set has no order"),
         (lambda: trace((None, 28, 28, 1), L.Conv2D(8, 3)), TypeError, "put it in a list: [Conv2D(8"),
         (lambda: trace((None, 28, 28, 1), range(10**12)), ValueError, "more than 100,000 entries"),
-        (lambda: convkit.LayerStack((None, 28, 28, 1), [L.Conv2D]), TypeError,
-         "layers[0] is the class Conv2D, not a layer: call it with its arguments, e.g. Conv2D(32, 3) rather than "
-         "Conv2D"),
+        (
+            lambda: convkit.LayerStack((None, 28, 28, 1), [L.Conv2D]),
+            TypeError,
+            "layers[0] is the class Conv2D, not a layer: call it with its arguments, e.g. Conv2D(32, 3) rather than "
+            "Conv2D",
+        ),
         (lambda: convkit.LayerStack((None, 28, 28, 1), [L.Flatten, L.Dense]), TypeError, "e.g. Flatten() rather than"),
         (lambda: convkit.LayerStack((None, 28, 28, 1), L.Conv2D(8, 3)), TypeError, "put it in a list"),
         (lambda: convkit.LayerStack((None, 28, 28, 1), [], name=3), TypeError, "Received: name=3"),
         (lambda: convkit.LayerStack((None, 8, 1), [L.Flatten()], inputs=5), TypeError, "Received: inputs=5"),
         (lambda: convkit.LayerStack((None, 8, 1), [L.Flatten()], inputs=[1.5]), ValueError, "Received: inputs[0]=1.5"),
-        (lambda: convkit.LayerStack((None, 8, 1), [L.Flatten()], inputs=[(0, 0, 0)]), ValueError,
-         "inputs[0]=(0, 0, 0)"),
+        (
+            lambda: convkit.LayerStack((None, 8, 1), [L.Flatten()], inputs=[(0, 0, 0)]),
+            ValueError,
+            "inputs[0]=(0, 0, 0)",
+        ),
         (lambda: convkit.LayerStack(range(10**12), []), ValueError, "more than 64 dimensions"),
         (lambda: convkit.LayerStack(np.array(5), []), TypeError, "Received: input_shape=array(5)"),
         (lambda: convkit.LayerStack((None, 10**400, 1), []), ValueError, "0000, 1) (412 characters)"),
@@ -357,7 +408,8 @@ def test_concatenate_on_rank_1_says_there_is_no_axis_to_join():
     with pytest.raises(ValueError) as info:
         Concatenate().compute_output_shape([(3,), (3,)])
     assert "has only the batch axis" in str(info.value) and "Received: axis=-1, input_shapes=[(3,), (3,)]" in str(
-        info.value)
+        info.value
+    )
     assert "1..0" not in str(info.value) and "-0" not in str(info.value)
     with pytest.raises(ValueError, match=r"non-batch axis of a 2-D input \(1 or -1\)\. Received: axis=0"):
         Concatenate(axis=0).compute_output_shape([(None, 3), (None, 3)])

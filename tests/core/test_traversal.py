@@ -220,8 +220,11 @@ def test_huge_input_refuses_before_allocating():
 @pytest.mark.parametrize(
     "kwargs, exc, fragment",
     [
-        (dict(input_size=(28, 28), kernel_size=3, strides=2, dilation_rate=2), ValueError,
-         "strides=2, dilation_rate=2"),
+        (
+            dict(input_size=(28, 28), kernel_size=3, strides=2, dilation_rate=2),
+            ValueError,
+            "strides=2, dilation_rate=2",
+        ),
         (dict(input_size=(28, 28), kernel_size=3, padding="causal"), ValueError, "padding='causal'"),
         (dict(input_size=(2, 2), kernel_size=3), ValueError, "input_size=2"),
         (dict(input_size=(28, 28), kernel_size=(3, 3, 3)), ValueError, "kernel_size=(3, 3, 3)"),
@@ -270,10 +273,14 @@ def test_fuzz_only_clear_errors(size, kernel, strides, padding, dilation):
     [
         (dict(input_size=np.array(5), kernel_size=3), dict(input_size=5, kernel_size=3)),
         (dict(input_size=np.array([6, 6]), kernel_size=np.int64(3)), dict(input_size=(6, 6), kernel_size=3)),
-        (dict(input_size=5, kernel_size=3, padding=np.array([1, 1])),
-         dict(input_size=5, kernel_size=3, padding=(1, 1))),
-        (dict(input_size=(5, 5), kernel_size=3, padding=np.array([[1, 0], [0, 2]])),
-         dict(input_size=(5, 5), kernel_size=3, padding=((1, 0), (0, 2)))),
+        (
+            dict(input_size=5, kernel_size=3, padding=np.array([1, 1])),
+            dict(input_size=5, kernel_size=3, padding=(1, 1)),
+        ),
+        (
+            dict(input_size=(5, 5), kernel_size=3, padding=np.array([[1, 0], [0, 2]])),
+            dict(input_size=(5, 5), kernel_size=3, padding=((1, 0), (0, 2))),
+        ),
         (dict(input_size=5, kernel_size=3, padding=np.array(1)), dict(input_size=5, kernel_size=3, padding=1)),
     ],
 )

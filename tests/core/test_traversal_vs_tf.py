@@ -21,6 +21,7 @@ from convkit.core.traversal import traverse  # noqa: E402
 
 pytestmark = pytest.mark.tf
 
+
 def tf_cpu_3d_quirk(size, k_eff, strides, padding):
     """True where TF's CPU 3-D ops (Conv3D, MaxPool3D, AvgPool3D) leave TensorFlow's documented "same" rule.
 
@@ -144,13 +145,22 @@ def test_causal_matches_keras_conv1d(n, k, s, dilate):
     keras = pytest.importorskip("keras")
     strides, dilation = (1, s) if dilate else (s, 1)
     t = traverse(n, k, strides, "causal", dilation)
-    layer = keras.layers.Conv1D(1, k, strides=strides, padding="causal", dilation_rate=dilation, use_bias=False,
-                                kernel_initializer="ones", dtype="float64")
+    layer = keras.layers.Conv1D(
+        1,
+        k,
+        strides=strides,
+        padding="causal",
+        dilation_rate=dilation,
+        use_bias=False,
+        kernel_initializer="ones",
+        dtype="float64",
+    )
     _check_geometry(t, lambda x, w: layer(x))
     rng = np.random.default_rng(n * 100 + k)
     x, w = rng.normal(size=(2, n, 2)), rng.normal(size=(k, 2, 3))
-    layer = keras.layers.Conv1D(3, k, strides=strides, padding="causal", dilation_rate=dilation, use_bias=False,
-                                dtype="float64")
+    layer = keras.layers.Conv1D(
+        3, k, strides=strides, padding="causal", dilation_rate=dilation, use_bias=False, dtype="float64"
+    )
     layer.build((None, n, 2))
     layer.set_weights([w])
     np.testing.assert_allclose(convolve(x, w, strides, "causal", dilation), layer(x).numpy(), rtol=1e-10, atol=1e-12)

@@ -34,8 +34,11 @@ def require_modules(*names: str) -> None:
         try:
             importlib.import_module(name)
         except ImportError:
-            missing(f"{name} is not installed (pip install jupyterhub jupyterhub-idle-culler nbgrader==0.9.6 "
-                    "pyyaml jsonschema)", module_level=True)
+            missing(
+                f"{name} is not installed (pip install jupyterhub jupyterhub-idle-culler nbgrader==0.9.6 "
+                "pyyaml jsonschema)",
+                module_level=True,
+            )
 
 
 @pytest.fixture

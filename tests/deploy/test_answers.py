@@ -14,23 +14,32 @@ SOURCE = REPO / "notebooks" / "05_exercises.ipynb"
 
 
 def _cell(source: str, grade_id: str, *, solution=False, grade=False, points=None) -> dict:
-    meta = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": not solution,
-            "schema_version": 3}
+    meta = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": not solution, "schema_version": 3}
     if grade:
         meta["points"] = points
-    return {"cell_type": "code", "source": source, "metadata": {"nbgrader": meta}, "outputs": [],
-            "execution_count": None}
+    return {
+        "cell_type": "code",
+        "source": source,
+        "metadata": {"nbgrader": meta},
+        "outputs": [],
+        "execution_count": None,
+    }
 
 
 def _tiny(tmp_path):
     """Two answers, three graded cells: a(1) checks x, b(2) checks y, c(4) checks both."""
-    source = {"cells": [
-        _cell("### BEGIN SOLUTION\nx = 3\n### END SOLUTION", "x_answer", solution=True),
-        _cell("assert x == 3", "a", grade=True, points=1),
-        _cell("### BEGIN SOLUTION\ny = (1, 2)\n### END SOLUTION", "y_answer", solution=True),
-        _cell("assert y == (1, 2)", "b", grade=True, points=2),
-        _cell("assert x + len(y) == 5", "c", grade=True, points=4),
-    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    source = {
+        "cells": [
+            _cell("### BEGIN SOLUTION\nx = 3\n### END SOLUTION", "x_answer", solution=True),
+            _cell("assert x == 3", "a", grade=True, points=1),
+            _cell("### BEGIN SOLUTION\ny = (1, 2)\n### END SOLUTION", "y_answer", solution=True),
+            _cell("assert y == (1, 2)", "b", grade=True, points=2),
+            _cell("assert x + len(y) == 5", "c", grade=True, points=4),
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     release = copy.deepcopy(source)
     for c in release["cells"]:
         if c["metadata"]["nbgrader"]["solution"]:
@@ -48,8 +57,12 @@ def test_wrong_version_bumps_every_whole_number():
 def test_reference_grader_applies_nbgrader_rule(tmp_path):
     path, key = _tiny(tmp_path)
     assert key.max_score == 7
-    plans = {"right": key.uniform("right"), "blank": key.uniform("blank"), "wrong": key.uniform("wrong"),
-             "mixed": {"x_answer": "right", "y_answer": "blank"}}
+    plans = {
+        "right": key.uniform("right"),
+        "blank": key.uniform("blank"),
+        "wrong": key.uniform("wrong"),
+        "mixed": {"x_answer": "right", "y_answer": "blank"},
+    }
     scores = reference_scores(path, {name: key.answers(plan) for name, plan in plans.items()})
     assert scores["right"] == {"a": 1, "b": 2, "c": 4}
     assert scores["blank"] == {"a": 0, "b": 0, "c": 0}
@@ -87,8 +100,7 @@ def test_the_exercise_notebook_solutions_score_full_marks_and_blanks_zero():
         if c["metadata"].get("nbgrader", {}).get("solution"):
             c["source"] = "raise NotImplementedError()"
     key = AnswerKey.from_notebooks(source, release)
-    scores = reference_scores(SOURCE, {"r": key.answers(key.uniform("right")),
-                                       "b": key.answers(key.uniform("blank"))})
+    scores = reference_scores(SOURCE, {"r": key.answers(key.uniform("right")), "b": key.answers(key.uniform("blank"))})
     assert sum(scores["r"].values()) == key.max_score > 0
     assert sum(scores["b"].values()) == 0
 

@@ -15,9 +15,11 @@ EXPECTED = {"ada": {"q1": 2.0, "q2": 0.0}, "bo": {"q1": 2.0, "q2": 1.0}, "cy": {
 
 
 def _people() -> list[Learner]:
-    people = [Learner("ada", 0, {}, role="killed", intact_after_kill=True, submissions=1),
-              Learner("bo", 1, {}, role="double", submissions=2),
-              Learner("cy", 2, {}, role="late", submissions=1)]
+    people = [
+        Learner("ada", 0, {}, role="killed", intact_after_kill=True, submissions=1),
+        Learner("bo", 1, {}, role="double", submissions=2),
+        Learner("cy", 2, {}, role="late", submissions=1),
+    ]
     return people
 
 
@@ -26,13 +28,16 @@ def _inbound() -> dict[str, list[str]]:
 
 
 def _grades() -> dict[str, dict]:
-    return {name: {"score": sum(cells.values()), "cells": dict(cells), "late": name == "cy"}
-            for name, cells in EXPECTED.items()}
+    return {
+        name: {"score": sum(cells.values()), "cells": dict(cells), "late": name == "cy"}
+        for name, cells in EXPECTED.items()
+    }
 
 
 def _check(inbound=None, grades=None, people=None, drafts=None):
-    return check_grades(people or _people(), inbound or _inbound(), grades or _grades(), EXPECTED,
-                        drafts or {"bo": 0.0})
+    return check_grades(
+        people or _people(), inbound or _inbound(), grades or _grades(), EXPECTED, drafts or {"bo": 0.0}
+    )
 
 
 def test_a_class_where_everything_held_has_no_problem():
@@ -85,7 +90,11 @@ def test_summary_line_and_p95():
 
 
 def test_rehearsal_needs_one_learner_per_fault():
-    result = subprocess.run([sys.executable, str(LOCAL / "class_rehearsal.py"), "--learners", "2"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(LOCAL / "class_rehearsal.py"), "--learners", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "Received: --learners 2" in result.stderr

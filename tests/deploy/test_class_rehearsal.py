@@ -23,8 +23,10 @@ require_modules("jupyterhub", "nbgrader", "jupyterhub_idle_culler")
 
 LEARNERS = 4
 TIMEOUT = 1500  # s: far above the ~2-3 minutes it takes on 2 busy cores; a hang still ends
-LAST_LINE = re.compile(rf"^learners {LEARNERS}  submitted {LEARNERS}  graded {LEARNERS}  lost 0  "
-                       r"p95_spawn_s (\d+\.\d)  peak_rss_mb (\d+)$")
+LAST_LINE = re.compile(
+    rf"^learners {LEARNERS}  submitted {LEARNERS}  graded {LEARNERS}  lost 0  "
+    r"p95_spawn_s (\d+\.\d)  peak_rss_mb (\d+)$"
+)
 
 
 def _processes_in(folder: str) -> list[psutil.Process]:
@@ -53,9 +55,13 @@ def _stop_tree(proc: subprocess.Popen) -> None:
 
 def test_class_of_four_submits_and_is_graded_with_nothing_lost(chp, tmp_path):
     env = dict(os.environ, CONVKIT_CHP=chp, TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.Popen([sys.executable, str(LOCAL / "class_rehearsal.py"), "--learners", str(LEARNERS),
-                             "--workdir", str(tmp_path)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(LOCAL / "class_rehearsal.py"), "--learners", str(LEARNERS), "--workdir", str(tmp_path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         out, _ = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:

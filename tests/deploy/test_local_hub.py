@@ -78,8 +78,9 @@ def test_each_learner_gets_their_own_student_id_and_no_formgrader():
 
 
 def test_the_instructor_has_no_student_id_so_collect_takes_everyone():
-    files = class_spawner.learner_files("prof", exchange="/x", course_id="convkit", instructor=True,
-                                        course_root="/home/prof/course")
+    files = class_spawner.learner_files(
+        "prof", exchange="/x", course_id="convkit", instructor=True, course_root="/home/prof/course"
+    )
     config = files[".jupyter/nbgrader_config.py"]
     assert "student_id" not in config.replace("# no student_id", "")
     assert "c.CourseDirectory.root = '/home/prof/course'" in config
@@ -88,8 +89,11 @@ def test_the_instructor_has_no_student_id_so_collect_takes_everyone():
 
 def test_pre_spawn_hook_writes_into_the_home(tmp_path):
     logs = []
-    spawner = types.SimpleNamespace(user=types.SimpleNamespace(name="bo"), home_dir=str(tmp_path / "bo"),
-                                    log=types.SimpleNamespace(info=lambda *a: logs.append(a)))
+    spawner = types.SimpleNamespace(
+        user=types.SimpleNamespace(name="bo"),
+        home_dir=str(tmp_path / "bo"),
+        log=types.SimpleNamespace(info=lambda *a: logs.append(a)),
+    )
     settings = {"instructors": ["prof"], "exchange": "/x", "course_id": "convkit", "course_folder": "course"}
     class_spawner.write_nbgrader_config(spawner, settings)
     text = (tmp_path / "bo" / ".jupyter" / "nbgrader_config.py").read_text()
@@ -103,9 +107,14 @@ HOG = "x = bytearray({mb} * 2**20); import time; time.sleep(120)"
 @pytest.fixture
 def server_with_kernel():
     """A stand-in server process whose one child (the 'kernel') holds ~150 MB."""
-    parent = subprocess.Popen([sys.executable, "-c",
-                               "import subprocess, sys; subprocess.run([sys.executable, '-c', sys.argv[1]])",
-                               HOG.format(mb=150)])
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys; subprocess.run([sys.executable, '-c', sys.argv[1]])",
+            HOG.format(mb=150),
+        ]
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -137,7 +146,7 @@ def test_memory_guard_spawner_kills_the_kernel_not_the_server(server_with_kernel
     spawner = class_spawner.MemoryGuardSpawner(user=user, mem_limit="64M")
     spawner.pid = parent.pid
     assert asyncio.run(spawner.poll()) is None  # the server is still running ...
-    kernel.wait(10)                              # ... and its kernel is gone
+    kernel.wait(10)  # ... and its kernel is gone
     assert not kernel.is_running() or kernel.status() == psutil.STATUS_ZOMBIE
     parent.wait(10)  # the stand-in server ends when its kernel does (a real one restarts the kernel)
 
@@ -154,24 +163,42 @@ def test_memory_guard_leaves_a_server_under_the_limit_alone(server_with_kernel):
 # ------------------------------------------------------------------------------------------ the config file
 def test_hub_config_refuses_to_load_without_settings():
     env = {k: v for k, v in os.environ.items() if k != "CONVKIT_HUB_SETTINGS"}
-    code = ("import runpy, traitlets.config as t; "
-            f"runpy.run_path({str(LOCAL / 'jupyterhub_config.py')!r}, {{'get_config': t.get_config}})")
+    code = (
+        "import runpy, traitlets.config as t; "
+        f"runpy.run_path({str(LOCAL / 'jupyterhub_config.py')!r}, {{'get_config': t.get_config}})"
+    )
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "Received: CONVKIT_HUB_SETTINGS unset" in result.stderr
 
 
 def test_hub_config_reads_its_settings(tmp_path):
-    settings = {"runtime": str(tmp_path), "homes": str(tmp_path / "homes"), "exchange": str(tmp_path / "x"),
-                "python": sys.executable, "chp": "/bin/true", "port": 1, "hub_port": 2, "proxy_api_port": 3,
-                "driver_token": "d" * 64, "proxy_token": "p" * 64, "instructors": ["prof"], "course_id": "c",
-                "course_folder": "course", "mem_limit": "1G", "cull_timeout": 3600, "cull_every": 60}
+    settings = {
+        "runtime": str(tmp_path),
+        "homes": str(tmp_path / "homes"),
+        "exchange": str(tmp_path / "x"),
+        "python": sys.executable,
+        "chp": "/bin/true",
+        "port": 1,
+        "hub_port": 2,
+        "proxy_api_port": 3,
+        "driver_token": "d" * 64,
+        "proxy_token": "p" * 64,
+        "instructors": ["prof"],
+        "course_id": "c",
+        "course_folder": "course",
+        "mem_limit": "1G",
+        "cull_timeout": 3600,
+        "cull_every": 60,
+    }
     (tmp_path / "s.json").write_text(json.dumps(settings))
-    code = ("import json, runpy, traitlets.config as t; c = t.get_config(); "
-            f"runpy.run_path({str(LOCAL / 'jupyterhub_config.py')!r}, {{'get_config': lambda: c}}); "
-            "print(json.dumps({'bind': c.JupyterHub.bind_url, 'auth': c.JupyterHub.authenticator_class, "
-            "'limit': c.Spawner.mem_limit, 'services': [s['name'] for s in c.JupyterHub.services], "
-            "'timeout': c.Spawner.start_timeout, 'args': c.Spawner.args}))")
+    code = (
+        "import json, runpy, traitlets.config as t; c = t.get_config(); "
+        f"runpy.run_path({str(LOCAL / 'jupyterhub_config.py')!r}, {{'get_config': lambda: c}}); "
+        "print(json.dumps({'bind': c.JupyterHub.bind_url, 'auth': c.JupyterHub.authenticator_class, "
+        "'limit': c.Spawner.mem_limit, 'services': [s['name'] for s in c.JupyterHub.services], "
+        "'timeout': c.Spawner.start_timeout, 'args': c.Spawner.args}))"
+    )
     env = dict(os.environ, CONVKIT_HUB_SETTINGS=str(tmp_path / "s.json"))
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -52,8 +52,11 @@ def test_gif_steps_and_fps(tmp_path):
         assert gif.n_frames == 5 and gif.info["duration"] == 500
 
 
-@pytest.mark.parametrize("kw", [{}, {"coverage": True}, {"theme": "dark"}, {"operation": "max"}],
-                         ids=["plain", "coverage", "dark", "max_pool"])
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"coverage": True}, {"theme": "dark"}, {"operation": "max"}],
+    ids=["plain", "coverage", "dark", "max_pool"],
+)
 def test_gif_frames_look_like_full_redraws(tmp_path, kw):
     """The blitted frames (update + moving artists over a cached background) match a full draw of each step."""
     frames = _frames(save_traversal(SAME, tmp_path / "f.gif", progress=False, **kw))
@@ -84,7 +87,7 @@ def test_gif_keeps_the_theme_colours_exact(tmp_path):
     colours = {tuple(c) for c in np.unique(frames[-1].reshape(-1, 3), axis=0)}
     light = palette("light")
     for role in ("background", "padding_cell", "input_cell", "tap", "output_done", "output_current"):
-        rgb = tuple(int(light.as_dict()[role][i:i + 2], 16) for i in (1, 3, 5))
+        rgb = tuple(int(light.as_dict()[role][i : i + 2], 16) for i in (1, 3, 5))
         assert rgb in colours, role
 
 
@@ -169,19 +172,18 @@ def test_default_gif_suits_a_slide_and_steps_all_gives_the_run(tmp_path):
 def test_default_steps_of_example_3():
     steps = slide_steps(EXAMPLE_3)
     assert len(steps) == 60 and steps == sorted(set(steps))
-    assert steps[:12] == list(range(12))                       # the kernel sliding along the first row
-    assert {31, 32} <= set(steps)                              # the change to the second row
-    assert steps[-4:] == [1020, 1021, 1022, 1023]              # the end of the run
+    assert steps[:12] == list(range(12))  # the kernel sliding along the first row
+    assert {31, 32} <= set(steps)  # the change to the second row
+    assert steps[-4:] == [1020, 1021, 1022, 1023]  # the end of the run
     gaps = np.diff(steps[18:-4])
-    assert gaps.max() - gaps.min() <= 1                        # the rest evenly spread
-    assert slide_steps(SAME) == list(range(9))                 # short runs: every step
+    assert gaps.max() - gaps.min() <= 1  # the rest evenly spread
+    assert slide_steps(SAME) == list(range(9))  # short runs: every step
 
 
 def test_example_3_frames_follow_the_kernel_like_full_redraws(tmp_path):
     """Blitting over a zoomed view (the view moves, jumps back, the output view too) looks like a full draw."""
     steps = [0, 1, 6, 7, 500, 2, 1023, 1022]
-    frames = _frames(save_traversal(EXAMPLE_3, tmp_path / "e3.gif", steps=steps, dpi=50, progress=False,
-                                    coverage=True))
+    frames = _frames(save_traversal(EXAMPLE_3, tmp_path / "e3.gif", steps=steps, dpi=50, progress=False, coverage=True))
     assert len(frames) == len(steps)
     for frame, step in zip(frames, steps):
         fig, _ = _build_figure(EXAMPLE_3, step, dpi=50, coverage=True)

@@ -24,8 +24,9 @@ LOOK_DIR = Path("/tmp/convkit-look")
 
 
 def example_1() -> convkit.LayerStack:
-    return convkit.LayerStack((3, 28, 28, 3), [L.Conv2D(32, 3, strides=2, padding="valid"),
-                                               L.Conv2D(64, 3, padding="same")])
+    return convkit.LayerStack(
+        (3, 28, 28, 3), [L.Conv2D(32, 3, strides=2, padding="valid"), L.Conv2D(64, 3, padding="same")]
+    )
 
 
 def vgg_like() -> convkit.LayerStack:
@@ -36,14 +37,21 @@ def vgg_like() -> convkit.LayerStack:
 
 
 def invalid_stack() -> convkit.LayerStack:
-    return convkit.LayerStack((1, 8, 8, 3), [L.Conv2D(8, 3), L.MaxPooling2D(), L.Conv2D(16, 5), L.Conv2D(16, 3),
-                                             L.Flatten(), L.Dense(10)])
+    return convkit.LayerStack(
+        (1, 8, 8, 3), [L.Conv2D(8, 3), L.MaxPooling2D(), L.Conv2D(16, 5), L.Conv2D(16, 3), L.Flatten(), L.Dense(10)]
+    )
 
 
 def branch_stack() -> convkit.LayerStack:
     """A residual block written with convkit's own wiring (no TensorFlow)."""
-    layers = [L.Conv2D(16, 3, padding="same"), L.Conv2D(16, 3, padding="same"), convkit_add(),
-              L.MaxPooling2D(), L.GlobalAveragePooling2D(), L.Dense(10)]
+    layers = [
+        L.Conv2D(16, 3, padding="same"),
+        L.Conv2D(16, 3, padding="same"),
+        convkit_add(),
+        L.MaxPooling2D(),
+        L.GlobalAveragePooling2D(),
+        L.Dense(10),
+    ]
     return convkit.LayerStack((2, 32, 32, 16), layers, [(), (0,), (1, -1), (2,), (3,), (4,)])
 
 
@@ -57,14 +65,20 @@ def unet() -> convkit.LayerStack:
     """The U-Net of the issue, named the way Keras names a fresh model's layers (no TensorFlow needed)."""
     from convkit.core.merge import Concatenate
 
-    layers = [L.Conv2D(16, 3, padding="same", name="conv2d"), L.MaxPooling2D(name="max_pooling2d"),
-              L.Conv2D(32, 3, padding="same", name="conv2d_1"), L.MaxPooling2D(name="max_pooling2d_1"),
-              L.Conv2D(64, 3, padding="same", name="conv2d_2"),
-              L.Conv2DTranspose(32, 3, strides=2, padding="same", name="conv2d_transpose"),
-              Concatenate(name="concatenate"), L.Conv2D(32, 3, padding="same", name="conv2d_3"),
-              L.Conv2DTranspose(16, 3, strides=2, padding="same", name="conv2d_transpose_1"),
-              Concatenate(name="concatenate_1"), L.Conv2D(16, 3, padding="same", name="conv2d_4"),
-              L.Conv2D(1, 1, name="conv2d_5")]
+    layers = [
+        L.Conv2D(16, 3, padding="same", name="conv2d"),
+        L.MaxPooling2D(name="max_pooling2d"),
+        L.Conv2D(32, 3, padding="same", name="conv2d_1"),
+        L.MaxPooling2D(name="max_pooling2d_1"),
+        L.Conv2D(64, 3, padding="same", name="conv2d_2"),
+        L.Conv2DTranspose(32, 3, strides=2, padding="same", name="conv2d_transpose"),
+        Concatenate(name="concatenate"),
+        L.Conv2D(32, 3, padding="same", name="conv2d_3"),
+        L.Conv2DTranspose(16, 3, strides=2, padding="same", name="conv2d_transpose_1"),
+        Concatenate(name="concatenate_1"),
+        L.Conv2D(16, 3, padding="same", name="conv2d_4"),
+        L.Conv2D(1, 1, name="conv2d_5"),
+    ]
     wiring = [(), (0,), (1,), (2,), (3,), (4,), (5, 2), (6,), (7,), (8, 0), (9,), (10,)]
     return convkit.LayerStack((None, 64, 64, 1), layers, wiring, name="unet")
 
@@ -95,9 +109,16 @@ def deep_unet() -> convkit.LayerStack:
 
 def resnet_like() -> convkit.LayerStack:
     """A stem, a strided residual block whose shortcut is a 1×1 convolution of the stem, and a head."""
-    layers = [L.Conv2D(16, 3, padding="same", name="stem"), L.Conv2D(32, 3, strides=2, padding="same", name="conv_a"),
-              L.Conv2D(32, 3, padding="same", name="conv_b"), L.Conv2D(32, 1, strides=2, name="shortcut"),
-              convkit_add(), L.ReLU(name="relu"), L.GlobalAveragePooling2D(name="pool"), L.Dense(10, name="logits")]
+    layers = [
+        L.Conv2D(16, 3, padding="same", name="stem"),
+        L.Conv2D(32, 3, strides=2, padding="same", name="conv_a"),
+        L.Conv2D(32, 3, padding="same", name="conv_b"),
+        L.Conv2D(32, 1, strides=2, name="shortcut"),
+        convkit_add(),
+        L.ReLU(name="relu"),
+        L.GlobalAveragePooling2D(name="pool"),
+        L.Dense(10, name="logits"),
+    ]
     return convkit.LayerStack((2, 32, 32, 3), layers, [(), (0,), (1,), (0,), (2, 3), (4,), (5,), (6,)])
 
 
@@ -106,16 +127,28 @@ def dense_block() -> convkit.LayerStack:
     reads a tensor that two branches leave from."""
     from convkit.core.merge import Add, Concatenate
 
-    layers = [L.Conv2D(8, 3, padding="same", name="c0"), L.Conv2D(8, 3, padding="same", name="c1"),
-              L.Conv2D(8, 3, padding="same", name="c2"), Concatenate(name="cat"),
-              L.Conv2D(8, 1, name="mix"), Add(name="add")]
+    layers = [
+        L.Conv2D(8, 3, padding="same", name="c0"),
+        L.Conv2D(8, 3, padding="same", name="c1"),
+        L.Conv2D(8, 3, padding="same", name="c2"),
+        Concatenate(name="cat"),
+        L.Conv2D(8, 1, name="mix"),
+        Add(name="add"),
+    ]
     return convkit.LayerStack((1, 16, 16, 8), layers, [(), (0,), (1,), (-1, 0, 1, 2), (3,), (4, 0)])
 
 
 def sequence_stack() -> convkit.LayerStack:
-    return convkit.LayerStack((4, 100, 8), [L.Conv1D(16, 5, padding="causal", dilation_rate=2), L.MaxPooling1D(),
-                                            L.Conv1DTranspose(8, 3, strides=2, padding="same"),
-                                            L.GlobalAveragePooling1D(), L.Dense(3)])
+    return convkit.LayerStack(
+        (4, 100, 8),
+        [
+            L.Conv1D(16, 5, padding="causal", dilation_rate=2),
+            L.MaxPooling1D(),
+            L.Conv1DTranspose(8, 3, strides=2, padding="same"),
+            L.GlobalAveragePooling1D(),
+            L.Dense(3),
+        ],
+    )
 
 
 STACKS = {
@@ -518,7 +551,8 @@ def test_unet_from_keras_reads_as_encoder_decoder() -> None:
     fig = draw_stack_figure(stack)
     art = fig.convkit_artists
     assert sorted(s.label.get_text() for s in art.skips) == sorted(
-        [f"skip: {second.name} (32×32×32)", f"skip: {first.name} (64×64×16)"])
+        [f"skip: {second.name} (32×32×32)", f"skip: {first.name} (64×64×16)"]
+    )
     assert [t.name.get_text() for t in art.tensors][1:] == [e.name for e in stack.trace.entries]
     boxes = _text_boxes(fig)
     assert not any(a.overlaps(b) for (_, a), (_, b) in itertools.combinations(boxes, 2))
@@ -544,5 +578,5 @@ def test_a_200_layer_residual_stack_still_draws() -> None:
     renderer = FigureCanvasAgg(fig).get_renderer()
     boxes = sorted((t.get_window_extent(renderer) for t in art.texts), key=lambda b: b.y0)
     for i, a in enumerate(boxes):  # sorted by their bottoms: only those starting below a's top can overlap it
-        for b in itertools.takewhile(lambda b, a=a: b.y0 < a.y1, boxes[i + 1:]):
+        for b in itertools.takewhile(lambda b, a=a: b.y0 < a.y1, boxes[i + 1 :]):
             assert not a.overlaps(b)

@@ -19,8 +19,9 @@ from convkit.render.style import palette
 
 
 def example_1() -> convkit.LayerStack:
-    return convkit.LayerStack((3, 28, 28, 3), [L.Conv2D(32, 3, strides=2, name="conv_1"),
-                                               L.Conv2D(64, 3, padding="same", name="conv_2")])
+    return convkit.LayerStack(
+        (3, 28, 28, 3), [L.Conv2D(32, 3, strides=2, name="conv_1"), L.Conv2D(64, 3, padding="same", name="conv_2")]
+    )
 
 
 def _png(data: bytes) -> Image.Image:
@@ -50,7 +51,9 @@ def test_diagram_shows_both_themes_switched_by_lab() -> None:
     assert set(imgs) == {"light", "dark"}
     assert "display:none" not in imgs["light"]["style"] and "display:none" in imgs["dark"]["style"]
     css = re.search(r"<style>(.*)</style>", page).group(1)
-    assert 'body[data-jp-theme-light="false"] .convkit-diagram-auto .convkit-diagram-light{display:none!important}' in css
+    assert (
+        'body[data-jp-theme-light="false"] .convkit-diagram-auto .convkit-diagram-light{display:none!important}' in css
+    )
     assert 'body[data-jp-theme-light="false"] .convkit-diagram-auto .convkit-diagram-dark{display:inline-block' in css
     assert "prefers-color-scheme" not in page
     assert "convkit-static-fallback" not in page  # that class is hidden in Lab by the widgets' CSS

@@ -58,7 +58,7 @@ def _padding_mask(t) -> np.ndarray:
     masks = []
     for (before, after), n in zip(t.padding, t.input_size):
         m = np.ones(n + before + after, bool)
-        m[before:before + n] = False
+        m[before : before + n] = False
         masks.append(m)
     if t.rank == 1:
         return masks[0][None, :]
@@ -82,7 +82,7 @@ def _in_view(art, full: np.ndarray) -> np.ndarray:
     """The part of a whole padded-input array that the input view shows."""
     (r0, c0), _ = art.origins
     g = art.geometry
-    return full[r0:r0 + g.vrows, c0:c0 + g.vcols]
+    return full[r0 : r0 + g.vrows, c0 : c0 + g.vcols]
 
 
 def _expected_taps(t, step: int) -> set[tuple[int, int]]:
@@ -131,7 +131,11 @@ def test_same_asymmetric_pads_only_the_last_row_and_column():
     assert not pad[0, :-1].any() and not pad[:-1, 0].any()  # the first row and column are input
     assert pad.sum() == 29 + 29 - 1
     assert [art.labels[k].get_text() for k in ("pad_top", "pad_bottom", "pad_left", "pad_right")] == [
-        "pad 0", "pad 1", "pad 0", "pad 1"]
+        "pad 0",
+        "pad 1",
+        "pad 0",
+        "pad 1",
+    ]
     assert art.labels["input"].get_text() == "input 28×28 (+pad 0/1)"
     assert art.labels["output"].get_text() == "output 14×14"
 
@@ -160,8 +164,7 @@ def test_taps_are_the_cells_of_the_current_step(name):
         (r0, c0), _ = art.origins
         rows, cols = zip(*_expected_taps(t, step))
         assert (y + r0, x + c0) == (min(rows), min(cols))
-        assert (art.window.get_height(), art.window.get_width()) == (max(rows) - y - r0 + 1,
-                                                                     max(cols) - x - c0 + 1)
+        assert (art.window.get_height(), art.window.get_width()) == (max(rows) - y - r0 + 1, max(cols) - x - c0 + 1)
 
 
 def test_dilation_gaps_are_left_unmarked():
@@ -199,8 +202,11 @@ def test_computed_and_current_output_cells(name):
     g = art.geometry
     row, col = np.unravel_index(step, out.shape[:2])
     assert art.current.get_xy() == (g.out_x0 + col, g.out_y0 + row)
-    assert np.allclose(_pixel(_render(art.ax.figure), art.ax, g.out_x0 + col + 0.5, g.out_y0 + row + 0.5),
-                       _rgba8(LIGHT.output_current), atol=2)
+    assert np.allclose(
+        _pixel(_render(art.ax.figure), art.ax, g.out_x0 + col + 0.5, g.out_y0 + row + 0.5),
+        _rgba8(LIGHT.output_current),
+        atol=2,
+    )
 
 
 @pytest.mark.parametrize("name", ["same_asymmetric", "dilation", "strip_1d_causal", "example_2", "example_3"])
@@ -234,16 +240,19 @@ def _sum_result(art) -> float:
     return float(art.sum_text.get_text().rsplit("= ", 1)[1])
 
 
-@pytest.mark.parametrize("name", ["no_padding_strides", "padding_strides_odd", "same_even_kernel", "dilation",
-                                  "strip_1d_same", "strip_1d_causal"])
+@pytest.mark.parametrize(
+    "name",
+    ["no_padding_strides", "padding_strides_odd", "same_even_kernel", "dilation", "strip_1d_same", "strip_1d_causal"],
+)
 def test_numbers_sum_equals_convolve(name):
     t = _traverse(name)
     rng = np.random.default_rng(3)
     x = rng.integers(-3, 4, size=t.input_size)
     kernel = rng.integers(-2, 3, size=t.kernel_size)
     size, k, s, p, d = CASES[name]
-    expected = convkit.convolve(x[None, ..., None], kernel[..., None, None], strides=s, padding=p,
-                                dilation_rate=d)[0, ..., 0]
+    expected = convkit.convolve(x[None, ..., None], kernel[..., None, None], strides=s, padding=p, dilation_rate=d)[
+        0, ..., 0
+    ]
     _, art = _draw(t, 0, numbers=(x, kernel))
     for step in range(t.num_steps):
         art.update(step)
@@ -378,7 +387,7 @@ def test_frame_figure_keeps_every_text_inside_and_apart(name):
         assert box.x0 >= 0 and box.y0 >= 0, text.get_text()
         assert box.x1 <= fig.bbox.width + 1 and box.y1 <= fig.bbox.height + 1, text.get_text()
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert a.intersection(a, b) is None or a.intersection(a, b).width * a.intersection(a, b).height < 4
 
 
@@ -403,8 +412,10 @@ def test_drawing_needs_no_pyplot():
     import subprocess
     import sys
 
-    code = ("import sys, convkit; from convkit.render.traversal import frame_figure; "
-            "frame_figure(convkit.traverse((5, 5), 3)); print('matplotlib.pyplot' in sys.modules)")
+    code = (
+        "import sys, convkit; from convkit.render.traversal import frame_figure; "
+        "frame_figure(convkit.traverse((5, 5), 3)); print('matplotlib.pyplot' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -485,9 +496,9 @@ def test_locators_and_labels_do_not_overlap(name):
     texts = [(a, b) for a, b in extents if hasattr(a, "get_text") and a.get_zorder() < 6]
     boxes = [b for _, b in texts]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             overlap = a.intersection(a, b)
-            assert overlap is None or overlap.width * overlap.height < 4, (texts[i][0].get_text())
+            assert overlap is None or overlap.width * overlap.height < 4, texts[i][0].get_text()
 
 
 @pytest.mark.parametrize("dpi", [72, 150])
@@ -518,7 +529,7 @@ def test_grid_lines_are_visible_at_128(theme):
     for k in range(1, g.vcols):
         px, py = art.ax.transData.transform((k, row))
         y = int(pixels.shape[0] - py)
-        strip = _luminance(pixels[y, int(px) - 1:int(px) + 2])
+        strip = _luminance(pixels[y, int(px) - 1 : int(px) + 2])
         contrasts.append(np.abs(strip - cell).max())
     assert min(contrasts) >= 15, contrasts  # of 255: a visible line at every border
 
@@ -528,8 +539,20 @@ def _inside(inner, outer) -> bool:
     return R0 <= r0 and C0 <= c0 and r1 <= R1 and c1 <= C1
 
 
-@pytest.mark.parametrize("name", ["example_2", "example_3", "512_same", "dilated_100", "wide_8x300",
-                                  "strip_1d_300", "3d_6x90x90", "4096_stride_64", "max_pool_256"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "example_2",
+        "example_3",
+        "512_same",
+        "dilated_100",
+        "wide_8x300",
+        "strip_1d_300",
+        "3d_6x90x90",
+        "4096_stride_64",
+        "max_pool_256",
+    ],
+)
 def test_the_view_follows_the_kernel(name):
     """Above 40 cells a side the view is a window around the kernel (and the current output cell): at every
     step tried, the window lies inside the view, the view is marked on the overview of the whole grid, and

@@ -191,7 +191,7 @@ def test_the_scan_finds_a_shape_formatter(tmp_path):
     sample.write_text(
         'def _fmt(shape):\n    return "(" + ", ".join(str(d) for d in shape) + ")"\n\n'
         'def _times(values):\n    return "×".join(str(v) for v in values)\n\n'
-        'def fine(x):\n    return format_shape(x)\n',
+        "def fine(x):\n    return format_shape(x)\n",
         encoding="utf-8",
     )
     assert [line.split()[-1] for line in _formatter_helpers(sample)] == ["_fmt", "_times"]

@@ -13,13 +13,15 @@ from convkit.widgets.stack_fields import addable_layers, format_value, new_layer
 
 
 def example_1() -> convkit.LayerStack:
-    return convkit.LayerStack((3, 28, 28, 3), [L.Conv2D(32, 3, strides=2, padding="valid"),
-                                               L.Conv2D(64, 3, padding="same")])
+    return convkit.LayerStack(
+        (3, 28, 28, 3), [L.Conv2D(32, 3, strides=2, padding="valid"), L.Conv2D(64, 3, padding="same")]
+    )
 
 
 def small_stack() -> convkit.LayerStack:
-    return convkit.LayerStack((1, 8, 8, 3), [L.Conv2D(8, 3), L.MaxPooling2D(), L.Conv2D(16, 3), L.Flatten(),
-                                             L.Dense(10)])
+    return convkit.LayerStack(
+        (1, 8, 8, 3), [L.Conv2D(8, 3), L.MaxPooling2D(), L.Conv2D(16, 3), L.Flatten(), L.Dense(10)]
+    )
 
 
 def outputs(editor: StackEditor) -> list[str]:
@@ -299,8 +301,9 @@ def test_keras_code_builds_a_model_with_the_same_shapes() -> None:
 def test_graph_stack_edits_that_would_rewire_show_a_message() -> None:
     from convkit.core.merge import Add
 
-    graph = convkit.LayerStack((2, 16, 16, 8), [L.Conv2D(8, 3, padding="same"), Add(), L.Flatten()],
-                               [(), (0, -1), (1,)])
+    graph = convkit.LayerStack(
+        (2, 16, 16, 8), [L.Conv2D(8, 3, padding="same"), Add(), L.Flatten()], [(), (0, -1), (1,)]
+    )
     ed = editor_for(graph)
     assert outputs(ed) == ["(2, 16, 16, 8)", "(2, 16, 16, 8)", "(2, 2048)"]
     assert ed.rows[1].fields == {} and ed.rows[1].depth.value == ""
@@ -321,8 +324,10 @@ def test_static_output_carries_the_diagram() -> None:
     assert bundle["text/plain"] == "StackEditor: 2 layers, input (3, 28, 28, 3) → output (3, 13, 13, 64)"
     static = ed.static_bundle()
     assert base64.b64decode(static["image/png"]) == ed.diagram_images["light"].value
-    assert ('alt="Layer-stack diagram: input (3, 28, 28, 3) → Conv2D (3, 13, 13, 32) → Conv2D (3, 13, 13, 64)."'
-            in static["text/html"])
+    assert (
+        'alt="Layer-stack diagram: input (3, 28, 28, 3) → Conv2D (3, 13, 13, 32) → Conv2D (3, 13, 13, 64)."'
+        in static["text/html"]
+    )
     plain = editor_for(example_1()).static_bundle()  # no diagram tab: the picture is drawn for the static output
     assert base64.b64decode(plain["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
     broken = editor_for(convkit.LayerStack((None, 4, 4, 1), [L.Conv2D(2, 5), L.Flatten()]))

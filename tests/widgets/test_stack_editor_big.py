@@ -17,8 +17,9 @@ from convkit.widgets.stack_editor import MAX_DIAGRAM_LAYERS, StackEditor
 
 
 def long_stack(n: int) -> convkit.LayerStack:
-    return convkit.LayerStack((None, 32, 32, 3), [L.Conv2D(8, 3, padding="same") if i % 2 == 0 else L.ReLU()
-                                                  for i in range(n)])
+    return convkit.LayerStack(
+        (None, 32, 32, 3), [L.Conv2D(8, 3, padding="same") if i % 2 == 0 else L.ReLU() for i in range(n)]
+    )
 
 
 def outputs(ed: StackEditor) -> list[str]:
@@ -26,8 +27,10 @@ def outputs(ed: StackEditor) -> list[str]:
 
 
 def expected(stack: convkit.LayerStack) -> list[str]:
-    return [format_shape(e.output_shape) if e.output_shape is not None else "✗ invalid" if e.error else "—"
-            for e in stack.trace.entries]
+    return [
+        format_shape(e.output_shape) if e.output_shape is not None else "✗ invalid" if e.error else "—"
+        for e in stack.trace.entries
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -71,20 +74,25 @@ def test_a_stack_too_long_to_draw_says_so() -> None:
     assert ed.diagram_images["light"].value[:8] == b"\x89PNG\r\n\x1a\n" and ed.diagram_note.value == ""
 
 
-@pytest.mark.parametrize(("call", "error", "match"), [
-    pytest.param(lambda ed: ed.set_field(99, "filters", 4), IndexError, "from -5 to 4", id="row_out_of_range"),
-    pytest.param(lambda ed: ed.set_field(True, "filters", 4), TypeError, "layer index", id="row_bool"),
-    pytest.param(lambda ed: ed.set_field("nope", "filters", 4), ValueError, "named 'nope'", id="row_name"),
-    pytest.param(lambda ed: ed.set_field(0, "kernal_size", 4), ValueError, "no field 'kernal_size'", id="field"),
-    pytest.param(lambda ed: ed.add_layer("Conv9D"), ValueError, "Conv9D", id="unknown_layer"),
-    pytest.param(lambda ed: ed.add_layer("ReLU", 6), IndexError, "from -5 to 5", id="insert_past_end"),
-    pytest.param(lambda ed: ed.remove_layer(2.0), TypeError, "layer index", id="remove_float"),
-    pytest.param(lambda ed: ed.move_layer(0, 5), IndexError, "Received: to=5", id="move_past_end"),
-    pytest.param(lambda ed: ed.set_input_size(3, 8), IndexError, "input dimension", id="input_axis"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        pytest.param(lambda ed: ed.set_field(99, "filters", 4), IndexError, "from -5 to 4", id="row_out_of_range"),
+        pytest.param(lambda ed: ed.set_field(True, "filters", 4), TypeError, "layer index", id="row_bool"),
+        pytest.param(lambda ed: ed.set_field("nope", "filters", 4), ValueError, "named 'nope'", id="row_name"),
+        pytest.param(lambda ed: ed.set_field(0, "kernal_size", 4), ValueError, "no field 'kernal_size'", id="field"),
+        pytest.param(lambda ed: ed.add_layer("Conv9D"), ValueError, "Conv9D", id="unknown_layer"),
+        pytest.param(lambda ed: ed.add_layer("ReLU", 6), IndexError, "from -5 to 5", id="insert_past_end"),
+        pytest.param(lambda ed: ed.remove_layer(2.0), TypeError, "layer index", id="remove_float"),
+        pytest.param(lambda ed: ed.move_layer(0, 5), IndexError, "Received: to=5", id="move_past_end"),
+        pytest.param(lambda ed: ed.set_input_size(3, 8), IndexError, "input dimension", id="input_axis"),
+    ],
+)
 def test_code_api_errors_are_convkits(call: Any, error: type, match: str) -> None:
-    ed = StackEditor(convkit.LayerStack((1, 8, 8, 3), [L.Conv2D(8, 3), L.MaxPooling2D(), L.Conv2D(16, 3),
-                                                       L.Flatten(), L.Dense(10)]), show_diagram=False)
+    ed = StackEditor(
+        convkit.LayerStack((1, 8, 8, 3), [L.Conv2D(8, 3), L.MaxPooling2D(), L.Conv2D(16, 3), L.Flatten(), L.Dense(10)]),
+        show_diagram=False,
+    )
     before = ed.stack
     with pytest.raises(error, match=match) as info:
         call(ed)
@@ -102,13 +110,30 @@ def test_values_a_layer_refuses_are_messages_not_errors() -> None:
     assert "already the first" in ed.message.value
 
 
-INDEX = st.one_of(st.integers(-8, 8), st.integers(), st.text(max_size=6), st.sampled_from(["conv2d", "dense"]),
-                  st.none(), st.booleans(), st.floats(allow_nan=True))
-VALUE = st.one_of(st.integers(-3, 40), st.text(max_size=6), st.none(), st.floats(allow_nan=True),
-                  st.tuples(st.integers(-1, 5), st.integers(-1, 5)), st.sampled_from(["same", "valid", "3, 3"]))
+INDEX = st.one_of(
+    st.integers(-8, 8),
+    st.integers(),
+    st.text(max_size=6),
+    st.sampled_from(["conv2d", "dense"]),
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=True),
+)
+VALUE = st.one_of(
+    st.integers(-3, 40),
+    st.text(max_size=6),
+    st.none(),
+    st.floats(allow_nan=True),
+    st.tuples(st.integers(-1, 5), st.integers(-1, 5)),
+    st.sampled_from(["same", "valid", "3, 3"]),
+)
 CALLS = st.one_of(
-    st.tuples(st.just("set_field"), INDEX, st.sampled_from(["filters", "kernel_size", "strides", "padding",
-                                                            "units", "pool_size", "nope"]), VALUE),
+    st.tuples(
+        st.just("set_field"),
+        INDEX,
+        st.sampled_from(["filters", "kernel_size", "strides", "padding", "units", "pool_size", "nope"]),
+        VALUE,
+    ),
     st.tuples(st.just("add_layer"), st.sampled_from(["ReLU", "Dense", "Conv2D", "MaxPooling2D", "Conv9D"]), INDEX),
     st.tuples(st.just("remove_layer"), INDEX),
     st.tuples(st.just("move_layer"), INDEX, INDEX),
@@ -119,8 +144,9 @@ CALLS = st.one_of(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(calls=st.lists(CALLS, min_size=1, max_size=4))
 def test_the_code_api_raises_only_convkits_errors(calls: list[tuple[Any, ...]]) -> None:
-    ed = StackEditor(convkit.LayerStack((1, 8, 8, 3), [L.Conv2D(8, 3), L.ReLU(), L.Flatten(), L.Dense(10)]),
-                     show_diagram=False)
+    ed = StackEditor(
+        convkit.LayerStack((1, 8, 8, 3), [L.Conv2D(8, 3), L.ReLU(), L.Flatten(), L.Dense(10)]), show_diagram=False
+    )
     for name, *args in calls:
         try:
             getattr(ed, name)(*args)
@@ -130,16 +156,25 @@ def test_the_code_api_raises_only_convkits_errors(calls: list[tuple[Any, ...]]) 
         assert [row.index for row in ed.rows] == list(range(len(ed.stack)))
 
 
-JUNK = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-3, 8), st.floats(allow_nan=True),
-                 st.text(max_size=5), st.lists(st.integers(), max_size=2), st.just(L.Conv2D(4, 3)),
-                 st.just(convkit.LayerStack((None, 6, 6, 1), [L.Conv2D(2, 3)])))
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-3, 8),
+    st.floats(allow_nan=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.just(L.Conv2D(4, 3)),
+    st.just(convkit.LayerStack((None, 6, 6, 1), [L.Conv2D(2, 3)])),
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(["stack", "selected"]), value=JUNK)
 def test_assigning_the_editors_traits_never_raises(name: str, value: Any) -> None:
-    ed = _EDITOR.setdefault("editor", StackEditor(convkit.LayerStack((1, 8, 8, 3), [L.Conv2D(8, 3), L.ReLU()]),
-                                                  show_diagram=False))
+    ed = _EDITOR.setdefault(
+        "editor", StackEditor(convkit.LayerStack((1, 8, 8, 3), [L.Conv2D(8, 3), L.ReLU()]), show_diagram=False)
+    )
     before = (ed.stack, ed.selected)
     setattr(ed, name, value)  # never raises
     accepted = getattr(ed, name) is value or getattr(ed, name) == value

@@ -25,6 +25,7 @@ def note(w: KernelTraversal) -> str:
     """The message line's HTML (the widget's second child)."""
     return w.children[1].value
 
+
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -44,11 +45,16 @@ def displayed(shell, obj) -> list[dict]:
     return [o.data for o in cap.outputs]
 
 
-@pytest.mark.parametrize("make", [
-    pytest.param(lambda: KernelTraversal((28, 28), 3, strides=2), id="traversal"),
-    pytest.param(lambda: StackEditor(convkit.LayerStack((None, 28, 28, 1), [L.Conv2D(8, 3)]), show_diagram=False),
-                 id="stack_editor"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: KernelTraversal((28, 28), 3, strides=2), id="traversal"),
+        pytest.param(
+            lambda: StackEditor(convkit.LayerStack((None, 28, 28, 1), [L.Conv2D(8, 3)]), show_diagram=False),
+            id="stack_editor",
+        ),
+    ],
+)
 def test_display_publishes_live_view_then_picture(shell, make) -> None:
     widget = make()
     outputs = displayed(shell, widget)
@@ -57,8 +63,11 @@ def test_display_publishes_live_view_then_picture(shell, make) -> None:
     assert set(live) == {WIDGET_VIEW, "text/plain"} and live[WIDGET_VIEW]["model_id"] == widget.model_id
     assert set(static) == {"text/html", "image/png", "text/plain"}
     assert base64.b64decode(static["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
-    img = re.fullmatch(r'<img class="(?P<cls>[^"]+)" alt="(?P<alt>[^"]+)" style="[^"]*" '
-                       r'src="data:image/png;base64,(?P<data>[A-Za-z0-9+/=]+)">', static["text/html"])
+    img = re.fullmatch(
+        r'<img class="(?P<cls>[^"]+)" alt="(?P<alt>[^"]+)" style="[^"]*" '
+        r'src="data:image/png;base64,(?P<data>[A-Za-z0-9+/=]+)">',
+        static["text/html"],
+    )
     assert img and img["cls"] == FALLBACK_CLASS and img["data"] == static["image/png"]
     assert len(img["alt"]) > 40
 

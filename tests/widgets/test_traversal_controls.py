@@ -34,8 +34,10 @@ def test_kernel_30_on_7x7_is_refused_with_the_numbers_and_the_limit() -> None:
     header, kernel = dict(w.payload.header), w.controls.per_axis["kernel_size"]
     typed(kernel[0], "30")
     assert w.kernel_size == (3, 3) and w.payload.header == header, "the last valid state is kept"
-    assert w.message == ("kernel 30 is larger than the padded input 7 (height, no padding); the largest kernel here "
-                         "is 7. Kept kernel 3×3. Received: kernel_size=(30, 3)")
+    assert w.message == (
+        "kernel 30 is larger than the padded input 7 (height, no padding); the largest kernel here "
+        "is 7. Kept kernel 3×3. Received: kernel_size=(30, 3)"
+    )
     assert "the largest kernel here is 7" in note(w) and 'role="alert"' in note(w)
     assert kernel[0].value == "30" and invalid(kernel[0]), "what the learner typed stays, marked invalid"
     assert kernel[1].value == "3" and not invalid(kernel[1])
@@ -44,14 +46,25 @@ def test_kernel_30_on_7x7_is_refused_with_the_numbers_and_the_limit() -> None:
     assert w.payload.header["output_size"] == [1, 5]
 
 
-@pytest.mark.parametrize(("field", "text", "expected"), [
-    pytest.param("kernel_size", "3.5", "kernel (height) must be a whole number of at least 1, e.g. 3 (not rounded). "
-                 "Received: '3.5'", id="fraction_not_rounded"),
-    pytest.param("kernel_size", "0", "kernel (height) must be at least 1. Received: 0", id="zero_not_clamped"),
-    pytest.param("strides", "-2", "strides (height) must be at least 1. Received: -2", id="negative"),
-    pytest.param("input_size", "abc", "input (height) must be a whole number of at least 1, e.g. 3. "
-                 "Received: 'abc'", id="not_a_number"),
-])
+@pytest.mark.parametrize(
+    ("field", "text", "expected"),
+    [
+        pytest.param(
+            "kernel_size",
+            "3.5",
+            "kernel (height) must be a whole number of at least 1, e.g. 3 (not rounded). Received: '3.5'",
+            id="fraction_not_rounded",
+        ),
+        pytest.param("kernel_size", "0", "kernel (height) must be at least 1. Received: 0", id="zero_not_clamped"),
+        pytest.param("strides", "-2", "strides (height) must be at least 1. Received: -2", id="negative"),
+        pytest.param(
+            "input_size",
+            "abc",
+            "input (height) must be a whole number of at least 1, e.g. 3. Received: 'abc'",
+            id="not_a_number",
+        ),
+    ],
+)
 def test_typed_text_that_is_not_a_count_is_refused_not_changed(field: str, text: str, expected: str) -> None:
     w = KernelTraversal((7, 7), 3)
     box = w.controls.per_axis[field][0]
@@ -80,20 +93,26 @@ def test_explicit_padding_refusal_and_dilation_refusal() -> None:
     before = w.controls.explicit[0][0]
     typed(before, "0")
     assert w.padding == ((1, 1), (1, 1)) and before.value == "0" and invalid(before)
-    assert w.message.startswith("this padding leaves a padded input of 6 (height: input 5 + padding 0 + 1), "
-                                "smaller than the kernel 7; it needs at least 2 padding cells in total")
+    assert w.message.startswith(
+        "this padding leaves a padded input of 6 (height: input 5 + padding 0 + 1), "
+        "smaller than the kernel 7; it needs at least 2 padding cells in total"
+    )
     d = KernelTraversal((7, 7), 3)
     typed(d.controls.per_axis["dilation_rate"][1], "4")
-    assert d.message.startswith("dilation 4 spreads the kernel 3 over (k − 1)·d + 1 = 9 cells, more than the padded "
-                                "input 7 (width, no padding); the largest dilation here is 3.")
+    assert d.message.startswith(
+        "dilation 4 spreads the kernel 3 over (k − 1)·d + 1 = 9 cells, more than the padded "
+        "input 7 (width, no padding); the largest dilation here is 3."
+    )
     assert d.dilation_rate == (1, 1)
 
 
 def test_input_too_small_names_the_smallest_input() -> None:
     w = KernelTraversal((9, 9), 3, dilation_rate=2)
     typed(w.controls.per_axis["input_size"][1], "4")
-    assert w.message.startswith("input 4 is too small for the kernel span 5: the padded input is 4 (width, no "
-                                "padding); the smallest input here is 5.")
+    assert w.message.startswith(
+        "input 4 is too small for the kernel span 5: the padded input is 4 (width, no "
+        "padding); the smallest input here is 5."
+    )
 
 
 def test_a_valid_edit_elsewhere_rewrites_the_refused_field() -> None:
@@ -108,8 +127,9 @@ def test_a_valid_edit_elsewhere_rewrites_the_refused_field() -> None:
 def test_trait_assignment_gets_the_same_explanation() -> None:
     w = KernelTraversal((7, 7), 3)
     w.kernel_size = 30
-    assert w.message.startswith("kernel 30×30 is larger than the padded input 7×7 (no padding); the largest kernel "
-                                "here is 7×7.")
+    assert w.message.startswith(
+        "kernel 30×30 is larger than the padded input 7×7 (no padding); the largest kernel here is 7×7."
+    )
     assert not w.update(input_size=(2, 2))
     assert w.message.startswith("input 2×2 is too small for the kernel 3×3")
 
@@ -131,15 +151,29 @@ def test_numbers_mode_limits_channels_too() -> None:
     assert w.in_channels == 1 and "65,536 cells × 128 channels = 8,388,608 values" in w.message
 
 
-@pytest.mark.parametrize(("kwargs", "control", "reason"), [
-    pytest.param(dict(input_size=(9, 9), kernel_size=3, strides=2), "dilation_rate",
-                 "dilation is off while strides are 2×2: Keras refuses strides > 1 together with dilation > 1",
-                 id="dilation_while_strided"),
-    pytest.param(dict(input_size=(9, 9), kernel_size=3, dilation_rate=2), "strides",
-                 "strides are off while dilation is 2×2", id="strides_while_dilated"),
-    pytest.param(dict(input_size=(8, 8), kernel_size=2, operation="max"), "dilation_rate",
-                 "dilation is off: pooling windows are not dilated", id="dilation_in_pooling"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "control", "reason"),
+    [
+        pytest.param(
+            dict(input_size=(9, 9), kernel_size=3, strides=2),
+            "dilation_rate",
+            "dilation is off while strides are 2×2: Keras refuses strides > 1 together with dilation > 1",
+            id="dilation_while_strided",
+        ),
+        pytest.param(
+            dict(input_size=(9, 9), kernel_size=3, dilation_rate=2),
+            "strides",
+            "strides are off while dilation is 2×2",
+            id="strides_while_dilated",
+        ),
+        pytest.param(
+            dict(input_size=(8, 8), kernel_size=2, operation="max"),
+            "dilation_rate",
+            "dilation is off: pooling windows are not dilated",
+            id="dilation_in_pooling",
+        ),
+    ],
+)
 def test_disabled_control_says_why(kwargs: dict, control: str, reason: str) -> None:
     w = KernelTraversal(**kwargs)
     c = w.controls
@@ -180,8 +214,9 @@ def test_step_past_the_new_last_step_is_noted() -> None:
     w = KernelTraversal((28, 28), 3, step=600)
     typed(w.controls.per_axis["strides"][0], "2")
     assert w.output_shape == (13, 26, 1) and w.step == 337, "the last step of the new settings"
-    assert f"Step 601 is past the last step of these settings ({w.num_steps} steps): showing step {w.num_steps}" \
-        in note(w)
+    assert (
+        f"Step 601 is past the last step of these settings ({w.num_steps} steps): showing step {w.num_steps}" in note(w)
+    )
 
 
 def test_speed_is_checked_not_clamped() -> None:

@@ -29,16 +29,25 @@ CONFIGS = [
     pytest.param(dict(input_size=(64, 64), kernel_size=5, padding="same"), id="example_2"),
     pytest.param(dict(input_size=(128, 128), kernel_size=3, strides=4), id="example_3"),
     pytest.param(dict(input_size=(13, 13), kernel_size=2, operation="max", numbers=True), id="max_pool_numbers"),
-    pytest.param(dict(input_size=(9, 9), kernel_size=3, strides=2, padding="same", operation="average",
-                      numbers=True), id="average_pool_same"),
+    pytest.param(
+        dict(input_size=(9, 9), kernel_size=3, strides=2, padding="same", operation="average", numbers=True),
+        id="average_pool_same",
+    ),
     pytest.param(dict(input_size=20, kernel_size=4, padding="causal", dilation_rate=2, numbers=True), id="causal_1d"),
     pytest.param(dict(input_size=(11, 11), kernel_size=3, dilation_rate=2, numbers=True), id="dilation"),
-    pytest.param(dict(input_size=(10, 10), kernel_size=3, strides=2, padding="same", numbers=True),
-                 id="same_stride_2"),
-    pytest.param(dict(input_size=(8, 8), kernel_size=3, padding="same", in_channels=3, numbers=True),
-                 id="three_channels"),
-    pytest.param(dict(input_size=(6, 7), kernel_size=(3, 2), padding=((1, 0), (2, 1)),
-                      numbers=(RNG.normal(size=(6, 7)), RNG.normal(size=(3, 2)))), id="explicit_padding_floats"),
+    pytest.param(dict(input_size=(10, 10), kernel_size=3, strides=2, padding="same", numbers=True), id="same_stride_2"),
+    pytest.param(
+        dict(input_size=(8, 8), kernel_size=3, padding="same", in_channels=3, numbers=True), id="three_channels"
+    ),
+    pytest.param(
+        dict(
+            input_size=(6, 7),
+            kernel_size=(3, 2),
+            padding=((1, 0), (2, 1)),
+            numbers=(RNG.normal(size=(6, 7)), RNG.normal(size=(3, 2))),
+        ),
+        id="explicit_padding_floats",
+    ),
 ]
 
 
@@ -74,12 +83,20 @@ def run_node(script: str, data: dict) -> object:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed (apt-get install nodejs): the ES module's sentences are not run")
-    code = f"import * as m from {json.dumps(JS.as_uri())};\n" \
-           "const data = JSON.parse(require_stdin());\n" + script
-    code = code.replace("require_stdin()", "(await new Promise((ok) => { let s = ''; process.stdin.on('data', "
-                        "(c) => { s += c; }); process.stdin.on('end', () => ok(s)); }))")
-    done = subprocess.run([node, "--input-type=module", "-e", code], input=json.dumps(data), capture_output=True,
-                          text=True, timeout=120, check=False)
+    code = f"import * as m from {json.dumps(JS.as_uri())};\nconst data = JSON.parse(require_stdin());\n" + script
+    code = code.replace(
+        "require_stdin()",
+        "(await new Promise((ok) => { let s = ''; process.stdin.on('data', "
+        "(c) => { s += c; }); process.stdin.on('end', () => ok(s)); }))",
+    )
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", code],
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -105,8 +122,9 @@ def test_es_module_pages_views_as_the_renderer_does() -> None:
     t = w.traversal
     views = w.payload.header["view"]
     positions = list(range(0, 310, 7))
-    script = "process.stdout.write(JSON.stringify(data.views.map((v) => data.positions.map((p) => "\
-             "m.axisOrigin(v, p)))));"
+    script = (
+        "process.stdout.write(JSON.stringify(data.views.map((v) => data.positions.map((p) => m.axisOrigin(v, p)))));"
+    )
     got = run_node(script, {"views": [*views["input"], *views["output"]], "positions": positions})
     vin, vout = input_views(t), output_views(t)
     expected = [[v.origin(p) for p in positions] for v in (vin.rows, vin.cols, vout.rows, vout.cols)]

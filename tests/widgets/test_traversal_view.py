@@ -11,14 +11,17 @@ from convkit.render._traversal_view import VIEW_MARGIN, ZOOM_ABOVE, input_views,
 from convkit.widgets.traversal import KernelTraversal
 
 
-@pytest.mark.parametrize(("size", "kernel", "strides", "dilation"), [
-    pytest.param(128, 3, 4, 1, id="example_3"),
-    pytest.param(68, 5, 1, 1, id="example_2_padded"),
-    pytest.param(512, 3, 1, 1, id="large"),
-    pytest.param(300, 7, 9, 1, id="stride_larger_than_kernel"),
-    pytest.param(200, 5, 1, 9, id="dilated_span_37"),
-    pytest.param(1000, 40, 40, 1, id="huge_window"),
-])
+@pytest.mark.parametrize(
+    ("size", "kernel", "strides", "dilation"),
+    [
+        pytest.param(128, 3, 4, 1, id="example_3"),
+        pytest.param(68, 5, 1, 1, id="example_2_padded"),
+        pytest.param(512, 3, 1, 1, id="large"),
+        pytest.param(300, 7, 9, 1, id="stride_larger_than_kernel"),
+        pytest.param(200, 5, 1, 9, id="dilated_span_37"),
+        pytest.param(1000, 40, 40, 1, id="huge_window"),
+    ],
+)
 def test_every_window_lies_inside_its_view(size: int, kernel: int, strides: int, dilation: int) -> None:
     t = traverse(size, kernel, strides, dilation_rate=dilation)
     span = t.effective_kernel[0]

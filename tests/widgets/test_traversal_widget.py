@@ -21,8 +21,7 @@ CASES = [
     pytest.param(dict(input_size=(4, 4), kernel_size=3), id="no_padding_no_strides"),
     pytest.param(dict(input_size=(5, 5), kernel_size=3, strides=2), id="no_padding_strides"),
     pytest.param(dict(input_size=(7, 7), kernel_size=3, strides=2, padding=((1, 1), (1, 1))), id="padding_strides"),
-    pytest.param(dict(input_size=(6, 6), kernel_size=3, strides=2, padding=((1, 1), (1, 1))),
-                 id="padding_strides_odd"),
+    pytest.param(dict(input_size=(6, 6), kernel_size=3, strides=2, padding=((1, 1), (1, 1))), id="padding_strides_odd"),
     pytest.param(dict(input_size=(5, 5), kernel_size=4, padding="same"), id="same_asymmetric"),
     pytest.param(dict(input_size=(7, 7), kernel_size=3, dilation_rate=2), id="dilation"),
     pytest.param(dict(input_size=(28, 28), kernel_size=3, strides=2), id="example_1"),
@@ -52,8 +51,13 @@ def note(w: KernelTraversal) -> str:
 @pytest.mark.parametrize("kwargs", CASES)
 def test_payload_equals_core_geometry(kwargs: dict) -> None:
     w = KernelTraversal(**kwargs)
-    t = traverse(kwargs["input_size"], kwargs["kernel_size"], kwargs.get("strides", 1), kwargs.get("padding", "valid"),
-                 kwargs.get("dilation_rate", 1))
+    t = traverse(
+        kwargs["input_size"],
+        kwargs["kernel_size"],
+        kwargs.get("strides", 1),
+        kwargs.get("padding", "valid"),
+        kwargs.get("dilation_rate", 1),
+    )
     h, g = w.payload.header, geometry(w)
     assert h["output_size"] == list(t.output_size)
     assert h["padding"] == [list(p) for p in t.padding]
@@ -63,8 +67,9 @@ def test_payload_equals_core_geometry(kwargs: dict) -> None:
     np.testing.assert_array_equal(g["offsets"], t.tap_offsets())
     np.testing.assert_array_equal(g["coverage"], t.coverage)
     # the browser derives step i's output cell by C-order unravel and its taps as origin + offsets
-    np.testing.assert_array_equal(np.stack(np.unravel_index(np.arange(t.num_steps), t.output_size), 1),
-                                  t.output_indices())
+    np.testing.assert_array_equal(
+        np.stack(np.unravel_index(np.arange(t.num_steps), t.output_size), 1), t.output_indices()
+    )
     np.testing.assert_array_equal(g["origins"][:, None, :] + g["offsets"][None], t.tap_input_indices())
     assert h["unread_cells"] == int(t.unread_mask.sum())
     assert math.isclose(h["unread_fraction"], t.unread_fraction)
@@ -114,8 +119,12 @@ def test_parameter_change_sends_new_payload() -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        pytest.param({"kernel_size": 9}, "kernel 9×9 is larger than the padded input 5×5 (no padding); the largest "
-                     "kernel here is 5×5. Kept kernel 3×3. Received: kernel_size=9", id="kernel_9_on_5_valid"),
+        pytest.param(
+            {"kernel_size": 9},
+            "kernel 9×9 is larger than the padded input 5×5 (no padding); the largest "
+            "kernel here is 5×5. Kept kernel 3×3. Received: kernel_size=9",
+            id="kernel_9_on_5_valid",
+        ),
         pytest.param({"dilation_rate": 2, "strides": 2}, "`strides > 1` cannot be combined", id="strides_and_dilation"),
         pytest.param({"padding": "causal"}, '"causal"` exists only for 1-D', id="causal_in_2d"),
         pytest.param({"padding": "full"}, "`padding` must be", id="unknown_padding"),
@@ -139,8 +148,11 @@ def test_invalid_settings_give_message_and_keep_state(change: dict, expected: st
     ("kwargs", "expected"),
     [
         pytest.param(dict(input_size=(5, 5), kernel_size=9), "Computed output size would be zero", id="kernel_9"),
-        pytest.param(dict(input_size=(5, 5), kernel_size=3, strides=2, dilation_rate=2), "cannot be combined",
-                     id="strides_dilation"),
+        pytest.param(
+            dict(input_size=(5, 5), kernel_size=3, strides=2, dilation_rate=2),
+            "cannot be combined",
+            id="strides_dilation",
+        ),
         pytest.param(dict(input_size=(5, 5), kernel_size=3, padding="causal"), "only for 1-D", id="causal_2d"),
         pytest.param(dict(input_size=(5, 5, 5), kernel_size=3), "1 or 2 spatial sizes", id="rank_3"),
         pytest.param(dict(input_size=(5, 5), kernel_size=3, step=9), "`step` must be", id="step_out_of_range"),
@@ -387,10 +399,12 @@ def test_repr_mimebundle_is_the_live_view_and_static_bundle_the_picture() -> Non
     static = w.static_bundle()
     assert base64.b64decode(static["image/png"]).startswith(PNG)
     assert static["text/plain"].startswith("Picture of step 5: Conv2D: input 7×7×1")
-    assert ('alt="Kernel traversal picture, step 5 of 49. Conv2D: input 7×7×1, kernel 3×3, strides 1×1, padding same '
-            '→ output 7×7×1. The window covers input rows -1 to 1, columns 3 to 5 (3 of its 9 taps on padding) and '
-            'writes output cell (0, 4). '
-            'Every input cell is read at least once."') in static["text/html"]
+    assert (
+        'alt="Kernel traversal picture, step 5 of 49. Conv2D: input 7×7×1, kernel 3×3, strides 1×1, padding same '
+        "→ output 7×7×1. The window covers input rows -1 to 1, columns 3 to 5 (3 of its 9 taps on padding) and "
+        "writes output cell (0, 4). "
+        'Every input cell is read at least once."'
+    ) in static["text/html"]
     edge = KernelTraversal((5, 5), 3, strides=2, padding="same", step=2)
     assert "rows -1 to 1, columns 3 to 5 (5 of its 9 taps on padding)" in edge.static_bundle()["text/html"]
     coverage = KernelTraversal((128, 128), 3, strides=4)
@@ -431,8 +445,13 @@ def test_wheel_ships_the_es_module_and_css(tmp_path) -> None:
 
     pytest.importorskip("hatchling")
     repo = Path(__file__).resolve().parents[2]
-    subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)], cwd=repo,
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (wheel,) = tmp_path.glob("convkit-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"convkit/widgets/traversal.js", "convkit/widgets/traversal.css", "convkit/widgets/traversal.py"} <= names

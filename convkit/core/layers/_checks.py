@@ -44,7 +44,9 @@ def check_bool(value: Any, name: str) -> bool:
     """``True``/``False`` (numpy booleans too); anything else is a ``TypeError``."""
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return bool(value)
-    raise TypeError(f"`{name}` must be True or False. Received: {name}={short_repr(value)} (of type {type(value).__name__})")
+    raise TypeError(
+        f"`{name}` must be True or False. Received: {name}={short_repr(value)} (of type {type(value).__name__})"
+    )
 
 
 def check_real(
@@ -97,8 +99,10 @@ def _check_identifier(value: Any, name: str, names: frozenset[str], kind: str, *
             return value
         close = sorted(n for n in names if n.lower().replace("_", "") == value.lower().replace("_", ""))
         hint = f" Did you mean {short_repr(close[0])}?" if close else f" Known names: {', '.join(sorted(names))}."
-        raise ValueError(f"Could not interpret {kind} identifier for `{name}` (Keras names are case-sensitive).{hint} "
-                         f"Received: {name}={short_repr(value)}")
+        raise ValueError(
+            f"Could not interpret {kind} identifier for `{name}` (Keras names are case-sensitive).{hint} "
+            f"Received: {name}={short_repr(value)}"
+        )
     if allow_array and hasattr(value, "shape") and hasattr(value, "dtype"):
         return value
     raise ValueError(
@@ -137,7 +141,7 @@ def conv_padding(value: Any, layer: str, *, causal: bool) -> str:
         raise ValueError(
             f'`padding="causal"` exists only for Conv1D in Keras 3; {layer} accepts "valid" or "same". '
             f"For a causal effect along one axis, pad only before it with a ZeroPadding layer (k_eff - 1 cells, "
-            f"e.g. ZeroPadding1D((k_eff - 1, 0)) for a 1-D sequence) and use padding=\"valid\". "
+            f'e.g. ZeroPadding1D((k_eff - 1, 0)) for a 1-D sequence) and use padding="valid". '
             f"Received: padding={short_repr(value)}"
         )
     allowed = ("valid", "same", "causal") if causal else ("valid", "same")

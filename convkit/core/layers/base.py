@@ -419,8 +419,11 @@ class Layer(metaclass=_SpecMeta):
             expected = f"rank {rank}" if rank is not None else f"rank {min_rank} or more"
             hint = ""
             if rank is not None and len(shape) == rank - 1:
-                hint = (missing_axis_hint(shape, rank) if getattr(self, "data_format", None) != "channels_first"
-                        else f" Did you leave out the batch dimension? Write it first, e.g. {(None, *shape)}.")
+                hint = (
+                    missing_axis_hint(shape, rank)
+                    if getattr(self, "data_format", None) != "channels_first"
+                    else f" Did you leave out the batch dimension? Write it first, e.g. {(None, *shape)}."
+                )
             raise ValueError(
                 f"{self.label} expects input of {expected} {self._layout()}, but received a shape of rank "
                 f"{len(shape)}.{hint} Received: input_shape={short_repr(input_shape)}"
@@ -474,13 +477,17 @@ def missing_axis_hint(shape: Shape, rank: int) -> str:
     with_channels = (*shape, 1)
     with_batch = (None, *shape)
     if shape and shape[0] is None:
-        return (f" The batch axis (None) is there, so the channel axis is missing: write it last, e.g. "
-                f"{with_channels} for grey images.")
+        return (
+            f" The batch axis (None) is there, so the channel axis is missing: write it last, e.g. "
+            f"{with_channels} for grey images."
+        )
     last, rest = (shape[-1], shape[:-1]) if shape else (None, ())
     if last in (1, 3, 4) and all(d is None or d > last for d in rest):
         return f" Did you leave out the batch dimension? Write it first, e.g. {with_batch}."
-    return (f" One axis is missing: the batch axis first, e.g. {with_batch}, or the channel axis last, e.g. "
-            f"{with_channels} for grey images.")
+    return (
+        f" One axis is missing: the batch axis first, e.g. {with_batch}, or the channel axis last, e.g. "
+        f"{with_channels} for grey images."
+    )
 
 
 class SpatialLayer(Layer):

@@ -68,7 +68,9 @@ class Dense(Layer):
                 f"Received: units={short_repr(units)}"
             )
         if units > MAX_DIM:
-            raise ValueError(f"`units` is too large: convkit accepts sizes up to {MAX_DIM:,}. Received: units={short_repr(units)}")
+            raise ValueError(
+                f"`units` is too large: convkit accepts sizes up to {MAX_DIM:,}. Received: units={short_repr(units)}"
+            )
         self.units = units
         self._set_weight_options(
             activation=activation,
@@ -215,7 +217,9 @@ class BatchNormalization(Layer):
     ) -> None:
         super().__init__(**kwargs)
         if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
-            raise TypeError(f"`axis` must be an integer, e.g. axis=-1 (channels last). Received: axis={short_repr(axis)}")
+            raise TypeError(
+                f"`axis` must be an integer, e.g. axis=-1 (channels last). Received: axis={short_repr(axis)}"
+            )
         self.axis = int(axis)
         self.momentum = checks.check_real(momentum, "momentum")
         self.epsilon = checks.check_real(epsilon, "epsilon")
@@ -262,14 +266,18 @@ class BatchNormalization(Layer):
         return self._vectors() * _known(self, shape, self.axis, "count its weights")
 
     def _explain_entries(self, shape: Shape) -> tuple[tuple[AxisEntry, ...], tuple[str, ...]]:
-        return (), (f"shape unchanged: each of the {shape[self.axis]} entries along axis {self.axis} is normalised "
-                    "over the batch and the other axes",)
+        return (), (
+            f"shape unchanged: each of the {shape[self.axis]} entries along axis {self.axis} is normalised "
+            "over the batch and the other axes",
+        )
 
     def _params_note(self, shape: Shape) -> str | None:
         size = shape[self.axis]
         if size is None:
             return None
-        parts = (["gamma"] if self.scale else []) + (["beta"] if self.center else []) + ["moving mean", "moving variance"]
+        parts = (
+            (["gamma"] if self.scale else []) + (["beta"] if self.center else []) + ["moving mean", "moving variance"]
+        )
         parts += ["moving stddev", "renorm mean", "renorm stddev"] if self.renorm else []
         return f"params: {self._vectors()}·{size} = {self.count_params(shape)} ({', '.join(parts)})"
 
@@ -300,7 +308,9 @@ class LayerNormalization(Layer):
         if isinstance(axis, (list, tuple)):
             for a in axis:
                 if not isinstance(a, numbers.Integral) or isinstance(a, bool):
-                    raise TypeError(f"`axis` must be an int or a list of ints, but it contains {short_repr(a)}. Received: axis={short_repr(axis)}")
+                    raise TypeError(
+                        f"`axis` must be an int or a list of ints, but it contains {short_repr(a)}. Received: axis={short_repr(axis)}"
+                    )
             self.axis = [int(a) for a in axis]
         elif isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
             self.axis = int(axis)

@@ -41,7 +41,9 @@ __all__ = [
 def _pool_padding(value: Any) -> str:
     """Keras' pooling layers do not lower-case ``padding``: only ``"valid"`` and ``"same"`` work."""
     if not isinstance(value, str):
-        raise TypeError(f'Pooling `padding` must be the string "valid" or "same". Received: padding={short_repr(value)}')
+        raise TypeError(
+            f'Pooling `padding` must be the string "valid" or "same". Received: padding={short_repr(value)}'
+        )
     if value not in ("valid", "same"):
         hint = f' Keras pooling layers only accept lower case: write padding="{value.lower()}".' * (
             value.lower() in ("valid", "same")

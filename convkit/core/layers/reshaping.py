@@ -234,7 +234,9 @@ class UpSampling1D(_UpSampling):
     def __init__(self, size: int = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(size, numbers.Integral) or isinstance(size, bool):
-            raise TypeError(f"`size` of UpSampling1D must be a single integer, e.g. size=2. Received: size={short_repr(size)}")
+            raise TypeError(
+                f"`size` of UpSampling1D must be a single integer, e.g. size=2. Received: size={short_repr(size)}"
+            )
         self.size = check_positive_int(size, "size")
 
 
@@ -294,8 +296,10 @@ class Flatten(Layer):
         dims = shape[1:]
         out = self.compute_output_shape(shape)[1]
         text = "·".join("None" if d is None else str(d) for d in dims) or "1 (no dimensions after the batch)"
-        note = "the order of values follows channels_last" if self.data_format == "channels_last" else (
-            "channels_first input is moved to channels_last before flattening"
+        note = (
+            "the order of values follows channels_last"
+            if self.data_format == "channels_last"
+            else ("channels_first input is moved to channels_last before flattening")
         )
         return (AxisEntry("features", f"{text} = {'None' if out is None else out}", out),), (note,)
 

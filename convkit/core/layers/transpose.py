@@ -70,7 +70,9 @@ class _ConvTranspose(WindowLayer):
             )
         self.padding = normalize_padding(padding)
         self.output_padding = (
-            None if output_padding is None else normalize_tuple(output_padding, self.rank, "output_padding", allow_zero=True)
+            None
+            if output_padding is None
+            else normalize_tuple(output_padding, self.rank, "output_padding", allow_zero=True)
         )
         self.data_format = normalize_data_format(data_format)
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate")
@@ -119,7 +121,7 @@ class _ConvTranspose(WindowLayer):
             if k_eff % 2 + op == 0:
                 notes.append(
                     f"warning: with the TensorFlow backend this layer fails when run: on axis {i} the even kernel "
-                    f"(k_eff={k_eff}) and output_padding=0 give (n - 1)·s, which \"same\" maps back to n - 1 "
+                    f'(k_eff={k_eff}) and output_padding=0 give (n - 1)·s, which "same" maps back to n - 1 '
                     f"inputs, not n. Use output_padding=None, or output_padding >= 1 with strides >= 2"
                 )
         return tuple(notes)
