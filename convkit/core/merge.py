@@ -12,14 +12,17 @@ equal shapes except along its axis, whose sizes add up. They have no weights.
 
 from __future__ import annotations
 
-import inspect
 import json
 import numbers
 from collections.abc import Sequence
 from typing import Any
 
 from .args import MAX_RANK, normalize_shape, plain_number, short_repr
-from .layers.base import FrozenLayerError, _auto_name  # Keras' naming rule, one counter per name for every layer
+from .layers.base import (  # Keras' naming rule, one counter per name for every layer
+    FrozenLayerError,
+    FrozenSpecMeta,
+    _auto_name,
+)
 from .words import channel_depths_fix, concatenate_sizes_fix, format_shape, sentence, spatial_sizes_fix
 
 __all__ = [
@@ -37,22 +40,7 @@ __all__ = [
 Shape = tuple[int | None, ...]
 
 
-class _FrozenMeta(type):
-    """Freezes a merge spec once its whole ``__init__`` has run; keeps the constructor's signature visible."""
-
-    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(name, bases, namespace, **kwargs)
-        # the class's own constructor (mypy reads cls.__init__ as the metaclass's)
-        signature = inspect.signature(cls.__init__)  # type: ignore[misc]
-        cls.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        layer = super().__call__(*args, **kwargs)
-        object.__setattr__(layer, "_frozen", True)
-        return layer
-
-
-class MergeLayer(metaclass=_FrozenMeta):
+class MergeLayer(metaclass=FrozenSpecMeta):
     """Base of the merge specs: several inputs, one output, no weights.
 
     Immutable like every spec: ``replace(**changes)`` makes a changed copy; equal when the configuration is.

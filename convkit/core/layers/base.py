@@ -26,7 +26,7 @@ from ..spec import LayerKind
 from ..words import short_repr
 from ._checks import check_bool, check_regularizer, weight_options
 
-__all__ = ["Layer", "SpatialLayer", "snake_case", "Shape", "FrozenLayerError"]
+__all__ = ["Layer", "SpatialLayer", "snake_case", "Shape", "FrozenLayerError", "FrozenSpecMeta"]
 
 Shape = tuple[int | None, ...]
 
@@ -137,8 +137,8 @@ class FrozenLayerError(AttributeError):
     """Raised on assignment to a layer spec: specs are immutable values; ``replace(...)`` makes a changed copy."""
 
 
-class _SpecMeta(ABCMeta):
-    """Freezes every layer spec once its whole ``__init__`` (subclasses included) has run.
+class FrozenSpecMeta(ABCMeta):
+    """Freezes a spec once its whole ``__init__`` (subclasses included) has run (layer and merge specs).
 
     Each class keeps its constructor's signature (``inspect.signature(Conv2D)`` is Keras' own), which a
     metaclass ``__call__`` would otherwise hide.
@@ -151,10 +151,20 @@ class _SpecMeta(ABCMeta):
         cls.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        layer = super().__call__(*args, **kwargs)
-        object.__setattr__(layer, "_shown", layer._compute_shown_arguments())
-        object.__setattr__(layer, "_frozen", True)
-        return layer
+        spec = super().__call__(*args, **kwargs)
+        cls._before_freezing(spec)
+        object.__setattr__(spec, "_frozen", True)
+        return spec
+
+    def _before_freezing(cls, spec: Any) -> None:
+        """What a family computes once, at construction, before its specs become immutable."""
+
+
+class _SpecMeta(FrozenSpecMeta):
+    """Layer specs also compute, once, which arguments their repr and Keras code write."""
+
+    def _before_freezing(cls, spec: Any) -> None:
+        object.__setattr__(spec, "_shown", spec._compute_shown_arguments())
 
 
 class Layer(metaclass=_SpecMeta):
