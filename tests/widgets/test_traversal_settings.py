@@ -133,22 +133,53 @@ def test_numpy_scalars_and_bools_are_welcome() -> None:
 # --------------------------------------------------------------------------------------- property tests
 SMALL = st.integers(-2, 12)
 JUNK = st.one_of(
-    st.none(), st.booleans(), SMALL, st.integers(), st.sampled_from([10**400, -(10**400), 2**63, 10**9, 4096]),
-    st.floats(allow_nan=True, allow_infinity=True), st.complex_numbers(max_magnitude=1e6),
-    st.text(max_size=4), st.fractions(max_denominator=10), st.decimals(allow_nan=True, places=2),
-    st.sampled_from(["valid", "same", "causal", "explicit", "VALID", "conv", "max", "average", "depthwise",
-                     "separable", "fast", "yes"]),
-    st.tuples(SMALL), st.tuples(SMALL, SMALL), st.tuples(SMALL, SMALL, SMALL), st.lists(SMALL, max_size=3),
-    st.tuples(st.tuples(SMALL, SMALL), st.tuples(SMALL, SMALL)), st.tuples(st.tuples(SMALL, SMALL)),
-    st.frozensets(SMALL, max_size=2), st.dictionaries(st.text(max_size=2), SMALL, max_size=2),
-    st.builds(np.array, SMALL), st.builds(lambda a: np.array(a), st.lists(SMALL, min_size=1, max_size=3)),
-    st.just(("abc", "def")), st.just(object()),
+    st.none(),
+    st.booleans(),
+    SMALL,
+    st.integers(),
+    st.sampled_from([10**400, -(10**400), 2**63, 10**9, 4096]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.complex_numbers(max_magnitude=1e6),
+    st.text(max_size=4),
+    st.fractions(max_denominator=10),
+    st.decimals(allow_nan=True, places=2),
+    st.sampled_from(
+        [
+            "valid",
+            "same",
+            "causal",
+            "explicit",
+            "VALID",
+            "conv",
+            "max",
+            "average",
+            "depthwise",
+            "separable",
+            "fast",
+            "yes",
+        ]
+    ),
+    st.tuples(SMALL),
+    st.tuples(SMALL, SMALL),
+    st.tuples(SMALL, SMALL, SMALL),
+    st.lists(SMALL, max_size=3),
+    st.tuples(st.tuples(SMALL, SMALL), st.tuples(SMALL, SMALL)),
+    st.tuples(st.tuples(SMALL, SMALL)),
+    st.frozensets(SMALL, max_size=2),
+    st.dictionaries(st.text(max_size=2), SMALL, max_size=2),
+    st.builds(np.array, SMALL),
+    st.builds(lambda a: np.array(a), st.lists(SMALL, min_size=1, max_size=3)),
+    st.just(("abc", "def")),
+    st.just(object()),
 )
 #: Values a learner would mostly type: half the examples, so the fuzz walks through many valid states too.
-LIKELY = st.one_of(st.integers(1, 6), st.tuples(st.integers(1, 6), st.integers(1, 6)), st.integers(8, 16),
-                   st.sampled_from(["valid", "same", "causal", "conv", "max", "average", None, True, False, 1, 2]),
-                   st.tuples(st.tuples(st.integers(0, 2), st.integers(0, 2)),
-                             st.tuples(st.integers(0, 2), st.integers(0, 2))))
+LIKELY = st.one_of(
+    st.integers(1, 6),
+    st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    st.integers(8, 16),
+    st.sampled_from(["valid", "same", "causal", "conv", "max", "average", None, True, False, 1, 2]),
+    st.tuples(st.tuples(st.integers(0, 2), st.integers(0, 2)), st.tuples(st.integers(0, 2), st.integers(0, 2))),
+)
 STEPS = st.one_of(SMALL, st.integers(0, 200), JUNK)
 NUMBERS = st.one_of(st.none(), st.booleans(), JUNK)
 
@@ -185,8 +216,9 @@ _WIDGETS: dict[str, KernelTraversal] = {}
 def widget(kind: str) -> KernelTraversal:
     """One widget per kind for the whole fuzz: examples keep changing it (the state carries over)."""
     if kind not in _WIDGETS:
-        _WIDGETS[kind] = (KernelTraversal((9, 9), 3, numbers=True) if kind == "conv"
-                          else KernelTraversal(10, 2, operation="max"))
+        _WIDGETS[kind] = (
+            KernelTraversal((9, 9), 3, numbers=True) if kind == "conv" else KernelTraversal(10, 2, operation="max")
+        )
     return _WIDGETS[kind]
 
 
