@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import socket
@@ -101,6 +102,13 @@ def test_pre_spawn_hook_writes_into_the_home(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ memory guard
+def run_coroutine(coro):
+    """Run ``coro`` to completion in a thread of its own: in the whole suite a session fixture (the browser tests'
+    Playwright) may keep an event loop running in this thread, where ``asyncio.run`` would refuse."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout=60)
+
+
 HOG = "x = bytearray({mb} * 2**20); import time; time.sleep(120)"
 
 
@@ -145,7 +153,7 @@ def test_memory_guard_spawner_kills_the_kernel_not_the_server(server_with_kernel
     user = types.SimpleNamespace(name="hog", url="/user/hog/", id=1, escaped_name="hog")
     spawner = class_spawner.MemoryGuardSpawner(user=user, mem_limit="64M")
     spawner.pid = parent.pid
-    assert asyncio.run(spawner.poll()) is None  # the server is still running ...
+    assert run_coroutine(spawner.poll()) is None  # the server is still running ...
     kernel.wait(10)  # ... and its kernel is gone
     assert not kernel.is_running() or kernel.status() == psutil.STATUS_ZOMBIE
     parent.wait(10)  # the stand-in server ends when its kernel does (a real one restarts the kernel)
@@ -156,7 +164,7 @@ def test_memory_guard_leaves_a_server_under_the_limit_alone(server_with_kernel):
     user = types.SimpleNamespace(name="ok", url="/user/ok/", id=2, escaped_name="ok")
     spawner = class_spawner.MemoryGuardSpawner(user=user, mem_limit="4G")
     spawner.pid = parent.pid
-    assert asyncio.run(spawner.poll()) is None
+    assert run_coroutine(spawner.poll()) is None
     assert kernel.is_running() and kernel.status() != psutil.STATUS_ZOMBIE
 
 
