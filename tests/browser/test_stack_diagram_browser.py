@@ -95,7 +95,7 @@ def test_diagram_follows_the_lab_theme(page: Any, lab_server: LabServer, diagram
     summary = page.locator(".jp-OutputArea-output .convkit-summary").first
     summary.wait_for(state="visible", timeout=30_000)
     lines = page.evaluate(_ONE_LINE_JS)
-    assert lines["spans"] >= 13 and lines["broken"] == [] and lines["titles"] == ["RF", "Jump"], lines
+    assert lines["spans"] >= 13 and lines["broken"] == [] and lines["titles"] == ["Window", "RF", "Jump"], lines
     screenshot(summary, "stack-summary-unet-narrow")
     settings = Path(lab_server.base) / "settings" / "@jupyterlab" / "apputils-extension" / "themes.jupyterlab-settings"
     try:
