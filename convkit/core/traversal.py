@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .args import axis_names, normalize_tuple, plain_number, refuse_unordered, short_repr
-from .axis import ConvAxis, conv_axis
+from .axis import ConvAxis, TransposedAxis, conv_axis
 from .reads import axis_reads, read_counts
 from .words import check_strides_dilation
 
@@ -117,8 +117,49 @@ class Steps(Sequence[Step]):
         return f"<Steps: {len(self)} of {self._traversal.num_steps}>"
 
 
+class AxisNumbers:
+    """Per-axis numbers read off ``axes`` (forward :class:`Traversal` and transposed traversals alike)."""
+
+    __slots__ = ()
+    axes: tuple[ConvAxis, ...] | tuple[TransposedAxis, ...]
+
+    @property
+    def rank(self) -> int:
+        return len(self.axes)
+
+    @property
+    def input_size(self) -> tuple[int, ...]:
+        return _known(tuple(a.size for a in self.axes))
+
+    @property
+    def kernel_size(self) -> tuple[int, ...]:
+        return tuple(a.kernel_size for a in self.axes)
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        return tuple(a.strides for a in self.axes)
+
+    @property
+    def dilation_rate(self) -> tuple[int, ...]:
+        return tuple(a.dilation_rate for a in self.axes)
+
+    @property
+    def padding_mode(self) -> str:
+        """The padding the axes were built with: ``"valid"``, ``"same"``, ``"causal"`` or ``"explicit"``."""
+        return self.axes[0].padding
+
+    @property
+    def effective_kernel(self) -> tuple[int, ...]:
+        return tuple(a.effective_kernel for a in self.axes)
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        """From the axis arithmetic (:mod:`convkit.core.axis`), the one place output sizes are computed."""
+        return _known(tuple(a.output for a in self.axes))
+
+
 @dataclass(frozen=True, slots=True)
-class Traversal:
+class Traversal(AxisNumbers):
     """The geometry of a kernel sliding over an input, one :class:`~convkit.core.axis.ConvAxis` per axis.
 
     Build it with :func:`traverse`. Every other attribute is derived from ``axes``.
@@ -149,31 +190,8 @@ class Traversal:
 
     axes: tuple[ConvAxis, ...]
 
-    # -- per-axis numbers ----------------------------------------------------------------------------
-    @property
-    def rank(self) -> int:
-        return len(self.axes)
-
-    @property
-    def input_size(self) -> tuple[int, ...]:
-        return _known(tuple(a.size for a in self.axes))
-
-    @property
-    def kernel_size(self) -> tuple[int, ...]:
-        return tuple(a.kernel_size for a in self.axes)
-
-    @property
-    def strides(self) -> tuple[int, ...]:
-        return tuple(a.strides for a in self.axes)
-
-    @property
-    def dilation_rate(self) -> tuple[int, ...]:
-        return tuple(a.dilation_rate for a in self.axes)
-
-    @property
-    def padding_mode(self) -> str:
-        """``"valid"``, ``"same"``, ``"causal"`` or ``"explicit"``."""
-        return self.axes[0].padding
+    # -- per-axis numbers: rank, input_size, kernel_size, strides, dilation_rate, padding_mode,
+    #    effective_kernel and output_size come from AxisNumbers ----------------------------------
 
     @property
     def padding(self) -> tuple[tuple[int, int], ...]:
@@ -183,14 +201,6 @@ class Traversal:
     @property
     def padded_size(self) -> tuple[int, ...]:
         return _known(tuple(a.padded_size for a in self.axes))
-
-    @property
-    def effective_kernel(self) -> tuple[int, ...]:
-        return tuple(a.effective_kernel for a in self.axes)
-
-    @property
-    def output_size(self) -> tuple[int, ...]:
-        return _known(tuple(a.output for a in self.axes))
 
     @property
     def num_steps(self) -> int:

@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from .args import axis_names, normalize_tuple
 from .axis import TransposedAxis, transposed_axis
-from .traversal import MAX_CELLS, MAX_READS, Steps, Traversal, _is_sequence, _known, _outer, traverse
+from .traversal import MAX_CELLS, MAX_READS, AxisNumbers, Steps, Traversal, _is_sequence, _outer, traverse
 from .words import check_strides_dilation
 
 __all__ = ["ScatterTap", "Scatter", "TransposedTraversal", "traverse_transpose"]
@@ -71,7 +71,7 @@ class Scatter:
 
 
 @dataclass(frozen=True, slots=True)
-class TransposedTraversal:
+class TransposedTraversal(AxisNumbers):
     """The geometry of a transposed convolution, one :class:`~convkit.core.axis.TransposedAxis` per axis.
 
     Build it with :func:`traverse_transpose`; every other attribute is derived from ``axes``.
@@ -104,46 +104,12 @@ class TransposedTraversal:
 
     axes: tuple[TransposedAxis, ...]
 
-    # -- per-axis numbers ----------------------------------------------------------------------------
-    @property
-    def rank(self) -> int:
-        return len(self.axes)
-
-    @property
-    def input_size(self) -> tuple[int, ...]:
-        return _known(tuple(a.size for a in self.axes))
-
-    @property
-    def kernel_size(self) -> tuple[int, ...]:
-        return tuple(a.kernel_size for a in self.axes)
-
-    @property
-    def strides(self) -> tuple[int, ...]:
-        return tuple(a.strides for a in self.axes)
-
-    @property
-    def dilation_rate(self) -> tuple[int, ...]:
-        return tuple(a.dilation_rate for a in self.axes)
-
-    @property
-    def padding_mode(self) -> str:
-        """``"valid"`` or ``"same"``."""
-        return self.axes[0].padding
-
+    # -- per-axis numbers (rank, sizes, strides, padding_mode, output_size...: AxisNumbers) ----------
     @property
     def output_padding(self) -> tuple[int | None, ...] | None:
         """What was passed (``None``, or one int per axis)."""
         ops = tuple(a.output_padding for a in self.axes)
         return None if all(op is None for op in ops) else ops
-
-    @property
-    def effective_kernel(self) -> tuple[int, ...]:
-        return tuple(a.effective_kernel for a in self.axes)
-
-    @property
-    def output_size(self) -> tuple[int, ...]:
-        """From :func:`~convkit.core.axis.transposed_axis`, the one place output sizes are computed."""
-        return _known(tuple(a.output for a in self.axes))
 
     @property
     def uncropped_size(self) -> tuple[int, ...]:
