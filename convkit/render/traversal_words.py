@@ -46,15 +46,19 @@ from ..core.traversal import Traversal
 from .words import format_dims
 
 __all__ = [
+    "MAX_CHANNEL_TERMS",
     "MAX_TERMS",
     "StepTemplate",
     "SumTemplate",
     "depth_sentence",
+    "depth_step_sentence",
     "elide",
     "fmt",
     "integral",
     "layer_name",
+    "more_channels",
     "number_texts",
+    "shown_planes",
     "step_sentence",
     "step_template",
     "sum_template",
@@ -373,3 +377,88 @@ def sum_template(t: Traversal, operation: str = "conv", channels: int = 1) -> Su
     'output[1] = 2·2 + (-3)·(-1) = 5'
     """
     return SumTemplate(t.output_size, t.input_size, operation, tuple(_axes(t)), channels if operation == "conv" else 1)
+
+
+# ------------------------------------------------------------------------------------------------ depth
+#: A depth sum longer than this many channels shows the first ones, "…" and the last two.
+MAX_CHANNEL_TERMS = 8
+
+
+def shown_planes(total: int, start: int, reads: int, max_planes: int = 6) -> tuple[list[int], int]:
+    """Which of ``total`` planes a depth view draws when planes ``start … start + reads - 1`` are the ones in
+    use, and how many it leaves out: every plane when they fit, else the first ``max_planes - 2`` in use and
+    the last two in use (``reads > max_planes``), or the ones in use and their neighbours.
+
+    >>> shown_planes(64, 0, 64)
+    ([0, 1, 2, 3, 62, 63], 58)
+    >>> shown_planes(64, 40, 1)
+    ([38, 39, 40, 41, 42, 43], 58)
+    """
+    if total <= max_planes:
+        return list(range(total)), 0
+    if reads > max_planes:
+        head = list(range(start, start + max_planes - 2))
+        tail = [start + reads - 2, start + reads - 1]
+        return head + tail, total - max_planes
+    lo = min(max(0, start - (max_planes - reads) // 2), total - max_planes)
+    return list(range(lo, lo + max_planes)), total - max_planes
+
+
+def more_channels(hidden: int, what: str = "channels") -> str:
+    """``… 58 more channels`` (``''`` for none)."""
+    if not hidden:
+        return ""
+    return f"… {hidden} more {what[:-1] if hidden == 1 else what}"
+
+
+def _channel_span(channels: Sequence[int]) -> str:
+    return f"channel {channels[0]}" if len(channels) == 1 else f"channels {channels[0]}–{channels[-1]}"
+
+
+def depth_step_sentence(
+    index: Sequence[int],
+    plane: int,
+    *,
+    kind: str,
+    operation: str = "conv",
+    channels: Sequence[int],
+    groups: int = 1,
+    depth_multiplier: int = 1,
+    partials: Sequence[float] | None = None,
+    bias: float | None = None,
+    whole: bool = True,
+) -> str:
+    """The depth narration of one step: which channels output plane ``plane`` reads and, with numbers, each
+    channel's multiply-sum, then the bias, equal to the output cell (the widget's live region says the same).
+
+    ``kind``: ``"conv"``, ``"grouped"``, ``"depthwise"``, ``"separable"`` (depthwise phase) or ``"pool"``.
+
+    >>> depth_step_sentence([0, 5], 2, kind="conv", channels=[0, 1, 2], partials=[4, -3, 7], bias=1)
+    'output[0, 5], filter 2 = channel 0: 4 + channel 1: -3 + channel 2: 7 + bias 1 = 9'
+    >>> depth_step_sentence([1], 0, kind="pool", operation="max", channels=[0])
+    'output[1], channel 0 reads channel 0 only: pooling keeps each channel apart (depth in = depth out)'
+    """
+    cell = "output[" + ", ".join(str(i) for i in index) + "]"
+    m = max(1, depth_multiplier)
+    if kind == "pool":
+        head = f"{cell}, channel {plane}"
+    elif kind in ("depthwise", "separable"):
+        head = f"{cell}, plane {plane} (channel {plane // m}, kernel {plane % m} of {m})"
+    elif kind == "grouped":
+        head = f"{cell}, filter {plane} (group g{channels[0] // len(channels)} of {groups})"
+    else:
+        head = f"{cell}, filter {plane}"
+    if partials is None:
+        if kind == "pool":
+            return f"{head} reads channel {plane} only: pooling keeps each channel apart (depth in = depth out)"
+        return f"{head} reads {_channel_span(channels)} (kernel depth {len(channels)})"
+    if kind == "pool":
+        what = "max" if operation == "max" else "mean"
+        return f"{head} = {what} of channel {plane}'s window = {fmt(partials[0], whole)} (each channel alone)"
+    terms = [f"channel {c}: {fmt(p, whole)}" for c, p in zip(channels, partials)]
+    total = 0.0
+    for p in partials:
+        total += float(p)
+    b = 0.0 if bias is None else float(bias)
+    body = elide(terms, " + ", MAX_CHANNEL_TERMS)
+    return f"{head} = {body} + bias {fmt(b, whole)} = {fmt(total + b, whole)}"

@@ -18,7 +18,14 @@ Binary arrays (little-endian, C-order, sent once per change of settings):
               taps (channel 0, filter 0) and the outputs in step order; ``header["numbers"]["counts"]`` says
               how many of each. The cells, the multiply-sum and the exports write exactly these.
 
-Header ``"sentences"``: ``{"step": StepTemplate.as_json(), "sum": SumTemplate.as_json() or None}``.
+``depth``     numbers mode only (else empty): ``header["depth_view"]["dtype"]`` (float32 when every value is one
+              exactly, else float64): the input ``(cells, in_channels)``, the weights ``(output planes, channels
+              read, taps)`` and the bias ``(output planes,)`` (:class:`convkit.render._traversal_depth.DepthModel`);
+              the browser computes each step's per-channel sums from them (no per-step text is sent).
+
+Header ``"sentences"``: ``{"step": StepTemplate.as_json(), "sum": SumTemplate.as_json() or None}``; header
+``"depth_view"``: what the depth view draws (kind, channels read per output plane, groups, depth multiplier,
+the group colours) and the sizes of ``depth``.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import numpy as np
 from ..core.args import axis_names
 from ..core.explain import axis_notes, format_axis
 from ..core.traversal import Traversal
+from ..render._traversal_depth import GROUP_COLORS, MAX_PLANES, DepthModel, depth_model
 from ..render._traversal_view import AxisView, input_views, output_views
 from ..render.traversal_words import (
     StepTemplate,
@@ -46,7 +54,7 @@ from ._traversal_values import ShownValues, check_numbers, shown_values
 __all__ = ["BUFFERS", "Payload", "build_payload", "decode", "depth_line", "title_line"]
 
 #: The binary arrays the canvas receives (empty bytes when not used).
-BUFFERS = ("origins", "offsets", "coverage", "texts")
+BUFFERS = ("origins", "offsets", "coverage", "texts", "depth")
 
 
 def decode(data: bytes, dtype: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -69,6 +77,7 @@ class Payload:
     values: ShownValues | None = None
     steps: StepTemplate | None = None
     sums: SumTemplate | None = None
+    depth: DepthModel | None = None
 
     def array(self, name: str) -> np.ndarray:
         """``"origins"``, ``"offsets"`` or ``"coverage"`` decoded (shapes as in the module's docstring)."""
@@ -92,6 +101,12 @@ class Payload:
         lines = self.buffers["texts"].decode("utf-8").split("\n")
         a, b = counts[0], counts[0] + counts[1]
         return lines[:a], lines[a:b], lines[b:]
+
+    def depth_sentence(self, step: int, plane: int = 0) -> str:
+        """The depth view's sentence for ``step`` and output plane ``plane`` (the live region says it)."""
+        if self.depth is None:
+            raise ValueError(f"No steps are drawn for these settings: {self.header['too_large']}")
+        return self.depth.sentence(step, plane)
 
     def step_sentence(self, step: int) -> str:
         """The widget's step sentence for ``step`` (0-based)."""
@@ -218,4 +233,36 @@ def build_payload(
             "counts": [len(values.x_text), len(w_text), len(values.y_text)],
         }
     header["sentences"] = {"step": steps.as_json(), "sum": None if sums is None else sums.as_json()}
-    return Payload(header, buffers, t, values, steps, sums)
+    depth = _depth(params, values)
+    header["depth_view"], buffers["depth"] = _depth_arrays(depth)
+    return Payload(header, buffers, t, values, steps, sums, depth)
+
+
+def _depth(params: TraversalParams, values: ShownValues | None) -> DepthModel:
+    if values is None:
+        return depth_model(params)
+    return depth_model(params, values.x, values.kernel, getattr(values, "bias", None))
+
+
+def _depth_arrays(m: DepthModel) -> tuple[dict[str, Any], bytes]:
+    """The depth view's header entry and binary values (see the module's docstring)."""
+    parts = [a for a in (m.x, m.weights, m.bias) if a is not None]
+    exact = all(np.array_equal(a.astype(np.float32), a) for a in parts)
+    dtype = np.dtype("<f4") if exact else np.dtype("<f8")
+    header = {
+        "kind": m.kind,
+        "operation": m.operation,
+        "in_channels": m.in_channels,
+        "output_depth": m.output_depth,
+        "reads": m.reads,
+        "groups": m.groups,
+        "depth_multiplier": m.depth_multiplier,
+        "max_planes": MAX_PLANES,
+        "group_colors": list(GROUP_COLORS),
+        "numbers": m.x is not None,
+        "whole": m.whole,
+        "dtype": dtype.name,
+        "counts": [0 if a is None else int(a.size) for a in (m.x, m.weights, m.bias)],
+    }
+    data = b"".join(np.ascontiguousarray(a, dtype).tobytes() for a in parts)
+    return header, data

@@ -42,7 +42,7 @@ PARAMS = (
     "groups",
 )
 #: Every setting a learner can change, layer and view.
-SETTINGS = (*PARAMS, "numbers", "coverage", "step", "speed", "loop")
+SETTINGS = (*PARAMS, "numbers", "coverage", "step", "speed", "loop", "filter", "show_filters")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class TraversalState:
     speed: float | None
     loop: bool
     payload: Payload
+    filter: int = 0
+    show_filters: bool = False
 
     @property
     def num_steps(self) -> int:
@@ -79,6 +81,22 @@ def check_step(value: Any, num_steps: int) -> int:
             f"steps). Received: step={short_repr(value)}"
         )
     return int(value)
+
+
+def check_filter(value: Any, planes: int) -> int:
+    """The output plane being computed: ``0 <= filter < planes`` (an integer, numpy's too)."""
+    if isinstance(value, bool) or not isinstance(value, _numbers.Integral) or not 0 <= int(value) < planes:
+        raise ValueError(
+            f"`filter` must be an integer from 0 to {planes - 1}: the output plane being computed (this layer "
+            f"makes {planes} output planes). Received: filter={short_repr(value)}"
+        )
+    return int(value)
+
+
+def output_planes(state_payload: Payload) -> int:
+    """How many output planes the depth view draws (its filter control's range)."""
+    depth = state_payload.depth
+    return depth.output_depth if depth is not None else 1
 
 
 def check_speed(value: Any) -> float | None:
@@ -111,7 +129,11 @@ def check_flag(value: Any, name: str, what: str) -> bool:
     raise TypeError(f"`{name}` must be True or False ({what}). Received: {name}={short_repr(value)}")
 
 
-_FLAGS = {"coverage": "mark the never-read input cells", "loop": "restart playback at the end"}
+_FLAGS = {
+    "coverage": "mark the never-read input cells",
+    "loop": "restart playback at the end",
+    "show_filters": "show every filter making its own output plane",
+}
 
 
 def initial_state(settings: dict[str, Any]) -> TraversalState:
@@ -127,6 +149,8 @@ def initial_state(settings: dict[str, Any]) -> TraversalState:
         check_speed(settings["speed"]),
         check_flag(settings["loop"], "loop", _FLAGS["loop"]),
         payload,
+        check_filter(settings.get("filter", 0), output_planes(payload)),
+        check_flag(settings.get("show_filters", False), "show_filters", _FLAGS["show_filters"]),
     )
 
 
@@ -174,8 +198,19 @@ def advance(
                 f"step {state.step + 1} is past the last step of these settings ({n} steps): "
                 f"showing step {step + 1}, the last"
             )
+    planes = output_planes(payload)
+    if "filter" in changes:
+        filter_ = check_filter(changes["filter"], planes)
+    else:
+        filter_ = min(state.filter, planes - 1)
+        if filter_ != state.filter:
+            notes.append(f"filter {state.filter} is past the last output plane ({planes}): showing filter {filter_}")
     new = replace(
         state,
+        filter=filter_,
+        show_filters=check_flag(changes["show_filters"], "show_filters", _FLAGS["show_filters"])
+        if "show_filters" in changes
+        else state.show_filters,
         params=params,
         numbers=numbers,
         default_strides=default,

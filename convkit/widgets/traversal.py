@@ -32,7 +32,13 @@ from ._traversal_state import MAX_SPEED, MIN_SPEED, PARAMS, SETTINGS, TraversalS
 __all__ = ["KernelTraversal", "TraversalCanvas"]
 
 _HERE = pathlib.Path(__file__).parent
-_FROM_BROWSER = {"step": "step", "show_coverage": "coverage", "loop": "loop"}
+_FROM_BROWSER = {
+    "step": "step",
+    "show_coverage": "coverage",
+    "loop": "loop",
+    "filter": "filter",
+    "show_filters": "show_filters",
+}
 
 
 class TraversalCanvas(anywidget.AnyWidget):
@@ -46,7 +52,10 @@ class TraversalCanvas(anywidget.AnyWidget):
     offsets = traitlets.Bytes(b"").tag(sync=True)
     coverage = traitlets.Bytes(b"").tag(sync=True)
     texts = traitlets.Bytes(b"").tag(sync=True)
+    depth = traitlets.Bytes(b"").tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
+    filter = traitlets.Int(0).tag(sync=True)
+    show_filters = traitlets.Bool(False).tag(sync=True)
     speed = traitlets.Float(4.0).tag(sync=True)
     loop = traitlets.Bool(False).tag(sync=True)
     show_coverage = traitlets.Bool(False).tag(sync=True)
@@ -101,7 +110,13 @@ class KernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
         Playback speed in steps per second (``None``: about 10 s per run), and whether playback restarts.
     kind, depth_multiplier, groups
         What :meth:`from_layer` reads from a layer: ``"depthwise"`` or ``"separable"`` (its depthwise part)
-        convolutions with their ``depth_multiplier``, and Keras' ``groups``. They change the depth line only.
+        convolutions with their ``depth_multiplier``, and Keras' ``groups``.
+    filter, show_filters
+        The depth view (under the grids): the input as its ``in_channels`` planes with the kernel as one cuboid
+        through the channels it reads, and the output planes. ``filter`` is the output plane being computed
+        (0-based; depthwise: plane ``channel·depth_multiplier + k``); ``show_filters=True`` shows every filter
+        making its own plane. In numbers mode it says each channel's multiply-sum, then the bias
+        (:meth:`Payload.depth_sentence`, also read out by screen readers).
 
     Invalid settings raise ``ValueError``/``TypeError`` here; later changes (controls, attribute assignment,
     :meth:`update`) never raise: the widget shows the message and keeps the last valid picture.
@@ -147,6 +162,8 @@ Kept kernel 3×3. Received: kernel_size=30
     step = _Setting(help="current step (0-based)")
     speed = _Setting(help=f"steps per second ({MIN_SPEED:g} to {MAX_SPEED:g}); None = automatic")
     loop = _Setting(help="restart playback at the end (True/False)")
+    filter = _Setting(help="output plane being computed (0-based)")
+    show_filters = _Setting(help="depth view: every filter making its own output plane (True/False)")
     message = traitlets.Unicode("", read_only=True, help="why the last change was refused ('' when accepted)")
 
     def __init__(
@@ -168,6 +185,8 @@ Kept kernel 3×3. Received: kernel_size=30
         kind: str = "conv",
         depth_multiplier: int = 1,
         groups: int = 1,
+        filter: int = 0,
+        show_filters: bool = False,
         **kwargs: Any,
     ) -> None:
         settings = dict(
@@ -187,6 +206,8 @@ Kept kernel 3×3. Received: kernel_size=30
             kind=kind,
             depth_multiplier=depth_multiplier,
             groups=groups,
+            filter=filter,
+            show_filters=show_filters,
         )
         self._state: TraversalState = initial_state(settings)
         self._canvas = TraversalCanvas()
@@ -320,6 +341,8 @@ Kept kernel 3×3. Received: kernel_size=30
             c.speed = float(s.speed) if s.speed else _auto_speed(s.num_steps)
             c.loop = s.loop
             c.show_coverage = s.coverage
+            c.filter = s.filter
+            c.show_filters = s.show_filters
         if old is None or s.params != old.params or s.payload is not old.payload:
             self._sync_controls()
 
