@@ -76,7 +76,10 @@ function bytesOf(value) {
   return new Uint8Array(0);
 }
 
-const TYPED = { int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array };
+const TYPED = {
+  int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array,
+  float32: Float32Array, float64: Float64Array,
+};
 
 /** @param {any} value @param {string} dtype */
 function typed(value, dtype) {
@@ -710,6 +713,267 @@ function drawNumbers(ctx, state, pr0, pc0, s) {
   ctx.restore();
 }
 
+// ----------------------------------------------------------------------------------------- depth view
+// The same rules as convkit.render._traversal_depth (DepthModel) and traversal_words.depth_step_sentence.
+
+const MAX_CHANNEL_TERMS = 8;
+const LIVE_EVERY_MS = 1000; // the live region speaks at most once a second while playing
+
+/** Python's fmt: a whole number as such when every value is whole, else 3 significant digits ("%.3g").
+ * @param {number} v @param {boolean} whole */
+export function fmtNumber(v, whole) {
+  if (whole && Number.isInteger(v)) return String(v === 0 ? 0 : v);
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+  const [mant, e] = v.toExponential(2).split("e");
+  const exp = Number(e);
+  if (exp < -4 || exp >= 3) {
+    return `${mant.replace(/\.?0+$/, "")}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  const fixed = v.toFixed(2 - exp);
+  return fixed.includes(".") ? fixed.replace(/\.?0+$/, "") : fixed;
+}
+
+/** Which of `total` planes are drawn (the ones in use first) and how many are left out.
+ * @param {number} total @param {number} start @param {number} reads @param {number} max @returns {[number[], number]} */
+export function shownPlanes(total, start, reads, max) {
+  const range = (/** @type {number} */ a, /** @type {number} */ n) => Array.from({ length: n }, (_, i) => a + i);
+  if (total <= max) return [range(0, total), 0];
+  if (reads > max) return [[...range(start, max - 2), start + reads - 2, start + reads - 1], total - max];
+  const lo = Math.min(Math.max(0, start - Math.floor((max - reads) / 2)), total - max);
+  return [range(lo, max), total - max];
+}
+
+/** @param {number} hidden @param {string} what */
+const moreText = (hidden, what) => (hidden ? `… ${hidden} more ${hidden === 1 ? what.slice(0, -1) : what}` : "");
+
+/** The depth view's data: header entry plus the values (input, weights, bias) when numbers are on.
+ * @param {Model} model @param {any} h */
+function readDepth(model, h) {
+  const dv = h.depth_view;
+  if (!dv) return null;
+  const D = { ...dv, x: null, w: null, b: null };
+  if (dv.numbers) {
+    const all = typed(model.get("depth"), dv.dtype);
+    const [nx, nw] = dv.counts;
+    D.x = all.subarray(0, nx); D.w = all.subarray(nx, nx + nw); D.b = all.subarray(nx + nw);
+  }
+  return D;
+}
+
+/** @param {any} D @param {number} plane */
+function startOf(D, plane) {
+  if (D.kind === "depthwise" || D.kind === "separable") return Math.floor(plane / D.depth_multiplier);
+  if (D.kind === "pool") return plane;
+  if (D.kind === "grouped") return Math.floor(plane / (D.output_depth / D.groups)) * D.reads;
+  return 0;
+}
+
+/** The flat input cell of every tap of step s, -1 on padding. @param {any} g @param {number} s */
+function depthCells(g, s) {
+  const cells = new Int32Array(g.numTaps);
+  for (let t = 0; t < g.numTaps; t++) {
+    const r = g.originRow[s] + g.tapRow[t], c = g.originCol[s] + g.tapCol[t];
+    cells[t] = r < 0 || r >= g.inRows || c < 0 || c >= g.inCols ? -1 : r * g.inCols + c;
+  }
+  return cells;
+}
+
+/** One multiply-sum (pooling: max / mean) per channel `plane` reads, in tap order, as Python sums them.
+ * @param {any} D @param {any} g @param {number} s @param {number} plane @returns {number[] | null} */
+export function depthPartials(D, g, s, plane) {
+  if (!D.x) return null;
+  const cells = depthCells(g, s), C = D.in_channels, start = startOf(D, plane), out = [];
+  for (let j = 0; j < D.reads; j++) {
+    const ch = start + j;
+    if (D.kind === "pool") {
+      let best = -Infinity, total = 0, n = 0;
+      for (const c of cells) if (c >= 0) { const v = D.x[c * C + ch]; total += v; n++; if (v > best) best = v; }
+      out.push(D.operation === "max" ? best : total / n);
+      continue;
+    }
+    const base = (plane * D.reads + j) * g.numTaps;
+    let total = 0;
+    for (let t = 0; t < g.numTaps; t++) if (cells[t] >= 0) total += D.x[cells[t] * C + ch] * D.w[base + t];
+    out.push(total);
+  }
+  return out;
+}
+
+/** The depth narration of step s for output plane `plane` (Python: Payload.depth_sentence).
+ * @param {any} D @param {any} g @param {number} s @param {number} plane */
+export function depthSentence(D, g, s, plane) {
+  const index = unravel(s, g.h.output_size);
+  const cell = `output[${index.join(", ")}]`;
+  const m = Math.max(1, D.depth_multiplier), start = startOf(D, plane);
+  const channels = Array.from({ length: D.reads }, (_, i) => start + i);
+  let head = `${cell}, filter ${plane}`;
+  if (D.kind === "pool") head = `${cell}, channel ${plane}`;
+  else if (D.kind === "depthwise" || D.kind === "separable") {
+    head = `${cell}, plane ${plane} (channel ${Math.floor(plane / m)}, kernel ${plane % m} of ${m})`;
+  } else if (D.kind === "grouped") head = `${cell}, filter ${plane} (group g${Math.floor(start / D.reads)} of ${D.groups})`;
+  const partials = depthPartials(D, g, s, plane);
+  if (!partials) {
+    if (D.kind === "pool") return `${head} reads channel ${plane} only: pooling keeps each channel apart (depth in = depth out)`;
+    const span = channels.length === 1 ? `channel ${channels[0]}` : `channels ${channels[0]}–${channels[channels.length - 1]}`;
+    return `${head} reads ${span} (kernel depth ${channels.length})`;
+  }
+  if (D.kind === "pool") {
+    return `${head} = ${D.operation === "max" ? "max" : "mean"} of channel ${plane}'s window = `
+      + `${fmtNumber(partials[0], D.whole)} (each channel alone)`;
+  }
+  const terms = channels.map((c, i) => `channel ${c}: ${fmtNumber(partials[i], D.whole)}`);
+  let total = 0;
+  for (const p of partials) total += p;
+  const b = D.b ? D.b[plane] : 0;
+  return `${head} = ${elide(terms, " + ", MAX_CHANNEL_TERMS)} + bias ${fmtNumber(b, D.whole)} = ${fmtNumber(total + b, D.whole)}`;
+}
+
+/** Sizes of the depth view for a stage `avail` px wide. @param {any} g @param {any} D @param {number} avail */
+function depthLayout(g, D, avail) {
+  const slots = D.max_planes + 1.2;
+  const S = Math.max(28, Math.min(96, Math.floor((avail - 40) / slots) - 12));
+  const aspect = g.rank === 2 ? g.inRows / g.inCols : 0;
+  const H = g.rank === 2 ? Math.max(10, Math.round(S * Math.min(aspect, 1.5))) : 12;
+  const oAspect = g.rank === 2 ? g.outRows / g.outCols : 0;
+  const OH = g.rank === 2 ? Math.max(10, Math.round(S * Math.min(oAspect, 1.5))) : 12;
+  const lift = 3; // each plane further back sits this much higher: a stack seen at an angle
+  const inY = 40 + lift * D.max_planes, outY = inY + H + 62 + lift * D.max_planes;
+  return { S, H, OH, gap: 12, x0: 16, inY, outY, lift, width: Math.max(avail, 200), height: outY + OH + 34 };
+}
+
+/** x of each drawn plane, with room for "…" where drawn planes are not neighbours. @param {number[]} planes */
+function planeXs(planes, L) {
+  const xs = [];
+  let x = L.x0;
+  planes.forEach((p, i) => {
+    if (i > 0 && p !== planes[i - 1] + 1) x += 18;
+    xs.push(x);
+    x += L.S + L.gap;
+  });
+  return { xs, end: x };
+}
+
+/** The depth view of step s: input planes with the window's footprint on every plane the kernel reads (one
+ * cuboid through them), and the output planes with the cell being computed.
+ * @param {CanvasRenderingContext2D} ctx @param {any} st */
+function drawDepth(ctx, st) {
+  const { g, D, pal, fontFamily } = st, L = st.DL, s = st.step, f = st.filter;
+  ctx.setTransform(st.dpr, 0, 0, st.dpr, 0, 0);
+  ctx.fillStyle = pal.background;
+  ctx.fillRect(0, 0, L.width, L.height);
+  ctx.textBaseline = "middle";
+  const font = `12px ${fontFamily}`, small = `11px ${fontFamily}`;
+  const start = startOf(D, f), [ins, hiddenIn] = shownPlanes(D.in_channels, start, D.reads, D.max_planes);
+  const [outs, hiddenOut] = shownPlanes(D.output_depth, f, 1, D.max_planes);
+  const reads = (/** @type {number} */ c) => c >= start && c < start + D.reads;
+  const groupOf = (/** @type {number} */ c) => (D.kind === "grouped" ? Math.floor(c / D.reads) : -1);
+  const outGroup = (/** @type {number} */ o) => (D.kind === "grouped" ? Math.floor(o / (D.output_depth / D.groups)) : -1);
+  const what = D.kind === "pool" ? "pool window" : "kernel";
+  ctx.fillStyle = pal.text;
+  ctx.font = `bold ${font}`;
+  ctx.textAlign = "left";
+  const depthWord = D.kind === "pool" ? "each channel alone" : `${what} depth ${D.reads}`;
+  ctx.fillText(`input: ${D.in_channels} channel${D.in_channels > 1 ? "s" : ""} · ${depthWord}`
+    + (hiddenIn ? ` · ${moreText(hiddenIn, "channels")}` : ""), L.x0, 14);
+  // the window's footprint, in plane pixels (clipped to the plane)
+  const pr = g.originRow[s], pc = g.originCol[s];
+  const sx = L.S / g.inCols, sy = L.H / (g.rank === 2 ? g.inRows : 1);
+  const fx0 = Math.max(0, pc) * sx, fx1 = Math.min(g.inCols, pc + g.keffCols) * sx;
+  const fy0 = g.rank === 2 ? Math.max(0, pr) * sy : 0, fy1 = g.rank === 2 ? Math.min(g.inRows, pr + g.keffRows) * sy : L.H;
+  const partials = depthPartials(D, g, s, f);
+  const inPos = planeXs(ins, L);
+  /** @type {number[][]} */
+  const corners = [];
+  for (let i = ins.length - 1; i >= 0; i--) { // back to front
+    const c = ins[i], x = inPos.xs[i], y = L.inY - i * L.lift, on = reads(c);
+    ctx.globalAlpha = on ? 1 : 0.35;
+    ctx.fillStyle = pal.input_cell;
+    ctx.fillRect(x, y, L.S, L.H);
+    const gi = groupOf(c);
+    ctx.strokeStyle = gi >= 0 ? D.group_colors[gi % D.group_colors.length] : pal.grid_line;
+    ctx.lineWidth = gi >= 0 ? 3 : 1;
+    if (gi >= 0 && gi % 2 === 1) ctx.setLineDash([5, 3]); // pattern as well as colour
+    ctx.strokeRect(x + 0.5, y + 0.5, L.S - 1, L.H - 1);
+    ctx.setLineDash([]);
+    if (on) {
+      ctx.fillStyle = pal.tap;
+      ctx.fillRect(x + fx0, y + fy0, Math.max(2, fx1 - fx0), Math.max(2, fy1 - fy0));
+      ctx.strokeStyle = pal.window;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x + fx0, y + fy0, Math.max(2, fx1 - fx0), Math.max(2, fy1 - fy0));
+      corners.push([x + fx0, y + fy0, x + fx1, y + fy1]);
+    }
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = pal.text;
+    ctx.font = small;
+    ctx.textAlign = "center";
+    ctx.fillText(`ch ${c}${gi >= 0 ? ` · g${gi}` : ""}`, x + L.S / 2, L.inY + L.H + 10);
+    if (on && partials) ctx.fillText(`${D.kind === "pool" ? "" : "Σ "}${fmtNumber(partials[c - start], D.whole)}`,
+      x + L.S / 2, L.inY + L.H + 24);
+    if (i > 0 && c !== ins[i - 1] + 1) ctx.fillText("…", x - 12, y + L.H / 2);
+  }
+  if (corners.length > 1) { // the cuboid: the footprints of the first and last plane read, joined
+    const a = corners[corners.length - 1], b = corners[0]; // front (first drawn last) and back
+    ctx.strokeStyle = pal.window;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    for (const [i, j] of [[0, 1], [2, 1], [0, 3], [2, 3]]) { ctx.moveTo(a[i], a[j]); ctx.lineTo(b[i], b[j]); }
+    ctx.stroke();
+  }
+  // output planes
+  const outWord = D.kind === "pool" ? "channels (depth in = depth out)" : D.kind === "conv" || D.kind === "grouped"
+    ? "filters, one plane each" : `planes (${D.in_channels} channels × depth_multiplier ${D.depth_multiplier})`;
+  ctx.textAlign = "left";
+  ctx.font = `bold ${font}`;
+  ctx.fillStyle = pal.text;
+  const top = L.outY - D.max_planes * L.lift - 14;
+  ctx.fillText(`output: ${D.output_depth} ${outWord}` + (hiddenOut ? ` · ${moreText(hiddenOut, "planes")}` : "")
+    + (st.allFilters ? " · all filters" : ""), L.x0, top);
+  const outPos = planeXs(outs, L);
+  const ox = L.S / g.outCols, oy = L.OH / (g.rank === 2 ? g.outRows : 1);
+  const fullRows = Math.floor(s / g.outCols), rest = s % g.outCols;
+  let target = null;
+  for (let i = outs.length - 1; i >= 0; i--) {
+    const o = outs[i], x = outPos.xs[i], y = L.outY - i * L.lift, sel = o === f, live = sel || st.allFilters;
+    ctx.fillStyle = pal.output_cell;
+    ctx.fillRect(x, y, L.S, L.OH);
+    if (live) {
+      ctx.fillStyle = pal.output_done;
+      ctx.fillRect(x, y, L.S, fullRows * oy);
+      ctx.fillRect(x, y + fullRows * oy, rest * ox, oy);
+      ctx.fillStyle = pal.output_current;
+      ctx.fillRect(x + rest * ox, y + fullRows * oy, Math.max(2, ox), Math.max(2, oy));
+    }
+    const gi = outGroup(o);
+    ctx.strokeStyle = sel ? pal.window : gi >= 0 ? D.group_colors[gi % D.group_colors.length] : pal.grid_line;
+    ctx.lineWidth = sel ? 3 : gi >= 0 ? 2 : 1;
+    if (!sel && gi >= 0 && gi % 2 === 1) ctx.setLineDash([5, 3]);
+    ctx.strokeRect(x + 0.5, y + 0.5, L.S - 1, L.OH - 1);
+    ctx.setLineDash([]);
+    ctx.fillStyle = pal.text;
+    ctx.font = sel ? `bold ${small}` : small;
+    ctx.textAlign = "center";
+    const name = D.kind === "pool" ? "ch" : D.kind === "conv" || D.kind === "grouped" ? "filter" : "plane";
+    ctx.fillText(`${sel ? "▸ " : ""}${name} ${o}${gi >= 0 ? ` · g${gi}` : ""}`, x + L.S / 2, L.outY + L.OH + 10);
+    if (i > 0 && o !== outs[i - 1] + 1) ctx.fillText("…", x - 12, y + L.OH / 2);
+    if (sel) target = [x + (rest + 0.5) * ox, y + (fullRows + 0.5) * oy];
+  }
+  if (target && corners.length) { // from the cuboid to the cell it writes
+    const c = corners[0];
+    ctx.save();
+    ctx.strokeStyle = pal.window;
+    ctx.globalAlpha = 0.7;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.moveTo((c[0] + c[2]) / 2, c[3]);
+    ctx.lineTo(target[0], target[1]);
+    ctx.stroke();
+    ctx.restore();
+  }
+  return { ins, outs, hiddenIn, hiddenOut };
+}
+
 // --------------------------------------------------------------------------------------------- DOM
 
 /** @param {string} tag @param {string} [cls] @param {string} [text] @returns {any} */
@@ -771,6 +1035,15 @@ function buildDom(host) {
     stepInfo: el("div", "ck-step-info"),
     sum: el("div", "ck-sum"),
     covInfo: el("div", "ck-coverage-info"),
+    depthBox: el("div", "ck-depth-view"),
+    depthBar: el("div", "ck-depth-bar"),
+    filter: el("input", "ck-filter"),
+    filterMax: el("span", "ck-filter-max"),
+    allFilters: checkbox("ck-all-filters", "all filters"),
+    depthStage: el("div", "ck-depth-stage"),
+    depthCanvas: /** @type {HTMLCanvasElement} */ (el("canvas", "ck-depth-canvas")),
+    depthText: el("div", "ck-depth-sum"),
+    live: el("div", "ck-live"),
   };
   d.scrub.type = "range"; d.scrub.min = "0"; d.scrub.step = "1";
   d.scrub.setAttribute("aria-label", "step");
@@ -787,7 +1060,20 @@ function buildDom(host) {
   d.message.setAttribute("role", "alert");
   const info = el("div", "ck-info");
   info.append(d.title, d.formula, d.depth, d.stepInfo, d.sum, d.covInfo);
-  root.append(bar, d.stage, d.message, info);
+  d.filter.type = "number"; d.filter.min = "0"; d.filter.step = "1";
+  d.filter.title = "the output plane being computed ([ and ] step through them)";
+  d.filter.setAttribute("aria-label", "filter being computed");
+  const filterBox = el("label", "ck-filter-label");
+  filterBox.append(el("span", "ck-filter-name", "filter "), d.filter, d.filterMax);
+  d.allFilters.box.title = "show every filter making its own output plane";
+  d.depthBar.append(filterBox, d.allFilters.box);
+  d.depthStage.append(d.depthCanvas);
+  d.depthCanvas.setAttribute("role", "img");
+  d.live.setAttribute("role", "status");
+  d.live.setAttribute("aria-live", "polite");
+  d.live.setAttribute("aria-atomic", "true");
+  d.depthBox.append(d.depthBar, d.depthStage, d.depthText, d.live);
+  root.append(bar, d.stage, d.depthBox, d.message, info);
   host.append(root);
   return d;
 }
@@ -958,10 +1244,11 @@ function createPlayer(model, state, d, draw, shown) {
 /** Python -> browser: new settings rebuild the geometry; step, loop, coverage and speed update the view.
  * @param {Model} model @param {Record<string, () => void>} handlers @returns {() => void} cleanup */
 function observeModel(model, handlers) {
-  const names = ["header", "origins", "offsets", "coverage", "texts"];
+  const names = ["header", "origins", "offsets", "coverage", "texts", "depth"];
   const pairs = [...names.map((n) => [`change:${n}`, handlers.geometry]),
     ["change:step", handlers.step], ["change:loop", handlers.loop], ["change:show_coverage", handlers.coverage],
-    ["change:speed", handlers.speed]];
+    ["change:speed", handlers.speed], ["change:filter", handlers.filter],
+    ["change:show_filters", handlers.showFilters]];
   for (const [event, fn] of pairs) model.on(/** @type {string} */ (event), /** @type {Function} */ (fn));
   return () => { for (const [event, fn] of pairs) model.off(/** @type {string} */ (event), /** @type {Function} */ (fn)); };
 }
@@ -977,6 +1264,7 @@ function render({ model, el: host }) {
     g: null, L: null, pal: null, dpr: 1, canvas: d.canvas, base: document.createElement("canvas"), pattern: null,
     step: 0, playing: false, zoom: 0, frames: 0, fontFamily: "sans-serif", follow: true, origins: null,
     baseKey: "", speed: 1, baseDraws: 0, map: null, overview: null,
+    D: null, DL: null, filter: 0, allFilters: false, depthShown: null, liveAt: 0, liveTimer: 0,
   };
   let rebuildQueued = false, layoutQueued = false, lastWidth = -1, shownStep = -1;
 
@@ -999,6 +1287,49 @@ function render({ model, el: host }) {
       ds.baseDraws = String(state.baseDraws);
       ds.window = [g.originRow[s] + g.padTop, g.originCol[s] + g.padLeft, g.keffRows, g.keffCols].join(",");
     }
+    if (!state.playing && state.liveTimer) speak(true); // paused: say the step now
+    ds.filter = String(state.filter);
+    ds.allFilters = String(state.allFilters);
+    const shownD = state.depthShown;
+    if (shownD) {
+      ds.depthInput = shownD.ins.join(",");
+      ds.depthOutput = shownD.outs.join(",");
+      ds.depthHidden = `${shownD.hiddenIn},${shownD.hiddenOut}`;
+    }
+  }
+
+  const depthOn = () => !!(state.D && state.g && !state.g.tooLarge && !d.depthBox.hidden);
+
+  function speak(now) { // the live region: at most once a second while playing, at once when paused or stepped
+    clearTimeout(state.liveTimer); state.liveTimer = 0;
+    const text = d.depthText.textContent || "";
+    if (!state.playing || now) { if (d.live.textContent !== text) d.live.textContent = text; state.liveAt = performance.now(); return; }
+    const wait = LIVE_EVERY_MS - (performance.now() - state.liveAt);
+    if (wait <= 0) { d.live.textContent = text; state.liveAt = performance.now(); }
+    else state.liveTimer = setTimeout(() => speak(true), wait);
+  }
+
+  function drawDepthView() {
+    if (!depthOn() || !state.DL) return;
+    const ctx = /** @type {CanvasRenderingContext2D} */ (d.depthCanvas.getContext("2d"));
+    state.depthShown = drawDepth(ctx, { ...state, g: state.g, D: state.D, pal: state.pal });
+    const text = depthSentence(state.D, state.g, state.step, state.filter);
+    if (d.depthText.textContent !== text) {
+      d.depthText.textContent = text;
+      d.depthCanvas.setAttribute("aria-label", `depth view: ${text}`);
+      speak(false);
+    }
+  }
+
+  function setFilter(f, sync) {
+    const D = state.D;
+    if (!D) return;
+    state.filter = Math.min(Math.max(0, f | 0), D.output_depth - 1);
+    d.filter.value = String(state.filter);
+    d.filter.classList.remove("ck-invalid");
+    d.filter.removeAttribute("aria-invalid");
+    draw();
+    if (sync && model.get("filter") !== state.filter) { model.set("filter", state.filter); model.save_changes(); }
   }
 
   function updateTexts() {
@@ -1029,6 +1360,7 @@ function render({ model, el: host }) {
     if (!g || g.tooLarge || !state.L) { setAttrs(); return; }
     paintBase();
     drawFrame(state);
+    drawDepthView();
     state.frames += 1;
     updateTexts();
     setAttrs();
@@ -1075,6 +1407,14 @@ function render({ model, el: host }) {
     d.zoomOut.disabled = d.zoomFit.disabled = state.zoom === 0;
     d.zoomOut.title = state.zoom === 0 ? "zoom out: the picture already fits the width" : "zoom out";
     d.root.dataset.cellSize = String(L.cw);
+    if (state.D && !d.depthBox.hidden) {
+      const DL = depthLayout(g, state.D, avail);
+      state.DL = DL;
+      d.depthCanvas.width = Math.round(DL.width * dpr);
+      d.depthCanvas.height = Math.round(DL.height * dpr);
+      d.depthCanvas.style.width = `${DL.width}px`;
+      d.depthCanvas.style.height = `${DL.height}px`;
+    }
     shownStep = -1;
     draw();
   }
@@ -1112,6 +1452,18 @@ function render({ model, el: host }) {
     d.scrub.max = String(g.numSteps - 1);
     d.sum.textContent = "";
     d.sum.hidden = !g.numbers;
+    state.D = readDepth(model, g.h);
+    const D = state.D;
+    d.depthBox.hidden = !D || (D.in_channels === 1 && D.output_depth === 1);
+    if (D) {
+      d.filter.max = String(D.output_depth - 1);
+      d.filterMax.textContent = ` of 0–${D.output_depth - 1}`;
+      state.filter = Math.min(Math.max(0, model.get("filter") | 0), D.output_depth - 1);
+      d.filter.value = String(state.filter);
+      state.allFilters = !!model.get("show_filters");
+      d.allFilters.input.checked = state.allFilters;
+      d.depthText.textContent = "";
+    }
     coverageText();
     state.speed = Number(model.get("speed")) || 1;
     if (document.activeElement !== d.speed) d.speed.value = String(state.speed);
@@ -1129,6 +1481,12 @@ function render({ model, el: host }) {
       d.cov.input.checked = !!model.get("show_coverage");
       if (state.g && !state.g.tooLarge) { coverageText(); rebuildBase(); }
     },
+    filter: () => { if ((model.get("filter") | 0) !== state.filter) setFilter(model.get("filter") | 0, false); },
+    showFilters: () => {
+      state.allFilters = !!model.get("show_filters");
+      d.allFilters.input.checked = state.allFilters;
+      if (!state.playing) draw();
+    },
     speed: () => {
       state.speed = Number(model.get("speed")) || 1;
       d.speed.value = String(state.speed);
@@ -1139,6 +1497,31 @@ function render({ model, el: host }) {
   // browser -> Python: the view boxes (the step goes back through the player)
   d.loop.input.addEventListener("change", () => { model.set("loop", d.loop.input.checked); model.save_changes(); });
   d.cov.input.addEventListener("change", () => { model.set("show_coverage", d.cov.input.checked); model.save_changes(); });
+  d.filter.addEventListener("change", () => { // a typed filter is used as typed or refused with the reason
+    const text = d.filter.value.trim(), v = Number(text), D = state.D;
+    if (!D) return;
+    if (text === "" || !Number.isInteger(v) || v < 0 || v >= D.output_depth) {
+      d.filter.classList.add("ck-invalid");
+      d.filter.setAttribute("aria-invalid", "true");
+      d.message.textContent = `filter must be a whole number from 0 to ${D.output_depth - 1}; `
+        + `showing filter ${state.filter}. Received: ${JSON.stringify(text)}`;
+      return;
+    }
+    d.message.textContent = "";
+    setFilter(v, true);
+  });
+  d.allFilters.input.addEventListener("change", () => {
+    state.allFilters = d.allFilters.input.checked;
+    if (!state.playing) draw();
+    model.set("show_filters", state.allFilters); model.save_changes();
+  });
+  d.root.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
+    const target = /** @type {HTMLInputElement | null} */ (event.target);
+    if (!state.D || d.depthBox.hidden || (target && target.tagName === "INPUT" && target.type === "number")) return;
+    if (event.key !== "[" && event.key !== "]") return;
+    event.preventDefault();
+    setFilter(state.filter + (event.key === "]" ? 1 : -1), true);
+  });
   const zoom = (z) => { state.zoom = Math.min(Math.max(z, 0), MAX_ZOOM); rebuildBase(); };
   d.zoomIn.addEventListener("click", () => zoom(state.zoom + 1));
   d.zoomOut.addEventListener("click", () => zoom(state.zoom - 1));
