@@ -506,3 +506,190 @@ def test_importing_checks_loads_neither_tensorflow_nor_matplotlib():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- transposed mirror, kernels, design
+MIRRORS = {  # name: (encoder, input shape, output_padding answers that give the input back)
+    "example_1": (layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3), [1, (1, 1)]),
+    "exercise_11": (layers.Conv2D(16, 5, strides=2), (None, 32, 32, 3), [1]),
+    "odd_input_none_works": (layers.Conv2D(8, 3, strides=2), (None, 27, 27, 1), [None, 0]),
+    "stride_3": (layers.Conv2D(8, 3, strides=3), (None, 20, 20, 1), [2]),
+    "same_even": (layers.Conv2D(8, 3, strides=2, padding="same"), (None, 28, 28, 1), [None, 1]),
+    "non_square": (layers.Conv2D(8, 3, strides=2), (None, 28, 27, 1), [(1, 0)]),
+}
+
+
+@pytest.mark.parametrize("case", MIRRORS.values(), ids=MIRRORS.keys())
+def test_check_output_padding_accepts_every_mirror(case):
+    encoder, shape, answers = case
+    for answer in answers:
+        checks.check_output_padding(answer, encoder, shape)
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (0, "fewer rows and columns than the encoder received: the floor dropped them"),
+        (None, "None lets Keras choose the smallest size"),
+        (2, "Keras refuses output_padding=2 with strides=(2, 2)"),
+        ((1, 0), "fewer columns than the encoder received"),
+    ],
+    ids=["zero", "none", "not_below_stride", "one_axis"],
+)
+def test_check_output_padding_explains_a_wrong_mirror(answer, words):
+    message = feedback(checks.check_output_padding, answer, layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
+    assert message.startswith("Not yet: ") and words in message
+    assert_not_revealed(message, 27)
+
+
+def test_check_output_padding_refuses_the_wrong_kind():
+    with pytest.raises(checks.WrongKind, match="Received: output_padding='1'"):
+        checks.check_output_padding("1", layers.Conv2D(8, 3, strides=2), (None, 28, 28, 1))
+    with pytest.raises(ValueError, match="`encoder` must be a convkit Conv1D/2D/3D"):
+        checks.check_output_padding(1, layers.MaxPooling2D(2), (None, 28, 28, 1))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(3, 40),
+    k=st.integers(1, 6),
+    s=st.integers(1, 4),
+    padding=st.sampled_from(["valid", "same"]),
+    output_padding=st.one_of(st.none(), st.integers(0, 4)),
+)
+def test_check_output_padding_agrees_with_keras(n, k, s, padding, output_padding):
+    """Accepted exactly when a real Keras Conv2DTranspose with the encoder's settings gives the input size back."""
+    keras = pytest.importorskip("keras")
+    assume(padding == "same" or k <= n)
+    encoder = layers.Conv2D(4, k, strides=s, padding=padding)
+    shape = (None, n, n, 2)
+    middle = encoder.compute_output_shape(shape)
+    try:
+        decoder = keras.layers.Conv2DTranspose(2, k, strides=s, padding=padding, output_padding=output_padding)
+        back = tuple(decoder.compute_output_shape(middle))
+    except ValueError:  # Keras refuses output_padding >= strides
+        back = None
+    if back == shape:
+        checks.check_output_padding(output_padding, encoder, shape)
+    else:
+        with pytest.raises(checks.NotYet):
+            checks.check_output_padding(output_padding, encoder, shape)
+
+
+KERNEL_SHAPES = {  # name: (layer, input shape, kernel shape, parameters)
+    "example_1_conv_a": (layers.Conv2D(32, 3, strides=2), (3, 28, 28, 3), (3, 3, 3, 32), 896),
+    "example_1_conv_b": (layers.Conv2D(64, 3, padding="same"), (3, 13, 13, 32), (3, 3, 32, 64), 18496),
+    "no_bias": (layers.Conv2D(8, 5, use_bias=False), (None, 9, 9, 4), (5, 5, 4, 8), 800),
+    "grouped": (layers.Conv2D(8, 3, groups=2), (None, 9, 9, 4), (3, 3, 2, 8), 152),
+    "conv1d": (layers.Conv1D(6, 4), (None, 20, 5), (4, 5, 6), 126),
+}
+
+
+@pytest.mark.parametrize("case", KERNEL_SHAPES.values(), ids=KERNEL_SHAPES.keys())
+def test_kernel_shape_and_params_equal_keras(case):
+    keras = pytest.importorskip("keras")
+    layer, shape, kernel, params = case
+    checks.check_kernel_shape(kernel, layer, shape)
+    checks.check_kernel_shape(list(kernel), layer, shape)
+    checks.check_param_count(params, layer, shape)
+    real = getattr(keras.layers, type(layer).__name__)(**layer.get_config())
+    real.build(shape)
+    assert tuple(real.kernel.shape) == kernel and real.count_params() == params
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        ((3, 3, 3, 64), "the kernel's depth is off: it equals the channels of the layer's input"),
+        ((64, 32, 3, 3), "the numbers are in the wrong order"),
+        ((13, 13, 32, 64), "they are the layer's kernel_size, not the image's"),
+        ((3, 3, 32, 32), "the last number is off"),
+        ((3, 3, 32), "a kernel shape has 4 numbers here"),
+    ],
+    ids=["depth_of_the_output", "pytorch_order", "image_size", "filters", "too_short"],
+)
+def test_check_kernel_shape_names_the_slip(answer, words):
+    message = feedback(checks.check_kernel_shape, answer, layers.Conv2D(64, 3, padding="same"), (3, 13, 13, 32))
+    assert words in message
+    assert_not_revealed(message, (3, 3, 32, 64))
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (18432, "you counted the kernel weights only"),
+        (640, "multiply by the input's channels too"),
+        (352, "multiply by the filters"),
+        (20480, "one bias per filter, not one per input channel"),
+        (5, "count again with params = k·k·C_in·F + F"),
+    ],
+    ids=["no_bias", "no_depth", "no_filters", "bias_per_channel", "other"],
+)
+def test_check_param_count_names_the_slip(answer, words):
+    message = feedback(checks.check_param_count, answer, layers.Conv2D(64, 3, padding="same"), (3, 13, 13, 32))
+    assert words in message
+    assert_not_revealed(message, 18496)
+
+
+def test_check_param_count_refuses_the_wrong_kind():
+    with pytest.raises(checks.WrongKind, match="Received: answer='18496'"):
+        checks.check_param_count("18496", layers.Conv2D(64, 3), (None, 13, 13, 32))
+    with pytest.raises(ValueError, match="`layer` must be a convkit Conv1D/2D/3D"):
+        checks.check_param_count(10, layers.Dense(10), (None, 32))
+
+
+DESIGNS = {  # name: (kernel_size, strides, padding, input size, output size): each one right
+    "same_stride_2": (3, 2, "same", 28, 14),
+    "valid_kernel_2": (2, 2, "valid", 28, 14),
+    "valid_kernel_1": (1, 2, "valid", 28, 14),
+    "same_upper_case": (5, 2, "SAME", 28, 14),
+    "one_layer_224_to_7": (32, 32, "valid", 224, 7),
+    "same_224_to_7": (7, 32, "same", 224, 7),
+}
+
+
+@pytest.mark.parametrize("case", DESIGNS.values(), ids=DESIGNS.keys())
+def test_check_layer_design_accepts_any_right_layer(case):
+    checks.check_layer_design(*case)
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        ((3, 2, "valid"), 'your layer takes 28 to 13, too small for 14: "valid" gives floor'),
+        ((3, 1, "same"), 'your layer takes 28 to 28, too large for 14: "same" gives ceil(n / stride)'),
+        ((40, 2, "valid"), "this layer cannot run on 28×28"),
+        ((3, 0, "same"), "`strides` must be a positive integer"),
+        ((3, 2, "full"), 'padding must be "valid" or "same"'),
+    ],
+    ids=["floor", "stride_1", "kernel_too_large", "stride_0", "unknown_padding"],
+)
+def test_check_layer_design_explains_in_the_learners_numbers(answer, words):
+    message = feedback(checks.check_layer_design, *answer, 28, 14)
+    assert message.startswith("Not yet: ") and words in message
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(4, 64),
+    m=st.integers(1, 32),
+    k=st.integers(1, 7),
+    s=st.integers(1, 5),
+    padding=st.sampled_from(["valid", "same"]),
+    aim_right=st.booleans(),
+)
+def test_check_layer_design_agrees_with_keras(n, m, k, s, padding, aim_right):
+    """Accepted exactly when a real Keras Conv2D takes n to the target: any right answer passes, no wrong one."""
+    keras = pytest.importorskip("keras")
+    assume(padding == "same" or k <= n)
+    got = keras.layers.Conv2D(1, k, strides=s, padding=padding).compute_output_shape((None, n, n, 1))[1]
+    target = got if aim_right else m
+    if got == target:
+        checks.check_layer_design(k, s, padding, n, target)
+    else:
+        with pytest.raises(checks.NotYet):
+            checks.check_layer_design(k, s, padding, n, target)
+
+
+# the checks added for exercises 11-13 are part of the package front too
+PUBLIC.extend(["check_kernel_shape", "check_param_count", "check_layer_design", "check_output_padding"])

@@ -15,8 +15,9 @@ arithmetic behind it, or convkit's explanation of why the layer cannot run, neve
 
 The modules, by job:
 
-* :mod:`.answers`: the checks of an answer's value (output shapes and sizes, padding, dilated kernels, a
-  learner's own size function);
+* :mod:`.answers`: the checks of an answer's value (output shapes and sizes, padding, dilated kernels, kernel
+  shapes and parameter counts, a layer designed for a target size, a learner's own size function);
+* :mod:`.transposed`: the ``output_padding`` that makes a decoder give back its encoder's input size;
 * :mod:`.form`: the checks of an answer's form only, for the visible part of graded cells;
 * :mod:`.stack`: whole stacks of layers (does it run, where does it stop, which depth to fix);
 * :mod:`.hints`: the common slips behind a wrong number, recomputed to name the part of the formula to fix;
@@ -32,10 +33,20 @@ convkit.checks.NotYet: Not yet: height and width are off: you rounded up, but "v
 
 from __future__ import annotations
 
-from .answers import check_effective_kernel, check_output_shape, check_output_size, check_padding, check_size_function
+from .answers import (
+    check_effective_kernel,
+    check_kernel_shape,
+    check_layer_design,
+    check_output_shape,
+    check_output_size,
+    check_padding,
+    check_param_count,
+    check_size_function,
+)
 from .feedback import NotYet, WrongKind
 from .form import check_is_one_of, check_is_pair, check_is_shape, check_is_whole_number
 from .stack import StackWalk, check_depth_fix, check_is_layer_list, check_stack, walk_stack
+from .transposed import check_output_padding
 from .try_layer import Trial, attempt_layer, try_layer
 
 __all__ = [
@@ -58,4 +69,8 @@ __all__ = [
     "check_stack",
     "check_depth_fix",
     "check_size_function",
+    "check_kernel_shape",
+    "check_param_count",
+    "check_layer_design",
+    "check_output_padding",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.args import axis_names
 from ..core.axis import conv_axis, effective_kernel_size, same_padding
+from ..core.layers import Conv2D
 from ..core.words import count
 from .feedback import NotYet, as_int, as_pair, as_shape, fail, feedback_text, is_int, short_repr, wrong_kind
 from .hints import (
@@ -35,6 +36,9 @@ __all__ = [
     "check_padding",
     "check_effective_kernel",
     "check_size_function",
+    "check_kernel_shape",
+    "check_param_count",
+    "check_layer_design",
 ]
 
 
@@ -244,3 +248,104 @@ def check_size_function(fn: Callable[..., Any], padding: str = "valid") -> None:
                     alts = conv_alternatives(n, k, s, 1, padding, pool=False)
                     state, hint = axis_hint(got, expected, alts, formula(padding))
                     fail([f"{where}, which is {state}: {hint}"])
+
+
+# --------------------------------------------------------------------------- kernels, parameters, design
+def _conv_weights(layer: Any, input_shape: Sequence[int | None]) -> tuple[tuple[int, ...], int]:
+    """A plain convolution's kernel shape ``(*k, C_in // groups, filters)`` and bias count, channels last."""
+    shape = tuple(input_shape)
+    layer.compute_output_shape(shape)  # the layer must accept its input
+    channels = shape[-1]
+    if getattr(layer, "window", None) != "conv" or getattr(layer, "data_format", "channels_last") != "channels_last":
+        raise ValueError(
+            f"`layer` must be a convkit Conv1D/2D/3D with channels last. Received: layer={short_repr(layer)}"
+        )
+    if channels is None:
+        raise ValueError(f"The input's channels must be known. Received: input_shape={shape}")
+    groups = getattr(layer, "groups", 1)
+    bias = layer.filters if getattr(layer, "use_bias", True) else 0
+    return (*layer.kernel_size, channels // groups, layer.filters), bias
+
+
+def check_kernel_shape(answer: Any, layer: Any, input_shape: Sequence[int | None]) -> None:
+    """Check a convolution's kernel shape, Keras' ``(kernel height, kernel width, input channels, filters)``.
+
+    >>> from convkit import layers
+    >>> check_kernel_shape((3, 3, 3, 32), layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
+    """
+    __tracebackhide__ = True
+    answer = as_shape(answer)
+    expected, _ = _conv_weights(layer, input_shape)
+    rank = len(expected) - 2
+    order = "(" + ", ".join(f"kernel {n}" for n in axis_names(rank)) + ", input channels, filters)"
+    if len(answer) != len(expected):
+        fail([f"a kernel shape has {count(len(expected), 'number')} here: {order}; no batch dimension."])
+    if answer != expected and sorted(answer, key=str) == sorted(expected, key=str):
+        fail([f"the numbers are in the wrong order: Keras writes {order}."])
+    problems = []
+    if answer[:rank] != expected[:rank]:
+        problems.append("the kernel's height and width are off: they are the layer's kernel_size, not the image's.")
+    if answer[rank] != expected[rank]:
+        problems.append(
+            "the kernel's depth is off: it equals the channels of the layer's input, whatever the layer outputs."
+        )
+    if answer[rank + 1] != expected[rank + 1]:
+        problems.append("the last number is off: each filter is one kernel, so it is the layer's filters.")
+    fail(problems)
+
+
+def check_param_count(answer: Any, layer: Any, input_shape: Sequence[int | None]) -> None:
+    """Check a convolution's parameter count, ``k·k·C_in·F + F`` (kernel weights plus one bias per filter).
+
+    >>> from convkit import layers
+    >>> check_param_count(896, layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
+    """
+    __tracebackhide__ = True
+    answer = as_int(answer, "answer")
+    kernel, bias = _conv_weights(layer, input_shape)
+    expected = layer.count_params(tuple(input_shape))
+    weights = expected - bias
+    spatial = weights // (kernel[-2] * kernel[-1])
+    slips = [
+        (weights, "you counted the kernel weights only: every filter also has one bias."),
+        (spatial * kernel[-1] + bias, "each kernel is as deep as the input: multiply by the input's channels too."),
+        (spatial * kernel[-2] + bias, "there is one kernel per filter: multiply by the filters."),
+        (weights + bias * kernel[-2], "there is one bias per filter, not one per input channel."),
+    ]
+    hint = next((h for value, h in slips if value == answer and value != expected), None)
+    if answer != expected:
+        rule = "params = k·k·C_in·F + F (kernel height·width·input channels·filters, plus one bias per filter)"
+        fail([hint or f"count again with {rule}."])
+
+
+def check_layer_design(
+    kernel_size: Any, strides: Any, padding: Any, input_size: int, output_size: int, *, filters: int = 16
+) -> None:
+    """Check a learner's ``Conv2D`` settings that should take ``input_size`` to ``output_size`` (height and width).
+
+    Every setting that Keras maps so is right: the learner's layer is built with convkit's ``Conv2D`` and its
+    ``compute_output_shape`` is compared with the target; no answer is stored.
+
+    >>> check_layer_design(3, 2, "same", 28, 14)
+    >>> check_layer_design(2, 2, "valid", 28, 14)
+    """
+    __tracebackhide__ = True
+    k, s = as_int(kernel_size, "kernel_size"), as_int(strides, "strides")
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        fail([f'padding must be "valid" or "same". Received: padding={short_repr(padding)}'])
+    shape = (None, input_size, input_size, 1)
+    try:
+        got = Conv2D(filters, k, strides=s, padding=padding).compute_output_shape(shape)[1]
+    except ValueError as exc:
+        fail([f"this layer cannot run on {input_size}×{input_size}: {exc}"])
+        return
+    if got == output_size:
+        return
+    state = "too large" if got is not None and got > output_size else "too small"
+    hint = {
+        ("too large", "same"): '"same" gives ceil(n / stride): only the stride shrinks the size.',
+        ("too small", "same"): '"same" gives ceil(n / stride): a smaller stride keeps more.',
+        ("too large", "valid"): '"valid" gives floor((n - k) / stride) + 1: a larger stride or kernel shrinks more.',
+        ("too small", "valid"): '"valid" gives floor((n - k) / stride) + 1: a smaller kernel or stride keeps more.',
+    }[state, padding.lower()]
+    fail([f"your layer takes {input_size} to {got}, {state} for {output_size}: {hint}"])
