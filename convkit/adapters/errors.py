@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..core.explain import Explanation
-from .error_rules import RECOGNISERS, Unreadable, clean_message
+from .error_rules import RECOGNISERS, Unreadable, clean_message, where_of, with_place
 
 __all__ = ["ShapeError", "explain_error", "explained"]
 
@@ -67,6 +67,9 @@ def explain_error(
         The full shape (batch first) fed to ``model``, when it differs from the model's own input.
 
     Never raises: a message it cannot make sense of (a stride of 0, a size of 5,000 digits...) gives ``None``.
+    When the traceback shows which layer of a model failed (building a Sequential or functional model inside
+    :func:`explained`), the explanation names it with its position ("layer 4 of 6") and convkit's trace of the
+    layers before it.
 
     Examples
     --------
@@ -84,13 +87,16 @@ def explain_error(
     except Exception:  # noqa: BLE001 - an exception whose __str__ fails has no message to explain
         return None
     message = clean_message(text)
+    where = where_of(exc, text)
     for recognise in RECOGNISERS:
         try:
-            explanation = recognise(message, model, input_shape)
+            explanation = recognise(message, model, input_shape, where)
         except Unreadable:  # the message matched but its numbers make no sense: not one convkit explains
             continue
-        if explanation is not None:
-            return explanation
+        except (ValueError, TypeError, ArithmeticError, AttributeError, IndexError, KeyError, RecursionError):
+            continue  # a recogniser confused by an odd message: not one convkit explains (never worse than TF)
+        if explanation is not None and str(explanation).strip():
+            return with_place(explanation, where)
     return None
 
 

@@ -202,8 +202,8 @@ def test_unrelated_errors_pass_through_untouched():
     with pytest.raises(ZeroDivisionError):
         with convkit.explained(show=False):
             _ = 1 / 0
-    # a real Keras error that is not about shapes
-    exc = raised(lambda: K.Conv2D(8, 3, padding="full"))
+    # a real Keras error that is not about shapes ("full" padding is a shape mistake convkit explains, issue 15)
+    exc = raised(lambda: K.Conv2D(8, 3, activation="no_such_activation"))
     assert explain_error(exc) is None
     with pytest.raises(type(exc)) as info:
         with convkit.explained(show=False):
