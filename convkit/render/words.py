@@ -152,3 +152,72 @@ def diagram_title(n_layers: int) -> str:
     ('Layer-stack diagram of 1 layer', 'Layer-stack diagram of 3 layers')
     """
     return f"Layer-stack diagram of {count(n_layers, 'layer')}"
+
+
+def _sizes_text(sizes: Any) -> str:
+    """A per-axis size as a learner reads it: ``14`` when every axis agrees, else ``14×10``."""
+    values = tuple(sizes)
+    return str(values[0]) if len(set(values)) == 1 else format_dims(values)
+
+
+def proposal_intro(target: Any, source: str | None = None) -> str:
+    """The words before the stack editor's proposals: which size the proposals give, and where.
+
+    ``source`` names the layer the proposals replace when it is not the row's own (a merge's branch).
+
+    >>> proposal_intro((14, 14))
+    'to get 14 here, use one of:'
+    >>> proposal_intro((14, 10), "layer 1 (Conv2D)")
+    'to get 14×10 from layer 1 (Conv2D), use one of:'
+    """
+    where = f"from {source}" if source else "here"
+    return f"to get {_sizes_text(target)} {where}, use one of:"
+
+
+def proposal_label(layer: Any) -> str:
+    """A proposed layer as short Keras code; ``…`` stands for the arguments kept from the current layer.
+
+    >>> from convkit.core.layers import Conv2D, Conv2DTranspose, DepthwiseConv2D
+    >>> proposal_label(Conv2D(32, 3, strides=2, padding="same"))
+    'Conv2D(…, 3, strides=2, padding="same")'
+    >>> proposal_label(Conv2DTranspose(8, (3, 2), strides=2, output_padding=1))
+    'Conv2DTranspose(…, (3, 2), strides=2, padding="valid", output_padding=1)'
+    >>> proposal_label(DepthwiseConv2D(5, dilation_rate=2))
+    'DepthwiseConv2D(5, padding="valid", dilation_rate=2, …)'
+    """
+
+    def value(name: str) -> str:
+        values = tuple(getattr(layer, name))
+        return str(values[0]) if len(set(values)) == 1 else str(values)
+
+    has_filters = hasattr(layer, "filters")
+    parts = ["…"] if has_filters else []
+    parts.append(value("kernel_size"))
+    if any(s != 1 for s in layer.strides):
+        parts.append(f"strides={value('strides')}")
+    parts.append(f'padding="{layer.padding}"')
+    if any(d != 1 for d in layer.dilation_rate):
+        parts.append(f"dilation_rate={value('dilation_rate')}")
+    if getattr(layer, "output_padding", None) is not None:
+        parts.append(f"output_padding={value('output_padding')}")
+    if not has_filters:
+        parts.append("…")
+    return f"{type(layer).__name__}({', '.join(parts)})"
+
+
+def proposal_aria(index: int, label: str) -> str:
+    """What a screen reader says for a proposal's button (also its tooltip).
+
+    >>> proposal_aria(2, 'Conv2D(…, 3, padding="same")')
+    'replace layer 2 with Conv2D(…, 3, padding="same")'
+    """
+    return f"replace layer {index} with {label}"
+
+
+def proposal_stale() -> str:
+    """The message when a proposal is clicked after the stack changed under it.
+
+    >>> proposal_stale()
+    'This proposal was made for a layer that is no longer in the stack; the proposals shown now are up to date.'
+    """
+    return "This proposal was made for a layer that is no longer in the stack; the proposals shown now are up to date."
