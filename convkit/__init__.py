@@ -34,6 +34,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "trace": ("convkit.core.trace", "trace"),
     "solve": ("convkit.core.solve", "solve"),
     "KernelTraversal": ("convkit.widgets.traversal", "KernelTraversal"),
+    "TransposedKernelTraversal": ("convkit.widgets.transpose_traversal", "TransposedKernelTraversal"),
     "LayerStack": ("convkit.stack", "LayerStack"),
     "summary": ("convkit.stack", "summary"),
     "explain_error": ("convkit.adapters.errors", "explain_error"),

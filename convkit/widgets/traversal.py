@@ -418,11 +418,19 @@ Kept kernel 3×3. Received: kernel_size=30
         """The traversal of a convkit or Keras layer on ``input_shape`` (batch dimension optional).
 
         Reads ``layer.get_config()`` and the class name only (TensorFlow is never imported here).
-        Supported: Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D (its depthwise part), Max/AveragePooling1D/2D.
+        Supported: Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D (its depthwise part), Max/AveragePooling1D/2D;
+        Conv1D/2D/3DTranspose and UpSampling1D/2D give a
+        :class:`~convkit.widgets.transpose_traversal.TransposedKernelTraversal`.
 
         >>> import convkit
         >>> w = KernelTraversal.from_layer(convkit.layers.Conv2D(32, 3, strides=2), (None, 28, 28, 3))
         >>> w.output_shape
         (13, 13, 32)
         """
+        from ._transpose_layers import is_transposed
+
+        if is_transposed(layer):
+            from .transpose_traversal import TransposedKernelTraversal
+
+            return TransposedKernelTraversal.from_layer(layer, input_shape, **kwargs)
         return cls(**layer_settings(layer, input_shape), **kwargs)
