@@ -47,7 +47,7 @@ def keras_call(cls: str, args: dict[str, Any]) -> str:
             value = tuple(value)
         if isinstance(value, tuple) and len(set(value)) == 1 and key not in ("cropping", "padding"):
             value = value[0]
-        if value in _DEFAULTS.get(key, ()) or (key == "padding" and value == "valid" and cls.startswith("Conv")):
+        if value in _DEFAULTS.get(key, ()) or (key == "padding" and value == "valid"):
             continue
         positional = key in ("units", "filters", "kernel_size") or (
             key in ("pool_size", "size", "cropping") and not parts
