@@ -32,6 +32,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "traverse_transpose": ("convkit.core.traversal_transpose", "traverse_transpose"),
     "TransposedTraversal": ("convkit.core.traversal_transpose", "TransposedTraversal"),
     "trace": ("convkit.core.trace", "trace"),
+    "ReceptiveField": ("convkit.core.receptive_field", "ReceptiveField"),
     "solve": ("convkit.core.solve", "solve"),
     "KernelTraversal": ("convkit.widgets.traversal", "KernelTraversal"),
     "TransposedKernelTraversal": ("convkit.widgets.transpose_traversal", "TransposedKernelTraversal"),

@@ -20,12 +20,15 @@ The views (``diagram()``, ``editor()``) and ``from_keras`` are thin conveniences
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .args import normalize_shape
 from .summary import Summary, build_summary
 from .trace import MODEL_INPUT, Trace, check_layers, trace
 from .words import short_repr
+
+if TYPE_CHECKING:
+    from .receptive_field import ReceptiveField
 
 __all__ = ["LayerStack", "StackExplanation", "Wiring"]
 
@@ -153,6 +156,21 @@ class LayerStack:
     def summary(self) -> Summary:
         """The per-layer table: ``print(stack.summary())`` or display it in a notebook."""
         return build_summary(self.trace, title=self._name)
+
+    def receptive_field(self, output_index: Any, layer: int = -1) -> ReceptiveField:
+        """What output cell ``output_index`` of ``layer`` depends on, through every earlier layer.
+
+        See :func:`convkit.core.receptive_field.receptive_field` (the per-stack tables are built once and cached).
+
+        >>> import convkit
+        >>> from convkit import layers as L
+        >>> s = convkit.LayerStack((None, 11, 11, 1), [L.Conv2D(1, 3, strides=4), L.Conv2D(1, 3)])
+        >>> s.receptive_field((0, 0), layer=0).size
+        (3, 3)
+        """
+        from .receptive_field import receptive_field
+
+        return receptive_field(self, output_index, layer)
 
     def explain(self) -> StackExplanation:
         """Every layer's arithmetic in the learner's numbers (``str()`` for text, HTML in a notebook)."""

@@ -33,6 +33,15 @@ __all__ = [
     "channel_depths_fix",
     "spatial_sizes_fix",
     "concatenate_sizes_fix",
+    "receptive_field_sentence",
+    "MAX_TERMS",
+    "MAX_CHANNEL_TERMS",
+    "fmt",
+    "integral",
+    "number_texts",
+    "wrap",
+    "elide",
+    "arithmetic_sentence",
 ]
 
 #: The summary's footnote for the Window column, and the HTML header's tooltip.
@@ -321,3 +330,174 @@ def concatenate_sizes_fix(spatial_rank: int = 2) -> str:
         'use padding="same" so the branches keep the same spatial size, or crop the larger branch '
         f"(keras.layers.Cropping{n}D) or pad the smaller one (keras.layers.ZeroPadding{n}D) first."
     )
+
+
+def receptive_field_sentence(
+    output_index: Sequence[int],
+    layer_name: str,
+    *,
+    pixels: int,
+    extent: Sequence[int],
+    field: Sequence[Any] | None,
+    padding_reads: int,
+    mixing: Sequence[str] = (),
+) -> str:
+    """What one output cell sees: the sentence of ``str(ReceptiveField)``, the receptive-field view and export.
+
+    ``pixels`` input cells are seen, spanning ``extent`` (their bounding box); ``field`` is the trace's receptive
+    field (padding and cells beyond the border included); ``mixing`` names layers that mix every cell.
+
+    >>> receptive_field_sentence((3, 4), "conv2d_1", pixels=121, extent=(11, 11), field=(11, 11), padding_reads=21)
+    'output (3, 4) of conv2d_1 sees 11×11 input pixels; 21 of its reads are padding'
+    >>> receptive_field_sentence((0,), "conv1d", pixels=3, extent=(5,), field=(5,), padding_reads=1)
+    'output (0,) of conv1d sees 3 input pixels within a span of 5; 1 of its reads is padding'
+    >>> receptive_field_sentence((), "dense", pixels=784, extent=(28, 28), field=None, padding_reads=0,
+    ...                          mixing=("flatten",))
+    'the output of dense sees all 784 input pixels: flatten mixes every cell; none of its reads are padding'
+    """
+    index = tuple(int(i) for i in output_index)
+    where = f"output {index} of {layer_name}" if index else f"the output of {layer_name}"
+    if mixing:
+        layers = " and ".join(mixing) if len(mixing) <= 2 else f"{', '.join(mixing[:-1])} and {mixing[-1]}"
+        seen = f"sees all {pixels} input {noun(pixels, 'pixel')}: {layers} {'mixes' if len(mixing) == 1 else 'mix'} every cell"
+    elif pixels == 0:
+        seen = "sees no input pixel (it reads padding only)"
+    else:
+        box = 1
+        for n in extent:
+            box *= int(n)
+        seen = f"sees {format_dims(tuple(extent))} input {noun(box, 'pixel')}"
+        if pixels < box:
+            span = "a span of " if len(extent) == 1 else ""
+            seen = f"sees {count(pixels, 'input pixel')} within {span}{format_dims(tuple(extent))}"
+        if field is not None and all(_is_int(f) for f in field) and tuple(int(f) for f in field) != tuple(extent):
+            seen += f" (its field is {format_dims(tuple(field))}; the rest lies outside the input)"
+    if padding_reads == 0:
+        pad = "none of its reads are padding"
+    elif padding_reads == 1:
+        pad = "1 of its reads is padding"
+    else:
+        pad = f"{padding_reads} of its reads are padding"
+    return f"{where} {seen}; {pad}"
+
+
+# ------------------------------------------------------------------------------------------------ numbers
+#: A multiply-sum longer than this many terms shows the first ones, "…" and the last two.
+MAX_TERMS = 12
+#: A depth sum longer than this many channels shows the first ones, "…" and the last two.
+MAX_CHANNEL_TERMS = 8
+
+
+def fmt(value: float, integral: bool) -> str:
+    """One value as the pictures and sentences write it: a whole number as such when every value is whole,
+    else 3 significant digits.
+
+    >>> fmt(7.0, True), fmt(0.123456, False), fmt(1234.5, False)
+    ('7', '0.123', '1.23e+03')
+    """
+    if integral and float(value).is_integer():
+        return str(int(value))
+    return f"{value:.3g}"
+
+
+def integral(*arrays: Any) -> bool:
+    """Whether every value of every array (``None`` skipped) is a whole number.
+
+    >>> integral([1.0, 2.0], None), integral([0.5])
+    (True, False)
+    """
+    import numpy as np
+
+    return all(bool(np.all(np.mod(np.asarray(a, dtype=np.float64), 1) == 0)) for a in arrays if a is not None)
+
+
+def number_texts(values: Any, whole: bool) -> list[str]:
+    """:func:`fmt` of every value, flattened in C-order.
+
+    >>> number_texts([[1.0, -2.0]], True)
+    ['1', '-2']
+    """
+    import numpy as np
+
+    return [fmt(v, whole) for v in np.asarray(values, dtype=np.float64).reshape(-1).tolist()]
+
+
+def wrap(text: str) -> str:
+    """A negative factor in brackets: ``2·(-1)``.
+
+    >>> wrap("-1"), wrap("2")
+    ('(-1)', '2')
+    """
+    return f"({text})" if text.startswith("-") else text
+
+
+def elide(terms: Sequence[str], sep: str, max_terms: int = MAX_TERMS) -> str:
+    """``terms`` joined by ``sep``; a long list keeps its first ``max_terms - 2`` and last 2, with a count.
+
+    >>> elide([str(i) for i in range(5)], " + ", 4)
+    '0 + 1 + … + 3 + 4 (5 terms)'
+    """
+    if len(terms) <= max_terms:
+        return sep.join(terms)
+    head = sep.join(terms[: max_terms - 2])
+    return f"{head}{sep}…{sep}{sep.join(terms[-2:])} ({len(terms)} terms)"
+
+
+def _channel_span(channels: Sequence[int]) -> str:
+    return f"channel {channels[0]}" if len(channels) == 1 else f"channels {channels[0]}–{channels[-1]}"
+
+
+def arithmetic_sentence(
+    index: Sequence[int],
+    plane: int,
+    *,
+    kind: str,
+    operation: str = "conv",
+    channels: Sequence[int],
+    groups: int = 1,
+    depth_multiplier: int = 1,
+    partials: Sequence[float] | None = None,
+    bias: float | None = None,
+    whole: bool = True,
+) -> str:
+    """The depth narration of one step: which channels output plane ``plane`` reads and, with numbers, each
+    channel's multiply-sum, then the bias, equal to the output cell. ``str(StepArithmetic)``, the widget's live
+    region and the exported pictures say this sentence.
+
+    ``kind``: ``"conv"``, ``"grouped"``, ``"depthwise"``, ``"separable"`` (a separable convolution's depthwise
+    phase), ``"pointwise"`` (its 1×1 phase: ``channels`` are the depthwise outputs it mixes) or ``"pool"``.
+    The total is the partials summed in channel order, then the bias.
+
+    >>> arithmetic_sentence([0, 5], 2, kind="conv", channels=[0, 1, 2], partials=[4, -3, 7], bias=1)
+    'output[0, 5], filter 2 = channel 0: 4 + channel 1: -3 + channel 2: 7 + bias 1 = 9'
+    >>> arithmetic_sentence([1], 0, kind="pool", operation="max", channels=[0])
+    'output[1], channel 0 reads channel 0 only: pooling keeps each channel apart (depth in = depth out)'
+    >>> arithmetic_sentence([0, 0], 1, kind="pointwise", channels=[0, 1], partials=[2, 3], bias=0)
+    'output[0, 0], filter 1 (pointwise 1×1, mixing depthwise outputs) = channel 0: 2 + channel 1: 3 + bias 0 = 5'
+    """
+    cell = "output[" + ", ".join(str(i) for i in index) + "]"
+    m = max(1, depth_multiplier)
+    if kind == "pool":
+        head = f"{cell}, channel {plane}"
+    elif kind in ("depthwise", "separable"):
+        head = f"{cell}, plane {plane} (channel {plane // m}, kernel {plane % m} of {m})"
+    elif kind == "grouped":
+        head = f"{cell}, filter {plane} (group g{channels[0] // len(channels)} of {groups})"
+    elif kind == "pointwise":
+        head = f"{cell}, filter {plane} (pointwise 1×1, mixing depthwise outputs)"
+    else:
+        head = f"{cell}, filter {plane}"
+    if partials is None:
+        if kind == "pool":
+            return f"{head} reads channel {plane} only: pooling keeps each channel apart (depth in = depth out)"
+        return f"{head} reads {_channel_span(channels)} (kernel depth {len(channels)})"
+    if kind == "pool":
+        what = "max" if operation == "max" else "mean"
+        return f"{head} = {what} of channel {plane}'s window = {fmt(partials[0], whole)} (each channel alone)"
+    terms = [f"channel {c}: {fmt(p, whole)}" for c, p in zip(channels, partials)]
+    total = 0.0
+    for p in partials:
+        total += float(p)
+    b = 0.0 if bias is None else float(bias)
+    body = elide(terms, " + ", MAX_CHANNEL_TERMS)
+    return f"{head} = {body} + bias {fmt(b, whole)} = {fmt(total + b, whole)}"
