@@ -260,22 +260,38 @@ Kept kernel 3×3. Received: kernel_size=30
             raise TypeError(f"update() accepts {', '.join(SETTINGS)}. Received: {sorted(map(str, unknown))}")
         return self._change(changes, tuple(changes), source="update")
 
-    def save(self, path: Any, **kwargs: Any) -> pathlib.Path:
+    def save(self, path: Any, view: str = "grid", **kwargs: Any) -> pathlib.Path:
         """Export the current settings: a GIF of the run, or a PNG/SVG of the current step.
 
         A GIF has every step up to 60, else 60 representative ones (``steps="all"`` gives every step, or pass a
         range or list of steps). The frames say what the widget says at those steps. Keyword arguments go to
         :func:`convkit.render.export.save_traversal` (``steps``, ``fps``, ``dpi``, ``theme``, ``progress`` ...).
+        ``view="depth"`` exports the depth view instead (every channel plane, the kernel's cuboid, the output
+        planes of :attr:`filter` and its sentence; ``steps``, ``fps``, ``dpi``, ``theme`` as above).
         """
         from ..render.export import save_traversal
 
         path = pathlib.Path(path)
+        if view == "depth":
+            return self._save_depth(path, **kwargs)
+        if view != "grid":
+            raise ValueError(f'`view` must be "grid" (the kernel over the input) or "depth". Received: view={view!r}')
         options = self._render_options()
         if path.suffix.lower() != ".gif":
             options["step"] = self.step
         options.update(kwargs)
         result = save_traversal(self.traversal, path, **options)
         return pathlib.Path(result) if result is not None else path
+
+    def _save_depth(self, path: pathlib.Path, **kwargs: Any) -> pathlib.Path:
+        from ..render._traversal_depth_draw import save_depth
+
+        depth = self._state.payload.depth
+        if depth is None:
+            raise ValueError(f"These settings are too large to draw: {self._state.payload.header['too_large']}")
+        options: dict[str, Any] = {"step": self.step, "plane": self.filter, "all_filters": self.show_filters}
+        options.update({k: v for k, v in kwargs.items() if k != "progress"})
+        return save_depth(depth, path, **options)
 
     # -- the one change path -------------------------------------------------------------------------
     def _change(self, changes: dict[str, Any], asked: tuple[str, ...], *, source: str) -> bool:
