@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "convkit_shapes"
 NOTEBOOK = "05_exercises.ipynb"
-MAX_SCORE = 24.0
+MAX_SCORE = 32.0
 
 #: the answers, as they would appear in an output if a check leaked them
 ANSWERS = [
@@ -45,6 +45,10 @@ ANSWERS = [
     "(None, 32)",
     "'conv_2'",
     '"conv_2"',
+    "(None, 18, 18, 8)",
+    "(None, 20, 20, 8)",
+    "(3, 3, 32, 64)",
+    "18496",
 ]
 
 #: a learner who gets some parts right: grade_id of the answer cell -> new source
@@ -60,9 +64,15 @@ PARTLY_RIGHT = {
         "import math\n\n\ndef output_size(n, k, s, padding):\n"
         "    return (n - k) // s + 1 if padding == 'valid' else n // s\n"
     ),  # 2 of 4
+    "ex11_answer": "ex11a = (None, 18, 18, 8)\nex11b = (None, 18, 18, 8)\nex11c = 0",  # 1 of 3
+    "ex12_answer": "ex12a = (3, 3, 3, 32)\nex12b = (3, 3, 64, 64)\nex12c = 18432",  # depth, bias: 1 of 3
+    "ex13_answer": (
+        'ex13a_kernel_size, ex13a_strides, ex13a_padding = 2, 2, "valid"\n'
+        'ex13b_kernel_size, ex13b_strides, ex13b_padding = 3, 16, "same"'
+    ),  # another right setting for 13a, 224 -> 14 for 13b: 1 of 2
     # ex2 untouched (right, 3 points); ex6 left as in the release (0 of 2)
 }
-PARTLY_RIGHT_SCORE = 1 + 3 + 1 + 1 + 1 + 0 + 1 + 1 + 1 + 2
+PARTLY_RIGHT_SCORE = 1 + 3 + 1 + 1 + 1 + 0 + 1 + 1 + 1 + 2 + 1 + 1 + 1
 #: in the partly right submission: exercises answered wrongly, and their answers that must not leak
 LEAK_CHECK = {
     "ex1_spatial": "(None, 13, 8, 16)",
@@ -71,6 +81,11 @@ LEAK_CHECK = {
     "ex7_layer": "conv_2",
     "ex8b": "(None, 13, 13, 8)",
     "ex9a": "(None, 4, 4, 32)",
+    "ex11b": "(None, 20, 20, 8)",
+    "ex11c": None,
+    "ex12b": "(3, 3, 32, 64)",
+    "ex12c": "18496",
+    "ex13b": None,
 }
 #: a learner who overwrites a locked test cell (and answers 9b wrongly): grade_id -> new source
 TAMPERED = {"ex9_answer": "ex9a = (None, 4, 4, 32)\nex9b = (None, 1, 1, 32)", "ex9b": "# Exercise 9b\npass"}
@@ -174,10 +189,10 @@ def test_release_has_no_solutions_and_no_hidden_tests(course):
     release = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
     source = nbformat.read(course / "source" / ASSIGNMENT / NOTEBOOK, as_version=4)
     answers = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert len(answers) == 10
+    assert len(answers) == 13
     assert all("raise NotImplementedError()" in c.source for c in answers)
     graded = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert len(graded) >= 16 and sum(c.metadata["nbgrader"]["points"] for c in graded) == MAX_SCORE
+    assert len(graded) >= 24 and sum(c.metadata["nbgrader"]["points"] for c in graded) == MAX_SCORE
     assert all(c.metadata["nbgrader"]["locked"] for c in graded)
     assert "tensorflow" not in json.dumps(source.cells)
 
@@ -215,12 +230,16 @@ def test_failed_checks_give_hints_not_answers(course):
     assert "only when output_padding is None" in words(error_text(graded["ex8b"]))
     assert "rounded down" in words(error_text(graded["ex10_same"]))
     assert not re.search(r"(?<![\w.])7(?![\w.])", error_text(graded["ex5a"]))
+    assert "the floor dropped them on the way down" in words(error_text(graded["ex11c"]))
+    assert "the kernel's depth is off" in words(error_text(graded["ex12b"]))
+    assert "one bias" in words(error_text(graded["ex12c"]))
+    assert "your layer takes 224 to 14" in words(error_text(graded["ex13b"]))
 
 
 def test_untouched_release_fails_with_not_implemented(course):
     graded = cells_by_id(nbformat.read(course / "autograded" / "empty" / ASSIGNMENT / NOTEBOOK, as_version=4))
     answers = [c for g, c in graded.items() if c.metadata["nbgrader"].get("solution") and g != "ex10_answer"]
-    assert len(answers) == 9 and all("NotImplementedError" in error_text(c) for c in answers)
+    assert len(answers) == 12 and all("NotImplementedError" in error_text(c) for c in answers)
     # the function of exercise 10 is defined fine; calling it raises, so both of its checks fail
     assert "NotImplementedError" in error_text(graded["ex10_valid"])
     assert "NotImplementedError" in error_text(graded["ex10_same"])
@@ -352,7 +371,7 @@ def solution_values(source_nb) -> dict[int, list[str]]:
 def test_no_exercise_shows_its_answer_in_its_own_output(course, release_run):
     source = nbformat.read(course / "source" / ASSIGNMENT / NOTEBOOK, as_version=4)
     keys = solution_values(source)
-    assert set(keys) == set(range(1, 11)), keys
+    assert set(keys) == set(range(1, 14)), keys
     assert "(None, 13, 8, 16)" in keys[1] and "'conv_2'" in keys[7] and "same" in keys[6]
     shown: dict[int, str] = {}
     exercise = None

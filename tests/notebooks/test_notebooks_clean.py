@@ -20,8 +20,8 @@ def read(path: Path):
     return nbformat.read(path, as_version=nbformat.NO_CONVERT)
 
 
-def test_there_are_six_notebooks():
-    assert [p.stem[:2] for p in NOTEBOOKS] == ["00", "01", "02", "03", "04", "05"]
+def test_there_are_seven_notebooks():
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["00", "01", "02", "03", "04", "05", "06"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -75,8 +75,8 @@ def test_exercises_are_a_valid_nbgrader_source():
     assert len(set(ids)) == len(ids)
     tests = [c for c in nb.cells if c.metadata.nbgrader["grade"]]
     solutions = [c for c in nb.cells if c.metadata.nbgrader["solution"]]
-    assert len(solutions) == 10 and len(tests) >= 16
-    assert sum(c.metadata.nbgrader["points"] for c in tests) == 24
+    assert len(solutions) == 13 and len(tests) >= 24
+    assert sum(c.metadata.nbgrader["points"] for c in tests) == 32
     for cell in tests:
         assert cell.metadata.nbgrader["locked"]
         assert "### BEGIN HIDDEN TESTS" in cell.source and "### END HIDDEN TESTS" in cell.source
@@ -102,7 +102,7 @@ def test_exercise_code_fits_the_feedback_page():
     assert not long, long
 
 
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem[:2] in ("01", "02", "03", "04")], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem[:2] in ("01", "02", "03", "04", "06")], ids=lambda p: p.stem)
 def test_tensorflow_is_imported_quietly_and_unchanged(path):
     """TensorFlow is imported inside ``quiet_tensorflow()`` (its start-up lines would be a red stderr box), and
     its CPU kernels are left as a learner's own TensorFlow has them (no TF_ENABLE_ONEDNN_OPTS)."""
