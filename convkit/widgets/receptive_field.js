@@ -1,0 +1,413 @@
+// @ts-check
+// convkit ReceptiveFieldView: every map of a layer stack as a grid; hover or click a cell and every earlier map
+// highlights the cells (and the padded zeros) that cell depends on.
+//
+// The geometry comes from Python once per stack (convkit.core.receptive_field.stack_dependencies, written by
+// convkit/widgets/receptive_field.py): a JSON header and one little-endian int32 buffer holding, per layer and
+// spatial axis, a CSR matrix (indptr, indices) from output cells to the source map's cells in RING coordinates
+// (index 0 is the first cell of the padding drawn before the map; the map's own cells start at its ring width),
+// plus each output cell's padding taps along the axis (pad). A layer's 2-D dependency is the outer product of its
+// two axes, so the cells of a source map that an output mask M reads are D0ᵀ·M·D1 in the boolean semiring; a
+// merge takes the union over its sources; a layer that mixes every cell (Flatten, Dense, global pooling) reads its
+// whole input. All of it runs here, in the browser: a hover sends nothing to the kernel. A click stores the chosen
+// cell in `selected` (one message) so view.save() draws the same cell.
+
+const MAP_PX = 240;      // longest side of a map's picture (css px)
+const MAX_CELL = 22;     // largest cell (css px)
+const GRID_MIN_CELL = 5; // grid lines wherever cells are at least this big
+
+/**
+ * @typedef {{off: number, n: number, nnz: number, taps: number}} AxisRef
+ * @typedef {{name: string, caption: string, rows: number, cols: number, ring: number[], grid: boolean,
+ *   note: string | null, field: number[] | null}} MapInfo
+ * @typedef {{map: number, sources: number[], mixes: boolean, axes: (AxisRef[] | null)[]}} LayerInfo
+ * @typedef {{maps: MapInfo[], layers: LayerInfo[], palette: {light: Record<string, string>,
+ *   dark: Record<string, string>}, words: Record<string, string>, rank: number, message: string | null}} Header
+ * @typedef {{map: number, r: number, c: number}} Cell
+ * @typedef {{masks: Uint8Array[], pads: number[], layerPads: number[]}} Result
+ * @typedef {{get: (name: string) => any, set: (name: string, value: any) => void, save_changes: () => void,
+ *   on: (event: string, fn: Function) => void, off: (event: string, fn: Function) => void}} Model
+ */
+
+/** @param {any} value @returns {Int32Array} */
+function int32Of(value) {
+  let bytes = new Uint8Array(0);
+  if (value instanceof DataView) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  else if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
+  else if (value && ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  const copy = bytes.slice(); // aligned, independent of the message buffer
+  return new Int32Array(copy.buffer, 0, Math.floor(copy.byteLength / 4));
+}
+
+/** @param {string} hex @returns {number} RGBA as one little-endian uint32 */
+function packColor(hex) {
+  const h = hex.replace("#", "");
+  const n = parseInt(h.length === 3 ? h.split("").map((ch) => ch + ch).join("") : h.slice(0, 6), 16);
+  return ((255 << 24) | ((n & 255) << 16) | (((n >> 8) & 255) << 8) | ((n >> 16) & 255)) >>> 0;
+}
+
+// ------------------------------------------------------------------------------------------ the masks
+
+/** Width of map m including its padding ring, and its height. @param {MapInfo} m */
+const ringSize = (m) => [m.rows + m.ring[0] + m.ring[1], m.cols + m.ring[2] + m.ring[3]];
+
+/**
+ * Every map's mask (in ring coordinates) for one chosen cell, and each layer's padding reads.
+ * masks[k][i * width + j] = 1 where map k's cell (or padding cell) (i, j) is read on the way to the chosen cell.
+ * @param {Header} h @param {Int32Array} geo @param {Cell} chosen @returns {Result}
+ */
+function computeMasks(h, geo, chosen) {
+  const maps = h.maps;
+  const masks = maps.map((m) => { const [R, C] = ringSize(m); return new Uint8Array(R * C); });
+  const layerPads = h.layers.map(() => 0);
+  const start = maps[chosen.map];
+  masks[chosen.map][(chosen.r + start.ring[0]) * ringSize(start)[1] + chosen.c + start.ring[2]] = 1;
+  // layers are in computation order; walking back, every layer's output mask is final before it is read
+  for (let li = h.layers.length - 1; li >= 0; li--) {
+    const layer = h.layers[li];
+    if (layer.map > chosen.map) continue;
+    const out = maps[layer.map], outMask = masks[layer.map], outW = ringSize(out)[1];
+    let any = false;
+    for (let i = 0; i < outMask.length && !any; i++) any = outMask[i] === 1;
+    if (!any) continue;
+    layer.sources.forEach((src, si) => {
+      const inMap = maps[src], inC = ringSize(inMap)[1], inMask = masks[src], axes = layer.axes[si];
+      if (!axes) {
+        for (let i = 0; i < inMap.rows; i++) {
+          inMask.fill(1, (i + inMap.ring[0]) * inC + inMap.ring[2], (i + inMap.ring[0]) * inC + inMap.ring[2] + inMap.cols);
+        }
+        return;
+      }
+      const [ax0, ax1] = axes;
+      const p0 = ax0.off, i0 = ax0.off + ax0.n + 1, p1 = ax1.off, i1 = ax1.off + ax1.n + 1;
+      const rowIn = new Uint8Array(inC);
+      for (let r = 0; r < out.rows; r++) {
+        rowIn.fill(0);
+        const base = (r + out.ring[0]) * outW + out.ring[2];
+        let rowAny = false;
+        for (let c = 0; c < out.cols; c++) {
+          if (!outMask[base + c]) continue;
+          rowAny = true;
+          for (let t = geo[p1 + c]; t < geo[p1 + c + 1]; t++) rowIn[geo[i1 + t]] = 1; // M·D1
+        }
+        if (!rowAny) continue;
+        for (let t = geo[p0 + r]; t < geo[p0 + r + 1]; t++) { // D0ᵀ·(M·D1)
+          const row = geo[i0 + t] * inC;
+          for (let j = 0; j < inC; j++) if (rowIn[j]) inMask[row + j] = 1;
+        }
+      }
+    });
+    layerPads[li] = padReads(layer, out, outMask, geo);
+  }
+  const pads = masks.map((mask, k) => {
+    const m = maps[k], W = ringSize(m)[1];
+    let n = 0;
+    for (let i = 0; i < mask.length; i++) {
+      if (!mask[i]) continue;
+      const r = Math.floor(i / W) - m.ring[0], c = (i % W) - m.ring[2];
+      if (r < 0 || r >= m.rows || c < 0 || c >= m.cols) n++;
+    }
+    return n;
+  });
+  return { masks, pads, layerPads };
+}
+
+/** How many of a layer's reads for the masked output cells fall in zero padding (taps per cell minus the taps
+ * inside the map: the same count the core's ReceptiveField.padding_reads gives).
+ * @param {LayerInfo} layer @param {MapInfo} out @param {Uint8Array} outMask @param {Int32Array} geo */
+function padReads(layer, out, outMask, geo) {
+  const axes = layer.axes[0];
+  if (!axes) return 0;
+  const [a0, a1] = axes, q0 = a0.off + a0.n + 1 + a0.nnz, q1 = a1.off + a1.n + 1 + a1.nnz;
+  const W = ringSize(out)[1];
+  let n = 0;
+  for (let r = 0; r < out.rows; r++) {
+    for (let c = 0; c < out.cols; c++) {
+      if (!outMask[(r + out.ring[0]) * W + c + out.ring[2]]) continue;
+      n += a0.taps * a1.taps - (a0.taps - geo[q0 + r]) * (a1.taps - geo[q1 + c]);
+    }
+  }
+  return n;
+}
+
+/** The stack input's cells the chosen cell sees: how many, and their bounding box per axis.
+ * @param {Header} h @param {Result} res @returns {{pixels: number, extent: number[]}} */
+function inputSeen(h, res) {
+  const m = h.maps[0], W = ringSize(m)[1], mask = res.masks[0];
+  let r0 = Infinity, r1 = -1, c0 = Infinity, c1 = -1, pixels = 0;
+  for (let r = 0; r < m.rows; r++) {
+    for (let c = 0; c < m.cols; c++) {
+      if (!mask[(r + m.ring[0]) * W + c + m.ring[2]]) continue;
+      pixels++;
+      r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
+    }
+  }
+  const extent = r1 < 0 ? [0, 0] : [r1 - r0 + 1, c1 - c0 + 1];
+  return { pixels, extent: h.rank === 1 ? [extent[1]] : extent };
+}
+
+const noun = (/** @type {number} */ n, /** @type {string} */ word) => (n === 1 ? word : `${word}s`);
+
+/** What the chosen cell sees: the same sentence as str(ReceptiveField) (convkit.core.words.receptive_field_sentence,
+ * followed rule for rule here). @param {Header} h @param {Cell} cell @param {Result} res */
+function sentence(h, cell, res) {
+  const m = h.maps[cell.map];
+  const index = h.rank === 1 ? [cell.c] : [cell.r, cell.c];
+  if (cell.map === 0) return h.words.input.replace("{index}", `(${index.join(", ")}${index.length === 1 ? "," : ""})`);
+  const where = `output (${index.join(", ")}${index.length === 1 ? "," : ""}) of ${m.name}`;
+  const mixing = [];
+  for (const layer of h.layers) { // computation order, as the core lists them
+    if (layer.map > cell.map || !layer.mixes || !res.masks[layer.map].includes(1)) continue;
+    const name = h.maps[layer.map].name;
+    if (!mixing.includes(name)) mixing.push(name);
+  }
+  const { pixels, extent } = inputSeen(h, res);
+  const dims = extent.join("×");
+  let seen;
+  if (mixing.length) {
+    const names = mixing.length <= 2 ? mixing.join(" and ") : `${mixing.slice(0, -1).join(", ")} and ${mixing[mixing.length - 1]}`;
+    seen = `sees all ${pixels} input ${noun(pixels, "pixel")}: ${names} ${mixing.length === 1 ? "mixes" : "mix"} every cell`;
+  } else if (pixels === 0) {
+    seen = "sees no input pixel (it reads padding only)";
+  } else {
+    const box = extent.reduce((a, b) => a * b, 1);
+    seen = `sees ${dims} input ${noun(box, "pixel")}`;
+    if (pixels < box) seen = `sees ${pixels} input ${noun(pixels, "pixel")} within ${extent.length === 1 ? "a span of " : ""}${dims}`;
+    if (m.field && m.field.join("×") !== dims) seen += `${h.words.field_open}${m.field.join("×")}${h.words.field_close}`;
+  }
+  let pads = 0;
+  for (const n of res.layerPads) pads += n;
+  const pad = pads === 0 ? "none of its reads are padding" : pads === 1 ? "1 of its reads is padding" : `${pads} of its reads are padding`;
+  return `${where} ${seen}; ${pad}`;
+}
+
+// ------------------------------------------------------------------------------------------ drawing
+
+/** Pixel layout of one map: css cell size and the canvas' backing size (1 px per cell when cells are < 1 px).
+ * @param {MapInfo} m */
+function mapLayout(m) {
+  const [R, C] = ringSize(m);
+  const fit = MAP_PX / Math.max(R, C);
+  const cell = Math.max(1, Math.min(MAX_CELL, Math.floor(fit)));
+  const scaled = fit < 1;
+  return { R, C, cell: scaled ? fit : cell, px: scaled ? 1 : cell, scaled };
+}
+
+/** Paint one map: cells, padding ring (striped), read cells, the chosen cell, grid lines.
+ * @param {HTMLCanvasElement} canvas @param {MapInfo} m @param {Uint8Array | null} mask
+ * @param {Record<string, string>} pal @param {Cell | null} chosen @param {number} k */
+function paintMap(canvas, m, mask, pal, chosen, k) {
+  const L = mapLayout(m), px = L.px, W = L.C * px, H = L.R * px;
+  if (canvas.width !== W || canvas.height !== H) { canvas.width = W; canvas.height = H; }
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+  const image = ctx.createImageData(W, H);
+  const pixels = new Uint32Array(image.data.buffer);
+  const col = {
+    cell: packColor(pal.input_cell), pad: packColor(pal.padding_cell), read: packColor(pal.tap),
+    padRead: packColor(pal.unread), chosen: packColor(pal.output_current), grid: packColor(pal.grid_line),
+    stripe: packColor(pal.background),
+  };
+  const lines = px >= GRID_MIN_CELL;
+  const here = chosen && chosen.map === k ? (chosen.r + m.ring[0]) * L.C + chosen.c + m.ring[2] : -1;
+  for (let i = 0; i < L.R; i++) {
+    const inside0 = i >= m.ring[0] && i < m.ring[0] + m.rows;
+    for (let j = 0; j < L.C; j++) {
+      const inside = inside0 && j >= m.ring[2] && j < m.ring[2] + m.cols;
+      const at = i * L.C + j, read = mask ? mask[at] === 1 : false;
+      const fill = at === here ? col.chosen : inside ? (read ? col.read : col.cell) : (read ? col.padRead : col.pad);
+      for (let y = 0; y < px; y++) {
+        const rowStart = (i * px + y) * W + j * px;
+        for (let x = 0; x < px; x++) {
+          let v = fill;
+          if (lines && (x === px - 1 || y === px - 1)) v = col.grid;
+          else if (!inside && px >= 4 && (x + y) % 4 === 0) v = col.stripe; // padding: stripes, not colour alone
+          pixels[rowStart + x] = v;
+        }
+      }
+    }
+  }
+  ctx.putImageData(image, 0, 0);
+  canvas.style.width = `${L.C * L.cell}px`;
+  canvas.style.height = `${L.R * L.cell}px`;
+  if (L.scaled) canvas.style.imageRendering = "auto";
+}
+
+// ------------------------------------------------------------------------------------------ render
+
+/** @param {{model: Model, el: HTMLElement}} args */
+function render({ model, el: host }) {
+  const root = document.createElement("div");
+  root.className = "convkit-widget convkit-rf";
+  const title = document.createElement("div");
+  title.className = "ck-rf-title";
+  const help = document.createElement("div");
+  help.className = "ck-rf-help";
+  const maps = document.createElement("div");
+  maps.className = "ck-rf-maps";
+  const live = document.createElement("div");
+  live.className = "ck-rf-sentence";
+  live.setAttribute("aria-live", "polite");
+  live.setAttribute("role", "status");
+  const message = document.createElement("div");
+  message.className = "ck-rf-message";
+  root.append(title, help, live, message, maps);
+  host.appendChild(root);
+
+  /** @type {{h: Header | null, geo: Int32Array, canvases: (HTMLCanvasElement | null)[], figures: HTMLElement[],
+   *   chosen: Cell | null, result: Result | null, frames: number, queued: boolean}} */
+  const state = { h: null, geo: new Int32Array(0), canvases: [], figures: [], chosen: null, result: null, frames: 0,
+    queued: false };
+  const dark = () => document.body && document.body.dataset.jpThemeLight === "false";
+  const palette = () => (state.h ? (dark() ? state.h.palette.dark : state.h.palette.light) : {});
+
+  function draw() {
+    state.queued = false;
+    const h = state.h;
+    if (!h || !state.chosen) return;
+    state.result = computeMasks(h, state.geo, state.chosen);
+    const pal = palette();
+    h.maps.forEach((m, k) => {
+      const canvas = state.canvases[k];
+      if (!canvas || !state.result) return;
+      paintMap(canvas, m, state.result.masks[k], pal, state.chosen, k);
+      const fig = state.figures[k];
+      let read = 0;
+      for (let i = 0; i < m.rows; i++) {
+        for (let j = 0; j < m.cols; j++) {
+          if (state.result.masks[k][(i + m.ring[0]) * ringSize(m)[1] + j + m.ring[2]]) read++;
+        }
+      }
+      fig.dataset.read = String(read);
+      fig.dataset.padRead = String(state.result.pads[k]);
+    });
+    live.textContent = sentence(h, state.chosen, state.result);
+    root.dataset.sentence = live.textContent;
+    state.frames += 1;
+    root.dataset.frames = String(state.frames);
+    root.dataset.chosen = `${state.chosen.map},${state.chosen.r},${state.chosen.c}`;
+  }
+
+  /** Choose a cell (hover or keys: nothing to Python; a click also stores it in `selected`).
+   * @param {Cell} cell @param {boolean} store */
+  function choose(cell, store) {
+    const h = state.h;
+    if (!h) return;
+    const m = h.maps[cell.map];
+    if (!m || !m.grid) return;
+    const next = { map: cell.map, r: Math.min(Math.max(cell.r, 0), m.rows - 1), c: Math.min(Math.max(cell.c, 0), m.cols - 1) };
+    const same = state.chosen && state.chosen.map === next.map && state.chosen.r === next.r && state.chosen.c === next.c;
+    state.chosen = next;
+    if (!same && !state.queued) { state.queued = true; requestAnimationFrame(draw); }
+    if (store) {
+      model.set("selected", [next.map, next.r, next.c]);
+      model.save_changes();
+    }
+  }
+
+  /** The map cell under a pointer event (null over the padding ring or outside). @param {PointerEvent | MouseEvent} e
+   * @param {number} k */
+  function cellAt(e, k) {
+    const h = state.h, canvas = state.canvases[k];
+    if (!h || !canvas) return null;
+    const m = h.maps[k], L = mapLayout(m), box = canvas.getBoundingClientRect();
+    const i = Math.floor(((e.clientY - box.top) / box.height) * L.R) - m.ring[0];
+    const j = Math.floor(((e.clientX - box.left) / box.width) * L.C) - m.ring[2];
+    return i >= 0 && i < m.rows && j >= 0 && j < m.cols ? { map: k, r: i, c: j } : null;
+  }
+
+  function build() {
+    const h = /** @type {Header} */ (model.get("header"));
+    state.h = h && h.maps ? h : null;
+    state.geo = int32Of(model.get("geometry"));
+    maps.textContent = "";
+    state.canvases = [];
+    state.figures = [];
+    if (!state.h) return;
+    title.textContent = h.words.title || "";
+    help.textContent = h.words.help || "";
+    message.textContent = h.message || "";
+    h.maps.forEach((m, k) => {
+      const fig = document.createElement("figure");
+      fig.className = "ck-rf-map";
+      fig.dataset.map = String(k);
+      const cap = document.createElement("figcaption");
+      cap.textContent = m.caption;
+      fig.appendChild(cap);
+      if (m.grid) {
+        const canvas = document.createElement("canvas");
+        canvas.className = "ck-rf-canvas";
+        canvas.setAttribute("aria-hidden", "true");
+        fig.tabIndex = 0; // Tab moves between maps; arrow keys move the chosen cell
+        fig.setAttribute("role", "group");
+        fig.setAttribute("aria-label", `${m.caption}: arrow keys choose a cell`);
+        fig.appendChild(canvas);
+        canvas.addEventListener("pointermove", (e) => { const c = cellAt(e, k); if (c) choose(c, false); });
+        canvas.addEventListener("click", (e) => { const c = cellAt(e, k); if (c) choose(c, true); });
+        fig.addEventListener("focus", () => {
+          if (state.chosen && state.chosen.map !== k) choose({ map: k, r: 0, c: 0 }, false);
+        });
+        fig.addEventListener("keydown", (e) => {
+          /** @type {Record<string, number[]>} */
+          const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+          const mv = moves[e.key];
+          if (!mv || !state.chosen) return;
+          e.preventDefault();
+          e.stopPropagation();
+          const base = state.chosen.map === k ? state.chosen : { map: k, r: 0, c: 0 };
+          choose({ map: k, r: base.r + mv[0], c: base.c + mv[1] }, false);
+        });
+        state.canvases.push(canvas);
+      } else {
+        const note = document.createElement("div");
+        note.className = "ck-rf-note";
+        note.textContent = m.note || "";
+        fig.appendChild(note);
+        state.canvases.push(null);
+      }
+      state.figures.push(fig);
+      maps.appendChild(fig);
+    });
+    const sel = model.get("selected") || [];
+    const k = Math.min(Math.max(Number(sel[0]) | 0, 0), h.maps.length - 1);
+    state.chosen = null;
+    choose({ map: k, r: Number(sel[1]) | 0, c: Number(sel[2]) | 0 }, false);
+    if (!state.chosen) { state.queued = false; draw(); }
+  }
+
+  // test hook: what each map highlights now, as plain arrays (map cells and padding cells separately)
+  /** @type {any} */ (root).ckRead = () => {
+    const h = state.h, res = state.result;
+    if (!h || !res) return null;
+    return h.maps.map((m, k) => {
+      const W = ringSize(m)[1], cells = [], pads = [];
+      for (let i = 0; i < res.masks[k].length; i++) {
+        if (!res.masks[k][i]) continue;
+        const r = Math.floor(i / W) - m.ring[0], c = (i % W) - m.ring[2];
+        if (r >= 0 && r < m.rows && c >= 0 && c < m.cols) cells.push(r * m.cols + c); else pads.push([r, c]);
+      }
+      return { cells, pads };
+    });
+  };
+  /** @type {any} */ (root).ckChoose = (/** @type {number} */ k, /** @type {number} */ r, /** @type {number} */ c) =>
+    choose({ map: k, r, c }, false);
+
+  const onGeometry = () => queueMicrotask(build);
+  const onSelected = () => {
+    const sel = model.get("selected") || [];
+    if (sel.length === 3) choose({ map: sel[0] | 0, r: sel[1] | 0, c: sel[2] | 0 }, false);
+  };
+  model.on("change:header", onGeometry);
+  model.on("change:geometry", onGeometry);
+  model.on("change:selected", onSelected);
+  const themeWatch = new MutationObserver(() => { state.queued = false; draw(); });
+  if (document.body) themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
+  build();
+  return () => {
+    themeWatch.disconnect();
+    model.off("change:header", onGeometry);
+    model.off("change:geometry", onGeometry);
+    model.off("change:selected", onSelected);
+  };
+}
+
+export default { render };
