@@ -35,6 +35,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ReceptiveField": ("convkit.core.receptive_field", "ReceptiveField"),
     "solve": ("convkit.core.solve", "solve"),
     "KernelTraversal": ("convkit.widgets.traversal", "KernelTraversal"),
+    "ReceptiveFieldView": ("convkit.widgets.receptive_field", "ReceptiveFieldView"),
     "TransposedKernelTraversal": ("convkit.widgets.transpose_traversal", "TransposedKernelTraversal"),
     "LayerStack": ("convkit.stack", "LayerStack"),
     "summary": ("convkit.stack", "summary"),
