@@ -263,10 +263,26 @@ def too_large_reason(params: TraversalParams) -> str | None:
     return None
 
 
-def demo_numbers(params: TraversalParams, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Small integer input values (0..9) and kernel weights (-1..2) for ``numbers=True`` (reproducible)."""
+def demo_numbers(
+    params: TraversalParams, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """Small integers for ``numbers=True`` (reproducible), on every channel and every filter, in Keras' layouts:
+    input values 0..9 ``(1, *input_size, C)``, kernel weights -1..2 (``(*k, C // groups, filters)``; depthwise
+    ``(*k, C, depth_multiplier)``), bias -2..2 (``(filters,)``; depthwise ``(C·M,)``) and a separable's pointwise
+    weights -1..2 ``(C·M, filters)``. Pooling gets ``x`` only (the others ``None``).
+
+    >>> x, kernel, bias, pointwise = demo_numbers(TraversalParams.create((4, 4), 3, in_channels=3, filters=2))
+    >>> x.shape, kernel.shape, bias.shape, pointwise is None
+    ((1, 4, 4, 3), (3, 3, 3, 2), (2,), True)
+    """
     rng = np.random.default_rng(seed)
-    x = rng.integers(0, 10, size=(1, *params.input_size, params.in_channels)).astype(np.float64)
-    depth = 1 if params.kind != "conv" else params.in_channels
-    kernel = rng.integers(-1, 3, size=(*params.kernel_size, depth, 1)).astype(np.float64)
-    return x, kernel
+    c, m, f = params.in_channels, params.depth_multiplier, params.filters
+    x = rng.integers(0, 10, size=(1, *params.input_size, c)).astype(np.float64)
+    if params.is_pool:
+        return x, None, None, None
+    depthwise = params.kind != "conv"
+    depth, last = (c, m) if depthwise else (c // params.groups, f)
+    kernel = rng.integers(-1, 3, size=(*params.kernel_size, depth, last)).astype(np.float64)
+    bias = rng.integers(-2, 3, size=c * m if params.kind == "depthwise" else f).astype(np.float64)
+    pointwise = rng.integers(-1, 3, size=(c * m, f)).astype(np.float64) if params.kind == "separable" else None
+    return x, kernel, bias, pointwise
