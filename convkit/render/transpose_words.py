@@ -260,5 +260,12 @@ def _accumulated(model: TransposeModel, step: int, cell: tuple[int, ...]) -> flo
 
 
 def refusal_kept(message: str) -> str:
-    """A refused change: the reason, then that the picture is kept."""
-    return f"{message.rstrip('.')}. The picture keeps the last valid settings."
+    """A refused change: the reason, that the picture is kept, and what was received (last, as in every refusal).
+
+    >>> refusal_kept("`view` must be one of 'scatter', 'direct'. Received: view='x'")
+    "`view` must be one of 'scatter', 'direct'. The picture keeps the last valid settings. Received: view='x'"
+    """
+    head, sep, received = message.rpartition(" Received: ")
+    if not sep:
+        return f"{message.rstrip('.')}. The picture keeps the last valid settings."
+    return f"{head.rstrip('.')}. The picture keeps the last valid settings. Received: {received}"

@@ -100,9 +100,9 @@ def _layer(s: dict[str, Any]) -> Any:
     return cls(
         s["filters"],
         s["kernel_size"],
-        s["strides"],
-        s["padding"],
-        s["output_padding"],
+        strides=s["strides"],
+        padding=s["padding"],
+        output_padding=s["output_padding"],
         dilation_rate=s["dilation_rate"],
     )
 
