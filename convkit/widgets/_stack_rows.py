@@ -84,6 +84,7 @@ class LayerRow:
             ]
         ).add_class("convkit-layer-main")
         self.box = W.VBox([main, self.depth, self.error, self.input_message]).add_class("convkit-layer-row")
+        self.proposals: Any = None  # a ProposalLine, built the first time this row has proposals
         self.box.add_class(f"convkit-layer-{name}")
 
     def show(self, layer: Any, entry: Any, rule: str) -> None:
@@ -116,6 +117,16 @@ class LayerRow:
         if entry.params:
             parts.append(f"params: {entry.params:,}")
         self.depth.value = f'<span class="convkit-rule">{html.escape(" · ".join(parts))}</span>' if parts else ""
+
+    def show_proposals(self, proposals: Any, make_line: Any) -> None:
+        """Show ``proposals`` under the row's error (``None``: hide the line); ``make_line()`` builds the line."""
+        if proposals is None and self.proposals is None:
+            return
+        if self.proposals is None:
+            self.proposals = make_line()
+            main, depth, error, message = self.box.children
+            self.box.children = [main, depth, error, self.proposals, message]
+        self.proposals.show(proposals)
 
     def set_index(self, index: int) -> None:
         """The row now shows layer ``index`` (after an insert, remove or move elsewhere in the stack)."""

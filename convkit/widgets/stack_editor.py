@@ -43,6 +43,7 @@ import traitlets
 from ..core.stack import LayerStack
 from ..core.words import short_repr
 from ..render.stack_labels import tensor_dims
+from ..render.words import proposal_stale
 from . import stack_fields as F
 from ._stack_outputs import (
     _CSS,
@@ -55,6 +56,7 @@ from ._stack_outputs import (
     static_outputs,
     text_summary,
 )
+from ._stack_proposals import ProposalLine, Proposals, proposals_for
 from ._stack_rows import LayerRow, depth_rule
 from ._stack_sync import match_rows, resolve_index
 from ._static import display_with_fallback
@@ -411,6 +413,21 @@ class StackEditor(W.VBox):  # type: ignore[misc]
                 row.show(layer, entry, depth_rule(entry))
                 row.set_selected(row.index == self.selected)
                 self._shown[id(row)] = key
+            # proposals depend on the layers after the row too: asked again for every invalid row after each edit
+            row.show_proposals(
+                proposals_for(self.stack, row.index) if entry.error is not None else None,
+                lambda: ProposalLine(self._use_proposal),
+            )
+
+    def _use_proposal(self, proposals: Proposals, choice: int) -> None:
+        """A proposal's button: replace the layer it was made for (wherever it is now) through the normal edit path."""
+        rows = [r for r in self.rows if r.index == proposals.row]
+        message = rows[0].input_message if rows else self.message
+        where = [i for i, layer in enumerate(self.stack.layers) if layer is proposals.layer]
+        if not where:
+            message.value = f'<span class="convkit-error">✗ {html.escape(proposal_stale())}</span>'
+            return
+        self._apply(lambda s: s.replace(where[0], proposals.layers[choice]), message)
 
     def _update_traversal(self) -> None:
         i = self.selected
