@@ -72,7 +72,7 @@ def _where(exc: BaseException, raw: str, keras: Any) -> Where:
         return Where(raw=raw, init=init)
     if layer is None:
         return Where(raw=raw, call=call)
-    shape = _tensor_shape(x) if x is not None else None
+    shape = _tensor_shape(x) if x is not None and not isinstance(x, (list, tuple)) else None
     before, position = _before(keras, x)
     total = None
     if sequential is not None:
@@ -98,14 +98,16 @@ def _root(tensor: Any) -> Any:
 def _before(keras: Any, x: Any) -> tuple[tuple[str, ...], int | None]:
     """convkit's trace of the layers between the model input and ``x`` (a symbolic tensor), and the position of the
     layer that reads ``x``."""
-    if x is None or not hasattr(x, "_keras_history"):
+    tensors = list(x) if isinstance(x, (list, tuple)) else [x]
+    if not tensors or not all(hasattr(t, "_keras_history") for t in tensors):
         return (), None
-    root = _root(x)
-    if root is None:
+    roots = {id(r): r for r in (_root(t) for t in tensors)}
+    if len(roots) != 1 or None in roots.values():
         return (), None
-    if root is x:
+    root = next(iter(roots.values()))
+    if all(t is root for t in tensors):
         return (), 1
-    partial = keras.Model(root, x)
+    partial = keras.Model(root, tensors if len(tensors) > 1 else tensors[0])
     lines, trace = _stack_context(partial, None)
     if trace is None:
         return (), None
