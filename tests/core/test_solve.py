@@ -321,3 +321,44 @@ def test_too_many_results_is_refused():
     """Three axes of many settings each multiply: the result count is bounded before any spec is built."""
     with pytest.raises(ValueError, match=f"at most {MAX_RESULTS:,}"):
         solve((64, 64, 64), (64, 64, 64), kernel_sizes=range(1, 40), strides=[1], paddings="same")
+
+
+anything = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 40),
+    st.floats(allow_nan=True),
+    st.text(max_size=6),
+    st.sampled_from(["valid", "same", "causal", "full", range(0), range(1, 4), (), [3, "x"], {1: 2}]),
+    st.lists(st.integers(-2, 9), max_size=4),
+    st.tuples(st.integers(-2, 30), st.integers(-2, 30)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=anything,
+    m=anything,
+    kernels=anything,
+    strides=anything,
+    pads=anything,
+    dilations=anything,
+    transpose=anything,
+    filters=anything,
+)
+def test_fuzz_only_clear_errors_escape(n, m, kernels, strides, pads, dilations, transpose, filters):
+    try:
+        result = solve(
+            n,
+            m,
+            kernel_sizes=kernels,
+            strides=strides,
+            paddings=pads,
+            dilation_rates=dilations,
+            transpose=transpose,
+            filters=filters,
+        )
+    except (ValueError, TypeError) as err:
+        assert "Received" in str(err), str(err)
+        return
+    assert isinstance(result, list)
