@@ -21,8 +21,8 @@ Step tokens (``StepTemplate.tokens``), JSON-able:
 ``{"pad": [axis, ...], ...}`` how many kernel taps fall on padding (``before`` + count + ``after``), written only
                              when some do; per axis ``size, stride, first, kernel, dilation``.
 
-Numbers are shown as text made here too (:func:`number_texts`), so cell values, sums and exports agree digit
-for digit.
+Numbers are shown as text made by :func:`convkit.core.words.number_texts` (re-exported here), so cell values,
+sums and exports agree digit for digit.
 
 >>> import convkit
 >>> t = convkit.traverse((28, 28), 3, strides=2)
@@ -40,9 +40,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from ..core.traversal import Traversal
+from ..core.words import MAX_CHANNEL_TERMS, MAX_TERMS, arithmetic_sentence, elide, fmt, integral, number_texts, wrap
 from .words import format_dims
 
 __all__ = [
@@ -67,8 +66,6 @@ __all__ = [
     "wrap",
 ]
 
-#: A multiply-sum longer than this many terms shows the first ones, "…" and the last two.
-MAX_TERMS = 12
 _AXIS_WORDS = {1: ("positions",), 2: ("rows", "cols"), 3: ("depths", "rows", "cols")}
 _WINDOW_WORDS = {"conv": "kernel", "max": "max-pool window", "average": "average-pool window"}
 _LAYER_NAMES = {"conv": "Conv", "depthwise": "DepthwiseConv", "separable": "SeparableConv"}
@@ -80,40 +77,6 @@ Token = Any  # str | dict[str, Any]
 def times(values: Sequence[int]) -> str:
     """``(3, 3)`` → ``"3×3"`` (:func:`convkit.render.words.format_dims`)."""
     return format_dims(tuple(values))
-
-
-def fmt(value: float, integral: bool) -> str:
-    """One value as the pictures write it: a whole number as such when every value is whole, else 3 digits.
-
-    >>> fmt(7.0, True), fmt(0.123456, False), fmt(1234.5, False)
-    ('7', '0.123', '1.23e+03')
-    """
-    if integral and float(value).is_integer():
-        return str(int(value))
-    return f"{value:.3g}"
-
-
-def integral(*arrays: Any) -> bool:
-    """Whether every value of every array (``None`` skipped) is a whole number."""
-    return all(bool(np.all(np.mod(a, 1) == 0)) for a in arrays if a is not None)
-
-
-def number_texts(values: Any, whole: bool) -> list[str]:
-    """:func:`fmt` of every value, flattened in C-order."""
-    return [fmt(v, whole) for v in np.asarray(values, dtype=np.float64).reshape(-1).tolist()]
-
-
-def wrap(text: str) -> str:
-    """A negative factor in brackets: ``2·(-1)``."""
-    return f"({text})" if text.startswith("-") else text
-
-
-def elide(terms: Sequence[str], sep: str, max_terms: int = MAX_TERMS) -> str:
-    """``terms`` joined by ``sep``; a long list keeps its first ``max_terms - 2`` and last 2, with a count."""
-    if len(terms) <= max_terms:
-        return sep.join(terms)
-    head = sep.join(terms[: max_terms - 2])
-    return f"{head}{sep}…{sep}{sep.join(terms[-2:])} ({len(terms)} terms)"
 
 
 # ------------------------------------------------------------------------------------------------ titles
@@ -380,10 +343,6 @@ def sum_template(t: Traversal, operation: str = "conv", channels: int = 1) -> Su
 
 
 # ------------------------------------------------------------------------------------------------ depth
-#: A depth sum longer than this many channels shows the first ones, "…" and the last two.
-MAX_CHANNEL_TERMS = 8
-
-
 def shown_planes(total: int, start: int, reads: int, max_planes: int = 6) -> tuple[list[int], int]:
     """Which of ``total`` planes a depth view draws when planes ``start … start + reads - 1`` are the ones in
     use, and how many it leaves out: every plane when they fit, else the first ``max_planes - 2`` in use and
@@ -411,10 +370,6 @@ def more_channels(hidden: int, what: str = "channels") -> str:
     return f"… {hidden} more {what[:-1] if hidden == 1 else what}"
 
 
-def _channel_span(channels: Sequence[int]) -> str:
-    return f"channel {channels[0]}" if len(channels) == 1 else f"channels {channels[0]}–{channels[-1]}"
-
-
 def depth_step_sentence(
     index: Sequence[int],
     plane: int,
@@ -430,6 +385,7 @@ def depth_step_sentence(
 ) -> str:
     """The depth narration of one step: which channels output plane ``plane`` reads and, with numbers, each
     channel's multiply-sum, then the bias, equal to the output cell (the widget's live region says the same).
+    It is :func:`convkit.core.words.arithmetic_sentence`, ``str(StepArithmetic)``: one sentence everywhere.
 
     ``kind``: ``"conv"``, ``"grouped"``, ``"depthwise"``, ``"separable"`` (depthwise phase) or ``"pool"``.
 
@@ -438,27 +394,15 @@ def depth_step_sentence(
     >>> depth_step_sentence([1], 0, kind="pool", operation="max", channels=[0])
     'output[1], channel 0 reads channel 0 only: pooling keeps each channel apart (depth in = depth out)'
     """
-    cell = "output[" + ", ".join(str(i) for i in index) + "]"
-    m = max(1, depth_multiplier)
-    if kind == "pool":
-        head = f"{cell}, channel {plane}"
-    elif kind in ("depthwise", "separable"):
-        head = f"{cell}, plane {plane} (channel {plane // m}, kernel {plane % m} of {m})"
-    elif kind == "grouped":
-        head = f"{cell}, filter {plane} (group g{channels[0] // len(channels)} of {groups})"
-    else:
-        head = f"{cell}, filter {plane}"
-    if partials is None:
-        if kind == "pool":
-            return f"{head} reads channel {plane} only: pooling keeps each channel apart (depth in = depth out)"
-        return f"{head} reads {_channel_span(channels)} (kernel depth {len(channels)})"
-    if kind == "pool":
-        what = "max" if operation == "max" else "mean"
-        return f"{head} = {what} of channel {plane}'s window = {fmt(partials[0], whole)} (each channel alone)"
-    terms = [f"channel {c}: {fmt(p, whole)}" for c, p in zip(channels, partials)]
-    total = 0.0
-    for p in partials:
-        total += float(p)
-    b = 0.0 if bias is None else float(bias)
-    body = elide(terms, " + ", MAX_CHANNEL_TERMS)
-    return f"{head} = {body} + bias {fmt(b, whole)} = {fmt(total + b, whole)}"
+    return arithmetic_sentence(
+        index,
+        plane,
+        kind=kind,
+        operation=operation,
+        channels=channels,
+        groups=groups,
+        depth_multiplier=depth_multiplier,
+        partials=partials,
+        bias=bias,
+        whole=whole,
+    )
