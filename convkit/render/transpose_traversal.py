@@ -212,16 +212,18 @@ def draw_frame(
                     )
         for b in boxes:
             (r0, r1), (c0, c1) = b
-            ax.add_patch(Rectangle((c0 - 0.4, r0 - 0.4), c1 - c0 - 0.2, r1 - r0 - 0.2, fill=False, ec=p.window, lw=1))
+            ax.add_patch(
+                Rectangle((c0 - 0.4, r0 - 0.4), c1 - c0 - 0.2, r1 - r0 - 0.2, fill=False, ec=p.window, lw=1, zorder=3)
+            )
     (r0, r1), (c0, c1) = ((0, 1), *rwin) if len(rwin) == 1 else rwin
-    axes[1].add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec=p.window, lw=2.5))
+    axes[1].add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec=p.window, lw=2.5, zorder=4))
     if view == "direct":
         (r0, r1), (c0, c1) = ((0, 1), *lboxes[0]) if len(lboxes[0]) == 1 else lboxes[0]
-        axes[0].add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec=p.window, lw=2.5))
+        axes[0].add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec=p.window, lw=2.5, zorder=4))
     if frame is not None:
         (r0, r1), (c0, c1) = ((0, 1), *frame) if len(frame) == 1 else frame
         axes[1].add_patch(
-            Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec=p.unread, lw=2, ls=(0, (4, 2)))
+            Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec=p.unread, lw=2, ls=(0, (4, 2)), zorder=5)
         )
 
 
