@@ -44,7 +44,7 @@ def jupytext_cli(*args: str) -> None:
 
 def test_every_notebook_has_a_myst_source():
     assert [p.stem for p in SOURCES] == sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-    assert len(SOURCES) == 6
+    assert len(SOURCES) == 7
     for path in SOURCES:
         assert read(path.with_suffix(".ipynb")).metadata.jupytext.formats == "ipynb,md:myst"
         header = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 TF_NOTEBOOKS = ("01_example_strided_valid", "02_example_same_padding", "03_example_large_stride",
-                "04_same_padding_the_whole_truth")
+                "04_same_padding_the_whole_truth", "06_transposed_convolution")
 PLAIN_NOTEBOOKS = ("00_start_here", "05_exercises")
 ARTICLE_SHAPES = {
     "01_example_strided_valid": "(3, 13, 13, 32)\n(3, 13, 13, 64)\n",

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb"))
 TF_NOTEBOOKS = ("01_example_strided_valid", "02_example_same_padding", "03_example_large_stride",
-                "04_same_padding_the_whole_truth")
+                "04_same_padding_the_whole_truth", "06_transposed_convolution")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 #: Code that displays a convkit widget (a traversal, or a stack editor).
