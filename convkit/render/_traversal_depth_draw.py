@@ -3,8 +3,8 @@
 the window's footprint on every plane the kernel reads joined into one cuboid, the output planes with the cell
 being computed, and the step's sentence (:meth:`DepthModel.sentence`, what the widget's live region says).
 
-Every artist has a ``gid`` naming what it is (``depth-input-3``, ``depth-footprint-3``, ``depth-cuboid``,
-``depth-output-5``, ``depth-more-input``, ``depth-sentence``), so tests and SVG readers find them.
+Every artist has a ``gid`` naming what it is (``depth-input-3``, ``depth-footprint-3``, ``depth-cuboid-0`` … ``-3``,
+``depth-output-5``, ``depth-more-input``, ``depth-sentence-0`` …), so tests and SVG readers find them.
 """
 
 from __future__ import annotations
@@ -99,7 +99,9 @@ class DepthArtists:
                 fp.set_gid(f"depth-footprint-{ch}")
                 ax.add_patch(fp)
                 self.footprints[ch] = fp
-        self.cuboid = [Line2D([], [], color=c.window, linewidth=1.0, zorder=3.5, gid="depth-cuboid") for _ in range(4)]
+        self.cuboid = [
+            Line2D([], [], color=c.window, linewidth=1.0, zorder=3.5, gid=f"depth-cuboid-{i}") for i in range(4)
+        ]
         for side in self.cuboid:
             ax.add_line(side)
         what = "pool window" if model.kind == "pool" else "kernel"
@@ -283,7 +285,10 @@ def save_depth(
     fig = depth_figure(model, frames[0], plane, theme=theme, all_filters=all_filters, dpi=dpi)
     art: DepthArtists = fig.convkit_depth  # type: ignore[attr-defined]
     if ext != ".gif":
-        fig.savefig(path, format=ext[1:], dpi=dpi, facecolor=fig.get_facecolor())
+        import matplotlib
+
+        with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text: searchable, editable
+            fig.savefig(path, format=ext[1:], dpi=dpi, facecolor=fig.get_facecolor())
         return path
     canvas: Any = FigureCanvasAgg(fig)  # Any: the Agg canvas' blitting methods have no annotations
     exact = np.array([_rgba(v)[:3] for v in palette(theme).as_dict().values()], np.uint8)
