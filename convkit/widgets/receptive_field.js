@@ -388,6 +388,7 @@ function render({ model, el: host }) {
       return { cells, pads };
     });
   };
+  /** @type {any} */ (root).ckHeader = () => state.h;
   /** @type {any} */ (root).ckChoose = (/** @type {number} */ k, /** @type {number} */ r, /** @type {number} */ c) =>
     choose({ map: k, r, c }, false);
 
