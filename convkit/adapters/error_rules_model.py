@@ -163,5 +163,41 @@ def _model_input(msg: str, model: Any, input_shape: Any, where: Where) -> Explan
     return _explanation(title, axes, notes, fixes)
 
 
-MODEL_RULES = (_model_input,)
+def _labels_shape(msg: str, model: Any, input_shape: Any, where: Where) -> Explanation | None:
+    """``fit`` with labels of another shape than the model's output (mse's "Dimensions must be equal", or
+    crossentropy's "must have the same shape")."""
+    loss = re.search(
+        r"Dimensions must be equal, but are (\d+) and (\d+) for '\{\{node compile_loss/(\w+)/[^}]*\}\}[^']*' "
+        r"with input shapes: (\[[^\]]*\]), (\[[^\]]*\])",
+        msg,
+    )
+    same = re.search(
+        r"Arguments `target` and `output` must have the same shape\. Received: target\.shape=(\([^)]*\)), "
+        r"output\.shape=(\([^)]*\))",
+        msg,
+    )
+    if loss:
+        target, output = _shape(loss.group(4).replace("?", "None")), _shape(loss.group(5).replace("?", "None"))
+        name = loss.group(3)
+    elif same:
+        target, output, name = _shape(same.group(1)), _shape(same.group(2)), "the loss"
+    else:
+        return None
+    if not target or not output or len(target) != len(output) or len(output) < 2:
+        return None
+    want, got = target[-1], output[-1]
+    title = f"The labels are {format_shape(target)} but the model outputs {format_shape(output)}: {name} compares them"
+    notes = [
+        "The loss compares each prediction with its label value by value, so the model's last layer must make as "
+        "many values per example as a label has."
+    ]
+    fixes = [
+        f"end the model with keras.layers.Dense({want}) ({want} values per example, one per class), or",
+        f"give labels of shape {format_shape((None, got))}: e.g. keras.utils.to_categorical(y, {got}) for {got} classes.",
+    ]
+    axes = [AxisEntry("values per example", f"labels {want} vs outputs {got}", got)]
+    return _explanation(title, axes, notes, fixes)
+
+
+MODEL_RULES = (_model_input, _labels_shape)
 _ = NOWHERE

@@ -38,4 +38,30 @@ def _explicit_padding(msg: str, model: Any, input_shape: Any, where: Where) -> E
     return _explanation(title, [AxisEntry("padding", f"{got[0]} pairs, expected {want[0]}", got[0])], notes, fixes)
 
 
-TFNN_RULES = (_explicit_padding,)
+def _strides_length(msg: str, model: Any, input_shape: Any, where: Where) -> Explanation | None:
+    m = re.search(r"strides should be of length 1, (\d) or (\d)\. Received: strides=(\[[^\]]*\]) of length (\d+)", msg)
+    if not m:
+        return None
+    spatial, full, given = int(m.group(1)), int(m.group(2)), _ints(m.group(3))
+    if full != spatial + 2 or not given:
+        raise Unreadable(m.group(0)[:80])
+    steps = [v for v in given if v != 1] or [1]
+    s = steps[0]
+    title = (
+        f"tf.nn: strides={m.group(3)} has {len(given)} entries; a {spatial}-D convolution takes 1, {spatial} or {full}"
+    )
+    notes = [
+        f"tf.nn strides are one int, one per spatial axis ({spatial}), or one per input axis ({full}: batch and channels 1)."
+    ]
+    fixes = [
+        f"strides={s}, strides={[s] * spatial} or strides={[1, *[s] * spatial, 1]}, e.g. tf.nn.conv{spatial}d(x, kernel, {s}, 'VALID')."
+    ]
+    return _explanation(
+        title,
+        [AxisEntry("strides", f"{len(given)} entries, expected 1, {spatial} or {full}", len(given))],
+        notes,
+        fixes,
+    )
+
+
+TFNN_RULES = (_explicit_padding, _strides_length)

@@ -337,11 +337,28 @@ CASES = {
         lambda: tf.nn.conv2d(tf.zeros((1, 8, 8, 3)), tf.zeros((3, 3, 3, 2)), 1, [[0, 0], [2, 2], [1, 1]]),
         ["received 3", "padding=[[0, 0], [2, 2], [1, 1], [0, 0]]"],
     ),
+    "tfnn_strides_of_length_3": (
+        "tfnn",
+        lambda: tf.nn.conv2d(tf.zeros((1, 8, 8, 3)), tf.zeros((3, 3, 3, 2)), [1, 2, 2], "VALID"),
+        ["[1, 2, 2]", "strides=[1, 2, 2, 1]", "tf.nn.conv2d(x, kernel, 2, 'VALID')"],
+    ),
     # --- model level
     "predict_without_batch_axis": (
         "model",
         predict(seq(keras.Input((28, 28, 3)), K.Conv2D(4, 3)), z(28, 28, 3)),
         ["(None, 28, 28, 3)", "model.predict(x[None])", "(1, 28, 28, 3)"],
+    ),
+    "labels_of_another_shape_mse": (
+        "model",
+        fit(conv_model(), z(2, 28, 28, 3), z(2, 5)),
+        ["(None, 5)", "(None, 2)", "keras.layers.Dense(5)"],
+    ),
+    "labels_of_another_shape_crossentropy": (
+        "model",
+        lambda: (lambda m: (m.compile("adam", "categorical_crossentropy"), m.fit(z(2, 28, 28, 3), z(2, 5), verbose=0)))(
+            conv_model()
+        ),
+        ["(None, 5)", "(None, 2)", "keras.utils.to_categorical(y, 2)"],
     ),
 }
 
