@@ -530,7 +530,7 @@ def test_check_output_padding_accepts_every_mirror(case):
     "answer, words",
     [
         (0, "fewer rows and columns than the encoder received: the floor dropped them"),
-        (None, "None lets Keras choose the smallest size"),
+        (None, "None lets Keras pick one of the sizes the encoder maps to its output"),
         (2, "Keras refuses output_padding=2 with strides=(2, 2)"),
         ((1, 0), "fewer columns than the encoder received"),
     ],

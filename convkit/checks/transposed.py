@@ -97,8 +97,8 @@ def check_output_padding(answer: Any, encoder: Any, input_shape: Sequence[int | 
             continue
         if answer is None:
             hint = (
-                "None lets Keras choose the smallest size the encoder maps to its output, but the floor "
-                "dropped some on the way down: ask for them back with a whole number."
+                "None lets Keras pick one of the sizes the encoder maps to its output, not the one it "
+                "received here: say how many rows and columns to add with a whole number."
             )
         elif side == "fewer":
             hint = "the floor dropped them on the way down; output_padding puts them back at the end."
