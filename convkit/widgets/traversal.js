@@ -856,12 +856,12 @@ function planeXs(planes, L) {
 
 /** The depth view of step s: input planes with the window's footprint on every plane the kernel reads (one
  * cuboid through them), and the output planes with the cell being computed.
- * @param {CanvasRenderingContext2D} ctx @param {any} st */
-function drawDepth(ctx, st) {
+ * `part` "base": what stays while the step moves (planes, labels); else the moving parts drawn over it.
+ * @param {CanvasRenderingContext2D} ctx @param {any} st @param {string} part */
+function drawDepth(ctx, st, part) {
   const { g, D, pal, fontFamily } = st, L = st.DL, s = st.step, f = st.filter;
+  const base = part === "base";
   ctx.setTransform(st.dpr, 0, 0, st.dpr, 0, 0);
-  ctx.fillStyle = pal.background;
-  ctx.fillRect(0, 0, L.width, L.height);
   ctx.textBaseline = "middle";
   const font = `12px ${fontFamily}`, small = `11px ${fontFamily}`;
   const start = startOf(D, f), [ins, hiddenIn] = shownPlanes(D.in_channels, start, D.reads, D.max_planes);
@@ -869,94 +869,107 @@ function drawDepth(ctx, st) {
   const reads = (/** @type {number} */ c) => c >= start && c < start + D.reads;
   const groupOf = (/** @type {number} */ c) => (D.kind === "grouped" ? Math.floor(c / D.reads) : -1);
   const outGroup = (/** @type {number} */ o) => (D.kind === "grouped" ? Math.floor(o / (D.output_depth / D.groups)) : -1);
-  const what = D.kind === "pool" ? "pool window" : "kernel";
-  ctx.fillStyle = pal.text;
-  ctx.font = `bold ${font}`;
-  ctx.textAlign = "left";
-  const depthWord = D.kind === "pool" ? "each channel alone" : `${what} depth ${D.reads}`;
-  ctx.fillText(`input: ${D.in_channels} channel${D.in_channels > 1 ? "s" : ""} · ${depthWord}`
-    + (hiddenIn ? ` · ${moreText(hiddenIn, "channels")}` : ""), L.x0, 14);
-  // the window's footprint, in plane pixels (clipped to the plane)
+  const inPos = planeXs(ins, L), outPos = planeXs(outs, L);
+  if (base) {
+    ctx.fillStyle = pal.background;
+    ctx.fillRect(0, 0, L.width, L.height);
+    const what = D.kind === "pool" ? "pool window" : "kernel";
+    ctx.fillStyle = pal.text;
+    ctx.font = `bold ${font}`;
+    ctx.textAlign = "left";
+    const depthWord = D.kind === "pool" ? "each channel alone" : `${what} depth ${D.reads}`;
+    ctx.fillText(`input: ${D.in_channels} channel${D.in_channels > 1 ? "s" : ""} · ${depthWord}`
+      + (hiddenIn ? ` · ${moreText(hiddenIn, "channels")}` : ""), L.x0, 14);
+    for (let i = ins.length - 1; i >= 0; i--) { // back to front
+      const c = ins[i], x = inPos.xs[i], y = L.inY - i * L.lift, on = reads(c);
+      ctx.globalAlpha = on ? 1 : 0.5;
+      ctx.fillStyle = pal.input_cell;
+      ctx.fillRect(x, y, L.S, L.H);
+      const gi = groupOf(c);
+      ctx.strokeStyle = gi >= 0 ? D.group_colors[gi % D.group_colors.length] : pal.grid_line;
+      ctx.lineWidth = gi >= 0 ? 3 : 1;
+      if (gi >= 0 && gi % 2 === 1) ctx.setLineDash([5, 3]); // pattern as well as colour
+      ctx.strokeRect(x + 0.5, y + 0.5, L.S - 1, L.H - 1);
+      ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = pal.text;
+      ctx.font = small;
+      ctx.textAlign = "center";
+      ctx.fillText(`ch ${c}${gi >= 0 ? ` · g${gi}` : ""}`, x + L.S / 2, L.inY + L.H + 10);
+      if (i > 0 && c !== ins[i - 1] + 1) ctx.fillText("…", x - 12, y + L.H / 2);
+    }
+    const outWord = D.kind === "pool" ? "channels (depth in = depth out)" : D.kind === "conv" || D.kind === "grouped"
+      ? "filters, one plane each" : `planes (${D.in_channels} channels × depth_multiplier ${D.depth_multiplier})`;
+    ctx.textAlign = "left";
+    ctx.font = `bold ${font}`;
+    ctx.fillStyle = pal.text;
+    ctx.fillText(`output: ${D.output_depth} ${outWord}` + (hiddenOut ? ` · ${moreText(hiddenOut, "planes")}` : "")
+      + (st.allFilters ? " · all filters" : ""), L.x0, L.outY - D.max_planes * L.lift - 14);
+    for (let i = outs.length - 1; i >= 0; i--) {
+      const o = outs[i], x = outPos.xs[i], y = L.outY - i * L.lift, sel = o === f;
+      ctx.fillStyle = pal.output_cell;
+      ctx.fillRect(x, y, L.S, L.OH);
+      const gi = outGroup(o);
+      ctx.strokeStyle = sel ? pal.window : gi >= 0 ? D.group_colors[gi % D.group_colors.length] : pal.grid_line;
+      ctx.lineWidth = sel ? 3 : gi >= 0 ? 2 : 1;
+      if (!sel && gi >= 0 && gi % 2 === 1) ctx.setLineDash([5, 3]);
+      ctx.strokeRect(x + 0.5, y + 0.5, L.S - 1, L.OH - 1);
+      ctx.setLineDash([]);
+      ctx.fillStyle = pal.text;
+      ctx.font = sel ? `bold ${small}` : small;
+      ctx.textAlign = "center";
+      const name = D.kind === "pool" ? "ch" : D.kind === "conv" || D.kind === "grouped" ? "filter" : "plane";
+      ctx.fillText(`${sel ? "▸ " : ""}${name} ${o}${gi >= 0 ? ` · g${gi}` : ""}`, x + L.S / 2, L.outY + L.OH + 10);
+      if (i > 0 && o !== outs[i - 1] + 1) ctx.fillText("…", x - 12, y + L.OH / 2);
+    }
+    return { ins, outs, hiddenIn, hiddenOut };
+  }
+  // the moving parts: the window's footprint on every plane read, in plane pixels (clipped to the plane)
   const pr = g.originRow[s], pc = g.originCol[s];
   const sx = L.S / g.inCols, sy = L.H / (g.rank === 2 ? g.inRows : 1);
   const fx0 = Math.max(0, pc) * sx, fx1 = Math.min(g.inCols, pc + g.keffCols) * sx;
   const fy0 = g.rank === 2 ? Math.max(0, pr) * sy : 0, fy1 = g.rank === 2 ? Math.min(g.inRows, pr + g.keffRows) * sy : L.H;
+  const fw = Math.max(2, fx1 - fx0), fh = Math.max(2, fy1 - fy0);
   const partials = depthPartials(D, g, s, f);
-  const inPos = planeXs(ins, L);
   /** @type {number[][]} */
   const corners = [];
-  for (let i = ins.length - 1; i >= 0; i--) { // back to front
-    const c = ins[i], x = inPos.xs[i], y = L.inY - i * L.lift, on = reads(c);
-    ctx.globalAlpha = on ? 1 : 0.35;
-    ctx.fillStyle = pal.input_cell;
-    ctx.fillRect(x, y, L.S, L.H);
-    const gi = groupOf(c);
-    ctx.strokeStyle = gi >= 0 ? D.group_colors[gi % D.group_colors.length] : pal.grid_line;
-    ctx.lineWidth = gi >= 0 ? 3 : 1;
-    if (gi >= 0 && gi % 2 === 1) ctx.setLineDash([5, 3]); // pattern as well as colour
-    ctx.strokeRect(x + 0.5, y + 0.5, L.S - 1, L.H - 1);
-    ctx.setLineDash([]);
-    if (on) {
-      ctx.fillStyle = pal.tap;
-      ctx.fillRect(x + fx0, y + fy0, Math.max(2, fx1 - fx0), Math.max(2, fy1 - fy0));
-      ctx.strokeStyle = pal.window;
-      ctx.lineWidth = 2;
-      ctx.strokeRect(x + fx0, y + fy0, Math.max(2, fx1 - fx0), Math.max(2, fy1 - fy0));
-      corners.push([x + fx0, y + fy0, x + fx1, y + fy1]);
+  ctx.font = small;
+  ctx.textAlign = "center";
+  for (let i = ins.length - 1; i >= 0; i--) {
+    const c = ins[i];
+    if (!reads(c)) continue;
+    const x = inPos.xs[i], y = L.inY - i * L.lift;
+    ctx.fillStyle = pal.tap;
+    ctx.fillRect(x + fx0, y + fy0, fw, fh);
+    ctx.strokeStyle = pal.window;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(x + fx0, y + fy0, fw, fh);
+    corners.push([x + fx0, y + fy0, x + fx0 + fw, y + fy0 + fh]);
+    if (partials) {
+      ctx.fillStyle = pal.text;
+      ctx.fillText(`${D.kind === "pool" ? "" : "Σ "}${fmtNumber(partials[c - start], D.whole)}`, x + L.S / 2,
+        L.inY + L.H + 24);
     }
-    ctx.globalAlpha = 1;
-    ctx.fillStyle = pal.text;
-    ctx.font = small;
-    ctx.textAlign = "center";
-    ctx.fillText(`ch ${c}${gi >= 0 ? ` · g${gi}` : ""}`, x + L.S / 2, L.inY + L.H + 10);
-    if (on && partials) ctx.fillText(`${D.kind === "pool" ? "" : "Σ "}${fmtNumber(partials[c - start], D.whole)}`,
-      x + L.S / 2, L.inY + L.H + 24);
-    if (i > 0 && c !== ins[i - 1] + 1) ctx.fillText("…", x - 12, y + L.H / 2);
   }
   if (corners.length > 1) { // the cuboid: the footprints of the first and last plane read, joined
-    const a = corners[corners.length - 1], b = corners[0]; // front (first drawn last) and back
+    const a = corners[corners.length - 1], b = corners[0];
     ctx.strokeStyle = pal.window;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
     for (const [i, j] of [[0, 1], [2, 1], [0, 3], [2, 3]]) { ctx.moveTo(a[i], a[j]); ctx.lineTo(b[i], b[j]); }
     ctx.stroke();
   }
-  // output planes
-  const outWord = D.kind === "pool" ? "channels (depth in = depth out)" : D.kind === "conv" || D.kind === "grouped"
-    ? "filters, one plane each" : `planes (${D.in_channels} channels × depth_multiplier ${D.depth_multiplier})`;
-  ctx.textAlign = "left";
-  ctx.font = `bold ${font}`;
-  ctx.fillStyle = pal.text;
-  const top = L.outY - D.max_planes * L.lift - 14;
-  ctx.fillText(`output: ${D.output_depth} ${outWord}` + (hiddenOut ? ` · ${moreText(hiddenOut, "planes")}` : "")
-    + (st.allFilters ? " · all filters" : ""), L.x0, top);
-  const outPos = planeXs(outs, L);
   const ox = L.S / g.outCols, oy = L.OH / (g.rank === 2 ? g.outRows : 1);
   const fullRows = Math.floor(s / g.outCols), rest = s % g.outCols;
   let target = null;
   for (let i = outs.length - 1; i >= 0; i--) {
-    const o = outs[i], x = outPos.xs[i], y = L.outY - i * L.lift, sel = o === f, live = sel || st.allFilters;
-    ctx.fillStyle = pal.output_cell;
-    ctx.fillRect(x, y, L.S, L.OH);
-    if (live) {
-      ctx.fillStyle = pal.output_done;
-      ctx.fillRect(x, y, L.S, fullRows * oy);
-      ctx.fillRect(x, y + fullRows * oy, rest * ox, oy);
-      ctx.fillStyle = pal.output_current;
-      ctx.fillRect(x + rest * ox, y + fullRows * oy, Math.max(2, ox), Math.max(2, oy));
-    }
-    const gi = outGroup(o);
-    ctx.strokeStyle = sel ? pal.window : gi >= 0 ? D.group_colors[gi % D.group_colors.length] : pal.grid_line;
-    ctx.lineWidth = sel ? 3 : gi >= 0 ? 2 : 1;
-    if (!sel && gi >= 0 && gi % 2 === 1) ctx.setLineDash([5, 3]);
-    ctx.strokeRect(x + 0.5, y + 0.5, L.S - 1, L.OH - 1);
-    ctx.setLineDash([]);
-    ctx.fillStyle = pal.text;
-    ctx.font = sel ? `bold ${small}` : small;
-    ctx.textAlign = "center";
-    const name = D.kind === "pool" ? "ch" : D.kind === "conv" || D.kind === "grouped" ? "filter" : "plane";
-    ctx.fillText(`${sel ? "▸ " : ""}${name} ${o}${gi >= 0 ? ` · g${gi}` : ""}`, x + L.S / 2, L.outY + L.OH + 10);
-    if (i > 0 && o !== outs[i - 1] + 1) ctx.fillText("…", x - 12, y + L.OH / 2);
+    const o = outs[i], x = outPos.xs[i], y = L.outY - i * L.lift, sel = o === f;
+    if (!sel && !st.allFilters) continue;
+    ctx.fillStyle = pal.output_done;
+    ctx.fillRect(x + 1.5, y + 1.5, L.S - 3, Math.min(fullRows * oy, L.OH - 3));
+    ctx.fillRect(x + 1.5, y + fullRows * oy, rest * ox, oy);
+    ctx.fillStyle = pal.output_current;
+    ctx.fillRect(x + rest * ox, y + fullRows * oy, Math.max(2, ox), Math.max(2, oy));
     if (sel) target = [x + (rest + 0.5) * ox, y + (fullRows + 0.5) * oy];
   }
   if (target && corners.length) { // from the cuboid to the cell it writes
@@ -1287,6 +1300,7 @@ function render({ model, el: host }) {
       ds.baseDraws = String(state.baseDraws);
       ds.window = [g.originRow[s] + g.padTop, g.originCol[s] + g.padLeft, g.keffRows, g.keffCols].join(",");
     }
+    if (!state.playing && depthOn() && state.DL) refreshDepthText(); // paused: the sentence of this step
     if (!state.playing && state.liveTimer) speak(true); // paused: say the step now
     ds.filter = String(state.filter);
     ds.allFilters = String(state.allFilters);
@@ -1309,10 +1323,29 @@ function render({ model, el: host }) {
     else state.liveTimer = setTimeout(() => speak(true), wait);
   }
 
+  let depthBaseKey = "", depthTextAt = 0;
+  const depthBase = document.createElement("canvas");
+
   function drawDepthView() {
     if (!depthOn() || !state.DL) return;
     const ctx = /** @type {CanvasRenderingContext2D} */ (d.depthCanvas.getContext("2d"));
-    state.depthShown = drawDepth(ctx, { ...state, g: state.g, D: state.D, pal: state.pal });
+    const key = `${state.filter},${state.allFilters},${d.depthCanvas.width},${d.depthCanvas.height},${state.pal && state.pal.background}`;
+    if (key !== depthBaseKey) { // planes and labels: drawn once per filter / layout / theme
+      depthBaseKey = key;
+      depthBase.width = d.depthCanvas.width;
+      depthBase.height = d.depthCanvas.height;
+      state.depthShown = drawDepth(/** @type {CanvasRenderingContext2D} */ (depthBase.getContext("2d")), state, "base");
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(depthBase, 0, 0);
+    drawDepth(ctx, state, "frame");
+    const now = performance.now();
+    if (state.playing && now - depthTextAt < 100) return; // the sentence: 10 times a second while playing
+    depthTextAt = now;
+    refreshDepthText();
+  }
+
+  function refreshDepthText() {
     const text = depthSentence(state.D, state.g, state.step, state.filter);
     if (d.depthText.textContent !== text) {
       d.depthText.textContent = text;
@@ -1407,6 +1440,7 @@ function render({ model, el: host }) {
     d.zoomOut.disabled = d.zoomFit.disabled = state.zoom === 0;
     d.zoomOut.title = state.zoom === 0 ? "zoom out: the picture already fits the width" : "zoom out";
     d.root.dataset.cellSize = String(L.cw);
+    depthBaseKey = "";
     if (state.D && !d.depthBox.hidden) {
       const DL = depthLayout(g, state.D, avail);
       state.DL = DL;
