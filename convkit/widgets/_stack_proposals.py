@@ -43,6 +43,7 @@ import traitlets
 
 from ..core.axis import conv_axis, transposed_axis
 from ..core.solve import solve
+from ..core.stack import LayerStack
 from ..core.trace import MODEL_INPUT
 from ..render.stack_labels import tensor_dims
 from ..render.words import proposal_aria, proposal_intro, proposal_label
@@ -205,7 +206,18 @@ def _candidates(layer: Any, shape: Any, sizes: tuple[int, ...], target: tuple[in
 
 
 def _check(stack: Any, index: int, layer: Any) -> tuple[bool, bool]:
-    """(every layer reached from ``index`` is valid, layer ``index`` is valid) after replacing it with ``layer``."""
+    """(every layer reached from ``index`` is valid, layer ``index`` is valid) after replacing it with ``layer``.
+
+    A sequential stack traces only the layers after ``index`` (from the proposal's output shape); a graph is
+    traced whole.
+    """
+    if stack.is_sequential:
+        try:
+            shape = layer.compute_output_shape(stack.trace.entries[index].input_shape)
+        except (ValueError, TypeError):
+            return False, False
+        rest = stack.layers[index + 1 :]
+        return (not rest or LayerStack(shape, rest).is_valid), True
     try:
         entries = stack.replace(index, layer).trace.entries
     except (ValueError, TypeError):
