@@ -162,6 +162,8 @@ def main() -> int:
         cases.append(("big_512", "convkit.KernelTraversal((512, 512), 3)", (60, 5000)))
     if not args.quick:
         cases.append(("depth_16_8", DEPTH_CODE, (60, 240)))
+        # the same grid with one channel and one filter (no depth view): what the depth view adds per frame
+        cases.append(("no_depth_1_1", "convkit.KernelTraversal((64, 64), 3, numbers=True)", (60, 240)))
         _depth_offline()
     from playwright.sync_api import sync_playwright
 

@@ -241,7 +241,8 @@ def build_payload(
 def _depth(params: TraversalParams, values: ShownValues | None) -> DepthModel:
     if values is None:
         return depth_model(params)
-    return depth_model(params, values.x, values.kernel, getattr(values, "bias", None))
+    bias = values.plane_bias if values.plane_bias is not None else values.bias  # per drawn plane (separable: 0)
+    return depth_model(params, values.x, values.kernel, bias)
 
 
 def _depth_arrays(m: DepthModel) -> tuple[dict[str, Any], bytes]:
