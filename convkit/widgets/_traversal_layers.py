@@ -1,6 +1,7 @@
 """Reading a convkit or Keras layer into :class:`~convkit.widgets.traversal.KernelTraversal` settings.
 
-Only the class name and ``get_config()`` are read, so a Keras layer is understood without importing TensorFlow.
+Only the class name, ``get_config()`` and (for ``numbers="weights"``) ``get_weights()`` are read, so a Keras layer
+is understood without importing TensorFlow.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 
 from ..core.args import normalize_shape
 
-__all__ = ["SUPPORTED", "layer_settings"]
+__all__ = ["SUPPORTED", "layer_numbers", "layer_settings"]
 
 #: The layers ``KernelTraversal.from_layer`` draws.
 SUPPORTED = (
@@ -73,3 +74,27 @@ def layer_settings(layer: Any, input_shape: Any) -> dict[str, Any]:
         if family == "separable":
             settings["filters"] = config["filters"]
     return settings
+
+
+def layer_numbers(layer: Any, settings: dict[str, Any]) -> tuple[Any, ...] | bool:
+    """``numbers`` for ``from_layer(..., numbers="weights")``: demo input values (every channel) and the built
+    Keras layer's own weights, from ``layer.get_weights()`` (no TensorFlow import); pooling has none (``True``)."""
+    from ._traversal_params import TraversalParams, demo_numbers
+
+    if settings.get("operation", "conv") != "conv":
+        return True
+    name = type(layer).__name__
+    get_weights = getattr(layer, "get_weights", None)
+    if not callable(get_weights):
+        raise TypeError(
+            f'numbers="weights" reads a built Keras layer\'s weights (layer.get_weights()); a {name} has none. '
+            f"Use numbers=True for demo values. Received: layer of type {name}"
+        )
+    weights = list(get_weights())
+    if not weights:
+        raise ValueError(
+            f'numbers="weights" needs the {name}\'s weights, and it has none yet: build it first: '
+            f"layer.build(shape) or call it on an input. Received: layer={getattr(layer, 'name', name)!r} (not built)"
+        )
+    x = demo_numbers(TraversalParams.create(**settings))[0]
+    return (x, *weights)

@@ -174,6 +174,11 @@ def _pair(numbers: Any, params: TraversalParams) -> tuple[Any, ...]:
         if isinstance(numbers, tuple) and len(numbers) == 1:
             return numbers
         return (numbers,)
+    if isinstance(numbers, str) and numbers == "weights":
+        raise TypeError(
+            'numbers="weights" reads a built Keras layer\'s weights: use KernelTraversal.from_layer(layer, '
+            "input_shape, numbers=\"weights\"), or numbers=True for demo values. Received: numbers='weights'"
+        )
     most = 4 if params.kind == "separable" else 3
     if isinstance(numbers, np.ndarray) or not isinstance(numbers, (tuple, list)) or not 2 <= len(numbers) <= most:
         layouts = (

@@ -14,6 +14,7 @@ comes back when playback pauses.
 from __future__ import annotations
 
 import html
+import numbers as numbers_
 import pathlib
 from typing import Any
 
@@ -21,10 +22,11 @@ import anywidget
 import ipywidgets
 import traitlets
 
+from ..core.step_arithmetic import StepArithmetic
 from ..core.traversal import Traversal
 from ._static import display_with_fallback, fallback_bundle
 from ._traversal_controls import TraversalControls
-from ._traversal_layers import layer_settings
+from ._traversal_layers import layer_numbers, layer_settings
 from ._traversal_messages import refusal
 from ._traversal_payload import BUFFERS, Payload, title_line
 from ._traversal_state import MAX_SPEED, MIN_SPEED, PARAMS, SETTINGS, TraversalState, advance, initial_state
@@ -260,6 +262,83 @@ Kept kernel 3×3. Received: kernel_size=30
             raise TypeError(f"update() accepts {', '.join(SETTINGS)}. Received: {sorted(map(str, unknown))}")
         return self._change(changes, tuple(changes), source="update")
 
+    def arithmetic(self, step: int | None = None, filter: int = 0, *, phase: str | None = None) -> StepArithmetic:
+        """The arithmetic of one step across the depth, in numbers mode: one partial multiply-sum per input
+        channel that ``filter`` reads, then its bias, equal to the output cell (:func:`convkit.convolve`'s).
+
+        Parameters
+        ----------
+        step
+            The step (0-based); ``None``: the step shown now.
+        filter
+            The output plane: a filter (depthwise and a separable's depthwise phase: plane ``c·M + m``;
+            pooling: the channel).
+        phase
+            Separable only: ``"depthwise"`` (the default, what the picture draws) or ``"pointwise"`` (the 1×1
+            step mixing every depthwise output, with the layer's bias; needs its pointwise weights).
+
+        Returns
+        -------
+        StepArithmetic
+            Frozen; ``str()`` is the sentence the widget says and the export writes.
+
+        Raises
+        ------
+        ValueError
+            Outside numbers mode, or for a step, filter or phase out of range.
+
+        Examples
+        --------
+        >>> import convkit, numpy as np
+        >>> x = np.arange(4 * 4 * 2.0).reshape(4, 4, 2)              # 4×4 input, 2 channels
+        >>> kernel = np.ones((3, 3, 2, 3))                             # depth 2, 3 filters
+        >>> w = convkit.KernelTraversal((4, 4), 3, in_channels=2, filters=3, numbers=(x, kernel, [0, 1, 2]))
+        >>> a = w.arithmetic(0, filter=2)
+        >>> a.channels, a.bias, a.value
+        ((90.0, 99.0), 2.0, 191.0)
+        >>> print(a)
+        output[0, 0], filter 2 = channel 0: 90 + channel 1: 99 + bias 2 = 191
+        """
+        from ..core.step_arithmetic import step_arithmetic
+        from ._traversal_state import check_step
+        from ._traversal_values import check_numbers
+
+        s, params = self._state, self._state.params
+        values = s.payload.values
+        numbers = check_numbers(s.numbers, params) if values is None else values
+        if numbers is None:
+            raise ValueError(
+                "arithmetic() needs the numbers: turn numbers on: numbers=True (demo values) or "
+                "numbers=(x, kernel) / (x, kernel, bias) in Keras' layouts. Received: numbers=None"
+            )
+        step_i = s.step if step is None else check_step(step, s.num_steps)
+        separable = params.kind == "separable" and not params.is_pool
+        if phase is not None and not separable:
+            raise ValueError(f"`phase` is for separable convolutions only. Received: phase={phase!r}")
+        phase = phase or "depthwise"
+        if phase not in ("depthwise", "pointwise"):
+            raise ValueError(f'`phase` must be "depthwise" or "pointwise". Received: phase={phase!r}')
+        c, m = params.in_channels, params.depth_multiplier
+        planes = c if params.is_pool else params.filters if params.kind == "conv" or phase == "pointwise" else c * m
+        if isinstance(filter, bool) or not isinstance(filter, numbers_.Integral) or not 0 <= filter < planes:
+            raise ValueError(
+                f"`filter` must be an integer from 0 to {planes - 1}: this layer computes {planes} output planes "
+                f"here. Received: filter={filter!r}"
+            )
+        return step_arithmetic(
+            self.traversal,
+            numbers.x,
+            numbers.kernel,
+            step=step_i,
+            filter=int(filter),
+            kind=params.kind,
+            groups=params.groups,
+            bias=numbers.bias,
+            pointwise=numbers.pointwise,
+            phase=phase,
+            operation=params.operation,
+        )
+
     def save(self, path: Any, view: str = "grid", **kwargs: Any) -> pathlib.Path:
         """Export the current settings: a GIF of the run, or a PNG/SVG of the current step.
 
@@ -371,8 +450,8 @@ Kept kernel 3×3. Received: kernel_size=30
             x, kernel = values.x, values.kernel
             if kernel is None:
                 numbers = x[0, ..., 0]
-            elif params.kind == "conv" and params.in_channels > 1:
-                numbers = (x[0], kernel[..., 0])
+            elif params.kind == "conv" and kernel.shape[-2] > 1:  # filter 0 reads channels 0 … depth - 1
+                numbers = (x[0, ..., : kernel.shape[-2]], kernel[..., 0])
             else:
                 numbers = (x[0, ..., 0], kernel[..., 0, 0])
         return {"numbers": numbers, "coverage": self.coverage, "operation": params.operation}
@@ -433,7 +512,9 @@ Kept kernel 3×3. Received: kernel_size=30
     def from_layer(cls, layer: Any, input_shape: Any, **kwargs: Any) -> KernelTraversal:
         """The traversal of a convkit or Keras layer on ``input_shape`` (batch dimension optional).
 
-        Reads ``layer.get_config()`` and the class name only (TensorFlow is never imported here).
+        Reads ``layer.get_config()`` and the class name only (TensorFlow is never imported here);
+        ``numbers="weights"`` shows a built Keras layer's own weights (``layer.get_weights()``: kernel, bias and a
+        separable's pointwise kernel) on demo input values.
         Supported: Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D (its depthwise part), Max/AveragePooling1D/2D;
         Conv1D/2D/3DTranspose and UpSampling1D/2D give a
         :class:`~convkit.widgets.transpose_traversal.TransposedKernelTraversal`.
@@ -449,4 +530,7 @@ Kept kernel 3×3. Received: kernel_size=30
             from .transpose_traversal import TransposedKernelTraversal
 
             return TransposedKernelTraversal.from_layer(layer, input_shape, **kwargs)
-        return cls(**layer_settings(layer, input_shape), **kwargs)
+        settings = layer_settings(layer, input_shape)
+        if isinstance(kwargs.get("numbers"), str) and kwargs["numbers"] == "weights":
+            kwargs["numbers"] = layer_numbers(layer, settings)
+        return cls(**settings, **kwargs)
