@@ -215,6 +215,17 @@ def test_conv1d_tuple_equals_brute_force_over_keras(pair):
     assert set(got) == keras_settings(n, m, kernels, strides, dilations, pads, False, rank=1)
 
 
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 12), m=st.integers(1, 40))
+def test_conv1d_transpose_tuple_equals_brute_force_over_keras(n, m):
+    kernels, strides, dilations = range(1, 5), range(1, 4), (1, 2)
+    got = {
+        tuple(None if v is None else v[0] if isinstance(v, tuple) else v for v in settings_of(x))
+        for x in solve((n,), (m,), transpose=True, kernel_sizes=kernels, strides=strides, dilation_rates=dilations)
+    }
+    assert got == keras_settings(n, m, kernels, strides, dilations, ("valid", "same"), True, rank=1)
+
+
 @settings(max_examples=15, deadline=None)
 @given(n=st.tuples(st.integers(1, 12), st.integers(1, 12)), m=st.tuples(st.integers(1, 12), st.integers(1, 12)))
 def test_conv2d_tuples_equal_brute_force_over_keras(n, m):
