@@ -51,7 +51,6 @@ CACHE_SIZE = 32
 MAX_BOXES = 8
 
 Mask = npt.NDArray[np.bool_]
-Box = tuple[Mask, ...]
 
 _cache: OrderedDict[int, tuple[Any, tuple[LayerDependency, ...]]] = OrderedDict()
 _lock = threading.Lock()
@@ -84,23 +83,27 @@ def cached_dependencies(stack: Any) -> tuple[LayerDependency, ...]:
 # --- regions: a union of boxes, or a dense mask -----------------------------------------------------------
 
 
+#: One axis of a box: an inclusive interval ``(lo, hi)`` of cells, or a boolean vector (a set with holes).
+Cells = tuple[int, int] | Mask
+
+
 class _Region:
-    """The cells of one map a chosen output depends on: boxes (per-axis vectors) or one dense array."""
+    """The cells of one map a chosen output depends on: boxes (one cell set per axis) or one dense array."""
 
     __slots__ = ("shape", "boxes", "dense")
 
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
-        self.boxes: list[Box] = []
+        self.boxes: list[tuple[Cells, ...]] = []
         self.dense: Mask | None = None
 
-    def add_box(self, box: Box) -> None:
+    def add_box(self, box: tuple[Cells, ...]) -> None:
         if self.dense is not None:
-            self.dense |= _outer(box)
+            self.dense |= _outer(box, self.shape)
             return
-        if any(_inside(box, other) for other in self.boxes):
+        if any(_inside(box, other, self.shape) for other in self.boxes):
             return  # inside a box already there
-        self.boxes = [other for other in self.boxes if not _inside(other, box)]
+        self.boxes = [other for other in self.boxes if not _inside(other, box, self.shape)]
         self.boxes.append(box)
         if len(self.boxes) > MAX_BOXES:
             self.to_dense()
@@ -114,13 +117,13 @@ class _Region:
         if self.dense is None:
             dense = np.zeros(self.shape, dtype=bool)
             for box in self.boxes:
-                dense |= _outer(box)
+                dense |= _outer(box, self.shape)
             self.dense, self.boxes = dense, []
         return self.dense
 
     def mask(self) -> Mask:
         if len(self.boxes) == 1 and self.dense is None:
-            return _outer(self.boxes[0])
+            return _outer(self.boxes[0], self.shape)
         dense: Mask = self.to_dense()
         return np.array(dense, dtype=bool)
 
@@ -128,17 +131,60 @@ class _Region:
         return self.dense is None and not self.boxes
 
 
-def _inside(small: Box, big: Box) -> bool:
-    return all(not (s & ~b).any() for s, b in zip(small, big))
+def _vec(cells: Cells, n: int) -> Mask:
+    if isinstance(cells, tuple):
+        v = np.zeros(n, dtype=bool)
+        v[cells[0] : cells[1] + 1] = True
+        return v
+    return cells
 
 
-def _outer(box: Box) -> Mask:
+def _compact(v: Mask) -> Cells | None:
+    """A vector as an interval when it is one; ``None`` when empty."""
+    nz = np.flatnonzero(v)
+    if not nz.size:
+        return None
+    lo, hi = int(nz[0]), int(nz[-1])
+    return (lo, hi) if hi - lo + 1 == nz.size else v
+
+
+def _inside(small: tuple[Cells, ...], big: tuple[Cells, ...], shape: tuple[int, ...]) -> bool:
+    for s, b, n in zip(small, big, shape):
+        if isinstance(s, tuple) and isinstance(b, tuple):
+            if s[0] < b[0] or s[1] > b[1]:
+                return False
+        elif (_vec(s, n) & ~_vec(b, n)).any():
+            return False
+    return True
+
+
+def _outer(box: tuple[Cells, ...], shape: tuple[int, ...]) -> Mask:
     if not box:
         return np.ones((), dtype=bool)
-    out = box[0]
-    for vec in box[1:]:
+    vecs = [_vec(c, n) for c, n in zip(box, shape)]
+    out = vecs[0]
+    for vec in vecs[1:]:
         out = np.logical_and.outer(out, vec)
     return np.asarray(out, dtype=bool)
+
+
+def _back(ax: AxisDependency, cells: Cells) -> Cells | None:
+    """The source cells that output cells ``cells`` read along one axis (``None``: none)."""
+    walk = ax._walk
+    if isinstance(cells, tuple) and walk.intervals:
+        return walk.interval(cells[0], cells[1])
+    return _compact(ax.inputs_of(_vec(cells, ax.out_size)))
+
+
+def _count(cells: Cells) -> int:
+    return cells[1] - cells[0] + 1 if isinstance(cells, tuple) else int(cells.sum())
+
+
+def _inside_sum(ax: AxisDependency, cells: Cells) -> int:
+    walk = ax._walk
+    if isinstance(cells, tuple):
+        return walk.cum_inside[cells[1] + 1] - walk.cum_inside[cells[0]]
+    return int(walk.inside[cells].sum())
 
 
 def _dense_back(mask: Mask, axes: tuple[AxisDependency, ...]) -> Mask:
@@ -153,13 +199,13 @@ def _dense_back(mask: Mask, axes: tuple[AxisDependency, ...]) -> Mask:
 
 def _padding_reads(region: _Region, axes: tuple[AxisDependency, ...] | None) -> int:
     """Reads in zero padding by the region's cells: per cell ``prod(taps) - prod(taps - pad)``."""
-    if axes is None or region.empty() or not any(ax.pad_reads.any() for ax in axes):
+    if not axes or region.empty() or not any(ax._walk.has_padding for ax in axes):
         return 0
     taps = math.prod(ax.taps for ax in axes)
     if len(region.boxes) == 1:
         box = region.boxes[0]
-        cells = math.prod(int(v.sum()) for v in box)
-        inside = math.prod(int(ax.inside_reads[v].sum()) for ax, v in zip(axes, box))
+        cells = math.prod(_count(c) for c in box)
+        inside = math.prod(_inside_sum(ax, c) for ax, c in zip(axes, box))
         return taps * cells - inside
     mask = region.to_dense()
     inside_grid = _outer_ints([ax.inside_reads for ax in axes])
@@ -196,18 +242,26 @@ class ReceptiveField:
     padding_reads: tuple[int, ...]
     size: tuple[int | Fraction, ...] | None
     jump: tuple[int | Fraction, ...] | None
-    start: tuple[int | Fraction, ...] | None
     mixing_layers: tuple[str, ...]
     _regions: tuple[_Region | None, ...] = field(repr=False, compare=False)
-    _shapes: tuple[tuple[int, ...], ...] = field(repr=False, compare=False)
+    _deps: tuple[LayerDependency, ...] = field(repr=False, compare=False)
     _masks: list[tuple[Mask, ...]] = field(default_factory=list, repr=False, compare=False)
+    _start: list[tuple[int | Fraction, ...] | None] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def start(self) -> tuple[int | Fraction, ...] | None:
+        """Per axis, where the field starts in input pixels (negative: in the padding); ``None`` when a layer on
+        the way mixes every cell. Computed on first use."""
+        if not self._start:
+            self._start.append(None if self.mixing_layers else _start(self._deps, self.layer, self.output_index))
+        return self._start[0]
 
     @property
     def masks(self) -> tuple[Mask, ...]:
         """Per entry, the cells of its output map the chosen cell depends on."""
         if not self._masks:
             out = []
-            for region, shape in zip(self._regions, self._shapes):
+            for region, shape in zip(self._regions, (d.out_shape for d in self._deps)):
                 m = np.zeros(shape, dtype=bool) if region is None or region.empty() else region.mask()
                 m.setflags(write=False)
                 out.append(m)
@@ -287,42 +341,48 @@ def _check_layer(layer: Any, n: int) -> int:
     return j
 
 
-def _start(deps: tuple[LayerDependency, ...], layer: int, index: tuple[int, ...]) -> tuple[int | Fraction, ...] | None:
-    """Per axis, where the field of ``index`` starts in input pixels: composed ``offset + o·step`` per layer."""
-    memo: dict[tuple[int, int, Fraction], Fraction | None] = {}
+Pos = int | Fraction
 
-    def at(entry: int, axis: int, x: Fraction) -> Fraction | None:
-        if entry == MODEL_INPUT:
-            return x
-        key = (entry, axis, x)
-        if key not in memo:
-            d = deps[entry]
-            found: list[Fraction] = []
-            for src, axes in zip(d.sources, d.source_axes):
-                if axes is None:
-                    memo[key] = None
-                    return None
-                ax = axes[axis]
-                o = int(x) if x.denominator == 1 else -1
-                if ax.step == 0 or (d.kind == "merge" and 0 <= o < ax.out_size and ax.indptr[o] == ax.indptr[o + 1]):
-                    continue  # a broadcast axis, or a spatial concatenation's source that does not hold this cell
-                pos = ax.offset + x * ax.step
-                if ax.snap:  # upsampling: the first cell read (nearest: floor(o / u); bilinear: the lower one)
-                    pos = Fraction(min(max(math.floor(pos), 0), ax.in_size - 1))
-                got = at(src, axis, pos)
-                if got is None:
-                    memo[key] = None
-                    return None
-                found.append(got)
-            memo[key] = min(found) if found else None
-        return memo[key]
 
+def _start(deps: tuple[LayerDependency, ...], layer: int, index: tuple[int, ...]) -> tuple[Pos, ...] | None:
+    """Per axis, where the field of ``index`` starts in input pixels: composed ``offset + o·step`` per layer.
+
+    Through a merge, the smallest start of its sources (a spatial concatenation's source counts only for the cells
+    it holds). Walked without recursion: the positions each entry is asked at, backwards, then their starts, forwards.
+    """
     out = []
-    for a, o in enumerate(index):
-        s = at(layer, a, Fraction(o))
-        if s is None:
+    for axis, o in enumerate(index):
+        asked: dict[int, set[Pos]] = {layer: {o}}
+        edges: dict[tuple[int, Pos], list[tuple[int, Pos]]] = {}
+        for e in range(layer, -1, -1):
+            d = deps[e]
+            for x in asked.get(e, ()):
+                links: list[tuple[int, Pos]] = []
+                for src, axes in zip(d.sources, d.source_axes):
+                    if axes is None:
+                        return None
+                    ax = axes[axis]
+                    cell = x if isinstance(x, int) else -1
+                    if ax.step == 0 or (d.kind == "merge" and 0 <= cell < ax.out_size and ax._walk.first[cell] < 0):
+                        continue  # a broadcast axis, or a spatial concatenation's source that does not hold this cell
+                    pos: Pos = ax.offset + x * ax.step
+                    if ax.snap:  # upsampling: the first cell read (nearest: floor(o / u); bilinear: the lower one)
+                        pos = min(max(math.floor(pos), 0), ax.in_size - 1)
+                    elif isinstance(pos, Fraction) and pos.denominator == 1:
+                        pos = int(pos)
+                    links.append((src, pos))
+                    if src != MODEL_INPUT:
+                        asked.setdefault(src, set()).add(pos)
+                edges[(e, x)] = links
+        value: dict[tuple[int, Pos], Pos | None] = {}
+        for e in range(layer + 1):
+            for x in asked.get(e, ()):
+                got = [p if src == MODEL_INPUT else value[(src, p)] for src, p in edges[(e, x)]]
+                value[(e, x)] = None if not got or any(g is None for g in got) else min(got)  # type: ignore[type-var]
+        start = value[(layer, o)]
+        if start is None:
             return None
-        out.append(int(s) if s.denominator == 1 else s)
+        out.append(int(start) if isinstance(start, Fraction) and start.denominator == 1 else start)
     return tuple(out)
 
 
@@ -368,7 +428,7 @@ def receptive_field(stack: Any, output_index: Any, layer: int = -1) -> Receptive
     regions: list[_Region | None] = [None] * len(deps)
     input_region = _Region(input_shape)
     first = _Region(chosen.out_shape)
-    first.add_box(tuple(_onehot(n, i) for n, i in zip(chosen.out_shape, index)))
+    first.add_box(tuple((i, i) for i in index))
     regions[j] = first
     padding = [0] * len(deps)
     mixing: list[str] = []
@@ -385,12 +445,15 @@ def receptive_field(stack: Any, output_index: Any, layer: int = -1) -> Receptive
             if target is None:
                 target = regions[src] = _Region(src_shape)
             if axes is None:
-                target.add_box(tuple(np.ones(n, dtype=bool) for n in src_shape))
+                if all(src_shape):
+                    target.add_box(tuple((0, n - 1) for n in src_shape))
             elif region.dense is not None:
                 target.add_dense(_dense_back(region.dense, axes))
             else:
                 for box in region.boxes:
-                    target.add_box(tuple(ax.inputs_of(v) for ax, v in zip(axes, box)))
+                    back = [_back(ax, c) for ax, c in zip(axes, box)]
+                    if all(c is not None for c in back):
+                        target.add_box(tuple(back))  # type: ignore[arg-type]
     mask = np.zeros(input_shape, dtype=bool) if input_region.empty() else input_region.mask()
     mask.setflags(write=False)
     entry = t.entries[j]
@@ -404,17 +467,10 @@ def receptive_field(stack: Any, output_index: Any, layer: int = -1) -> Receptive
         padding_reads=tuple(padding),
         size=size,
         jump=entry.jump,
-        start=None if mixing else _start(deps, j, index),
         mixing_layers=tuple(reversed(mixing)),
         _regions=tuple(regions),
-        _shapes=tuple(d.out_shape for d in deps),
+        _deps=deps,
     )
-
-
-def _onehot(n: int, i: int) -> Mask:
-    v = np.zeros(n, dtype=bool)
-    v[i] = True
-    return v
 
 
 def _input_shape(deps: tuple[LayerDependency, ...]) -> tuple[int, ...]:

@@ -58,6 +58,7 @@ class AxisDependency:
     offset: int | Fraction = 0
     snap: bool = False
     rows: Ints = field(init=False, repr=False, compare=False)
+    _walk: _Walk = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("indptr", "indices", "pad_reads"):
@@ -67,6 +68,7 @@ class AxisDependency:
         rows = np.repeat(np.arange(self.out_size, dtype=np.int32), np.diff(self.indptr)).astype(np.int32)
         rows.setflags(write=False)
         object.__setattr__(self, "rows", rows)
+        object.__setattr__(self, "_walk", _Walk(self))
 
     def reads(self, output: int) -> Ints:
         """The input cells output cell ``output`` reads (sorted)."""
@@ -81,7 +83,55 @@ class AxisDependency:
     @property
     def inside_reads(self) -> Ints:
         """Per output cell, the taps that do not fall in zero padding (``taps - pad_reads``)."""
-        return (self.taps - self.pad_reads).astype(np.int32)
+        return self._walk.inside
+
+
+class _Walk:
+    """Derived numbers for walking a table fast: per row the first/last cell read, and whether every interval of
+    output cells reads an interval of input cells (then a query maps ``(lo, hi)`` to ``(lo', hi')`` in O(1))."""
+
+    __slots__ = ("first", "last", "next", "prev", "intervals", "cum_inside", "inside", "has_padding")
+
+    def __init__(self, ax: AxisDependency) -> None:
+        counts = np.diff(ax.indptr)
+        nonempty = counts > 0
+        if len(ax.indices):
+            first = np.where(nonempty, ax.indices[np.minimum(ax.indptr[:-1], len(ax.indices) - 1)], -1)
+            last = np.where(nonempty, ax.indices[np.maximum(ax.indptr[1:] - 1, 0)], -1)
+        else:
+            first = last = np.full(ax.out_size, -1, dtype=np.int32)
+        rows = np.flatnonzero(nonempty)
+        f, la = first[rows], last[rows]
+        self.intervals = bool(
+            np.all(la - f + 1 == counts[rows])
+            and np.all(np.diff(f) >= 0)
+            and np.all(np.diff(la) >= 0)
+            and np.all(f[1:] <= la[:-1] + 1)
+        )
+        self.first: list[int] = first.tolist()
+        self.last: list[int] = last.tolist()
+        n = ax.out_size
+        nxt = np.full(n + 1, n, dtype=np.int64)
+        prv = np.full(n, -1, dtype=np.int64)
+        if rows.size:
+            pos = np.searchsorted(rows, np.arange(n), side="left")
+            nxt[:n] = np.where(pos < rows.size, rows[np.minimum(pos, rows.size - 1)], n)
+            pos = np.searchsorted(rows, np.arange(n), side="right") - 1
+            prv[:] = np.where(pos >= 0, rows[np.maximum(pos, 0)], -1)
+        self.next: list[int] = nxt.tolist()
+        self.prev: list[int] = prv.tolist()
+        inside = (ax.taps - ax.pad_reads).astype(np.int32)
+        inside.setflags(write=False)
+        self.inside = inside
+        self.cum_inside: list[int] = [0, *np.cumsum(inside, dtype=np.int64).tolist()]
+        self.has_padding = bool(ax.pad_reads.any())
+
+    def interval(self, lo: int, hi: int) -> tuple[int, int] | None:
+        """The input cells outputs ``lo..hi`` read, as ``(first, last)``, or ``None`` when they read none."""
+        r0, r1 = self.next[lo], self.prev[hi]
+        if r0 > hi:
+            return None
+        return self.first[r0], self.last[r1]
 
 
 @dataclass(frozen=True, slots=True)
