@@ -24,7 +24,7 @@ const GRID_MIN_CELL = 5; // grid lines wherever cells are at least this big
  * @typedef {{maps: MapInfo[], layers: LayerInfo[], palette: {light: Record<string, string>,
  *   dark: Record<string, string>}, words: Record<string, string>, rank: number, message: string | null}} Header
  * @typedef {{map: number, r: number, c: number}} Cell
- * @typedef {{masks: Uint8Array[], pads: number[], layerPads: number[]}} Result
+ * @typedef {{masks: Uint8Array[], pads: number[], reads: number[], layerPads: number[]}} Result
  * @typedef {{get: (name: string) => any, set: (name: string, value: any) => void, save_changes: () => void,
  *   on: (event: string, fn: Function) => void, off: (event: string, fn: Function) => void}} Model
  */
@@ -99,17 +99,20 @@ function computeMasks(h, geo, chosen) {
     });
     layerPads[li] = padReads(layer, out, outMask, geo);
   }
-  const pads = masks.map((mask, k) => {
+  const pads = maps.map(() => 0), reads = maps.map(() => 0);
+  masks.forEach((mask, k) => { // how many map cells and padding cells each map highlights
     const m = maps[k], W = ringSize(m)[1];
-    let n = 0;
-    for (let i = 0; i < mask.length; i++) {
-      if (!mask[i]) continue;
-      const r = Math.floor(i / W) - m.ring[0], c = (i % W) - m.ring[2];
-      if (r < 0 || r >= m.rows || c < 0 || c >= m.cols) n++;
+    let all = 0, inside = 0;
+    for (let i = 0; i < mask.length; i++) all += mask[i];
+    if (!all) return;
+    for (let r = 0; r < m.rows; r++) {
+      const row = (r + m.ring[0]) * W + m.ring[2];
+      for (let c = 0; c < m.cols; c++) inside += mask[row + c];
     }
-    return n;
+    reads[k] = inside;
+    pads[k] = all - inside;
   });
-  return { masks, pads, layerPads };
+  return { masks, pads, reads, layerPads };
 }
 
 /** How many of a layer's reads for the masked output cells fall in zero padding (taps per cell minus the taps
@@ -193,43 +196,70 @@ function mapLayout(m) {
   return { R, C, cell: scaled ? fit : cell, px: scaled ? 1 : cell, scaled };
 }
 
-/** Paint one map: cells, padding ring (striped), read cells, the chosen cell, grid lines.
- * @param {HTMLCanvasElement} canvas @param {MapInfo} m @param {Uint8Array | null} mask
- * @param {Record<string, string>} pal @param {Cell | null} chosen @param {number} k */
-function paintMap(canvas, m, mask, pal, chosen, k) {
+/**
+ * @typedef {{key: string, image: ImageData, pixels: Uint32Array, base: Uint32Array, W: number}} MapPicture
+ *   One map's canvas pixels: ``base`` (cells, striped padding ring, grid lines) is drawn once per theme; a
+ *   highlight copies it and paints only the cells read.
+ */
+
+/** The picture without highlights. @param {MapInfo} m @param {Record<string, string>} pal @returns {MapPicture} */
+function basePicture(m, pal) {
   const L = mapLayout(m), px = L.px, W = L.C * px, H = L.R * px;
-  if (canvas.width !== W || canvas.height !== H) { canvas.width = W; canvas.height = H; }
-  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
-  const image = ctx.createImageData(W, H);
+  const image = new ImageData(W, H);
   const pixels = new Uint32Array(image.data.buffer);
-  const col = {
-    cell: packColor(pal.input_cell), pad: packColor(pal.padding_cell), read: packColor(pal.tap),
-    padRead: packColor(pal.unread), chosen: packColor(pal.output_current), grid: packColor(pal.grid_line),
-    stripe: packColor(pal.background),
-  };
+  const cell = packColor(pal.input_cell), pad = packColor(pal.padding_cell), grid = packColor(pal.grid_line);
+  const stripe = packColor(pal.background);
   const lines = px >= GRID_MIN_CELL;
-  const here = chosen && chosen.map === k ? (chosen.r + m.ring[0]) * L.C + chosen.c + m.ring[2] : -1;
   for (let i = 0; i < L.R; i++) {
     const inside0 = i >= m.ring[0] && i < m.ring[0] + m.rows;
     for (let j = 0; j < L.C; j++) {
       const inside = inside0 && j >= m.ring[2] && j < m.ring[2] + m.cols;
-      const at = i * L.C + j, read = mask ? mask[at] === 1 : false;
-      const fill = at === here ? col.chosen : inside ? (read ? col.read : col.cell) : (read ? col.padRead : col.pad);
       for (let y = 0; y < px; y++) {
         const rowStart = (i * px + y) * W + j * px;
         for (let x = 0; x < px; x++) {
-          let v = fill;
-          if (lines && (x === px - 1 || y === px - 1)) v = col.grid;
-          else if (!inside && px >= 4 && (x + y) % 4 === 0) v = col.stripe; // padding: stripes, not colour alone
+          let v = inside ? cell : pad;
+          if (lines && (x === px - 1 || y === px - 1)) v = grid;
+          else if (!inside && px >= 4 && (x + y) % 4 === 0) v = stripe; // padding: stripes, not colour alone
           pixels[rowStart + x] = v;
         }
       }
     }
   }
-  ctx.putImageData(image, 0, 0);
-  canvas.style.width = `${L.C * L.cell}px`;
-  canvas.style.height = `${L.R * L.cell}px`;
-  if (L.scaled) canvas.style.imageRendering = "auto";
+  return { key: "", image, pixels, base: pixels.slice(), W };
+}
+
+/** Paint one map: its base picture, the cells read (padded zeros in their own colour, stripes kept), the chosen
+ * cell. @param {HTMLCanvasElement} canvas @param {MapPicture} pic @param {MapInfo} m @param {Uint8Array} mask
+ * @param {Record<string, string>} pal @param {Cell | null} chosen @param {number} k */
+function paintMap(canvas, pic, m, mask, pal, chosen, k) {
+  const L = mapLayout(m), px = L.px, W = pic.W;
+  if (canvas.width !== W || canvas.height !== L.R * px) {
+    canvas.width = W;
+    canvas.height = L.R * px;
+    canvas.style.width = `${L.C * L.cell}px`;
+    canvas.style.height = `${L.R * L.cell}px`;
+    if (L.scaled) canvas.style.imageRendering = "auto";
+  }
+  const pixels = pic.pixels;
+  pixels.set(pic.base);
+  const read = packColor(pal.tap), padRead = packColor(pal.unread), here = packColor(pal.output_current);
+  const lines = px >= GRID_MIN_CELL;
+  const at = chosen && chosen.map === k ? (chosen.r + m.ring[0]) * L.C + chosen.c + m.ring[2] : -1;
+  for (let n = 0; n < mask.length; n++) {
+    if (!mask[n] && n !== at) continue;
+    const i = Math.floor(n / L.C), j = n - i * L.C;
+    const inside = i >= m.ring[0] && i < m.ring[0] + m.rows && j >= m.ring[2] && j < m.ring[2] + m.cols;
+    const fill = n === at ? here : inside ? read : padRead;
+    for (let y = 0; y < px; y++) {
+      const rowStart = (i * px + y) * W + j * px;
+      for (let x = 0; x < px; x++) {
+        if (lines && (x === px - 1 || y === px - 1)) continue;
+        if (!inside && px >= 4 && (x + y) % 4 === 0) continue;
+        pixels[rowStart + x] = fill;
+      }
+    }
+  }
+  /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d")).putImageData(pic.image, 0, 0);
 }
 
 // ------------------------------------------------------------------------------------------ render
@@ -254,9 +284,10 @@ function render({ model, el: host }) {
   host.appendChild(root);
 
   /** @type {{h: Header | null, geo: Int32Array, canvases: (HTMLCanvasElement | null)[], figures: HTMLElement[],
-   *   chosen: Cell | null, result: Result | null, frames: number, queued: boolean}} */
+   *   chosen: Cell | null, result: Result | null, frames: number, queued: boolean, drawMs: number,
+   *   pictures: (MapPicture | null)[]}} */
   const state = { h: null, geo: new Int32Array(0), canvases: [], figures: [], chosen: null, result: null, frames: 0,
-    queued: false };
+    queued: false, drawMs: 0, pictures: [] };
   const dark = () => document.body && document.body.dataset.jpThemeLight === "false";
   const palette = () => (state.h ? (dark() ? state.h.palette.dark : state.h.palette.light) : {});
 
@@ -264,26 +295,26 @@ function render({ model, el: host }) {
     state.queued = false;
     const h = state.h;
     if (!h || !state.chosen) return;
+    const t0 = performance.now();
     state.result = computeMasks(h, state.geo, state.chosen);
     const pal = palette();
     h.maps.forEach((m, k) => {
       const canvas = state.canvases[k];
       if (!canvas || !state.result) return;
-      paintMap(canvas, m, state.result.masks[k], pal, state.chosen, k);
+      const key = dark() ? "dark" : "light";
+      let pic = state.pictures[k];
+      if (!pic || pic.key !== key) { pic = state.pictures[k] = basePicture(m, pal); pic.key = key; }
+      paintMap(canvas, pic, m, state.result.masks[k], pal, state.chosen, k);
       const fig = state.figures[k];
-      let read = 0;
-      for (let i = 0; i < m.rows; i++) {
-        for (let j = 0; j < m.cols; j++) {
-          if (state.result.masks[k][(i + m.ring[0]) * ringSize(m)[1] + j + m.ring[2]]) read++;
-        }
-      }
-      fig.dataset.read = String(read);
+      fig.dataset.read = String(state.result.reads[k]);
       fig.dataset.padRead = String(state.result.pads[k]);
     });
-    live.textContent = sentence(h, state.chosen, state.result);
-    root.dataset.sentence = live.textContent;
+    const text = sentence(h, state.chosen, state.result);
+    if (live.textContent !== text) { live.textContent = text; root.dataset.sentence = text; }
     state.frames += 1;
+    state.drawMs += performance.now() - t0;
     root.dataset.frames = String(state.frames);
+    root.dataset.drawMs = state.drawMs.toFixed(2); // total time spent computing and painting highlights
     root.dataset.chosen = `${state.chosen.map},${state.chosen.r},${state.chosen.c}`;
   }
 
@@ -322,6 +353,7 @@ function render({ model, el: host }) {
     maps.textContent = "";
     state.canvases = [];
     state.figures = [];
+    state.pictures = [];
     if (!state.h) return;
     title.textContent = h.words.title || "";
     help.textContent = h.words.help || "";
