@@ -40,10 +40,12 @@ def _merge_mismatch(msg: str, model: Any, input_shape: Any, where: Where) -> Exp
         else:
             fixes.append(spatial_sizes_fix())
             fixes.extend(_size_fixes(a, b))
-            notes.append(
-                "In an encoder–decoder (U-Net), each decoder level must give back the size its encoder level had: "
-                'an odd size halved by a stride-2 "same" layer (e.g. 15 → 8) comes back doubled to an even one (16).'
-            )
+            if all(x is not None and y is not None and abs(x - y) == 1 for x, y in zip(a[:-1], b[:-1])):
+                notes.append(
+                    "In an encoder–decoder (U-Net), each decoder level must give back the size its encoder level "
+                    'had: an odd size halved by a stride-2 "same" layer (e.g. 15 → 8) comes back doubled to an even '
+                    "one (16)."
+                )
         return _explanation(title, axes, notes, fixes)
     if concat:
         shapes = [_shape(s) for s in re.findall(r"\([^)]*\)", concat.group(1))]
