@@ -19,8 +19,10 @@ For a mismatched merge the target is the spatial size most of its inputs have (t
 the proposals replace the convolution that produces a branch of another size (then the other sizes are tried).
 
 Proposals are searched in :func:`convkit.solve`'s default ranges plus the layer's own kernel size, strides and
-dilation, plus the largest kernel that fits the input; ``padding="same"`` transposed convolutions that
-TensorFlow cannot run (even effective kernel with ``output_padding=0``) are left out.
+dilation, plus the largest kernel that fits the input; when every axis has the same input and target size, the
+settings are the same on every axis (one axis is solved), otherwise per-axis tuples (uniform ones first).
+``padding="same"`` transposed convolutions that TensorFlow cannot run (an even effective kernel with
+``output_padding=0``) are left out.
 
 >>> import convkit
 >>> from convkit import layers as L
@@ -177,11 +179,17 @@ def _candidates(layer: Any, shape: Any, sizes: tuple[int, ...], target: tuple[in
         paddings=("valid", "same", "causal") if layer.padding == "causal" else ("valid", "same"),
         transpose=transpose,
     )
-    square = len(sizes) == 2 and len(set(sizes)) == 1 and len(set(target)) == 1
+    # every axis alike (the article's square images): one axis is solved and its settings used on every axis
+    uniform = len(set(sizes)) == 1 and len(set(target)) == 1
     try:
-        found = solve(sizes[0], target[0], **ranges) if square else solve(sizes, target, **ranges)
+        found = solve(sizes[:1], target[:1], **ranges) if uniform else solve(sizes, target, **ranges)
     except ValueError:  # ranges too large for this layer's own values: no proposals rather than a slow search
         return ()
+    rank = len(sizes) if uniform else 1
+
+    def per_axis(values: Any) -> Any:
+        return None if values is None else tuple(values) * rank
+
     found.sort(key=lambda spec: len(set(spec.kernel_size)) + len(set(spec.strides)))  # uniform ones first
     out = []
     for spec in found:
@@ -190,10 +198,13 @@ def _candidates(layer: Any, shape: Any, sizes: tuple[int, ...], target: tuple[in
             if any(k % 2 + op == 0 for k, op in zip(k_eff, spec.output_padding)):
                 continue  # TensorFlow cannot run it
         changes = dict(
-            kernel_size=spec.kernel_size, strides=spec.strides, padding=spec.padding, dilation_rate=spec.dilation_rate
+            kernel_size=per_axis(spec.kernel_size),
+            strides=per_axis(spec.strides),
+            padding=spec.padding,
+            dilation_rate=per_axis(spec.dilation_rate),
         )
         if transpose:
-            changes["output_padding"] = spec.output_padding
+            changes["output_padding"] = per_axis(spec.output_padding)
         try:
             new = layer.replace(**changes)
             new.compute_output_shape(shape)
