@@ -44,6 +44,7 @@ CASES = {
         (1, 1),
     ),
     "conv1d_too_big": (convkit.LayerStack((None, 6, 2), [L.Conv1D(4, 9), L.Conv1D(4, 2)]), 0, 0, (2,)),
+    "conv3d_too_big": (convkit.LayerStack((None, 6, 6, 6, 1), [L.Conv3D(2, 9)]), 0, 0, (1, 1, 1)),
     "non_square_input": (convkit.LayerStack((None, 12, 30, 3), [L.Conv2D(8, 13)]), 0, 0, (1, 18)),
     "branch_feeding_a_merge": (
         convkit.LayerStack(
