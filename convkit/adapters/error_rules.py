@@ -6,7 +6,7 @@ and the :class:`~.error_rules_common.Where` read from the traceback, and returns
 the layer that raised it; sizes are recomputed with :mod:`convkit.core.axis`, and where ``convkit.layers`` refuses
 the same configuration, its own message is the explanation's title.
 
-The families: :mod:`.error_rules_size` (kernels and pools larger than the input, cropping, oneDNN aborts),
+The families: :mod:`.error_rules_size` (kernels and pools larger than the input, cropping), :mod:`.error_rules_onednn`,
 :mod:`.error_rules_depth` (channels, groups, ``tf.nn`` kernel depth), :mod:`.error_rules_rank` (missing axes, layers
 of the wrong rank), :mod:`.error_rules_dense`, :mod:`.error_rules_merge`, :mod:`.error_rules_arguments`
 (constructor mistakes), :mod:`.error_rules_tfnn` and :mod:`.error_rules_model`.
@@ -20,6 +20,7 @@ from .error_rules_dense import DENSE_RULES
 from .error_rules_depth import DEPTH_RULES
 from .error_rules_merge import MERGE_RULES
 from .error_rules_model import MODEL_RULES, where_of, with_place
+from .error_rules_onednn import ONEDNN_RULES
 from .error_rules_rank import RANK_RULES
 from .error_rules_size import SIZE_RULES
 from .error_rules_tfnn import TFNN_RULES
@@ -28,6 +29,7 @@ __all__ = ["NOWHERE", "RECOGNISERS", "Unreadable", "Where", "clean_message", "wh
 
 RECOGNISERS: tuple[Recogniser, ...] = (
     *SIZE_RULES,
+    *ONEDNN_RULES,
     *DEPTH_RULES,
     *RANK_RULES,
     *DENSE_RULES,

@@ -36,8 +36,11 @@ _ENTRY = {1: "first", 2: "second", 3: "third"}
 
 
 def keras_call(cls: str, args: dict[str, Any]) -> str:
-    """The pasteable Keras call: ``keras_call("Conv2D", {"filters": 8, "kernel_size": 3})`` →
-    ``"keras.layers.Conv2D(8, 3)"``."""
+    """The Keras call a learner can paste, with the arguments that matter (defaults left out).
+
+    >>> keras_call("Conv2D", {"filters": 8, "kernel_size": (3, 3), "strides": 1, "dilation_rate": 2})
+    'keras.layers.Conv2D(8, 3, dilation_rate=2)'
+    """
     parts: list[str] = []
     for key in _SHOWN:
         if key not in args:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..core.explain import AxisEntry, Explanation
 from ..core.words import format_shape
-from .error_rules_common import NOWHERE, Shape, Where, _explanation, _shape, _stack_context
+from .error_rules_common import Shape, Where, _explanation, _shape, _stack_context
 
 __all__ = ["MODEL_RULES", "where_of", "with_place"]
 
@@ -39,7 +39,11 @@ def _frames(exc: BaseException) -> list[Any]:
 
 
 def where_of(exc: BaseException, raw: str) -> Where:
-    """The failing layer, its input, its place in the model and the trace before it; :data:`NOWHERE` parts unknown."""
+    """The failing layer, its input, its place in the model and the trace before it (fields left empty when unknown).
+
+    >>> where_of(ValueError("no traceback"), "no traceback").layer is None
+    True
+    """
     keras = sys.modules.get("keras")
     if keras is None:
         return Where(raw=raw)
@@ -121,7 +125,12 @@ def _before(keras: Any, x: Any) -> tuple[tuple[str, ...], int | None]:
 
 
 def with_place(explanation: Explanation, where: Where) -> Explanation:
-    """``explanation`` with the failing layer's name and position, and the shapes of the layers before it."""
+    """``explanation`` with the failing layer's name and position, and the shapes of the layers before it.
+
+    >>> from convkit.core.explain import Explanation
+    >>> with_place(Explanation("title"), Where()).notes  # no layer known: unchanged
+    ()
+    """
     if where.layer is None:
         return explanation
     name, kind = getattr(where.layer, "name", "?"), type(where.layer).__name__
@@ -200,4 +209,3 @@ def _labels_shape(msg: str, model: Any, input_shape: Any, where: Where) -> Expla
 
 
 MODEL_RULES = (_model_input, _labels_shape)
-_ = NOWHERE

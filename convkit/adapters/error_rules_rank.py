@@ -19,17 +19,29 @@ _KIND = {1: "a sequence", 2: "images", 3: "volumes"}
 
 
 def layout(rank: int) -> str:
-    """``"(batch, height, width, channels)"`` for ``rank`` 2."""
+    """The axes of a tensor with ``rank`` spatial axes, batch first and channels last.
+
+    >>> layout(2)
+    '(batch, height, width, channels)'
+    """
     return "(batch, " + ", ".join(axis_names(rank)) + ", channels)"
 
 
 def data_kind(rank: int) -> str:
-    """What a tensor with ``rank`` spatial axes holds, with its layout: ``"images (batch, height, width, channels)"``."""
+    """What a tensor with ``rank`` spatial axes holds, with its layout.
+
+    >>> data_kind(1)
+    'a sequence (batch, length, channels)'
+    """
     return f"{_KIND[rank]} {layout(rank)}" if rank in _KIND else f"{rank + 2}-D tensors"
 
 
 def layer_for_rank(cls: str, rank: int) -> str | None:
-    """``Conv3D`` → ``Conv2D`` for ``rank`` 2; ``None`` when the class has no 1-D/2-D/3-D siblings."""
+    """The sibling of a 1-D/2-D/3-D layer class for ``rank`` spatial axes (``None`` when it has none).
+
+    >>> layer_for_rank("Conv3D", 2), layer_for_rank("MaxPooling1D", 2), layer_for_rank("Dense", 2)
+    ('Conv2D', 'MaxPooling2D', None)
+    """
     if rank not in _KIND or not re.search(r"[123]D", cls):
         return None
     return re.sub(r"[123]D", f"{rank}D", cls, count=1)

@@ -1,5 +1,5 @@
-"""Size mistakes: a kernel or pool window larger than its input, a stack that shrinks to nothing, cropping more
-than the size, and TF's oneDNN ``AbortedError`` for pools/convolutions larger than their input."""
+"""Size mistakes: a kernel or pool window larger than its input, a stack that shrinks to nothing, and cropping more
+than the size. (TF's oneDNN ``AbortedError`` for the same mistake is read in :mod:`.error_rules_onednn`.)"""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from .error_rules_common import (
     _window,
 )
 
-__all__ = ["SIZE_RULES"]
+__all__ = ["SIZE_RULES", "too_small"]
 
 
 def _refused_axis(n: int, k: int, s: int, d: int) -> ConvAxis:
@@ -37,7 +37,7 @@ def _refused_entry(axis: ConvAxis) -> AxisEntry:
     return AxisEntry("axis", axis_formula(axis) + "  ← not positive", axis.output)
 
 
-def _too_small(
+def too_small(
     kind: str,
     spatial: Shape,
     kernel: Sequence[int],
@@ -114,7 +114,7 @@ def _conv_too_small(msg: str, model: Any, input_shape: Any, where: Where) -> Exp
     spatial = shape[1 : 1 + rank]
     strides, dilation, padding = _ints(m.group(4)), _ints(m.group(3)), _padding(m.group(5))
     _window(spatial, kernel[:rank], strides, dilation)
-    return _too_small(
+    return too_small(
         "kernel",
         spatial,
         kernel[:rank],
@@ -150,7 +150,7 @@ def _pool_too_small(msg: str, model: Any, input_shape: Any, where: Where) -> Exp
     if padding == "causal":
         raise Unreadable(padding)
     _window(spatial, pool, strides)
-    return _too_small(
+    return too_small(
         "pool window",
         spatial,
         pool,
@@ -217,80 +217,6 @@ def _eager_negative_output(msg: str, model: Any, input_shape: Any, where: Where)
         f"a {kind} of at most {n}, a larger input (at least {k}), or fewer strided layers before it.",
     ]
     return _explanation(title, [_refused_entry(axis)], notes, fixes)
-
-
-_ONEDNN = re.compile(
-    r"could not create a descriptor for a (pooling|convolution)[\w ]* forward propagation primitive.*?"
-    r"\[Op:(\w+)\]",
-    re.S,
-)
-_CALL_SHAPE = re.compile(r"Arguments received by (\w+)\.call\(\):\s*• \w+=tf\.Tensor\(shape=(\([^)]*\))")
-
-
-def _per_axis(value: Any, rank: int) -> tuple[int, ...]:
-    """A Keras/``tf.nn`` window argument (int, tuple, or ``tf.nn``'s batch-and-channel list) as ``rank`` ints."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * rank
-    values = tuple(value) if isinstance(value, (tuple, list)) else ()
-    if len(values) == rank + 2:  # tf.nn's [1, k, k, 1]
-        values = values[1:-1]
-    if len(values) != rank or not all(isinstance(v, int) for v in values):
-        raise Unreadable(str(value)[:40])
-    return values
-
-
-def _onednn_aborted(msg: str, model: Any, input_shape: Any, where: Where) -> Explanation | None:
-    """TF's oneDNN ``AbortedError`` (Intel CPU kernels) for a window larger than its input: the message has no
-    numbers, so they come from the layer (or ``tf.nn`` call) that raised it."""
-    m = _ONEDNN.search(msg)
-    if not m:
-        return None
-    pooling, op = m.group(1) == "pooling", m.group(2)
-    kind = "pool window" if pooling else "kernel"
-    shape: Shape | None = where.layer_input
-    called = _CALL_SHAPE.search(where.raw)
-    if called:
-        shape = _shape(called.group(2))
-    window = strides = None
-    padding = "valid"
-    layer = where.layer
-    if layer is not None:
-        window = getattr(layer, "pool_size" if pooling else "kernel_size", None)
-        strides = getattr(layer, "strides", None)
-        padding = str(getattr(layer, "padding", "valid")).lower()
-    elif len(where.call) >= 4 and hasattr(where.call[0], "shape"):  # tf.nn.max_pool2d(input, ksize, strides, padding)
-        shape = tuple(None if d is None else int(d) for d in where.call[0].shape)
-        window, strides, padding = where.call[1], where.call[2], str(where.call[3]).lower()
-    what = f"TensorFlow's {op} kernel (oneDNN, on this CPU)"
-    if shape is None or window is None or len(shape) < 3 or padding not in ("valid", "same"):
-        title = f"{what} refused to run: the {kind} is larger than its input"
-        notes = [
-            "On Intel CPUs TensorFlow's oneDNN kernels stop with this AbortedError when a window does not fit "
-            "its input; on other processors the same layer returns an empty tensor instead."
-        ]
-        fixes = ['padding="same", a smaller window, or a larger input (output = floor((n - k) / s) + 1 must be ≥ 1).']
-        return _explanation(title, [], notes, fixes)
-    rank = len(shape) - 2
-    spatial = shape[1:-1]
-    kernel = _per_axis(window, rank)
-    steps = _per_axis(strides if strides is not None else window, rank)
-    _window(spatial, kernel, steps)
-    explanation = _too_small(
-        kind,
-        spatial,
-        kernel,
-        steps,
-        (1,) * rank,
-        padding,
-        model,
-        input_shape,
-        f"{what} with input {format_shape(shape)}",
-    )
-    about = (
-        "On Intel CPUs TensorFlow's oneDNN kernels stop with an AbortedError when a window does not fit its input; "
-        "on other processors the same layer returns an empty tensor instead.",
-    )
-    return Explanation(explanation.title, explanation.axes, about + explanation.notes)
 
 
 _CROPPING = (
@@ -364,6 +290,5 @@ SIZE_RULES = (
     _pool_too_small,
     _negative_dimension,
     _eager_negative_output,
-    _onednn_aborted,
     _cropping_too_large,
 )
