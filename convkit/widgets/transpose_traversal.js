@@ -188,13 +188,13 @@ class Accumulator {
 
 /** @param {number} n @param {number} lo @param {number} hi */
 function viewport(n, lo, hi) {
-  if (n <= MAX_VIEW_CELLS) return { start: 0, count: n, cell: Math.max(MIN_CELL, Math.min(36, Math.floor(PANEL_PX / n))) };
+  if (n <= MAX_VIEW_CELLS) return { start: 0, count: n, full: n, cell: Math.max(MIN_CELL, Math.min(36, Math.floor(PANEL_PX / n))) };
   const mid = Math.floor((lo + hi) / 2);
   const page = Math.floor(MAX_VIEW_CELLS / 2);
   // moves by half a view at a time, so the view stays still for several steps
   let start = Math.floor((mid - page / 2) / page) * page;
   start = Math.max(0, Math.min(n - MAX_VIEW_CELLS, start));
-  return { start, count: MAX_VIEW_CELLS, cell: MIN_CELL };
+  return { start, count: MAX_VIEW_CELLS, full: n, cell: MIN_CELL };
 }
 
 /** @param {{ model: any, el: HTMLElement }} ctx */
@@ -206,7 +206,7 @@ function render({ model, el }) {
   root.innerHTML = `
     <div class="ck-title"></div>
     <div class="ck-toolbar">
-      <button class="ck-button ck-first" type="button" aria-label="first step">⏮</button>
+      <button class="ck-button ck-first" type="button" aria-label="first step">|◀</button>
       <button class="ck-button ck-prev" type="button" aria-label="previous step">◀</button>
       <button class="ck-button ck-play" type="button" aria-label="play">▶</button>
       <button class="ck-button ck-next" type="button" aria-label="next step">▶|</button>
@@ -297,7 +297,7 @@ function render({ model, el }) {
 
   /**
    * One grid panel. cellFn(r, c) -> { fill, text?, hatch? }.
-   * @param {number} x0 @param {number} y0 @param {{start:number,count:number,cell:number}[]} vp
+   * @param {number} x0 @param {number} y0 @param {{start:number,count:number,full:number,cell:number}[]} vp
    * @param {(r: number, c: number) => {fill: string, text?: string, hatch?: boolean}} cellFn @param {any} C
    */
   function drawGrid(x0, y0, vp, cellFn, C) {
@@ -330,11 +330,21 @@ function render({ model, el }) {
     }
   }
 
-  /** @param {number} x0 @param {number} y0 @param {{start:number,count:number,cell:number}[]} vp @param {number} r0 @param {number} c0 @param {number} r1 @param {number} c1 */
+  /** @param {number} x0 @param {number} y0 @param {{start:number,count:number,full:number,cell:number}[]} vp @param {number} r0 @param {number} c0 @param {number} r1 @param {number} c1 */
   function rect(x0, y0, vp, r0, c0, r1, c1) {
     const [vr, vc] = vp;
-    const cl = (/** @type {number} */ v, /** @type {any} */ a) => Math.max(0, Math.min(a.count, v - a.start));
-    return [x0 + cl(c0, vc) * vc.cell, y0 + cl(r0, vr) * vr.cell, (cl(c1, vc) - cl(c0, vc)) * vc.cell, (cl(r1, vr) - cl(r0, vr)) * vr.cell];
+    return [x0 + (c0 - vc.start) * vc.cell, y0 + (r0 - vr.start) * vr.cell, (c1 - c0) * vc.cell, (r1 - r0) * vr.cell];
+  }
+
+  /** Outlines stay inside their panel (a frame larger than the followed view is cut at its edges, not moved).
+   * @param {number} x0 @param {number} y0 @param {{start:number,count:number,full:number,cell:number}[]} vp @param {() => void} paint */
+  function clipped(x0, y0, vp, paint) {
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(x0 - 2, y0 - 2, vp[1].count * vp[1].cell + 4, vp[0].count * vp[0].cell + 4);
+    ctx.clip();
+    paint();
+    ctx.restore();
   }
 
   /** @param {boolean} [live] */
@@ -418,36 +428,45 @@ function render({ model, el }) {
     const lx = pad, rx = pad + lw + gap, y = pad;
     drawGrid(lx, y, left, drawLeft, C);
     drawGrid(rx, y, right, drawRight, C);
-    ctx.strokeStyle = C.window;
-    ctx.lineWidth = 1.5;
-    for (const b of leftBoxTaps.splice(0)) {
-      const [x, yy, w, hh] = rect(lx, y, left, b[0], b[1], b[2], b[3]);
-      if (w > 0 && hh > 0) ctx.strokeRect(x + 2, yy + 2, w - 4, hh - 4);
-    }
-    ctx.lineWidth = 3;
-    if (leftBox) {
-      const [x, yy, w, hh] = rect(lx, y, left, leftBox[0], leftBox[1], leftBox[2], leftBox[3]);
-      if (w > 0 && hh > 0) ctx.strokeRect(x, yy, w, hh);
-    }
-    rightBoxes.forEach((b, k) => {
-      if (!b) return;
-      const [x, yy, w, hh] = rect(rx, y, right, b[0], b[1], b[2], b[3]);
-      ctx.lineWidth = k === rightBoxes.length - 1 ? 3 : 1.5;
-      if (w > 0 && hh > 0) ctx.strokeRect(x + (ctx.lineWidth < 2 ? 2 : 0), yy + (ctx.lineWidth < 2 ? 2 : 0), w - (ctx.lineWidth < 2 ? 4 : 0), hh - (ctx.lineWidth < 2 ? 4 : 0));
+    clipped(lx, y, left, () => {
+      ctx.strokeStyle = C.window;
+      ctx.lineWidth = 1.5;
+      for (const b of leftBoxTaps.splice(0)) {
+        const [x, yy, w, hh] = rect(lx, y, left, b[0], b[1], b[2], b[3]);
+        ctx.strokeRect(x + 2, yy + 2, w - 4, hh - 4);
+      }
+      if (leftBox) {
+        ctx.lineWidth = 3;
+        const [x, yy, w, hh] = rect(lx, y, left, leftBox[0], leftBox[1], leftBox[2], leftBox[3]);
+        ctx.strokeRect(x, yy, w, hh);
+      }
     });
-    if (frame) {
-      const [x, yy, w, hh] = rect(rx, y, right, frame[0], frame[1], frame[2], frame[3]);
-      ctx.strokeStyle = C.unread;
-      ctx.lineWidth = 2.5;
-      ctx.setLineDash([6, 4]);
-      if (w > 0 && hh > 0) ctx.strokeRect(x, yy, w, hh);
-      ctx.setLineDash([]);
-    }
-    for (const [vp, n, what] of [[right, st.view === "scatter" ? g.gridSize : g.outSize, "output"], [left, null, "input"]]) {
-      const v = /** @type {any[]} */ (vp);
-      if (v[0].count < (n ? n[0] : Infinity) || v[1].count < (n ? n[1] : Infinity)) {
-        const shown = `${what} rows ${v[0].start}–${v[0].start + v[0].count - 1}, cols ${v[1].start}–${v[1].start + v[1].count - 1}`;
-        zoom = fill(g.h.templates.zoom, { shown, size: `${/** @type {number[]} */ (n)[0]}×${/** @type {number[]} */ (n)[1]}` });
+    clipped(rx, y, right, () => {
+      ctx.strokeStyle = C.window;
+      rightBoxes.forEach((b, k) => {
+        const big = k === rightBoxes.length - 1;
+        const inset = big ? 0 : 2;
+        ctx.lineWidth = big ? 3 : 1.5;
+        const [x, yy, w, hh] = rect(rx, y, right, b[0], b[1], b[2], b[3]);
+        ctx.strokeRect(x + inset, yy + inset, w - 2 * inset, hh - 2 * inset);
+      });
+      if (frame) {
+        const [x, yy, w, hh] = rect(rx, y, right, frame[0], frame[1], frame[2], frame[3]);
+        ctx.strokeStyle = C.unread;
+        ctx.lineWidth = 2.5;
+        ctx.setLineDash([6, 4]);
+        ctx.strokeRect(x, yy, w, hh);
+        ctx.setLineDash([]);
+      }
+    });
+    const leftFull = left.map((v) => v.full);
+    const rightFull = right.map((v) => v.full);
+    for (const [v, n, what] of [[right, rightFull, "output"], [left, leftFull, "input"]]) {
+      if (v[0].count < n[0] || v[1].count < n[1]) {
+        const shown = g.rank === 1
+          ? `${what} cells ${v[1].start}–${v[1].start + v[1].count - 1}`
+          : `${what} rows ${v[0].start}–${v[0].start + v[0].count - 1}, cols ${v[1].start}–${v[1].start + v[1].count - 1}`;
+        zoom = fill(g.h.templates.zoom, { shown, size: g.rank === 1 ? `${n[1]}` : `${n[0]}×${n[1]}` });
         break;
       }
     }
