@@ -20,7 +20,10 @@ the proposals replace the convolution that produces a branch of another size (th
 
 Proposals are searched in :func:`convkit.solve`'s default ranges plus the layer's own kernel size, strides and
 dilation, plus the largest kernel that fits the input; when every axis has the same input and target size, the
-settings are the same on every axis (one axis is solved), otherwise per-axis tuples (uniform ones first).
+settings are the same on every axis (one axis is solved), otherwise per-axis tuples. They are ordered by how
+little they change what the learner wrote (fewest of kernel size, strides, padding, dilation changed), then
+those whose kernel covers its stride (no input cell skipped), then uniform ones, then :func:`convkit.solve`'s
+simplest-first order.
 ``padding="same"`` transposed convolutions that TensorFlow cannot run (an even effective kernel with
 ``output_padding=0``) are left out.
 
@@ -29,7 +32,7 @@ settings are the same on every axis (one axis is solved), otherwise per-axis tup
 >>> stack = convkit.LayerStack((None, 12, 12, 3), [L.Conv2D(8, 13), L.Conv2D(4, 3)])
 >>> found = proposals_for(stack, 0)   # 1 and 2 leave the next 3×3 kernel too big: 3 is the nearest that fits
 >>> found.target, [proposal_label(p) for p in found.layers][:2]
-((3, 3), ['Conv2D(…, 1, strides=4, padding="valid")', 'Conv2D(…, 1, strides=4, padding="same")'])
+((3, 3), ['Conv2D(…, 4, strides=3, padding="valid")', 'Conv2D(…, 4, strides=4, padding="valid")'])
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from ..render.words import proposal_aria, proposal_intro, proposal_label
 
 __all__ = ["MAX_PROPOSALS", "MAX_TARGETS", "ProposalLine", "Proposals", "proposals_for"]
 
-#: Most proposals a line shows (simplest first).
+#: Most proposals a line shows (closest to the learner's layer first).
 MAX_PROPOSALS = 4
 #: Most target sizes tried for one invalid layer (each costs one trace of the stack).
 MAX_TARGETS = 8
@@ -167,7 +170,7 @@ def _output_sizes(stack: Any, source: int, rank: int) -> tuple[int, ...] | None:
 
 
 def _candidates(layer: Any, shape: Any, sizes: tuple[int, ...], target: tuple[int, ...]) -> tuple[Any, ...]:
-    """Up to MAX_PROPOSALS replacements of ``layer`` that map ``sizes`` to ``target``, simplest first."""
+    """Up to MAX_PROPOSALS replacements of ``layer`` that map ``sizes`` to ``target``, closest to it first."""
     transpose = layer.window == "transpose"
     kernels = {*range(1, 8), *layer.kernel_size}
     if not transpose:
@@ -190,7 +193,16 @@ def _candidates(layer: Any, shape: Any, sizes: tuple[int, ...], target: tuple[in
     def per_axis(values: Any) -> Any:
         return None if values is None else tuple(values) * rank
 
-    found.sort(key=lambda spec: len(set(spec.kernel_size)) + len(set(spec.strides)))  # uniform ones first
+    def closeness(spec: Any) -> tuple[int, int, int]:
+        """Fewest changes to what the learner wrote first, then no skipped input cells (kernel ≥ stride), then
+        uniform settings; ties keep solve's simplest-first order (the sort is stable)."""
+        mine = (tuple(layer.kernel_size), tuple(layer.strides), layer.padding, tuple(layer.dilation_rate))
+        theirs = (per_axis(spec.kernel_size), per_axis(spec.strides), spec.padding, per_axis(spec.dilation_rate))
+        changed = sum(a != b for a, b in zip(mine, theirs))
+        skips = any(s > (k - 1) * d + 1 for k, s, d in zip(spec.kernel_size, spec.strides, spec.dilation_rate))
+        return changed, int(skips and not transpose), len(set(spec.kernel_size)) + len(set(spec.strides))
+
+    found.sort(key=closeness)
     out = []
     for spec in found:
         if transpose and spec.padding == "same" and spec.output_padding is not None:

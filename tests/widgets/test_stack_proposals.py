@@ -104,15 +104,17 @@ def test_the_line_in_the_editor_and_a_click_reflows():
     assert isinstance(line, ProposalLine) and line in ed.rows[0].box.children
     assert line.intro == "to get 3 here, use one of:"
     assert line.labels == [proposal_label(p) for p in proposals_for(stack, 0).layers]
-    assert line.labels[0] == 'Conv2D(…, 1, strides=4, padding="valid")'
+    # the closest to the learner's Conv2D(8, 13): two settings change and the kernel covers its stride
+    assert line.labels[0] == 'Conv2D(…, 4, strides=3, padding="valid")'
     assert line.aria_labels == [proposal_aria(0, label) for label in line.labels]
     assert line.layout.display is None
     assert ed.rows[1].proposals is None  # a row never invalid gets no line
+    picked = proposals_for(stack, 0).layers[3]
     line.pick(3)
     assert ed.stack.is_valid
-    assert ed.stack.layers[0] == proposals_for(stack, 0).layers[3]
+    assert ed.stack.layers[0] == picked
     assert [row.output.value for row in ed.rows] == ["(None, 3, 3, 8)", "(None, 1, 1, 4)"]
-    assert ed.rows[0].fields["kernel_size"].value == "2"  # the row's fields follow the new layer
+    assert ed.rows[0].fields["kernel_size"].value == str(picked.kernel_size[0])  # the fields follow the new layer
     assert line.labels == [] and line.layout.display == "none"
 
 
