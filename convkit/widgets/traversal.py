@@ -274,8 +274,8 @@ Kept kernel 3×3. Received: kernel_size=30
             The output plane: a filter (depthwise and a separable's depthwise phase: plane ``c·M + m``;
             pooling: the channel).
         phase
-            Separable only: ``"depthwise"`` (the default, what the picture draws) or ``"pointwise"`` (the 1×1
-            step mixing every depthwise output, with the layer's bias; needs its pointwise weights).
+            Separable only: ``"depthwise"`` or ``"pointwise"`` (the 1×1 step mixing every depthwise output, with
+            the layer's bias; needs its pointwise weights); ``None``: the phase the depth view shows.
 
         Returns
         -------
@@ -315,6 +315,8 @@ Kept kernel 3×3. Received: kernel_size=30
         separable = params.kind == "separable" and not params.is_pool
         if phase is not None and not separable:
             raise ValueError(f"`phase` is for separable convolutions only. Received: phase={phase!r}")
+        if phase is None:  # the phase the depth view shows (depthwise until the widget has a phase setting)
+            phase = getattr(s, "phase", None) if separable else None
         phase = phase or "depthwise"
         if phase not in ("depthwise", "pointwise"):
             raise ValueError(f'`phase` must be "depthwise" or "pointwise". Received: phase={phase!r}')
