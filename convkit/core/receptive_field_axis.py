@@ -16,6 +16,7 @@ table per source (channel concatenation keeps the spatial cells; a size-1 axis b
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -29,10 +30,12 @@ from .spec import LayerKind
 from .trace import MODEL_INPUT, Trace
 from .words import short_repr
 
-__all__ = ["AxisDependency", "LayerDependency", "stack_dependencies", "MAX_READS"]
+__all__ = ["AxisDependency", "LayerDependency", "stack_dependencies", "MAX_READS", "MAX_CELLS"]
 
 #: Most (output cell, input cell) pairs, summed over every layer and axis, a stack's tables may hold.
 MAX_READS = 20_000_000
+#: Most cells of one map (a receptive-field mask is a boolean array of that size), e.g. 2000×2000.
+MAX_CELLS = 4_000_000
 
 Ints = npt.NDArray[np.int32]
 
@@ -373,7 +376,14 @@ def _known(sizes: tuple[int | None, ...], what: str, name: str) -> tuple[int, ..
             f"({short_repr(sizes)}). Give the input shape its spatial sizes, e.g. (None, 28, 28, 1). "
             f"Received: spatial_shape={short_repr(sizes)}"
         )
-    return tuple(int(s) for s in sizes)  # type: ignore[arg-type]
+    known = tuple(int(s) for s in sizes)  # type: ignore[arg-type]
+    if math.prod(known) > MAX_CELLS:
+        raise ValueError(
+            f"Receptive fields are drawn as masks over every map, but {what} of layer {name} has "
+            f"{math.prod(known):,} cells (at most {MAX_CELLS:,}). Use a smaller input. "
+            f"Received: spatial_shape={short_repr(known)}"
+        )
+    return known
 
 
 def stack_input_channels_first(t: Trace) -> bool:
@@ -421,23 +431,28 @@ def stack_dependencies(stack: Any) -> tuple[LayerDependency, ...]:
     input_spatial = _known(_spatial(t.input_shape, input_cf), "the input", "input")
     spatial: dict[int, tuple[int, ...]] = {MODEL_INPUT: input_spatial}
     layouts: dict[int, bool] = {MODEL_INPUT: input_cf}
+    # first the sizes and the bound on the work, before any table is built
+    layout: list[tuple[bool, tuple[int, ...]]] = []
     total = 0
-    deps: list[LayerDependency] = []
     for e in t.entries:
         srcs = e.inputs or (MODEL_INPUT,)
         cf = _channels_first(e.layer, layouts[srcs[0]])
         assert e.output_shape is not None
         outs = _known(_spatial(e.output_shape, cf), "the output", e.name)
-        ins_all = tuple(spatial[s] for s in srcs)
-        # bound the work up front: every table holds at most out_size·taps pairs
+        layouts[e.index] = cf
+        layout.append((cf, outs))
         window = getattr(e.layer, "kernel_size", None) or getattr(e.layer, "pool_size", None)
         taps = tuple(window) if isinstance(window, tuple) and len(window) == len(outs) else (2,) * len(outs)
-        total += sum(m * max(k, 2) for m, k in zip(outs, taps)) * len(srcs)
+        total += sum(m * max(k, 2) for m, k in zip(outs, taps)) * len(srcs)  # a table holds ≤ out_size·taps pairs
         if total > MAX_READS:
             raise ValueError(
                 f"This stack's receptive-field tables would hold more than {MAX_READS:,} reads (at layer {e.index}, "
                 f"{e.name}): use smaller inputs or fewer layers. Received: layers={len(t.entries)}"
             )
+    deps: list[LayerDependency] = []
+    for e, (cf, outs) in zip(t.entries, layout):
+        srcs = e.inputs or (MODEL_INPUT,)
+        ins_all = tuple(spatial[s] for s in srcs)
         if e.is_merge:
             kind = "merge"
             full = e.input_shape

@@ -363,9 +363,37 @@ def test_invalid_or_unknown_stack_refused() -> None:
 
 
 def test_huge_stack_refused_up_front() -> None:
-    stack = S((None, 4000, 4000, 1), [L.Conv2D(1, 7, padding="same")] * 400)
+    stack = S((None, 1000, 1000, 1), [L.Conv2D(1, 7, padding="same")] * 4000)
     with pytest.raises(ValueError, match="reads"):
         stack_dependencies(stack)
+    with pytest.raises(ValueError, match="cells"):
+        stack_dependencies(S((None, 100_000, 100_000, 1), [L.Conv2D(1, 3)]))
+
+
+def test_long_stack_walks_without_recursion() -> None:
+    stack = S((None, 16, 16, 1), [L.Conv2D(1, 3, padding="same")] * 1500)
+    rf = stack.receptive_field((3, 12))
+    assert rf.mask.all() and rf.start == (3 - 1500, 12 - 1500) and rf.size == (3001, 3001)
+
+
+def test_channels_first_matches_channels_last() -> None:
+    def build(fmt: str) -> convkit.LayerStack:
+        shape = (None, 2, 9, 7) if fmt == "channels_first" else (None, 9, 7, 2)
+        return S(
+            shape,
+            [
+                L.Conv2D(2, 3, strides=2, padding="same", data_format=fmt),
+                L.ReLU(),
+                L.MaxPooling2D(2, padding="same", data_format=fmt),
+                L.UpSampling2D(2, data_format=fmt),
+            ],
+        )
+
+    first, last = build("channels_first"), build("channels_last")
+    for index in [(0, 0), (3, 2), (5, 3)]:
+        a, b = first.receptive_field(index), last.receptive_field(index)
+        np.testing.assert_array_equal(a.mask, b.mask)
+        assert a.padding_reads == b.padding_reads and a.start == b.start
 
 
 # --- properties: random 1-D stacks against the reference ------------------------------------------------
