@@ -37,8 +37,9 @@ MAX_DEPTH_WEIGHTS = 2**21
 class DepthModel:
     """What the depth view shows for one set of settings.
 
-    ``kind`` is ``"conv"``, ``"grouped"``, ``"depthwise"``, ``"separable"`` (its depthwise phase) or ``"pool"``;
-    ``reads`` channels per output plane; ``x`` ``(cells, in_channels)`` and ``weights``
+    ``kind`` is ``"conv"``, ``"grouped"``, ``"depthwise"``, ``"separable"`` (its depthwise phase), ``"pointwise"``
+    (a separable's 1×1 phase: its input planes are the depthwise outputs, read at the step's output cell) or
+    ``"pool"``; ``reads`` channels per output plane; ``x`` ``(cells, in_channels)`` and ``weights``
     ``(output_depth, reads, taps)`` (``None`` without numbers), ``bias`` ``(output_depth,)``.
     """
 
@@ -80,8 +81,16 @@ class DepthModel:
     def output_planes(self, plane: int) -> tuple[list[int], int]:
         return shown_planes(self.output_depth, plane, 1, MAX_PLANES)
 
+    @property
+    def plane_size(self) -> tuple[int, ...]:
+        """The spatial size of an input plane (pointwise: the depthwise output)."""
+        t = self.traversal
+        return tuple(t.output_size) if self.kind == "pointwise" else tuple(t.input_size)
+
     def cells(self, step: int) -> np.ndarray:
-        """The flat input cell of every tap of ``step`` (C-order), -1 on padding."""
+        """The flat input cell of every tap of ``step`` (C-order), -1 on padding (pointwise: the output cell)."""
+        if self.kind == "pointwise":
+            return np.array([step])
         t = self.traversal
         taps = t.origins()[step] + t.tap_offsets()
         inside = np.all((taps >= 0) & (taps < np.asarray(t.input_size)), axis=1)
@@ -131,9 +140,11 @@ class DepthModel:
         )
 
 
-def _kind(params: Any) -> str:
+def _kind(params: Any, phase: str) -> str:
     if params.operation != "conv":
         return "pool"
+    if params.kind == "separable" and phase == "pointwise":
+        return "pointwise"
     if params.kind != "conv":
         return str(params.kind)
     return "grouped" if params.groups > 1 else "conv"
@@ -153,11 +164,19 @@ def _weights(kind: str, kernel: np.ndarray, c: int, out: int, reads: int, m: int
 
 
 def depth_model(
-    params: Any, x: np.ndarray | None = None, kernel: np.ndarray | None = None, bias: Any = None
+    params: Any,
+    x: np.ndarray | None = None,
+    kernel: np.ndarray | None = None,
+    bias: Any = None,
+    *,
+    phase: str = "depthwise",
+    depthwise_out: np.ndarray | None = None,
 ) -> DepthModel:
     """The depth view of widget settings ``params`` (a ``TraversalParams``) and its checked numbers.
 
     ``x`` ``(1, *input_size, C)``; ``kernel`` in Keras' layout; ``bias`` ``(output_depth,)`` or ``None``.
+    A separable convolution's ``phase="pointwise"`` reads ``depthwise_out`` ``(num_steps, C·M)`` with
+    ``kernel`` the pointwise one ``(C·M, F)`` and the layer's bias.
 
     >>> import convkit
     >>> w = convkit.KernelTraversal((5, 5), 3, in_channels=3, filters=4, numbers=True)
@@ -165,13 +184,22 @@ def depth_model(
     >>> m.reads, m.input_planes(2)
     (3, ([0, 1, 2], 0))
     """
-    kind = _kind(params)
+    kind = _kind(params, phase)
     c, out = int(params.in_channels), int(params.output_depth)
     m = int(params.depth_multiplier)
+    t = params.traversal
+    if kind == "pointwise":  # the 1×1 phase: every depthwise output plane feeds every filter
+        planes = c * m
+        xp = wp = bp = None
+        if depthwise_out is not None and kernel is not None:
+            xp = np.ascontiguousarray(depthwise_out.reshape(-1, planes), np.float64)
+            wp = np.ascontiguousarray(np.asarray(kernel, np.float64).reshape(planes, -1).T[:, :, None])
+            bp = np.zeros(out) if bias is None else np.asarray(bias, np.float64).reshape(-1)[:out]
+        whole = integral(xp, wp, bp) if xp is not None else True
+        return DepthModel(t, kind, "conv", planes, out, planes, 1, m, xp, wp, bp, whole)
     reads = c // params.groups if kind == "grouped" else (1 if kind in ("pool", "depthwise", "separable") else c)
     if kind == "separable":
         out = c * m  # the depthwise phase
-    t = params.traversal
     xs = w = b = None
     whole = True
     if x is not None:

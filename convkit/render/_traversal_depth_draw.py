@@ -54,8 +54,9 @@ class DepthArtists:
         self.ax, self.model, self.plane, self.all_filters = ax, model, plane, all_filters
         self.colors = c = palette(theme)
         t = model.traversal
-        rows = t.input_size[0] if t.rank == 2 else 1
-        cols = t.input_size[-1]
+        size = model.plane_size  # the input (pointwise: the depthwise output)
+        rows = size[0] if t.rank == 2 else 1
+        cols = size[-1]
         orows = t.output_size[0] if t.rank == 2 else 1
         self._in = (rows, cols)
         self._out = (orows, t.output_size[-1])
@@ -104,10 +105,11 @@ class DepthArtists:
         ]
         for side in self.cuboid:
             ax.add_line(side)
-        what = "pool window" if model.kind == "pool" else "kernel"
+        what = {"pool": "pool window", "pointwise": "1×1 kernel"}.get(model.kind, "kernel")
         depth = "each channel alone" if model.kind == "pool" else f"{what} depth {model.reads}"
         more = more_channels(self.hidden_in)
-        ax.text(0, 0.12, f"input: {model.in_channels} channels · {depth}", fontsize=8, weight="bold", color=c.text)
+        planes = "depthwise outputs" if model.kind == "pointwise" else "channels"
+        ax.text(0, 0.12, f"input: {model.in_channels} {planes} · {depth}", fontsize=8, weight="bold", color=c.text)
         self.more_input = ax.text(
             len(self.inputs) * (_S + _GAP) + _MORE, y_in + self.h_in / 2, more, fontsize=8, color=c.text, va="center"
         )
@@ -137,7 +139,13 @@ class DepthArtists:
                 zorder=2,
             )
             self.out_images[o] = image
-            name = "ch" if model.kind == "pool" else "filter" if model.kind in ("conv", "grouped") else "plane"
+            name = (
+                "ch"
+                if model.kind == "pool"
+                else "filter"
+                if model.kind in ("conv", "grouped", "pointwise")
+                else "plane"
+            )
             ax.text(
                 oxs[i] + _S / 2,
                 self.y_out + self.h_out + 0.1,
@@ -171,11 +179,15 @@ class DepthArtists:
         """Show ``step``; returns the artists that changed."""
         m, t = self.model, self.model.traversal
         self.step = step
-        origin = t.origins()[step]
         rows, cols = self._in
-        r0, c0 = (int(origin[0]), int(origin[1])) if t.rank == 2 else (0, int(origin[0]))
-        kr = t.effective_kernel[0] if t.rank == 2 else 1
-        kc = t.effective_kernel[-1]
+        if m.kind == "pointwise":  # a 1×1 window on the depthwise outputs, at the cell being computed
+            r0, c0 = (step // cols, step % cols) if t.rank == 2 else (0, step)
+            kr = kc = 1
+        else:
+            origin = t.origins()[step]
+            r0, c0 = (int(origin[0]), int(origin[1])) if t.rank == 2 else (0, int(origin[0]))
+            kr = t.effective_kernel[0] if t.rank == 2 else 1
+            kc = t.effective_kernel[-1]
         x0, x1 = max(0, c0) / cols, min(cols, c0 + kc) / cols
         y0, y1 = (max(0, r0) / rows, min(rows, r0 + kr) / rows) if t.rank == 2 else (0.0, 1.0)
         corners = []

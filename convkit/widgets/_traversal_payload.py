@@ -168,7 +168,11 @@ def _count_dtype(counts: np.ndarray) -> np.dtype:
 
 
 def build_payload(
-    params: TraversalParams, numbers: Any = None, *, palettes: dict[str, dict[str, str]] | None = None
+    params: TraversalParams,
+    numbers: Any = None,
+    *,
+    palettes: dict[str, dict[str, str]] | None = None,
+    phase: str = "depthwise",
 ) -> Payload:
     """Header + binary arrays for ``params``; raises ``ValueError``/``TypeError`` for impossible ``numbers``."""
     from ..render.style import palette
@@ -233,14 +237,16 @@ def build_payload(
             "counts": [len(values.x_text), len(w_text), len(values.y_text)],
         }
     header["sentences"] = {"step": steps.as_json(), "sum": None if sums is None else sums.as_json()}
-    depth = _depth(params, values)
+    depth = _depth(params, values, phase)
     header["depth_view"], buffers["depth"] = _depth_arrays(depth)
     return Payload(header, buffers, t, values, steps, sums, depth)
 
 
-def _depth(params: TraversalParams, values: ShownValues | None) -> DepthModel:
+def _depth(params: TraversalParams, values: ShownValues | None, phase: str = "depthwise") -> DepthModel:
     if values is None:
-        return depth_model(params)
+        return depth_model(params, phase=phase)
+    if phase == "pointwise" and params.kind == "separable":
+        return depth_model(params, values.x, values.pointwise, values.bias, phase=phase, depthwise_out=values.y_all)
     bias = values.plane_bias if values.plane_bias is not None else values.bias  # per drawn plane (separable: 0)
     return depth_model(params, values.x, values.kernel, bias)
 
@@ -252,6 +258,7 @@ def _depth_arrays(m: DepthModel) -> tuple[dict[str, Any], bytes]:
     dtype = np.dtype("<f4") if exact else np.dtype("<f8")
     header = {
         "kind": m.kind,
+        "plane_size": list(m.plane_size),
         "operation": m.operation,
         "in_channels": m.in_channels,
         "output_depth": m.output_depth,

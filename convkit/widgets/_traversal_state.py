@@ -42,7 +42,7 @@ PARAMS = (
     "groups",
 )
 #: Every setting a learner can change, layer and view.
-SETTINGS = (*PARAMS, "numbers", "coverage", "step", "speed", "loop", "filter", "show_filters")
+SETTINGS = (*PARAMS, "numbers", "coverage", "step", "speed", "loop", "filter", "show_filters", "phase")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class TraversalState:
     payload: Payload
     filter: int = 0
     show_filters: bool = False
+    phase: str = "depthwise"
 
     @property
     def num_steps(self) -> int:
@@ -91,6 +92,20 @@ def check_filter(value: Any, planes: int) -> int:
             f"makes {planes} output planes). Received: filter={short_repr(value)}"
         )
     return int(value)
+
+
+#: The phases of a separable convolution the depth view shows (other kinds have only the first).
+PHASES = ("depthwise", "pointwise")
+
+
+def check_phase(value: Any) -> str:
+    """``"depthwise"`` or ``"pointwise"`` (a separable convolution's two phases)."""
+    if not isinstance(value, str) or value not in PHASES:
+        raise ValueError(
+            "`phase` must be 'depthwise' (each channel its own kernel) or 'pointwise' (the 1×1 kernel mixing the "
+            f"depthwise outputs) of a separable convolution. Received: phase={short_repr(value)}"
+        )
+    return value
 
 
 def output_planes(state_payload: Payload) -> int:
@@ -139,7 +154,8 @@ _FLAGS = {
 def initial_state(settings: dict[str, Any]) -> TraversalState:
     """The state of a new widget; raises ``ValueError``/``TypeError`` for any bad setting."""
     params = TraversalParams.create(**{name: settings[name] for name in PARAMS})
-    payload = build_payload(params, settings["numbers"])
+    phase = check_phase(settings.get("phase", "depthwise"))
+    payload = build_payload(params, settings["numbers"], phase=phase)
     return TraversalState(
         params,
         settings["numbers"],
@@ -151,6 +167,7 @@ def initial_state(settings: dict[str, Any]) -> TraversalState:
         payload,
         check_filter(settings.get("filter", 0), output_planes(payload)),
         check_flag(settings.get("show_filters", False), "show_filters", _FLAGS["show_filters"]),
+        phase,
     )
 
 
@@ -184,8 +201,9 @@ def advance(
     params, default = _params(state, changes)
     numbers = changes.get("numbers", state.numbers)
     payload = state.payload
-    if params != state.params or numbers is not state.numbers:
-        payload = build_payload(params, numbers)
+    phase = check_phase(changes["phase"]) if "phase" in changes else state.phase
+    if params != state.params or numbers is not state.numbers or phase != state.phase:
+        payload = build_payload(params, numbers, phase=phase)
     wanted = {name: changes[name] for name in (changes if asked is None else asked) if name in changes}
     notes = [implied_changes(state.params, params, wanted)] if params != state.params else []
     n = params.traversal.num_steps
@@ -208,6 +226,7 @@ def advance(
     new = replace(
         state,
         filter=filter_,
+        phase=phase,
         show_filters=check_flag(changes["show_filters"], "show_filters", _FLAGS["show_filters"])
         if "show_filters" in changes
         else state.show_filters,

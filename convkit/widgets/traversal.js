@@ -769,8 +769,10 @@ function startOf(D, plane) {
   return 0;
 }
 
-/** The flat input cell of every tap of step s, -1 on padding. @param {any} g @param {number} s */
-function depthCells(g, s) {
+/** The flat input cell of every tap of step s, -1 on padding (pointwise: the output cell).
+ * @param {any} D @param {any} g @param {number} s */
+function depthCells(D, g, s) {
+  if (D.kind === "pointwise") return Int32Array.of(s);
   const cells = new Int32Array(g.numTaps);
   for (let t = 0; t < g.numTaps; t++) {
     const r = g.originRow[s] + g.tapRow[t], c = g.originCol[s] + g.tapCol[t];
@@ -783,7 +785,8 @@ function depthCells(g, s) {
  * @param {any} D @param {any} g @param {number} s @param {number} plane @returns {number[] | null} */
 export function depthPartials(D, g, s, plane) {
   if (!D.x) return null;
-  const cells = depthCells(g, s), C = D.in_channels, start = startOf(D, plane), out = [];
+  const cells = depthCells(D, g, s), C = D.in_channels, start = startOf(D, plane), out = [];
+  const taps = cells.length;
   for (let j = 0; j < D.reads; j++) {
     const ch = start + j;
     if (D.kind === "pool") {
@@ -792,9 +795,9 @@ export function depthPartials(D, g, s, plane) {
       out.push(D.operation === "max" ? best : total / n);
       continue;
     }
-    const base = (plane * D.reads + j) * g.numTaps;
+    const base = (plane * D.reads + j) * taps;
     let total = 0;
-    for (let t = 0; t < g.numTaps; t++) if (cells[t] >= 0) total += D.x[cells[t] * C + ch] * D.w[base + t];
+    for (let t = 0; t < taps; t++) if (cells[t] >= 0) total += D.x[cells[t] * C + ch] * D.w[base + t];
     out.push(total);
   }
   return out;
@@ -812,6 +815,7 @@ export function depthSentence(D, g, s, plane) {
   else if (D.kind === "depthwise" || D.kind === "separable") {
     head = `${cell}, plane ${plane} (channel ${Math.floor(plane / m)}, kernel ${plane % m} of ${m})`;
   } else if (D.kind === "grouped") head = `${cell}, filter ${plane} (group g${Math.floor(start / D.reads)} of ${D.groups})`;
+  else if (D.kind === "pointwise") head = `${cell}, filter ${plane} (pointwise 1×1, mixing depthwise outputs)`;
   const partials = depthPartials(D, g, s, plane);
   if (!partials) {
     if (D.kind === "pool") return `${head} reads channel ${plane} only: pooling keeps each channel apart (depth in = depth out)`;
@@ -833,7 +837,8 @@ export function depthSentence(D, g, s, plane) {
 function depthLayout(g, D, avail) {
   const slots = D.max_planes + 1.2;
   const S = Math.max(28, Math.min(96, Math.floor((avail - 40) / slots) - 12));
-  const aspect = g.rank === 2 ? g.inRows / g.inCols : 0;
+  const ps = D.plane_size || [g.inRows, g.inCols];
+  const aspect = g.rank === 2 ? ps[0] / ps[1] : 0;
   const H = g.rank === 2 ? Math.max(10, Math.round(S * Math.min(aspect, 1.5))) : 12;
   const oAspect = g.rank === 2 ? g.outRows / g.outCols : 0;
   const OH = g.rank === 2 ? Math.max(10, Math.round(S * Math.min(oAspect, 1.5))) : 12;
@@ -873,12 +878,13 @@ function drawDepth(ctx, st, part) {
   if (base) {
     ctx.fillStyle = pal.background;
     ctx.fillRect(0, 0, L.width, L.height);
-    const what = D.kind === "pool" ? "pool window" : "kernel";
+    const what = D.kind === "pool" ? "pool window" : D.kind === "pointwise" ? "1×1 kernel" : "kernel";
     ctx.fillStyle = pal.text;
     ctx.font = `bold ${font}`;
     ctx.textAlign = "left";
     const depthWord = D.kind === "pool" ? "each channel alone" : `${what} depth ${D.reads}`;
-    ctx.fillText(`input: ${D.in_channels} channel${D.in_channels > 1 ? "s" : ""} · ${depthWord}`
+    const inWord = D.kind === "pointwise" ? "depthwise outputs" : D.in_channels > 1 ? "channels" : "channel";
+    ctx.fillText(`input: ${D.in_channels} ${inWord} · ${depthWord}`
       + (hiddenIn ? ` · ${moreText(hiddenIn, "channels")}` : ""), L.x0, 14);
     for (let i = ins.length - 1; i >= 0; i--) { // back to front
       const c = ins[i], x = inPos.xs[i], y = L.inY - i * L.lift, on = reads(c);
@@ -898,7 +904,8 @@ function drawDepth(ctx, st, part) {
       ctx.fillText(`ch ${c}${gi >= 0 ? ` · g${gi}` : ""}`, x + L.S / 2, L.inY + L.H + 10);
       if (i > 0 && c !== ins[i - 1] + 1) ctx.fillText("…", x - 12, y + L.H / 2);
     }
-    const outWord = D.kind === "pool" ? "channels (depth in = depth out)" : D.kind === "conv" || D.kind === "grouped"
+    const outWord = D.kind === "pool" ? "channels (depth in = depth out)"
+      : D.kind === "conv" || D.kind === "grouped" || D.kind === "pointwise"
       ? "filters, one plane each" : `planes (${D.in_channels} channels × depth_multiplier ${D.depth_multiplier})`;
     ctx.textAlign = "left";
     ctx.font = `bold ${font}`;
@@ -918,17 +925,20 @@ function drawDepth(ctx, st, part) {
       ctx.fillStyle = pal.text;
       ctx.font = sel ? `bold ${small}` : small;
       ctx.textAlign = "center";
-      const name = D.kind === "pool" ? "ch" : D.kind === "conv" || D.kind === "grouped" ? "filter" : "plane";
+      const name = D.kind === "pool" ? "ch" : ["conv", "grouped", "pointwise"].includes(D.kind) ? "filter" : "plane";
       ctx.fillText(`${sel ? "▸ " : ""}${name} ${o}${gi >= 0 ? ` · g${gi}` : ""}`, x + L.S / 2, L.outY + L.OH + 10);
       if (i > 0 && o !== outs[i - 1] + 1) ctx.fillText("…", x - 12, y + L.OH / 2);
     }
     return { ins, outs, hiddenIn, hiddenOut };
   }
   // the moving parts: the window's footprint on every plane read, in plane pixels (clipped to the plane)
-  const pr = g.originRow[s], pc = g.originCol[s];
-  const sx = L.S / g.inCols, sy = L.H / (g.rank === 2 ? g.inRows : 1);
-  const fx0 = Math.max(0, pc) * sx, fx1 = Math.min(g.inCols, pc + g.keffCols) * sx;
-  const fy0 = g.rank === 2 ? Math.max(0, pr) * sy : 0, fy1 = g.rank === 2 ? Math.min(g.inRows, pr + g.keffRows) * sy : L.H;
+  const pw = D.kind === "pointwise"; // a 1×1 window on the depthwise outputs, at the cell being computed
+  const pRows = pw ? g.outRows : g.inRows, pCols = pw ? g.outCols : g.inCols;
+  const pr = pw ? Math.floor(s / g.outCols) : g.originRow[s], pc = pw ? s % g.outCols : g.originCol[s];
+  const kr = pw ? 1 : g.keffRows, kc = pw ? 1 : g.keffCols;
+  const sx = L.S / pCols, sy = L.H / (g.rank === 2 ? pRows : 1);
+  const fx0 = Math.max(0, pc) * sx, fx1 = Math.min(pCols, pc + kc) * sx;
+  const fy0 = g.rank === 2 ? Math.max(0, pr) * sy : 0, fy1 = g.rank === 2 ? Math.min(pRows, pr + kr) * sy : L.H;
   const fw = Math.max(2, fx1 - fx0), fh = Math.max(2, fy1 - fy0);
   const partials = depthPartials(D, g, s, f);
   /** @type {number[][]} */
@@ -1053,6 +1063,8 @@ function buildDom(host) {
     filter: el("input", "ck-filter"),
     filterMax: el("span", "ck-filter-max"),
     allFilters: checkbox("ck-all-filters", "all filters"),
+    phase: el("select", "ck-phase"),
+    phaseBox: el("label", "ck-phase-label"),
     depthStage: el("div", "ck-depth-stage"),
     depthCanvas: /** @type {HTMLCanvasElement} */ (el("canvas", "ck-depth-canvas")),
     depthText: el("div", "ck-depth-sum"),
@@ -1079,7 +1091,15 @@ function buildDom(host) {
   const filterBox = el("label", "ck-filter-label");
   filterBox.append(el("span", "ck-filter-name", "filter "), d.filter, d.filterMax);
   d.allFilters.box.title = "show every filter making its own output plane";
-  d.depthBar.append(filterBox, d.allFilters.box);
+  for (const [value, text] of [["depthwise", "depthwise (each channel its own kernel)"],
+    ["pointwise", "pointwise (1×1 mixing the channels)"]]) {
+    const option = el("option", "", text);
+    option.value = value;
+    d.phase.append(option);
+  }
+  d.phase.setAttribute("aria-label", "phase of the separable convolution");
+  d.phaseBox.append(el("span", "", "phase "), d.phase);
+  d.depthBar.append(filterBox, d.allFilters.box, d.phaseBox);
   d.depthStage.append(d.depthCanvas);
   d.depthCanvas.setAttribute("role", "img");
   d.live.setAttribute("role", "status");
@@ -1497,6 +1517,8 @@ function render({ model, el: host }) {
       state.allFilters = !!model.get("show_filters");
       d.allFilters.input.checked = state.allFilters;
       d.depthText.textContent = "";
+      d.phaseBox.hidden = !(D.kind === "separable" || D.kind === "pointwise");
+      d.phase.value = D.kind === "pointwise" ? "pointwise" : "depthwise";
     }
     coverageText();
     state.speed = Number(model.get("speed")) || 1;
@@ -1544,6 +1566,7 @@ function render({ model, el: host }) {
     d.message.textContent = "";
     setFilter(v, true);
   });
+  d.phase.addEventListener("change", () => { model.set("phase", d.phase.value); model.save_changes(); });
   d.allFilters.input.addEventListener("change", () => {
     state.allFilters = d.allFilters.input.checked;
     if (!state.playing) draw();

@@ -40,6 +40,7 @@ _FROM_BROWSER = {
     "loop": "loop",
     "filter": "filter",
     "show_filters": "show_filters",
+    "phase": "phase",
 }
 
 
@@ -58,6 +59,7 @@ class TraversalCanvas(anywidget.AnyWidget):
     step = traitlets.Int(0).tag(sync=True)
     filter = traitlets.Int(0).tag(sync=True)
     show_filters = traitlets.Bool(False).tag(sync=True)
+    phase = traitlets.Unicode("depthwise").tag(sync=True)
     speed = traitlets.Float(4.0).tag(sync=True)
     loop = traitlets.Bool(False).tag(sync=True)
     show_coverage = traitlets.Bool(False).tag(sync=True)
@@ -119,6 +121,9 @@ class KernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
         (0-based; depthwise: plane ``channel·depth_multiplier + k``); ``show_filters=True`` shows every filter
         making its own plane. In numbers mode it says each channel's multiply-sum, then the bias
         (:meth:`Payload.depth_sentence`, also read out by screen readers).
+    phase
+        A separable convolution's phase in the depth view: ``"depthwise"`` (each channel its own kernel) or
+        ``"pointwise"`` (the 1×1 kernel mixing every depthwise output at the cell into each filter).
 
     Invalid settings raise ``ValueError``/``TypeError`` here; later changes (controls, attribute assignment,
     :meth:`update`) never raise: the widget shows the message and keeps the last valid picture.
@@ -166,6 +171,7 @@ Kept kernel 3×3. Received: kernel_size=30
     loop = _Setting(help="restart playback at the end (True/False)")
     filter = _Setting(help="output plane being computed (0-based)")
     show_filters = _Setting(help="depth view: every filter making its own output plane (True/False)")
+    phase = _Setting(help='separable convolution in the depth view: "depthwise" or "pointwise"')
     message = traitlets.Unicode("", read_only=True, help="why the last change was refused ('' when accepted)")
 
     def __init__(
@@ -189,6 +195,7 @@ Kept kernel 3×3. Received: kernel_size=30
         groups: int = 1,
         filter: int = 0,
         show_filters: bool = False,
+        phase: str = "depthwise",
         **kwargs: Any,
     ) -> None:
         settings = dict(
@@ -210,6 +217,7 @@ Kept kernel 3×3. Received: kernel_size=30
             groups=groups,
             filter=filter,
             show_filters=show_filters,
+            phase=phase,
         )
         self._state: TraversalState = initial_state(settings)
         self._canvas = TraversalCanvas()
@@ -371,6 +379,8 @@ Kept kernel 3×3. Received: kernel_size=30
         if depth is None:
             raise ValueError(f"These settings are too large to draw: {self._state.payload.header['too_large']}")
         options: dict[str, Any] = {"step": self.step, "plane": self.filter, "all_filters": self.show_filters}
+        if depth.kind == "pointwise" and self.filter >= depth.output_depth:
+            options["plane"] = depth.output_depth - 1
         options.update({k: v for k, v in kwargs.items() if k != "progress"})
         return save_depth(depth, path, **options)
 
@@ -440,6 +450,7 @@ Kept kernel 3×3. Received: kernel_size=30
             c.show_coverage = s.coverage
             c.filter = s.filter
             c.show_filters = s.show_filters
+            c.phase = s.phase
         if old is None or s.params != old.params or s.payload is not old.payload:
             self._sync_controls()
 

@@ -219,3 +219,37 @@ def test_partials_property_numpy(size, k, chans_groups, padding, stride) -> None
             ]
             want = float(np.sum(window * kernel[..., o]) + bias[o])
             assert sum(m.partials(step, o)) + m.bias[o] == want
+
+
+@pytest.mark.slow
+def test_separable_phases_equal_tensorflow() -> None:
+    """Depthwise phase: each channel its own kernel; pointwise phase: the 1×1 kernel mixing every depthwise output,
+    plus the bias, equal to keras.layers.SeparableConv2D."""
+    import keras
+
+    x = RNG.normal(size=(7, 7, 3))
+    dw, pw, bias = RNG.normal(size=(3, 3, 3, 2)), RNG.normal(size=(1, 1, 6, 4)), RNG.normal(size=4)
+    w = KernelTraversal(
+        (7, 7), 3, in_channels=3, kind="separable", depth_multiplier=2, filters=4, numbers=(x, dw, pw, bias)
+    )
+    if w.payload.values is None or w.payload.values.pointwise is None:
+        pytest.skip("separable numbers (depth-core) are not in this checkout yet")
+    layer = keras.layers.SeparableConv2D(4, 3, depth_multiplier=2)
+    layer.build((1, 7, 7, 3))
+    layer.set_weights([dw, pw, bias])
+    y = np.asarray(layer(x[None]))[0]
+    assert w.payload.depth.kind == "separable" and w.payload.depth.output_depth == 6
+    w.filter = 5
+    w.phase = "pointwise"
+    assert w.message == "" and w.filter == 3  # 4 filters in the pointwise phase
+    m = w.payload.depth
+    assert m.kind == "pointwise" and m.reads == 6 and m.plane_size == (5, 5)
+    for step in (0, 12, 24):
+        cell = np.unravel_index(step, (5, 5))
+        for f in range(4):
+            assert sum(m.partials(step, f)) + m.bias[f] == pytest.approx(y[(*cell, f)], rel=1e-4, abs=1e-4)
+    assert w.payload.depth_sentence(12, 1).startswith(
+        "output[2, 2], filter 1 (pointwise 1×1, mixing depthwise outputs) = "
+    )
+    w.phase = "sideways"
+    assert "`phase` must be 'depthwise'" in w.message and w.phase == "pointwise"
