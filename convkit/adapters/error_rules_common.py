@@ -30,7 +30,8 @@ class Where:
     failed, ``layer_input`` the shape it received; ``position``/``total`` its place among the model's layers
     (1-based; ``total`` is None in a functional model still being written); ``before`` one line per earlier
     layer with its output shape (convkit's trace); ``init`` the class name and arguments of a failing
-    constructor; ``call`` the arguments of the innermost TensorFlow function (``tf.nn`` calls).
+    constructor; ``call`` the arguments of the innermost TensorFlow function (``tf.nn`` calls); ``model`` and
+    ``model_input`` the Keras model called (``model.predict(x)``, ``model(x)``, ``fit``) and the shape it was fed.
     """
 
     raw: str = ""
@@ -41,6 +42,8 @@ class Where:
     before: tuple[str, ...] = ()
     init: tuple[str, dict[str, Any]] | None = None
     call: tuple[Any, ...] = ()
+    model: Any = None
+    model_input: Shape | None = None
 
 
 NOWHERE = Where()

@@ -55,7 +55,8 @@ def where_of(exc: BaseException, raw: str) -> Where:
 
 def _where(exc: BaseException, raw: str, keras: Any) -> Where:
     layer_cls, model_cls = keras.layers.Layer, keras.Model
-    layer = x = sequential = init = None
+    layer = x = sequential = init = model = None
+    model_input: Shape | None = None
     call: tuple[Any, ...] = ()
     for frame in _frames(exc):
         local = frame.f_locals
@@ -68,14 +69,16 @@ def _where(exc: BaseException, raw: str, keras: Any) -> Where:
         elif name == "error_handler":
             args = local.get("args")
             if isinstance(args, tuple) and args:
-                if isinstance(args[0], layer_cls) and not isinstance(args[0], model_cls):
+                if isinstance(args[0], model_cls) and model is None and len(args) > 1:
+                    model, model_input = args[0], _tensor_shape(args[1])
+                elif isinstance(args[0], layer_cls) and not isinstance(args[0], model_cls):
                     layer, x = args[0], args[1] if len(args) > 1 else None
                 elif not isinstance(args[0], layer_cls):
                     call = args
     if init is not None:
         return Where(raw=raw, init=init)
     if layer is None:
-        return Where(raw=raw, call=call)
+        return Where(raw=raw, call=call, model=model, model_input=model_input)
     shape = _tensor_shape(x) if x is not None and not isinstance(x, (list, tuple)) else None
     before, position = _before(keras, x)
     total = None
@@ -83,7 +86,17 @@ def _where(exc: BaseException, raw: str, keras: Any) -> Where:
         layers = [op for op in sequential._layers if not isinstance(op, keras.layers.InputLayer)]
         if layer in layers:
             position, total = layers.index(layer) + 1, len(layers)
-    return Where(raw=raw, layer=layer, layer_input=shape, position=position, total=total, before=before, call=call)
+    return Where(
+        raw=raw,
+        layer=layer,
+        layer_input=shape,
+        position=position,
+        total=total,
+        before=before,
+        call=call,
+        model=model,
+        model_input=model_input,
+    )
 
 
 def _root(tensor: Any) -> Any:

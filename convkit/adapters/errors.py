@@ -88,6 +88,8 @@ def explain_error(
         return None
     message = clean_message(text)
     where = where_of(exc, text)
+    if model is None and where.model is not None:  # model.predict(x) / model(x): the model and x from the traceback
+        model, input_shape = where.model, where.model_input
     for recognise in RECOGNISERS:
         try:
             explanation = recognise(message, model, input_shape, where)

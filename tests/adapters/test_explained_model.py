@@ -86,3 +86,13 @@ def test_a_branch_in_a_functional_model_traces_its_own_path():
     text = explained_text(build, cause="Inputs have incompatible shapes")
     assert "'join' (Add)" in text and "(14, 14, 8) and (16, 16, 8)" in text
     assert "1. a (Conv2D): (None, 16, 16, 3) → (None, 14, 14, 8)" in text
+
+
+def test_predict_on_another_size_traces_the_model_read_from_the_traceback():
+    """``model.predict`` on 32×32 images of a model built for 28×28: no model passed, convkit finds it."""
+    model = keras.Sequential([keras.Input((28, 28, 3)), K.Conv2D(4, 3, name="c"), K.Flatten(name="f"), K.Dense(2)])
+    text = explained_text(
+        lambda: model.predict(tf.zeros((2, 32, 32, 3)), verbose=0), cause="is incompatible with the layer"
+    )
+    assert "built for 2704 input features but received 3600" in text
+    assert "c: → (2, 30, 30, 4); f: → (2, 3600)" in text and "GlobalAveragePooling2D" in text
