@@ -64,7 +64,7 @@ def view_words() -> dict[str, str]:
         ),
         "input": "input cell {index} of the stack input: nothing comes before it",
         "mixes_note": "{name} mixes every cell: each of its outputs depends on every cell before it",
-        "scaled_note": "{rows}×{cols} cells, drawn scaled",
+        "scaled_note": "drawn scaled: a cell is smaller than a pixel",
     }
 
 

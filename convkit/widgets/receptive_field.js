@@ -259,7 +259,43 @@ function paintMap(canvas, pic, m, mask, pal, chosen, k) {
       }
     }
   }
+  if (px < 4) marks(pixels, W, L, m, mask, at, packColor(pal.window));
   /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d")).putImageData(pic.image, 0, 0);
+}
+
+/** Where cells are only a few pixels (or less, drawn scaled), a chosen cell and a small field would be specks:
+ * ticks at the border point at the chosen cell's row and column, and a frame 2 px wide surrounds the cells read.
+ * @param {Uint32Array} pixels @param {number} W @param {{R: number, C: number, px: number}} L @param {MapInfo} m
+ * @param {Uint8Array} mask @param {number} at @param {number} colour */
+function marks(pixels, W, L, m, mask, at, colour) {
+  const px = L.px, H = L.R * px;
+  const put = (/** @type {number} */ x, /** @type {number} */ y) => {
+    if (x >= 0 && y >= 0 && x < W && y < H) pixels[y * W + x] = colour;
+  };
+  let r0 = Infinity, r1 = -1, c0 = Infinity, c1 = -1;
+  for (let n = 0; n < mask.length; n++) {
+    if (!mask[n]) continue;
+    const i = Math.floor(n / L.C), j = n - i * L.C;
+    if (i < r0) r0 = i;
+    if (i > r1) r1 = i;
+    if (j < c0) c0 = j;
+    if (j > c1) c1 = j;
+  }
+  if (r1 >= 0 && at < 0) {
+    const grow = (/** @type {number} */ a, /** @type {number} */ b) => Math.max(0, Math.ceil((12 - (b - a)) / 2));
+    const gx = grow(c0 * px, (c1 + 1) * px), gy = grow(r0 * px, (r1 + 1) * px); // at least 12 px: never a speck
+    const x0 = c0 * px - 2 - gx, x1 = (c1 + 1) * px + 1 + gx, y0 = r0 * px - 2 - gy, y1 = (r1 + 1) * px + 1 + gy;
+    for (let t = 0; t < 2; t++) {
+      for (let x = x0; x <= x1; x++) { put(x, y0 + t); put(x, y1 - t); }
+      for (let y = y0; y <= y1; y++) { put(x0 + t, y); put(x1 - t, y); }
+    }
+  }
+  if (at >= 0) {
+    const i = Math.floor(at / L.C), j = at - i * L.C, tick = Math.max(6, Math.round(H / 16));
+    for (let t = 0; t < tick; t++) {
+      for (let d = -1; d <= px; d++) { put(j * px + d, t); put(j * px + d, H - 1 - t); put(t, i * px + d); put(W - 1 - t, i * px + d); }
+    }
+  }
 }
 
 // ------------------------------------------------------------------------------------------ render
@@ -365,6 +401,12 @@ function render({ model, el: host }) {
       const cap = document.createElement("figcaption");
       cap.textContent = m.caption;
       fig.appendChild(cap);
+      if (m.grid && mapLayout(m).scaled) {
+        const note = document.createElement("div");
+        note.className = "ck-rf-scaled";
+        note.textContent = h.words.scaled_note || "";
+        fig.appendChild(note);
+      }
       if (m.grid) {
         const canvas = document.createElement("canvas");
         canvas.className = "ck-rf-canvas";

@@ -85,6 +85,7 @@ def cell_point(root: Any, k: int, r: int, c: int) -> tuple[float, float]:
 
 
 def hover(page: Any, root: Any, k: int, r: int, c: int) -> list[dict[str, Any]]:
+    root.locator(".ck-rf-map").nth(k).scroll_into_view_if_needed()
     x, y = cell_point(root, k, r, c)
     page.mouse.move(x, y)
     wait_js(
@@ -189,3 +190,80 @@ def test_dark_theme_is_readable(page: Any, lab_server: LabServer) -> None:
         ratio = (max(luminance(colour), bg) + 0.05) / (min(luminance(colour), bg) + 0.05)
         assert ratio >= 4.5, f"text {colour} on {background}: contrast {ratio:.1f}"
     assert luminance(pixel) < 0.3, f"the padding ring is drawn in the dark palette: {pixel}"
+
+
+OTHERS = """\
+import convkit
+from convkit import layers as L
+big = convkit.ReceptiveFieldView(convkit.LayerStack((None, 512, 512, 1), [L.Conv2D(1, 5, padding="same", name="big_a"),
+    L.Conv2D(1, 3, strides=2, padding="same", name="big_b")]))
+big
+"""
+CLASSIFIER = """\
+clf = convkit.ReceptiveFieldView(convkit.LayerStack((None, 16, 16, 1), [L.Conv2D(2, 3, padding="same", name="c1"),
+    L.MaxPooling2D(2, name="p1"), L.Flatten(name="flat"), L.Dense(3, name="head")]))
+clf
+"""
+STRIP = """\
+strip = convkit.ReceptiveFieldView(convkit.LayerStack((None, 24, 1), [L.Conv1D(1, 3, padding="causal", dilation_rate=2, name="causal"),
+    L.Conv1D(1, 4, strides=2, padding="same", name="down")]))
+strip
+"""
+
+
+def test_big_maps_draw_scaled_mixing_layers_say_so_and_1d_strips(page: Any, lab_server: LabServer) -> None:
+    path = write_notebook(lab_server.root_dir, "rf_others.ipynb", [OTHERS, CLASSIFIER, STRIP])
+    panel = open_notebook(page, lab_server, path)
+    wait_kernel_idle(page)
+    run_all(page, timeout=180)
+    assert_no_errors(page)
+    roots = panel.locator(ROOT)
+    for i in range(3):
+        wait_js(page, f"view {i} to draw", "(el) => Number(el.dataset.frames) > 0", 60, roots.nth(i).element_handle())
+    big, clf, strip = roots.nth(0), roots.nth(1), roots.nth(2)
+    # 512×512 (+ its padding ring) in at most 240 css px, said in words
+    width = big.locator("canvas").first.evaluate("(c) => c.getBoundingClientRect().width")
+    assert 200 <= width <= 240, width
+    assert "drawn scaled" in big.locator(".ck-rf-map").first.inner_text()
+    with count_sent_ws_frames(page) as sent:
+        read = hover(page, big, 2, 0, 255)
+        page.wait_for_timeout(300)
+    assert sent.count == 0
+    from convkit import layers as L
+
+    s = convkit_stack(
+        (512, 512, 1),
+        [L.Conv2D(1, 5, padding="same", name="big_a"), L.Conv2D(1, 3, strides=2, padding="same", name="big_b")],
+    )
+    assert [sorted(m["cells"]) for m in read] == core_cells(s, 2, 0, 255)
+    print(screenshot(big, "receptive-field-512"))
+    # Flatten and Dense mix every cell: a note instead of a grid; the chosen cell is on the last map with cells
+    notes = clf.locator(".ck-rf-note")
+    assert notes.count() == 2 and "flat mixes every cell" in notes.first.inner_text()
+    assert clf.get_attribute("data-chosen") == "2,4,4"
+    print(screenshot(clf, "receptive-field-classifier"))
+    # a 1-D stack: one row per map; the causal padding sits before the strip only
+    strip_view = strip.evaluate("(el) => el.ckHeader().maps.map(m => [m.rows, m.ring])")
+    assert strip_view[0] == [1, [0, 0, 4, 0]] and strip_view[1][0] == 1
+    read = hover(page, strip, 2, 0, 0)
+    s1 = convkit_stack(
+        (24, 1),
+        [
+            L.Conv1D(1, 3, padding="causal", dilation_rate=2, name="causal"),
+            L.Conv1D(1, 4, strides=2, padding="same", name="down"),
+        ],
+    )
+    assert [sorted(m["cells"]) for m in read] == core_cells_1d(s1, 2, 0)
+    assert strip.locator("[aria-live]").inner_text() == str(s1.receptive_field((0,), 1))
+    print(screenshot(strip, "receptive-field-1d"))
+
+
+def convkit_stack(shape: tuple[int, ...], layers: list[Any]) -> Any:
+    import convkit
+
+    return convkit.LayerStack((None, *shape), layers)
+
+
+def core_cells_1d(stack: Any, k: int, c: int) -> list[list[int]]:
+    rf = stack.receptive_field((c,), k - 1)
+    return [sorted(np.flatnonzero(m.ravel()).tolist()) for m in [rf.mask, *rf.masks]]
