@@ -901,7 +901,8 @@ function drawDepth(ctx, st, part) {
       ctx.fillStyle = pal.text;
       ctx.font = small;
       ctx.textAlign = "center";
-      ctx.fillText(`ch ${c}${gi >= 0 ? ` · g${gi}` : ""}`, x + L.S / 2, L.inY + L.H + 10);
+      ctx.fillText(L.S >= 64 ? `ch ${c}` : `${c}`, x + L.S / 2, L.inY + L.H + 10);
+      if (gi >= 0) { ctx.textAlign = "left"; ctx.fillText(`g${gi}`, x + 5, y + 10); ctx.textAlign = "center"; }
       if (i > 0 && c !== ins[i - 1] + 1) ctx.fillText("…", x - 12, y + L.H / 2);
     }
     const outWord = D.kind === "pool" ? "channels (depth in = depth out)"
@@ -926,7 +927,8 @@ function drawDepth(ctx, st, part) {
       ctx.font = sel ? `bold ${small}` : small;
       ctx.textAlign = "center";
       const name = D.kind === "pool" ? "ch" : ["conv", "grouped", "pointwise"].includes(D.kind) ? "filter" : "plane";
-      ctx.fillText(`${sel ? "▸ " : ""}${name} ${o}${gi >= 0 ? ` · g${gi}` : ""}`, x + L.S / 2, L.outY + L.OH + 10);
+      ctx.fillText(`${sel ? "▸ " : ""}${L.S >= 64 ? `${name} ` : ""}${o}`, x + L.S / 2, L.outY + L.OH + 10);
+      if (gi >= 0) { ctx.textAlign = "left"; ctx.fillText(`g${gi}`, x + 5, y + 10); ctx.textAlign = "center"; }
       if (i > 0 && o !== outs[i - 1] + 1) ctx.fillText("…", x - 12, y + L.OH / 2);
     }
     return { ins, outs, hiddenIn, hiddenOut };
