@@ -284,7 +284,7 @@ def _colours(theme: str) -> dict[str, npt.NDArray[np.float64]]:
     return {k: np.array([int(v[i : i + 2], 16) / 255 for i in (1, 3, 5)]) for k, v in hexes.items()}
 
 
-def map_image(
+def _map_image(
     m: MapInfo, ring_mask: Bools, inner_mask: Bools | None, chosen: tuple[int, int] | None, theme: str
 ) -> npt.NDArray[np.float64]:
     """RGB picture of one map in ring coordinates: cells, padding ring, read cells (the map's own from
@@ -382,7 +382,7 @@ def draw_receptive_field(
             inner = np.asarray(rf.mask)
         else:
             inner = np.asarray(rf.masks[i - 1])
-        image = map_image(m, rings[i], inner, rc if i == k else None, theme)
+        image = _map_image(m, rings[i], inner, rc if i == k else None, theme)
         images.append(ax.imshow(image, interpolation="nearest", aspect="equal"))
         rows, cols = m.ring_shape
         if max(rows, cols) <= 64:
@@ -413,7 +413,14 @@ def draw_receptive_field(
 
 
 def receptive_field_figure(stack: Any, map_index: int, cell: Sequence[int], *, theme: str = "light") -> Any:
-    """A new matplotlib ``Figure`` (no pyplot) with :func:`draw_receptive_field`'s picture."""
+    """A new matplotlib ``Figure`` (no pyplot) with :func:`draw_receptive_field`'s picture.
+
+    >>> import convkit
+    >>> from convkit import layers as L
+    >>> s = convkit.LayerStack((None, 6, 6, 1), [L.Conv2D(1, 3, padding="same")])
+    >>> len(receptive_field_figure(s, 1, (0, 0)).axes)
+    2
+    """
     from matplotlib.figure import Figure
 
     n = len(view_geometry(stack).maps)
@@ -426,7 +433,15 @@ def receptive_field_figure(stack: Any, map_index: int, cell: Sequence[int], *, t
 def save_receptive_field(
     stack: Any, path: Any, map_index: int, cell: Sequence[int], *, theme: str = "light", dpi: float = 150.0
 ) -> Path:
-    """Write the picture to ``path`` (``.png`` or ``.svg``) and return the path."""
+    """Write the picture to ``path`` (``.png`` or ``.svg``) and return the path.
+
+    >>> import convkit, tempfile, pathlib
+    >>> from convkit import layers as L
+    >>> s = convkit.LayerStack((None, 6, 6, 1), [L.Conv2D(1, 3, padding="same")])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     save_receptive_field(s, pathlib.Path(tmp) / "rf.svg", 1, (2, 2)).read_text().startswith("<?xml")
+    True
+    """
     out = Path(path)
     if out.suffix.lower() not in (".png", ".svg"):
         raise ValueError(f'The receptive-field picture saves as ".png" or ".svg". Received: path={str(path)!r}')
@@ -441,7 +456,14 @@ def save_receptive_field(
 def receptive_field_png_bytes(
     stack: Any, map_index: int, cell: Sequence[int], *, theme: str = "light", dpi: float = 100.0
 ) -> bytes:
-    """The picture as PNG bytes (the widget's static fallback)."""
+    """The picture as PNG bytes (the widget's static fallback).
+
+    >>> import convkit
+    >>> from convkit import layers as L
+    >>> s = convkit.LayerStack((None, 6, 6, 1), [L.Conv2D(1, 3, padding="same")])
+    >>> receptive_field_png_bytes(s, 1, (0, 0))[:4]
+    b'\\x89PNG'
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = receptive_field_figure(stack, map_index, cell, theme=theme)

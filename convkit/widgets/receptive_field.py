@@ -92,7 +92,17 @@ def build_payload(geometry: ViewGeometry, words: dict[str, Any]) -> tuple[dict[s
 
 
 def decode_axis(data: bytes, ref: dict[str, int]) -> RingAxis:
-    """One axis table read back from the buffer, as the browser reads it."""
+    """One axis table read back from the buffer, as the browser reads it.
+
+    >>> import convkit
+    >>> from convkit import layers as L
+    >>> from convkit.render.receptive_field import view_geometry
+    >>> s = convkit.LayerStack((None, 5, 5, 1), [L.Conv2D(1, 3, strides=2, padding="same")])
+    >>> header, data = build_payload(view_geometry(s), {})
+    >>> rows = decode_axis(data, header["layers"][0]["axes"][0][0])
+    >>> rows.indptr.tolist(), rows.indices.tolist(), rows.pad_reads.tolist()
+    ([0, 3, 6, 9], [0, 1, 2, 2, 3, 4, 4, 5, 6], [1, 0, 1])
+    """
     values = np.frombuffer(data, dtype="<i4")
     o, n, nnz = ref["off"], ref["n"], ref["nnz"]
     return RingAxis(

@@ -314,3 +314,19 @@ def test_random_stacks_payload_equals_core(
     k = 1 + min(int(pick[0] * (len(maps) - 1)), len(maps) - 2)
     m = maps[k]
     check_cell(view, k, min(int(pick[1] * m["rows"]), m["rows"] - 1), min(int(pick[2] * m["cols"]), m["cols"] - 1))
+
+
+def test_a_keras_model_gives_the_same_view_as_its_stack() -> None:
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential(
+        [
+            keras.Input((12, 12, 1)),
+            keras.layers.Conv2D(2, 3, padding="same", name="k_a"),
+            keras.layers.Conv2D(2, 3, strides=2, name="k_b"),
+        ]
+    )
+    view = ReceptiveFieldView(model, layer=1, output_index=(0, 4))
+    same = ReceptiveFieldView(convkit.LayerStack.from_keras(model), layer=1, output_index=(0, 4))
+    assert view.header == same.header and view.geometry == same.geometry
+    assert view.sentence == str(same.stack.receptive_field((0, 4), 1))
+    check_cell(view, 2, 0, 4)
