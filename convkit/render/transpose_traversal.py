@@ -151,6 +151,102 @@ def _panels(model: TransposeModel, view: str, step: int, acc: _Accumulator | Non
     return left, right, left_text, right_text, right_taps, left_boxes, right_window, None
 
 
+class _Painter:
+    """One figure drawn step after step: axes, images and grid lines made once, per step the cell colours change
+    (``set_data``) and the outlines, cell numbers and sentences are replaced."""
+
+    def __init__(self, fig: Figure, model: TransposeModel, view: str, *, show_overlap: bool, theme: str) -> None:
+        self.fig, self.m, self.view, self.overlap, self.theme = fig, model, view, show_overlap, theme
+        p = self.p = palette(theme)
+        fig.clear()
+        fig.set_facecolor(p.background)
+        title = f"{title_sentence(model)} · {VIEW_NAMES[view]} view"
+        fig.text(0.01, 0.98, title, color=p.text, fontsize=9, va="top", weight="bold")
+        static = [crop_sentence(model) if view == "scatter" else "zero-stuffed: inserted zeros blank, padding hatched"]
+        if show_overlap:
+            static.append(overlap_sentence(model))
+        fig.text(0.01, 0.02, "\n".join(static), color=p.text, fontsize=8, va="bottom", family="monospace")
+        self.words = fig.text(0.01, 0.1, "", color=p.text, fontsize=8, va="bottom", family="monospace")
+        self.lines: list[Any] = []  # grid lines: drawn over the cells every frame
+        grid = {"left": 0.02, "right": 0.98, "top": 0.9, "bottom": 0.2, "wspace": 0.08}
+        self.axes = fig.subplots(1, 2, gridspec_kw=grid)
+        self.images: list[Any] = []
+        self.dynamic: list[Any] = []
+        names = ("input", "scattered output") if view == "scatter" else ("stuffed + padded input", "output")
+        first = _panels(model, view, 0, _Accumulator(model) if view == "scatter" else None, show_overlap, theme)
+        for ax, img, name in zip(self.axes, first[:2], names):
+            img = img[None] if img.ndim == 2 else img
+            self.images.append(ax.imshow(img, interpolation="nearest", aspect="equal"))
+            ax.set_facecolor(p.background)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_color(p.grid_line)
+            ax.set_title(name, color=p.text, fontsize=8)
+            h, w = img.shape[:2]
+            if max(h, w) <= 64:
+                self.lines.append(ax.hlines(np.arange(h + 1) - 0.5, -0.5, w - 0.5, color=p.grid_line, linewidth=0.4))
+                self.lines.append(ax.vlines(np.arange(w + 1) - 0.5, -0.5, h - 0.5, color=p.grid_line, linewidth=0.4))
+        self.background: Any = None
+
+    def blit(self, step: int, acc: _Accumulator | None) -> np.ndarray:
+        """Paint ``step`` and return the frame's RGBA pixels, redrawing only what changes (the rest is restored)."""
+        canvas: Any = self.fig.canvas
+        if self.background is None:
+            for artist in (*self.images, *self.lines, self.words):
+                artist.set_animated(True)
+            canvas.draw()
+            self.background = canvas.copy_from_bbox(self.fig.bbox)
+        self.paint(step, acc)
+        canvas.restore_region(self.background)
+        for artist in (*self.images, *self.lines, *self.dynamic, self.words):
+            self.fig.draw_artist(artist)
+        return np.asarray(canvas.buffer_rgba())
+
+    def _box(self, ax: Any, span: Any, **style: Any) -> None:
+        (r0, r1), (c0, c1) = ((0, 1), *span) if len(span) == 1 else span
+        inset = style.pop("inset", 0.0)
+        rect = Rectangle(
+            (c0 - 0.5 + inset, r0 - 0.5 + inset), c1 - c0 - 2 * inset, r1 - r0 - 2 * inset, fill=False, **style
+        )
+        rect.set_animated(self.background is not None)
+        self.dynamic.append(ax.add_patch(rect))
+
+    def paint(self, step: int, acc: _Accumulator | None) -> None:
+        m, view, p = self.m, self.view, self.p
+        for artist in self.dynamic:
+            artist.remove()
+        self.dynamic = []
+        left, right, lt, rt, lboxes, rboxes, rwin, frame = _panels(m, view, step, acc, self.overlap, self.theme)
+        if view == "direct":  # the tap outlines are on the stuffed input, the current cell on the output
+            lboxes, rboxes = rboxes + lboxes, []
+        words = [step_sentence(m, view, step)]
+        if m.values is not None:
+            words.append(sum_sentence(m, view, step))
+        self.words.set_text("\n".join(words))
+        for ax, image, img, text, boxes in zip(self.axes, self.images, (left, right), (lt, rt), (lboxes, rboxes)):
+            img = img[None] if img.ndim == 2 else img
+            text = None if text is None else (text[None] if text.ndim == 1 else text)
+            image.set_data(img)
+            if text is not None and max(img.shape[:2]) <= _NUMBERS_MAX_SIDE:
+                whole = bool(np.all(np.mod(np.nan_to_num(text), 1) == 0))
+                for (r, c), v in np.ndenumerate(text):
+                    if not np.isnan(v):
+                        shade = img[r, c].astype(float) @ np.array([0.2126, 0.7152, 0.0722])
+                        colour = "#1A1A1A" if shade > 140 else "#F0F0F0"
+                        label = str(int(v)) if whole else f"{v:.3g}"
+                        t = ax.text(c, r, label, ha="center", va="center", fontsize=8, color=colour)
+                        t.set_animated(self.background is not None)
+                        self.dynamic.append(t)
+            for b in boxes:
+                self._box(ax, b, ec=p.window, lw=1, zorder=3, inset=0.1)
+        self._box(self.axes[1], rwin, ec=p.window, lw=2.5, zorder=4)
+        if view == "direct":
+            self._box(self.axes[0], lboxes[0], ec=p.window, lw=2.5, zorder=4)
+        if frame is not None:
+            self._box(self.axes[1], frame, ec=p.unread, lw=2, ls=(0, (4, 2)), zorder=5)
+
+
 def draw_frame(
     fig: Figure,
     model: TransposeModel,
@@ -159,72 +255,10 @@ def draw_frame(
     *,
     show_overlap: bool = False,
     theme: str = "light",
-    acc: Any = None,
 ) -> None:
-    """Draw one frame of ``view`` at ``step`` on ``fig`` (cleared first)."""
-    p = palette(theme)
-    fig.clear()
-    fig.set_facecolor(p.background)
-    acc = acc if acc is not None else (_Accumulator(model) if view == "scatter" else None)
-    left, right, lt, rt, lboxes, rboxes, rwin, frame = _panels(model, view, step, acc, show_overlap, theme)
-    if view == "direct":  # the tap outlines are on the stuffed input, the current cell on the output
-        lboxes, rboxes = rboxes + lboxes, []
-    title = title_sentence(model)
-    words = [step_sentence(model, view, step)]
-    if model.values is not None:
-        words.append(sum_sentence(model, view, step))
-    words.append(crop_sentence(model) if view == "scatter" else "zero-stuffed: inserted zeros blank, padding hatched")
-    if show_overlap:
-        words.append(overlap_sentence(model))
-    fig.text(0.01, 0.98, f"{title} · {VIEW_NAMES[view]} view", color=p.text, fontsize=9, va="top", weight="bold")
-    fig.text(0.01, 0.02, "\n".join(words), color=p.text, fontsize=8, va="bottom", family="monospace")
-    axes = fig.subplots(1, 2, gridspec_kw={"left": 0.02, "right": 0.98, "top": 0.9, "bottom": 0.2, "wspace": 0.08})
-    names = ("input", "scattered output") if view == "scatter" else ("stuffed + padded input", "output")
-    for ax, img, text, boxes, name in ((axes[0], left, lt, lboxes, names[0]), (axes[1], right, rt, rboxes, names[1])):
-        if img.ndim == 2:  # 1-D: one row
-            img = img[None]
-            text = None if text is None else text[None]
-            boxes = [((0, 1), *b) for b in boxes]
-        ax.imshow(img, interpolation="nearest", aspect="equal")
-        ax.set_facecolor(p.background)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_color(p.grid_line)
-        ax.set_title(name, color=p.text, fontsize=8)
-        h, w = img.shape[:2]
-        if max(h, w) <= 64:
-            ax.hlines(np.arange(h + 1) - 0.5, -0.5, w - 0.5, color=p.grid_line, linewidth=0.4)
-            ax.vlines(np.arange(w + 1) - 0.5, -0.5, h - 0.5, color=p.grid_line, linewidth=0.4)
-        if text is not None and max(h, w) <= _NUMBERS_MAX_SIDE:
-            whole = bool(np.all(np.mod(np.nan_to_num(text), 1) == 0))
-            for (r, c), v in np.ndenumerate(text):
-                if not np.isnan(v):
-                    shade = img[r, c].astype(float) @ np.array([0.2126, 0.7152, 0.0722])
-                    ax.text(
-                        c,
-                        r,
-                        str(int(v)) if whole else f"{v:.3g}",
-                        ha="center",
-                        va="center",
-                        fontsize=8,
-                        color="#1A1A1A" if shade > 140 else "#F0F0F0",
-                    )
-        for b in boxes:
-            (r0, r1), (c0, c1) = b
-            ax.add_patch(
-                Rectangle((c0 - 0.4, r0 - 0.4), c1 - c0 - 0.2, r1 - r0 - 0.2, fill=False, ec=p.window, lw=1, zorder=3)
-            )
-    (r0, r1), (c0, c1) = ((0, 1), *rwin) if len(rwin) == 1 else rwin
-    axes[1].add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec=p.window, lw=2.5, zorder=4))
-    if view == "direct":
-        (r0, r1), (c0, c1) = ((0, 1), *lboxes[0]) if len(lboxes[0]) == 1 else lboxes[0]
-        axes[0].add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec=p.window, lw=2.5, zorder=4))
-    if frame is not None:
-        (r0, r1), (c0, c1) = ((0, 1), *frame) if len(frame) == 1 else frame
-        axes[1].add_patch(
-            Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, ec=p.unread, lw=2, ls=(0, (4, 2)), zorder=5)
-        )
+    """Draw one frame of ``view`` at ``step`` on ``fig`` (cleared first); a pure function of its arguments."""
+    painter = _Painter(fig, model, view, show_overlap=show_overlap, theme=theme)
+    painter.paint(step, _Accumulator(model) if view == "scatter" else None)
 
 
 def frame_steps(num_steps: int, steps: Any = None) -> list[int]:
@@ -286,12 +320,10 @@ def save(
     p = palette(theme)
     exact = np.array([_rgb(c) for c in (*p.as_dict().values(), *overlap_colours(theme))], np.uint8)
     acc = _Accumulator(model) if view == "scatter" else None
+    painter = _Painter(fig, model, view, show_overlap=show_overlap, theme=theme)
     with GifStream(out, exact) as gif:
-        for s in frame_steps(n, steps):
-            draw_frame(fig, model, view, s, show_overlap=show_overlap, theme=theme, acc=acc)
-            canvas: Any = fig.canvas
-            canvas.draw()
-            gif.add(np.asarray(canvas.buffer_rgba()), 1000.0 / fps)
+        for s in sorted(frame_steps(n, steps)) if acc is not None else frame_steps(n, steps):
+            gif.add(painter.blit(s, acc), 1000.0 / fps)
     return out
 
 
