@@ -478,6 +478,28 @@ def test_try_layer_refuses_misuse():
         checks.try_layer("Conv2D", (None, 8, 8, 1))
 
 
+def test_try_layer_names_the_convkit_class_for_a_keras_one(capsys):
+    """A Keras class in a "your turn" cell (no TensorFlow needed here: a class of the same name and module) is
+    explained, not a traceback: the convkit class with the same arguments."""
+    keras_like = type("Conv2D", (), {"__init__": lambda self, **kwargs: None, "__module__": "keras.src.layers"})
+    checks.try_layer(keras_like, (None, 8, 8, 1), filters=8, kernel_size=3)
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        "not keras's Conv2D" in out
+        and "checks.try_layer(convkit.layers.Conv2D, shape, filters=8, kernel_size=3)" in out
+    )
+    assert "Traceback" not in out
+
+
+def test_try_layer_and_explained_say_the_same_sentence():
+    """The "your turn" cell (try_layer) and convkit.explained() around Keras read a refused configuration alike."""
+    from convkit.adapters.errors import explain_error
+
+    trial = checks.attempt_layer(layers.Conv2D, (None, 8, 8, 1), filters=32, kernel_size=3, padding="full")
+    keras_message = "The `padding` argument must be a list/tuple or one of {'same', 'valid'}. Received: full"
+    assert explain_error(ValueError(keras_message)).title == trial.error
+
+
 def test_try_layer_displays_html_under_ipython(monkeypatch):
     ipython = pytest.importorskip("IPython")
     shown = []

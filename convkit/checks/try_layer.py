@@ -67,6 +67,27 @@ def _reason(exc: BaseException, params: Mapping[str, Any]) -> str:
     )
 
 
+def _not_convkit(cls: type, params: Mapping[str, Any]) -> str:
+    """Why a class that is not a convkit layer (a Keras one, most often) cannot be tried, and what to write."""
+    from ..core.layers import LAYERS
+
+    name, package = cls.__name__, cls.__module__.split(".")[0]
+    args = ", ".join(f"{k}={short_repr(v)}" for k, v in params.items())
+    if name in LAYERS:
+        use = (
+            f"Use convkit.layers.{name}, which takes the same arguments as keras.layers.{name}: "
+            f"checks.try_layer(convkit.layers.{name}, shape{', ' + args if args else ''})."
+        )
+    else:
+        use = (
+            "Use a convkit.layers class, e.g. checks.try_layer(convkit.layers.Conv2D, shape, filters=8, kernel_size=3)."
+        )
+    return (
+        f"try_layer shows convkit's arithmetic, so it needs a convkit layer class, not {package}'s {name}. {use} "
+        f"Received: layer={short_repr(cls)}"
+    )
+
+
 def attempt_layer(layer_or_cls: Any, input_shape: Sequence[int | None], **params: Any) -> Trial:
     """Build a layer (from a class and ``params``, or use an instance) and run it on ``input_shape``.
 
@@ -81,6 +102,8 @@ def attempt_layer(layer_or_cls: Any, input_shape: Sequence[int | None], **params
     shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
     if isinstance(layer_or_cls, type):
         description = _describe(layer_or_cls.__name__, params)
+        if not callable(getattr(layer_or_cls, "explain", None)):
+            return Trial(description, shape, None, None, _not_convkit(layer_or_cls, params))
         try:
             layer = layer_or_cls(**params)
         except _LEARNER_ERRORS as exc:
