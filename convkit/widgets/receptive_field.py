@@ -199,6 +199,29 @@ class ReceptiveFieldView(anywidget.AnyWidget):
             info["field"] = field
         super().__init__(header=header, geometry=data, selected=[first, *cell], **kwargs)
 
+    @traitlets.validate("selected")
+    def _check_selected(self, proposal: Any) -> list[int]:
+        """A cell assigned from Python must exist (the browser only ever sends cells it draws)."""
+        value = list(proposal["value"])
+        maps = getattr(self, "_geometry", None)
+        if maps is None:
+            return value
+        ok = len(value) == 3 and 0 <= value[0] < len(maps.maps) and maps.maps[value[0]].grid
+        if ok:
+            m = maps.maps[value[0]]
+            ok = 0 <= value[1] < m.rows and 0 <= value[2] < m.cols
+        if not ok:
+            drawn = [
+                f"{k} ({m.name}: rows 0..{m.rows - 1}, columns 0..{m.cols - 1})"
+                for k, m in enumerate(maps.maps)
+                if m.grid
+            ]
+            raise traitlets.TraitError(
+                f"`selected` must be [map, row, column] of a drawn map: maps {', '.join(drawn)}; the view keeps "
+                f"{list(self.selected)}. Received: selected={short_repr(value)}"
+            )
+        return value
+
     # -- public ----------------------------------------------------------------------------------------
     @property
     def stack(self) -> LayerStack:
@@ -244,6 +267,10 @@ class ReceptiveFieldView(anywidget.AnyWidget):
     # -- helpers ---------------------------------------------------------------------------------------
     def _first_map(self, layer: Any) -> int:
         maps, n = self._geometry.maps, len(self._stack)
+        if n == 0:
+            raise ValueError(
+                "The stack has no layers, so no cell depends on anything yet: add a layer first. Received: layers=[]"
+            )
         if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not -n <= int(layer) < n:
             raise ValueError(f"`layer` must be a layer index from {-n} to {n - 1}. Received: layer={short_repr(layer)}")
         k = int(layer) % n + 1

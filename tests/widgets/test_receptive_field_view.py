@@ -330,3 +330,15 @@ def test_a_keras_model_gives_the_same_view_as_its_stack() -> None:
     assert view.header == same.header and view.geometry == same.geometry
     assert view.sentence == str(same.stack.receptive_field((0, 4), 1))
     check_cell(view, 2, 0, 4)
+
+
+def test_a_selected_cell_from_python_must_exist() -> None:
+    import traitlets
+
+    view = ReceptiveFieldView(CASES["classifier"]())
+    for bad in ([3, 0, 0], [1, 12, 0], [9, 0, 0], [1, 0]):
+        with pytest.raises(traitlets.TraitError, match="Received: selected="):
+            view.selected = bad
+    assert view.selected == [2, 3, 3], "a refused cell keeps the chosen one"
+    with pytest.raises(ValueError, match="no layers"):
+        ReceptiveFieldView(convkit.LayerStack((None, 8, 8, 1), []))
