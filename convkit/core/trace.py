@@ -282,6 +282,10 @@ def _window_field(r: _Values, j: _Values, axes: Sequence[Any], transposed: bool)
     return tuple(r_out), tuple(j_out)
 
 
+#: Input cells each upsampled cell reads along an axis, per interpolation (only these are traced).
+_UPSAMPLING_TAPS = {"nearest": 1, "bilinear": 2}
+
+
 def _layer_field(layer: Any, in_shape: Shape, out_shape: Shape, field: _Field) -> _Field:
     r, j = field
     window = getattr(layer, "window", None)
@@ -302,6 +306,11 @@ def _layer_field(layer: Any, in_shape: Shape, out_shape: Shape, field: _Field) -
         if r is None or j is None or size is None:
             return None, None
         factors: tuple[int, ...] = (size,) * len(j) if isinstance(size, int) else tuple(size)
+        # nearest copies one input cell; bilinear mixes the two input cells around each output (half-pixel centres)
+        taps = _UPSAMPLING_TAPS.get(getattr(layer, "interpolation", "nearest"))
+        if taps is None:
+            return None, None  # a wider interpolation kernel convkit does not trace
+        r = tuple(_simplify(r_i + (taps - 1) * j_i) for r_i, j_i in zip(r, j))
         return r, tuple(_simplify(Fraction(j_i) / u) for j_i, u in zip(j, factors))
     if window == "dense":
         # Dense acts on the last axis only: on an image it is a 1x1 convolution.
