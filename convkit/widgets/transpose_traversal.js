@@ -298,7 +298,7 @@ function render({ model, el }) {
   /**
    * One grid panel. cellFn(r, c) -> { fill, text?, hatch? }.
    * @param {number} x0 @param {number} y0 @param {{start:number,count:number,full:number,cell:number}[]} vp
-   * @param {(r: number, c: number) => {fill: string, text?: string, hatch?: boolean}} cellFn @param {any} C
+   * @param {(r: number, c: number) => {fill: string, text?: string, hatch?: boolean, dot?: boolean}} cellFn @param {any} C
    */
   function drawGrid(x0, y0, vp, cellFn, C) {
     const [vr, vc] = vp;
@@ -322,6 +322,10 @@ function render({ model, el }) {
         ctx.strokeStyle = C.grid_line;
         ctx.lineWidth = 0.5;
         ctx.strokeRect(x + 0.25, y + 0.25, vc.cell - 0.5, vr.cell - 0.5);
+        if (cell.dot) {  // an inserted zero: marked by a dot as well as by its colour
+          ctx.fillStyle = C.grid_line;
+          ctx.fillRect(x + vc.cell / 2 - 1, y + vr.cell / 2 - 1, 2, 2);
+        }
         if (cell.text && vc.cell >= 16) {
           ctx.fillStyle = textOn(cell.fill);
           ctx.fillText(cell.text, x + vc.cell / 2, y + vr.cell / 2, vc.cell - 2);
@@ -389,7 +393,7 @@ function render({ model, el }) {
         const u = r - g.dpad[0][0], v = c - g.dpad[1][0];
         const inside = u >= 0 && v >= 0 && u < g.stuffed[0] && v < g.stuffed[1];
         if (!inside) return { fill: C.padding_cell, text: g.numbers ? "0" : "", hatch: true };
-        if (u % g.strides[0] || v % g.strides[1]) return { fill: C.background, text: g.numbers ? "0" : "" };
+        if (u % g.strides[0] || v % g.strides[1]) return { fill: C.background, text: g.numbers ? "0" : "", dot: !g.numbers };
         const i = (u / g.strides[0]) * g.inSize[1] + v / g.strides[1];
         return { fill: C.input_cell, text: g.numbers ? fmt(g.x[i * g.channels], g.whole) : "" };
       };
