@@ -33,6 +33,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "TransposedTraversal": ("convkit.core.traversal_transpose", "TransposedTraversal"),
     "trace": ("convkit.core.trace", "trace"),
     "ReceptiveField": ("convkit.core.receptive_field", "ReceptiveField"),
+    "StepArithmetic": ("convkit.core.step_arithmetic", "StepArithmetic"),
     "solve": ("convkit.core.solve", "solve"),
     "KernelTraversal": ("convkit.widgets.traversal", "KernelTraversal"),
     "ReceptiveFieldView": ("convkit.widgets.receptive_field", "ReceptiveFieldView"),
