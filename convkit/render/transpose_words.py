@@ -50,6 +50,8 @@ TEMPLATES = {
         "{real} of {taps} taps on an input cell"
     ),
     "sum_scatter": "adds {value} × kernel; scattered cell [{first}] now holds {now}",
+    "sum_scatter_nearest": "copies {value}; scattered cell [{first}] now holds {now}",
+    "sum_scatter_bilinear": "spreads {value} × bilinear weights; scattered cell [{first}] now holds {now}",
     "sum_direct": "output[{cell}] = {value}{parts}",
     "part": "channel {c}: {v}",
     "zoom": "following the kernel: showing {shown} of {size}",
@@ -132,6 +134,8 @@ def overlap_sentence(model: TransposeModel) -> str:
     """
     ov = model.overlap
     hi, lo = int(ov.max()), int(ov.min())
+    if model.operation == "upsample":
+        return f"overlap: input cells reaching each output cell, {lo} to {hi}"
     even = "every cell gets the same count" if hi == lo else "uneven counts make the checkerboard"
     low = "0 (cells no tap reaches)" if lo == 0 else str(lo)
     return f"overlap: kernel taps landing on each output cell, {low} to {hi} ({even})"
@@ -240,7 +244,8 @@ def sum_sentence(model: TransposeModel, view: str, step: int) -> str:
     x = v["x"][index]
     value = fmt(float(x[0]), whole) if len(x) == 1 else "(" + ", ".join(fmt(float(c), whole) for c in x) + ")"
     now = _accumulated(model, step, first)
-    return fill(TEMPLATES["sum_scatter"], {"value": value, "first": ", ".join(map(str, first)), "now": fmt(now, whole)})
+    name = "sum_scatter" if model.operation == "conv" else f"sum_scatter_{model.interpolation}"
+    return fill(TEMPLATES[name], {"value": value, "first": ", ".join(map(str, first)), "now": fmt(now, whole)})
 
 
 def _accumulated(model: TransposeModel, step: int, cell: tuple[int, ...]) -> float:

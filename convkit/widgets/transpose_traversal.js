@@ -526,7 +526,8 @@ function render({ model, el }) {
     const acc = /** @type {Accumulator} */ (st.acc);
     const cell = /** @type {number} */ (a) * g.gridSize[1] + /** @type {number} */ (b);
     const first = g.rank === 1 ? String(b) : `${a}, ${b}`;
-    return fill(T.sum_scatter, { value: xs.length === 1 ? xs[0] : `(${xs.join(", ")})`, first, now: fmt(acc.value[cell], g.whole) });
+    const name = g.h.operation === "conv" ? "sum_scatter" : `sum_scatter_${g.h.interpolation}`;
+    return fill(T[name], { value: xs.length === 1 ? xs[0] : `(${xs.join(", ")})`, first, now: fmt(acc.value[cell], g.whole) });
   }
 
   function tick(/** @type {number} */ t) {
