@@ -293,7 +293,7 @@ def _cropping_length(msg: str, model: Any, input_shape: Any, where: Where) -> Ex
 def _positive_filters(msg: str, model: Any, input_shape: Any, where: Where) -> Explanation | None:
     m = re.search(
         r"Invalid value for argument `(\w+)`\. Expected a strictly positive value\. Received \w+=(-?\d+)", msg
-    )
+    ) or re.search(r"Received an invalid value for `(\w+)`, expected a positive integer\. Received: \w+=(-?\d+)", msg)
     if not m:
         return None
     key, value = m.group(1), _ints(m.group(2).lstrip("-"))

@@ -265,6 +265,7 @@ CASES = {
     "kernel_size_negative": ("arguments", lambda: K.Conv2D(8, -1), ["kernel_size=-1", "keras.layers.Conv2D(8, 1)"]),
     "strides_zero": ("arguments", lambda: K.Conv2D(8, 3, strides=0), ["strides=0", "keras.layers.Conv2D(8, 3)"]),
     "filters_zero": ("arguments", lambda: K.Conv2D(0, 3), ["filters=0", "keras.layers.Conv2D(32, 3)"]),
+    "dense_units_zero": ("arguments", lambda: K.Dense(0), ["units=0", "keras.layers.Dense(32)"]),
     "pool_size_zero": ("arguments", lambda: K.MaxPooling2D(0), ["pool_size=0", "keras.layers.MaxPooling2D(1)"]),
     "padding_full": (
         "arguments",
