@@ -147,6 +147,7 @@ def _every_frame(page: Any, root: Any, k: int, seconds: float) -> dict[str, floa
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the 64×64 stack only, 2 s windows")
+    parser.add_argument("--screenshots", type=Path, default=None, help="save a PNG of each view here")
     args = parser.parse_args()
     seconds = 2.0 if args.quick else 4.0
     cases = [("ten_64", TEN_64)] + ([] if args.quick else [("two_512", TWO_512)])
@@ -185,6 +186,9 @@ def main() -> int:
                     f"{r['TaskDuration']:>14.2f} {r['LayoutDuration'] + r['RecalcStyleDuration']:>16.2f} "
                     f"{r['messages']:>12}"
                 )
+            if args.screenshots is not None:
+                args.screenshots.mkdir(parents=True, exist_ok=True)
+                root.screenshot(path=str(args.screenshots / f"bench-{label}.png"))
         browser.close()
     target = min(TARGET_FPS, bare * 0.95)
     print(

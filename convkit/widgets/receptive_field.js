@@ -197,9 +197,11 @@ function mapLayout(m) {
 }
 
 /**
- * @typedef {{key: string, image: ImageData, pixels: Uint32Array, base: Uint32Array, W: number}} MapPicture
+ * @typedef {{key: string, image: ImageData, pixels: Uint32Array, base: Uint32Array, W: number,
+ *   dirty: number[] | null}} MapPicture
  *   One map's canvas pixels: ``base`` (cells, striped padding ring, grid lines) is drawn once per theme; a
- *   highlight copies it and paints only the cells read.
+ *   highlight copies it, paints only the cells read and sends the canvas only the rectangle that changed
+ *   (``dirty``: what the last highlight painted, [x0, y0, x1, y1] in canvas pixels, or null).
  */
 
 /** The picture without highlights. @param {MapInfo} m @param {Record<string, string>} pal @returns {MapPicture} */
@@ -219,13 +221,13 @@ function basePicture(m, pal) {
         for (let x = 0; x < px; x++) {
           let v = inside ? cell : pad;
           if (lines && (x === px - 1 || y === px - 1)) v = grid;
-          else if (!inside && px >= 4 && (x + y) % 4 === 0) v = stripe; // padding: stripes, not colour alone
+          else if (!inside && (j * px + x + i * px + y) % 4 === 0) v = stripe; // padding: stripes, not colour alone
           pixels[rowStart + x] = v;
         }
       }
     }
   }
-  return { key: "", image, pixels, base: pixels.slice(), W };
+  return { key: "", image, pixels, base: pixels.slice(), W, dirty: [0, 0, W, H] };
 }
 
 /** Paint one map: its base picture, the cells read (padded zeros in their own colour, stripes kept), the chosen
@@ -239,8 +241,10 @@ function paintMap(canvas, pic, m, mask, pal, chosen, k) {
     canvas.style.width = `${L.C * L.cell}px`;
     canvas.style.height = `${L.R * L.cell}px`;
     if (L.scaled) canvas.style.imageRendering = "auto";
+    pic.dirty = [0, 0, W, L.R * px];
   }
   const pixels = pic.pixels;
+  let r0 = Infinity, r1 = -1, c0 = Infinity, c1 = -1;
   pixels.set(pic.base);
   const read = packColor(pal.tap), padRead = packColor(pal.unread), here = packColor(pal.output_current);
   const lines = px >= GRID_MIN_CELL;
@@ -248,19 +252,38 @@ function paintMap(canvas, pic, m, mask, pal, chosen, k) {
   for (let n = 0; n < mask.length; n++) {
     if (!mask[n] && n !== at) continue;
     const i = Math.floor(n / L.C), j = n - i * L.C;
+    if (i < r0) r0 = i;
+    if (i > r1) r1 = i;
+    if (j < c0) c0 = j;
+    if (j > c1) c1 = j;
     const inside = i >= m.ring[0] && i < m.ring[0] + m.rows && j >= m.ring[2] && j < m.ring[2] + m.cols;
     const fill = n === at ? here : inside ? read : padRead;
     for (let y = 0; y < px; y++) {
       const rowStart = (i * px + y) * W + j * px;
       for (let x = 0; x < px; x++) {
         if (lines && (x === px - 1 || y === px - 1)) continue;
-        if (!inside && px >= 4 && (x + y) % 4 === 0) continue;
+        if (!inside && (j * px + x + i * px + y) % 4 === 0) continue;
         pixels[rowStart + x] = fill;
       }
     }
   }
   if (px < 4) marks(pixels, W, L, m, mask, at, packColor(pal.window));
-  /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d")).putImageData(pic.image, 0, 0);
+  // what changed: the cells painted now (with the frame or ticks around them) and those painted last time
+  const H = L.R * px;
+  /** @type {number[] | null} */
+  let now = null;
+  if (r1 >= 0) {
+    const margin = px < 4 ? 10 : 0;
+    now = at >= 0 && px < 4 ? [0, 0, W, H]
+      : [c0 * px - margin, r0 * px - margin, (c1 + 1) * px + margin, (r1 + 1) * px + margin];
+  }
+  const old = pic.dirty;
+  pic.dirty = now;
+  const box = now && old ? [Math.min(now[0], old[0]), Math.min(now[1], old[1]), Math.max(now[2], old[2]), Math.max(now[3], old[3])]
+    : now || old;
+  if (!box) return; // nothing highlighted before or now: the canvas already shows the base picture
+  const x0 = Math.max(0, box[0]), y0 = Math.max(0, box[1]), x1 = Math.min(W, box[2]), y1 = Math.min(H, box[3]);
+  /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d")).putImageData(pic.image, 0, 0, x0, y0, x1 - x0, y1 - y0);
 }
 
 /** Where cells are only a few pixels (or less, drawn scaled), a chosen cell and a small field would be specks:
