@@ -15,7 +15,6 @@ references, rows then columns; a 1-D stack's rows axis is a single cell): for an
 
 from __future__ import annotations
 
-import importlib
 import pathlib
 from typing import Any
 
@@ -118,13 +117,14 @@ def _as_stack(obj: Any) -> LayerStack:
         return obj
     module = type(obj).__module__ or ""
     if module.startswith("keras") and hasattr(obj, "layers") and hasattr(obj, "get_config"):
-        # A built Keras model: TensorFlow is loaded already. The adapter (the one part of convkit that reads
-        # Keras) turns it into a stack; it is looked up by name so the widgets never import Keras themselves.
-        adapter = importlib.import_module("convkit.adapters.keras")
-        adopted: LayerStack = adapter.stack_from_keras(obj)
-        return adopted
+        # widgets never touch Keras (only convkit.adapters reads it): the front door converts the model
+        raise TypeError(
+            "ReceptiveFieldView draws a convkit.LayerStack: turn the Keras model into one first, "
+            "convkit.ReceptiveFieldView(convkit.LayerStack.from_keras(model)). "
+            f"Received: stack_or_keras_model={short_repr(obj)} (of type {type(obj).__name__})"
+        )
     raise TypeError(
-        "ReceptiveFieldView takes a convkit.LayerStack or a built Keras model, e.g. "
+        "ReceptiveFieldView takes a convkit.LayerStack, e.g. "
         f"ReceptiveFieldView(convkit.LayerStack((None, 28, 28, 1), [...])). Received: stack_or_keras_model="
         f"{short_repr(obj)} (of type {type(obj).__name__})"
     )
@@ -151,7 +151,8 @@ class ReceptiveFieldView(anywidget.AnyWidget):
     Parameters
     ----------
     stack_or_keras_model
-        A :class:`convkit.LayerStack` or a built Keras model (read by ``LayerStack.from_keras``).
+        A :class:`convkit.LayerStack`; a built Keras model goes through ``convkit.LayerStack.from_keras(model)``
+        first (the widgets never read Keras themselves: a Keras model here is refused with that fix).
     layer
         The layer whose cell is chosen first (entry index; ``-1``: the last layer with a spatial map).
     output_index
