@@ -407,7 +407,7 @@ def draw_receptive_field(
     if rf is not None:
         text = str(rf)
     else:
-        text = view_words()["input"].format(index=f"({rc[1]},)" if geometry.rank == 1 else f"({rc[0]}, {rc[1]})")
+        text = view_words()["input"].format(index=(rc[1],) if geometry.rank == 1 else rc)
     sentence = fig.suptitle(text, color=pal.text, fontsize=10, wrap=True)
     return {"images": images, "sentence": sentence}
 

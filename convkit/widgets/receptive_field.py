@@ -255,7 +255,7 @@ class ReceptiveFieldView(anywidget.AnyWidget):
         rf = self.receptive_field
         if rf is None:
             index = self.output_index
-            return view_words()["input"].format(index=f"({', '.join(map(str, index))}{',' if len(index) == 1 else ''})")
+            return view_words()["input"].format(index=tuple(index))  # a tuple's own text, as the core writes it
         return str(rf)
 
     def save(self, path: Any, **kwargs: Any) -> pathlib.Path:
