@@ -315,7 +315,8 @@ def test_numbers_true_multichannel_and_pool() -> None:
     assert w.payload.header["numbers"] == {"channels": 3, "pool": False, "counts": [25, 9, 9]}
     # the sum counts every channel (the export gets them all, so its sums are the widget's: see
     # test_traversal_sentences.py)
-    assert w.payload.sum_sentence(0).endswith(f"(channel 0) + channels 1–2 = {w.payload.texts()[2][0]}")
+    bias = w.payload.values.bias_texts()[0]  # the demo values have a bias: the sum line adds it, as the layer does
+    assert w.payload.sum_sentence(0).endswith(f"(channel 0) + channels 1–2 + bias {bias} = {w.payload.texts()[2][0]}")
     p = KernelTraversal((6, 6), 2, strides=1, padding="same", operation="average", numbers=True)
     xs = p.payload.values.x[0, ..., 0]
     expected = convkit.pool(xs[None, ..., None], 2, 1, "same", "average")[0, ..., 0]
@@ -385,8 +386,14 @@ def test_from_keras_layers() -> None:
     c1 = keras.layers.Conv1D(4, 5, padding="causal", dilation_rate=2)
     w = KernelTraversal.from_layer(c1, (None, 30, 2))
     assert w.output_shape == tuple(c1.compute_output_shape((None, 30, 2))[1:])
+    import convkit
+
+    up = keras.layers.Conv2DTranspose(4, 3, strides=2)
+    w = KernelTraversal.from_layer(up, (None, 8, 8, 1))  # handed to the transposed traversal
+    assert isinstance(w, convkit.TransposedKernelTraversal)
+    assert w.output_shape[:2] == tuple(up.compute_output_shape((None, 8, 8, 1))[1:3]) == (17, 17)
     with pytest.raises(TypeError, match="from_layer draws"):
-        KernelTraversal.from_layer(keras.layers.Conv2DTranspose(4, 3), (None, 8, 8, 1))
+        KernelTraversal.from_layer(keras.layers.Dense(4), (None, 8, 8, 1))
 
 
 def test_repr_mimebundle_is_the_live_view_and_static_bundle_the_picture() -> None:
