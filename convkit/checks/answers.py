@@ -18,7 +18,7 @@ from typing import Any
 from ..core.args import axis_names
 from ..core.axis import conv_axis, effective_kernel_size, same_padding
 from ..core.layers import Conv2D
-from ..core.words import count
+from ..core.words import count, format_shape
 from .feedback import NotYet, as_int, as_pair, as_shape, fail, feedback_text, is_int, short_repr, wrong_kind
 from .hints import (
     axis_feedback,
@@ -277,7 +277,7 @@ def check_kernel_shape(answer: Any, layer: Any, input_shape: Sequence[int | None
     answer = as_shape(answer)
     expected, _ = _conv_weights(layer, input_shape)
     rank = len(expected) - 2
-    order = "(" + ", ".join(f"kernel {n}" for n in axis_names(rank)) + ", input channels, filters)"
+    order = format_shape([*(f"kernel {n}" for n in axis_names(rank)), "input channels", "filters"])
     if len(answer) != len(expected):
         fail([f"a kernel shape has {count(len(expected), 'number')} here: {order}; no batch dimension."])
     if answer != expected and sorted(answer, key=str) == sorted(expected, key=str):

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._transpose_model import TransposeModel
 from .traversal_words import fmt, times
+from .words import format_shape
 
 __all__ = [
     "TEMPLATES",
@@ -242,7 +243,7 @@ def sum_sentence(model: TransposeModel, view: str, step: int) -> str:
     first = cells[0]
     index = np.unravel_index(step, model.input_size)
     x = v["x"][index]
-    value = fmt(float(x[0]), whole) if len(x) == 1 else "(" + ", ".join(fmt(float(c), whole) for c in x) + ")"
+    value = fmt(float(x[0]), whole) if len(x) == 1 else format_shape([fmt(float(c), whole) for c in x])
     now = _accumulated(model, step, first)
     name = "sum_scatter" if model.operation == "conv" else f"sum_scatter_{model.interpolation}"
     return fill(TEMPLATES[name], {"value": value, "first": ", ".join(map(str, first)), "now": fmt(now, whole)})

@@ -19,22 +19,31 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.words import (
+    MAX_CHANNEL_TERMS,
+    MAX_TERMS,
     WINDOW_NOTE,
+    arithmetic_sentence,
     channel_depths_fix,
     check_strides_dilation,
     column_notes,
     concatenate_sizes_fix,
     count,
+    elide,
+    fmt,
     format_dims,
     format_shape,
     format_volume,
+    integral,
     noun,
+    number_texts,
+    receptive_field_sentence,
     sentence,
     short_repr,
     spatial_sizes_fix,
     strides_dilation_refusal,
     summary_title,
     window_label,
+    wrap,
 )
 
 __all__ = [
@@ -55,6 +64,15 @@ __all__ = [
     "channel_depths_fix",
     "spatial_sizes_fix",
     "concatenate_sizes_fix",
+    "receptive_field_sentence",
+    "MAX_TERMS",
+    "MAX_CHANNEL_TERMS",
+    "fmt",
+    "integral",
+    "number_texts",
+    "wrap",
+    "elide",
+    "arithmetic_sentence",
     # presentation
     "layer_title",
     "layer_size",
