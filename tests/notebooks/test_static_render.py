@@ -29,8 +29,11 @@ TF_NOTEBOOKS = ("01_example_strided_valid", "02_example_same_padding", "03_examp
                 "04_same_padding_the_whole_truth", "06_transposed_convolution")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-#: Code that displays a convkit widget (a traversal, or a stack editor).
-WIDGET_CODE = re.compile(r"KernelTraversal|\.editor\(|StackEditor")
+#: Code that displays a convkit widget (a traversal, a stack editor, or a receptive-field view).
+WIDGET_CODE = re.compile(r"KernelTraversal|\.editor\(|StackEditor|ReceptiveFieldView")
+#: How a static picture's alt text starts: a traversal (its grids, or its depth view), a stack, a receptive field.
+ALT_STARTS = ("Kernel traversal picture, step", "Kernel traversal depth view, step", "Layer-stack diagram",
+              "Receptive-field picture:")
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -106,7 +109,7 @@ def test_every_widget_has_a_picture_in_offline_html(exported, name: str) -> None
             assert src.startswith("data:image/png;base64,"), f"{name}: picture not embedded: {src[:40]}"
             assert base64.b64decode(src.split(",", 1)[1])[:8] == PNG
             alt = img.get("alt", "")
-            assert len(alt) > 40 and ("Kernel traversal picture, step" in alt or "Layer-stack diagram" in alt), alt
+            assert len(alt) > 40 and any(start in alt for start in ALT_STARTS), alt
     print(f"{name}: {widget_count} widget views, {picture_count} pictures")
     assert widget_count == len(views), "every widget output of the notebook is in the page"
     assert picture_count == widget_count, f"{name}: {widget_count} widgets but {picture_count} pictures"
@@ -123,8 +126,9 @@ def test_static_output_keeps_png_and_text_for_other_renderers(exported, name: st
             if WIDGET_VIEW not in data:
                 continue
             assert "image/png" not in data, "the PNG lives in the static output, not twice"
-            assert data["text/plain"].startswith(("KernelTraversal: ", "StackEditor: ")), data["text/plain"]
+            assert data["text/plain"].startswith(("KernelTraversal: ", "StackEditor: ", "ReceptiveFieldView: ")), \
+                data["text/plain"]
             static = outputs[i + 1]["data"]
             assert set(static) == {"text/html", "image/png", "text/plain"}
             assert base64.b64decode(static["image/png"])[:8] == PNG
-            assert static["text/plain"].startswith(("Picture of step", "Diagram of"))
+            assert static["text/plain"].startswith(("Picture of step", "Diagram of", "Picture: "))
