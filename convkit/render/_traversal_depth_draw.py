@@ -28,7 +28,7 @@ from ._traversal_steps import check_steps
 from .style import palette
 from .traversal_words import fmt, more_channels
 
-__all__ = ["DepthArtists", "depth_figure", "save_depth"]
+__all__ = ["DepthArtists", "depth_figure", "depth_png_bytes", "save_depth"]
 
 _S, _GAP, _LIFT, _MORE = 1.0, 0.14, 0.05, 0.22  # plane size, gap, lift per plane back, room for "…"
 _LINES, _WIDTH = 3, 96  # the sentence: lines, characters per line
@@ -273,6 +273,30 @@ def depth_figure(
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
     fig.convkit_depth = DepthArtists(ax, model, step, plane, theme=theme, all_filters=all_filters)  # type: ignore[attr-defined]
     return fig
+
+
+def depth_png_bytes(
+    model: DepthModel,
+    step: int = 0,
+    plane: int = 0,
+    *,
+    theme: str = "light",
+    all_filters: bool = False,
+    dpi: float = 100,
+) -> bytes:
+    """The depth view of ``step`` as PNG bytes (a widget's static picture; the same figure as :func:`save_depth`).
+
+    >>> import convkit
+    >>> w = convkit.KernelTraversal((8, 8), 3, in_channels=3, filters=4)
+    >>> depth_png_bytes(w.payload.depth, step=2)[:4]
+    b'\\x89PNG'
+    """
+    import io
+
+    fig = depth_figure(model, step, plane, theme=theme, all_filters=all_filters, dpi=dpi)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor=fig.get_facecolor())
+    return buffer.getvalue()
 
 
 def save_depth(

@@ -285,7 +285,10 @@ class SumTemplate:
     """The multiply-sum (or pooling) sentence of every step, filled from shown numbers (texts).
 
     ``fill(step, x, w, y)`` takes the texts of the input cells (C-order over the input), of the kernel taps and of
-    the output values (one per step), as made by :func:`number_texts`.
+    the output values (one per step), as made by :func:`number_texts`. ``channels``: how many input channels one
+    output cell reads (a grouped convolution: ``in_channels // groups``); ``bias``: the text of the bias that
+    output adds (``None``: the layer has none), written ``… + bias b = value`` as the depth sentence does, with
+    ``y`` the layer's output (bias included).
     """
 
     output_size: tuple[int, ...]
@@ -294,6 +297,7 @@ class SumTemplate:
     axes: tuple[dict[str, int], ...]
     channels: int = 1
     max_terms: int = MAX_TERMS
+    bias: str | None = None
 
     def fill(self, step: int, x: Sequence[str], w: Sequence[str] | None, y: Sequence[str]) -> str:
         index = _unravel(step, self.output_size)
@@ -306,6 +310,8 @@ class SumTemplate:
             if self.channels > 1:
                 rest = "channel 1" if self.channels == 2 else f"channels 1–{self.channels - 1}"
                 body = f"{body} (channel 0) + {rest}"
+            if self.bias is not None:
+                body = f"{body} + bias {self.bias}"
             return f"{prefix}{body} = {y[step]}"
         kept = [x[cell] for cell in taps if cell >= 0]
         name = "max(" if self.operation == "max" else "mean("
@@ -328,18 +334,25 @@ class SumTemplate:
             "axes": [dict(a) for a in self.axes],
             "channels": self.channels,
             "max_terms": self.max_terms,
+            "bias": self.bias,
         }
 
 
-def sum_template(t: Traversal, operation: str = "conv", channels: int = 1) -> SumTemplate:
-    """The template of the multiply-sum sentence of every step of ``t`` (``channels``: of the input, conv).
+def sum_template(t: Traversal, operation: str = "conv", channels: int = 1, bias: str | None = None) -> SumTemplate:
+    """The template of the multiply-sum sentence of every step of ``t`` (``channels``: the input channels one
+    output cell reads, conv; ``bias``: the text of its bias, ``None`` when the layer has none).
 
     >>> import convkit
     >>> s = sum_template(convkit.traverse(4, 2))
     >>> s.fill(1, ["1", "2", "-3", "4"], ["2", "-1"], ["0", "5", "-10"])
     'output[1] = 2·2 + (-3)·(-1) = 5'
+    >>> sum_template(convkit.traverse(4, 2), bias="-2").fill(1, ["1", "2", "-3", "4"], ["2", "-1"], ["0", "3", "-12"])
+    'output[1] = 2·2 + (-3)·(-1) + bias -2 = 3'
     """
-    return SumTemplate(t.output_size, t.input_size, operation, tuple(_axes(t)), channels if operation == "conv" else 1)
+    conv = operation == "conv"
+    return SumTemplate(
+        t.output_size, t.input_size, operation, tuple(_axes(t)), channels if conv else 1, bias=bias if conv else None
+    )
 
 
 # ------------------------------------------------------------------------------------------------ depth

@@ -15,7 +15,7 @@ Binary arrays (little-endian, C-order, sent once per change of settings):
               the taps of step ``i`` are ``origins[i] + offsets``.
 ``coverage``  ``input_size`` of ``header["coverage_dtype"]`` (uint8/uint16/uint32): ``Traversal.coverage``.
 ``texts``     numbers mode only (else empty): UTF-8, one value per line: the input cells of channel 0, the kernel
-              taps (channel 0, filter 0) and the outputs in step order; ``header["numbers"]["counts"]`` says
+              taps (channel 0, filter 0) and the outputs in step order (filter 0's, bias included); ``header["numbers"]["counts"]`` says
               how many of each. The cells, the multiply-sum and the exports write exactly these.
 
 ``depth``     numbers mode only (else empty): ``header["depth_view"]["dtype"]`` (float32 when every value is one
@@ -44,6 +44,7 @@ from ..render.traversal_words import (
     StepTemplate,
     SumTemplate,
     depth_sentence,
+    fmt,
     step_template,
     sum_template,
     title_sentence,
@@ -228,7 +229,9 @@ def build_payload(
     values = sums = None
     if checked is not None:
         values = shown_values(params, checked)
-        sums = sum_template(t, params.operation, params.in_channels if params.kind == "conv" else 1)
+        reads = params.in_channels // params.groups if params.kind == "conv" else 1  # the channels one filter reads
+        bias = None if values.grid_bias is None else fmt(values.grid_bias, values.whole)
+        sums = sum_template(t, params.operation, reads, bias)
         w_text = values.w_text or []
         buffers["texts"] = "\n".join([*values.x_text, *w_text, *values.y_text]).encode("utf-8")
         header["numbers"] = {

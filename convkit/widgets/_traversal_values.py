@@ -47,21 +47,26 @@ MAX_NUMBERS_WORK = 2**27
 @dataclass(frozen=True)
 class Numbers:
     """The checked numbers, in Keras' layouts: ``x`` ``(1, *input_size, C)``, ``kernel`` (``None`` for pooling),
-    ``bias`` (``None`` for pooling, zeros when not given) and ``pointwise`` ``(C·M, F)`` (separable only)."""
+    ``bias`` (``None`` for pooling, zeros when not given), ``pointwise`` ``(C·M, F)`` (separable only) and
+    ``bias_given``: whether the layer has a bias (given, or the demo values' one): the grid's sum line says it."""
 
     x: np.ndarray
     kernel: np.ndarray | None = None
     bias: np.ndarray | None = None
     pointwise: np.ndarray | None = None
+    bias_given: bool = False
 
 
 @dataclass(frozen=True)
 class ShownValues:
     """What numbers mode shows.
 
-    ``x`` ``(1, *input_size, C)`` and ``kernel`` (Keras' layout, ``None`` for pooling) as checked; ``y`` filter 0's
-    multiply-sum (over every channel it reads, without the bias: the sum line's right-hand side) in step order;
-    the texts of the input cells of channel 0, of the kernel taps (channel 0, filter 0) and of ``y``.
+    ``x`` ``(1, *input_size, C)`` and ``kernel`` (Keras' layout, ``None`` for pooling) as checked; ``y`` output
+    plane 0 of what the grid draws, in step order: filter 0's multiply-sum over every channel it reads plus its
+    bias (the layer's output, the grid's output cells and the sum line's right-hand side; a separable's
+    depthwise phase has no bias); the texts of the input cells of channel 0, of the kernel taps (channel 0,
+    filter 0) and of ``y``; ``grid_bias`` the bias the grid's sum line writes (``None`` when the layer has none:
+    not given, pooling, a separable's depthwise phase).
 
     For the depth view: ``bias`` as Keras holds it (``(filters,)``; depthwise ``(C·M,)``; zeros when none was given;
     ``None`` for pooling), ``pointwise`` ``(C·M, F)`` (separable, when given), ``y_all`` every output plane the
@@ -84,6 +89,7 @@ class ShownValues:
     y_pointwise: np.ndarray | None = None
     whole: bool = True
     plane_bias: np.ndarray | None = None
+    grid_bias: float | None = None
 
     def channel_texts(self, channel: int) -> list[str]:
         """The texts of input channel ``channel``'s cells, C-order (the same rule as every other text)."""
@@ -261,7 +267,7 @@ def check_numbers(numbers: Any, params: TraversalParams) -> Numbers | None:
     _check_size(params)
     if numbers is True or isinstance(numbers, np.bool_):
         x, kernel, bias, pointwise = demo_numbers(params)
-        return Numbers(x, kernel, bias, pointwise)
+        return Numbers(x, kernel, bias, pointwise, bias_given=bias is not None)
     parts = _pair(numbers, params)
     x = _input(parts[0], params)
     if params.is_pool:
@@ -278,9 +284,10 @@ def check_numbers(numbers: Any, params: TraversalParams) -> Numbers | None:
             "`numbers` for a separable convolution is (x, depthwise_kernel, pointwise_kernel, bias). "
             f"Received: numbers of length {len(parts)}"
         )
+    given = bias is not None
     if bias is None:
         bias = np.zeros(params.in_channels * params.depth_multiplier if params.kind == "depthwise" else params.filters)
-    return Numbers(x, kernel, bias, pointwise)
+    return Numbers(x, kernel, bias, pointwise, bias_given=given)
 
 
 def _work(params: TraversalParams, planes: int) -> int:
@@ -295,7 +302,7 @@ def shown_values(params: TraversalParams, checked: Numbers) -> ShownValues:
     from ..core.step_arithmetic import layer_output
 
     x, kernel, n = checked.x, checked.kernel, params.traversal.num_steps
-    y_all = y_pointwise = plane_bias = None
+    y_all = y_pointwise = plane_bias = grid_bias = None
     if params.is_pool or kernel is None:
         y_all = pool(x, params.kernel_size, params.strides, str(params.padding), params.operation).reshape(n, -1)
         y0, w = y_all[:, 0], None
@@ -304,16 +311,18 @@ def shown_values(params: TraversalParams, checked: Numbers) -> ShownValues:
         kind = params.kind
         planes = kernel.shape[-2] * kernel.shape[-1] if kind != "conv" else kernel.shape[-1]
         plane_bias = np.zeros(planes) if kind == "separable" else checked.bias
+        if checked.bias_given and kind != "separable" and plane_bias is not None:
+            grid_bias = float(plane_bias[0])
         if _work(params, planes) <= MAX_NUMBERS_WORK:
             raw = layer_output(x, kernel, *geometry, kind=kind, groups=params.groups).reshape(n, planes)
-            y0 = raw[:, 0].copy()
             y_all = raw + (0.0 if plane_bias is None else plane_bias)
+            y0 = y_all[:, 0].copy()
             if kind == "separable" and checked.pointwise is not None:
                 y_pointwise = raw @ checked.pointwise + (0.0 if checked.bias is None else checked.bias)
         else:  # filter 0 alone: it reads channels 0 … reads - 1
             first = kernel[..., :1] if kind == "conv" else kernel[..., :1, :1]
             xs = x[..., : first.shape[-2]]
-            y0 = layer_output(xs, first, *geometry).reshape(-1)
+            y0 = layer_output(xs, first, *geometry).reshape(-1) + (0.0 if plane_bias is None else plane_bias[0])
         w = kernel[..., 0, 0].reshape(-1)  # C-order over the kernel = the core's tap order
     whole = integral(x, kernel, checked.bias, checked.pointwise)
     x0 = x[0, ..., 0]
@@ -330,4 +339,5 @@ def shown_values(params: TraversalParams, checked: Numbers) -> ShownValues:
         y_pointwise,
         whole,
         plane_bias,
+        grid_bias,
     )

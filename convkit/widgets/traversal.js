@@ -43,7 +43,7 @@ const PAUSE = "|| pause";
  * @typedef {{size: number, stride: number, first: number, kernel: number, dilation: number}} PadAxis
  * @typedef {{output_size: number[], tokens: Token[]}} StepTemplate
  * @typedef {{output_size: number[], input_size: number[], operation: string, axes: PadAxis[],
- *   channels: number, max_terms: number}} SumTemplate
+ *   channels: number, max_terms: number, bias?: string | null}} SumTemplate
  * @typedef {{light: Palette, dark: Palette}} Palettes
  * @typedef {Record<string, string>} Palette
  * @typedef {{rank: number, operation: string, input_size: number[], kernel_size: number[], strides: number[],
@@ -191,6 +191,7 @@ export function fillSum(tpl, s, x, w, y) {
     if (tpl.channels > 1) {
       body += ` (channel 0) + ${tpl.channels === 2 ? "channel 1" : `channels 1–${tpl.channels - 1}`}`;
     }
+    if (tpl.bias != null) body += ` + bias ${tpl.bias}`; // y is the layer's output: the bias included
     return `${prefix}${body} = ${y[s]}`;
   }
   const kept = cells.filter((c) => c >= 0).map((c) => x[c]);

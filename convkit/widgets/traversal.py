@@ -349,22 +349,37 @@ Kept kernel 3×3. Received: kernel_size=30
             operation=params.operation,
         )
 
-    def save(self, path: Any, view: str = "grid", **kwargs: Any) -> pathlib.Path:
+    def save(self, path: Any, view: str | None = None, **kwargs: Any) -> pathlib.Path:
         """Export the current settings: a GIF of the run, or a PNG/SVG of the current step.
 
-        A GIF has every step up to 60, else 60 representative ones (``steps="all"`` gives every step, or pass a
-        range or list of steps). The frames say what the widget says at those steps. Keyword arguments go to
-        :func:`convkit.render.export.save_traversal` (``steps``, ``fps``, ``dpi``, ``theme``, ``progress`` ...).
-        ``view="depth"`` exports the depth view instead (every channel plane, the kernel's cuboid, the output
-        planes of :attr:`filter` and its sentence; ``steps``, ``fps``, ``dpi``, ``theme`` as above).
+        ``view="grid"``: the kernel over the input grid. A GIF has every step up to 60, else 60 representative
+        ones (``steps="all"`` gives every step, or pass a range or list of steps). The frames say what the widget
+        says at those steps. Keyword arguments go to :func:`convkit.render.export.save_traversal` (``steps``,
+        ``fps``, ``dpi``, ``theme``, ``progress`` ...).
+        ``view="depth"``: the depth view (every channel plane, the kernel's cuboid, the output planes of
+        :attr:`filter` and its sentence; ``steps``, ``fps``, ``dpi``, ``theme`` as above).
+        ``view=None`` (default): the depth view when the layer has depth (more than one input channel or output
+        plane, or a depthwise, separable or grouped convolution), else the grid: :attr:`default_view`.
+
+        >>> import convkit, tempfile, pathlib
+        >>> w = convkit.KernelTraversal((8, 8), 3, in_channels=3, filters=4)
+        >>> w.default_view, KernelTraversal((8, 8), 3).default_view
+        ('depth', 'grid')
+        >>> w.save(pathlib.Path(tempfile.mkdtemp()) / "depth.png").suffix
+        '.png'
         """
         from ..render.export import save_traversal
 
         path = pathlib.Path(path)
+        if view is None:
+            view = self.default_view
         if view == "depth":
             return self._save_depth(path, **kwargs)
         if view != "grid":
-            raise ValueError(f'`view` must be "grid" (the kernel over the input) or "depth". Received: view={view!r}')
+            raise ValueError(
+                f'`view` must be None (the default picture), "grid" (the kernel over the input) or "depth". '
+                f"Received: view={view!r}"
+            )
         options = self._render_options()
         if path.suffix.lower() != ".gif":
             options["step"] = self.step
@@ -372,15 +387,35 @@ Kept kernel 3×3. Received: kernel_size=30
         result = save_traversal(self.traversal, path, **options)
         return pathlib.Path(result) if result is not None else path
 
+    @property
+    def default_view(self) -> str:
+        """The picture :meth:`save` and the static output show by default: ``"depth"`` when the layer has depth
+        (``in_channels`` > 1, more than one output plane, or a depthwise, separable or grouped convolution),
+        else ``"grid"``.
+
+        >>> KernelTraversal((8, 8), 3, in_channels=1, filters=1).default_view
+        'grid'
+        """
+        p = self._state.params
+        deep = p.in_channels > 1 or p.output_depth > 1 or p.groups > 1 or (not p.is_pool and p.kind != "conv")
+        return "depth" if deep else "grid"
+
+    def _depth_options(self) -> dict[str, Any]:
+        """The step, output plane and all-filters box the depth view shows now (its export draws the same)."""
+        depth = self._state.payload.depth
+        assert depth is not None
+        options: dict[str, Any] = {"step": self.step, "plane": self.filter, "all_filters": self.show_filters}
+        if depth.kind == "pointwise" and self.filter >= depth.output_depth:
+            options["plane"] = depth.output_depth - 1
+        return options
+
     def _save_depth(self, path: pathlib.Path, **kwargs: Any) -> pathlib.Path:
         from ..render._traversal_depth_draw import save_depth
 
         depth = self._state.payload.depth
         if depth is None:
             raise ValueError(f"These settings are too large to draw: {self._state.payload.header['too_large']}")
-        options: dict[str, Any] = {"step": self.step, "plane": self.filter, "all_filters": self.show_filters}
-        if depth.kind == "pointwise" and self.filter >= depth.output_depth:
-            options["plane"] = depth.output_depth - 1
+        options = self._depth_options()
         options.update({k: v for k, v in kwargs.items() if k != "progress"})
         return save_depth(depth, path, **options)
 
@@ -455,24 +490,34 @@ Kept kernel 3×3. Received: kernel_size=30
             self._sync_controls()
 
     def _render_options(self) -> dict[str, Any]:
-        """What the matplotlib renderer needs to draw the same picture (numbers: channel 0, filter 0; a
-        convolution over several channels passes them all, so its sums are the widget's)."""
+        """What the matplotlib renderer needs to draw the same picture (numbers: channel 0, filter 0, with the
+        widget's outputs, bias and number format, so the export's cells and sum line are the widget's)."""
+        from ..render._traversal_numbers import Numbers as DrawnNumbers
+
         values, params = self._state.payload.values, self._state.params
         numbers: Any = False
         if values is not None:
-            x, kernel = values.x, values.kernel
+            x, kernel, t = values.x, values.kernel, self.traversal
             if kernel is None:
-                numbers = x[0, ..., 0]
-            elif params.kind == "conv" and kernel.shape[-2] > 1:  # filter 0 reads channels 0 … depth - 1
-                numbers = (x[0, ..., : kernel.shape[-2]], kernel[..., 0])
+                numbers = DrawnNumbers(t, x[0, ..., 0], None, params.operation, whole=values.whole, output=values.y)
             else:
-                numbers = (x[0, ..., 0], kernel[..., 0, 0])
+                reads = kernel.shape[-2] if params.kind == "conv" else 1  # filter 0 reads channels 0 … reads - 1
+                xs, ks = (x[0, ..., :reads], kernel[..., 0]) if reads > 1 else (x[0, ..., 0], kernel[..., 0, 0])
+                numbers = DrawnNumbers(
+                    t, xs, ks, "conv", reads, bias=values.grid_bias, whole=values.whole, output=values.y
+                )
         return {"numbers": numbers, "coverage": self.coverage, "operation": params.operation}
 
     # -- display ---------------------------------------------------------------------------------------
     def _png(self) -> bytes | None:
-        if self._state.payload.header.get("too_large"):
+        """The static picture: the :attr:`default_view` of the current step (``None`` when too large to draw)."""
+        payload = self._state.payload
+        if payload.header.get("too_large"):
             return None
+        if self.default_view == "depth" and payload.depth is not None:
+            from ..render._traversal_depth_draw import depth_png_bytes
+
+            return depth_png_bytes(payload.depth, **self._depth_options())
         from ..render.export import traversal_png_bytes
 
         return traversal_png_bytes(self.traversal, self.step, **self._render_options())
@@ -506,6 +551,13 @@ Kept kernel 3×3. Received: kernel_size=30
     def _alt_text(self) -> str:
         """What the static picture shows, in words (its ``alt`` text)."""
         h, t = self._state.payload.header, self.traversal
+        depth = self._state.payload.depth
+        if self.default_view == "depth" and depth is not None:
+            plane = self._depth_options()["plane"]
+            return (
+                f"Kernel traversal depth view, step {self.step + 1} of {self.num_steps}. "
+                f"{title_line(self._state.params)}. {h['depth']}. {depth.sentence(self.step, plane)}."
+            )
         step = t.steps[self.step]
         out = step.output_index
         spans = [f"{o} to {o + k - 1}" for o, k in zip(step.origin, t.effective_kernel)]

@@ -53,7 +53,7 @@ def test_accepted_layouts_compute_every_plane(settings, numbers) -> None:
     bias = v.plane_bias
     raw = layer_output(v.x, v.kernel, kind=kind, groups=groups)[0].reshape(w.num_steps, -1)
     np.testing.assert_array_equal(v.y_all, raw + bias)
-    np.testing.assert_array_equal(v.y, raw[:, 0])  # the sum line: filter 0 without its bias
+    np.testing.assert_array_equal(v.y, (raw + bias)[:, 0])  # the grid's cells and sum line: filter 0, its bias in
     if kind == "separable":
         assert not v.plane_bias.any()
         if v.pointwise is not None:
