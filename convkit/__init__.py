@@ -36,7 +36,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "StepArithmetic": ("convkit.core.step_arithmetic", "StepArithmetic"),
     "solve": ("convkit.core.solve", "solve"),
     "KernelTraversal": ("convkit.widgets.traversal", "KernelTraversal"),
-    "ReceptiveFieldView": ("convkit.widgets.receptive_field", "ReceptiveFieldView"),
+    "ReceptiveFieldView": ("convkit.views", "ReceptiveFieldView"),
     "TransposedKernelTraversal": ("convkit.widgets.transpose_traversal", "TransposedKernelTraversal"),
     "LayerStack": ("convkit.stack", "LayerStack"),
     "summary": ("convkit.stack", "summary"),

@@ -57,6 +57,13 @@ class LayerStack(CoreLayerStack):
 
         return StackEditor(self, **kwargs)
 
+    def receptive_field_view(self, **kwargs: Any) -> Any:
+        """The interactive receptive-field view of this stack (:class:`convkit.ReceptiveFieldView`): hover a cell
+        of any map and every earlier map shows what it depends on, padded zeros included."""
+        from .widgets.receptive_field import ReceptiveFieldView
+
+        return ReceptiveFieldView(self, **kwargs)
+
     @classmethod
     def from_keras(cls, model: Any) -> LayerStack:
         """The layer stack of a built Keras 3 model (Sequential or functional).

@@ -119,8 +119,8 @@ def _as_stack(obj: Any) -> LayerStack:
     if module.startswith("keras") and hasattr(obj, "layers") and hasattr(obj, "get_config"):
         # widgets never touch Keras (only convkit.adapters reads it): the front door converts the model
         raise TypeError(
-            "ReceptiveFieldView draws a convkit.LayerStack: turn the Keras model into one first, "
-            "convkit.ReceptiveFieldView(convkit.LayerStack.from_keras(model)). "
+            "This ReceptiveFieldView class draws a convkit.LayerStack: use convkit.ReceptiveFieldView(model), "
+            "which reads the Keras model first (or convkit.LayerStack.from_keras(model).receptive_field_view()). "
             f"Received: stack_or_keras_model={short_repr(obj)} (of type {type(obj).__name__})"
         )
     raise TypeError(

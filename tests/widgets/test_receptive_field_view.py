@@ -342,3 +342,17 @@ def test_a_selected_cell_from_python_must_exist() -> None:
     assert view.selected == [2, 3, 3], "a refused cell keeps the chosen one"
     with pytest.raises(ValueError, match="no layers"):
         ReceptiveFieldView(convkit.LayerStack((None, 8, 8, 1), []))
+
+
+@pytest.mark.tf
+def test_the_front_door_reads_a_keras_model_and_the_stack_opens_its_view() -> None:
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential(
+        [keras.Input((12, 12, 3)), keras.layers.Conv2D(4, 3, strides=2), keras.layers.Conv2D(8, 3, name="conv_b")]
+    )
+    view = convkit.ReceptiveFieldView(model)
+    stack = convkit.LayerStack.from_keras(model)
+    assert isinstance(view, ReceptiveFieldView)
+    assert view.header == stack.receptive_field_view().header  # the same maps and geometry either way
+    with pytest.raises(TypeError, match=r"convkit\.ReceptiveFieldView\(model\)"):
+        ReceptiveFieldView(model)  # the widget class itself never reads Keras
