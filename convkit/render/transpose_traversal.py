@@ -46,6 +46,13 @@ def _rgb(hex_colour: str) -> np.ndarray:
     return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)], np.uint8)
 
 
+def _rgba(rgb: np.ndarray) -> np.ndarray:
+    """``(h, w, 3)`` uint8 colours as opaque ``(h, w, 4)`` uint8."""
+    out = np.full((*rgb.shape[:2], 4), 255, np.uint8)
+    out[..., :3] = rgb
+    return out
+
+
 def _two(values: tuple[int, ...], one: int) -> tuple[int, int]:
     return (one, values[0]) if len(values) == 1 else (values[0], values[1])
 
@@ -176,7 +183,10 @@ class _Painter:
         first = _panels(model, view, 0, _Accumulator(model) if view == "scatter" else None, show_overlap, theme)
         for ax, img, name in zip(self.axes, first[:2], names):
             img = img[None] if img.ndim == 2 else img
-            self.images.append(ax.imshow(img, interpolation="nearest", aspect="equal"))
+            # opaque RGBA bytes resampled as colours: a quarter of the time of RGB (GIF export draws every frame)
+            self.images.append(
+                ax.imshow(_rgba(img), interpolation="nearest", interpolation_stage="rgba", aspect="equal")
+            )
             ax.set_facecolor(p.background)
             ax.set_xticks([])
             ax.set_yticks([])
@@ -188,6 +198,8 @@ class _Painter:
                 self.lines.append(ax.hlines(np.arange(h + 1) - 0.5, -0.5, w - 0.5, color=p.grid_line, linewidth=0.4))
                 self.lines.append(ax.vlines(np.arange(w + 1) - 0.5, -0.5, h - 0.5, color=p.grid_line, linewidth=0.4))
         self.background: Any = None
+        self.boxes: list[Any] = []  # outlines, reused from frame to frame (moved, restyled, hidden when unused)
+        self.used = 0
 
     def blit(self, step: int, acc: _Accumulator | None) -> np.ndarray:
         """Paint ``step`` and return the frame's RGBA pixels, redrawing only what changes (the rest is restored)."""
@@ -199,24 +211,35 @@ class _Painter:
             self.background = canvas.copy_from_bbox(self.fig.bbox)
         self.paint(step, acc)
         canvas.restore_region(self.background)
-        for artist in (*self.images, *self.lines, *self.dynamic, self.words):
+        for artist in (*self.images, *self.lines, *self.dynamic, *self.boxes[: self.used], self.words):
             self.fig.draw_artist(artist)
         return np.asarray(canvas.buffer_rgba())
 
     def _box(self, ax: Any, span: Any, **style: Any) -> None:
         (r0, r1), (c0, c1) = ((0, 1), *span) if len(span) == 1 else span
         inset = style.pop("inset", 0.0)
-        rect = Rectangle(
-            (c0 - 0.5 + inset, r0 - 0.5 + inset), c1 - c0 - 2 * inset, r1 - r0 - 2 * inset, fill=False, **style
-        )
-        rect.set_animated(self.background is not None)
-        self.dynamic.append(ax.add_patch(rect))
+        bounds = (c0 - 0.5 + inset, r0 - 0.5 + inset, c1 - c0 - 2 * inset, r1 - r0 - 2 * inset)
+        style = {"ls": "solid", **style}
+        # a free outline of this panel is moved and restyled (adding a patch per box per frame was most of a GIF's time)
+        for i in range(self.used, len(self.boxes)):
+            if self.boxes[i].axes is ax:
+                self.boxes[i], self.boxes[self.used] = self.boxes[self.used], self.boxes[i]
+                rect = self.boxes[self.used]
+                break
+        else:
+            rect = Rectangle((0, 0), 1, 1, fill=False)
+            ax.add_artist(rect)
+            self.boxes.insert(self.used, rect)
+        rect.set_bounds(*bounds)
+        rect.set(visible=True, animated=self.background is not None, **style)
+        self.used += 1
 
     def paint(self, step: int, acc: _Accumulator | None) -> None:
         m, view, p = self.m, self.view, self.p
         for artist in self.dynamic:
             artist.remove()
         self.dynamic = []
+        self.used = 0
         left, right, lt, rt, lboxes, rboxes, rwin, frame = _panels(m, view, step, acc, self.overlap, self.theme)
         if view == "direct":  # the tap outlines are on the stuffed input, the current cell on the output
             lboxes, rboxes = rboxes + lboxes, []
@@ -227,7 +250,7 @@ class _Painter:
         for ax, image, img, text, boxes in zip(self.axes, self.images, (left, right), (lt, rt), (lboxes, rboxes)):
             img = img[None] if img.ndim == 2 else img
             text = None if text is None else (text[None] if text.ndim == 1 else text)
-            image.set_data(img)
+            image.set_data(_rgba(img))
             if text is not None and max(img.shape[:2]) <= _NUMBERS_MAX_SIDE:
                 whole = bool(np.all(np.mod(np.nan_to_num(text), 1) == 0))
                 for (r, c), v in np.ndenumerate(text):
@@ -245,6 +268,8 @@ class _Painter:
             self._box(self.axes[0], lboxes[0], ec=p.window, lw=2.5, zorder=4)
         if frame is not None:
             self._box(self.axes[1], frame, ec=p.unread, lw=2, ls=(0, (4, 2)), zorder=5)
+        for rect in self.boxes[self.used :]:
+            rect.set_visible(False)
 
 
 def draw_frame(
