@@ -2,8 +2,9 @@
 
 Two files from this folder, merged into what is already there (nothing else in those files is touched):
 
-* ``jupyter_server_config.json`` -> ``<config dir>/jupyter_server_config.json``: the server shuts down kernels
-  that have been idle for a while, even when a notebook tab is still connected to them;
+* ``jupyter_server_config.json`` -> ``<config dir>/jupyter_server_config.json``: the server runs convkit's memory
+  guard (the ``convkit.serverext`` extension: over 1.5 GB, the kernel idle the longest is shut down) and shuts down
+  kernels that have been idle for a while, even when a notebook tab is still connected to them;
 * ``overrides.json`` -> ``<Lab settings dir>/overrides.json``: JupyterLab's default for "Shut down kernel" when a
   notebook is closed becomes on.
 

@@ -1,6 +1,7 @@
 """The ``binder/`` folder builds a working environment: repo2docker reads it, its pins are exact and cover the
-package's dependencies, postBuild installs the memory settings (kernel culling, shut down on close) where Jupyter
-reads them, and (slow, opt-in) a fresh venv made from those files alone gets those settings and runs every notebook.
+package's dependencies, postBuild installs the memory settings (kernel culling, shut down on close, convkit's
+memory guard) where Jupyter reads them, and (slow, opt-in) a fresh venv made from those files alone gets those
+settings and runs every notebook.
 """
 
 from __future__ import annotations
@@ -113,6 +114,17 @@ def test_memory_settings_say_what_the_docs_say() -> None:
     docs = (REPO / "docs" / "teaching-with-binder.md").read_text(encoding="utf-8")
     minutes = cull["cull_idle_timeout"] // 60
     assert f"{minutes} minutes" in docs, f"docs/teaching-with-binder.md should state the {minutes}-minute cull"
+    assert set(server) == {"ServerApp", "MemoryGuard", "MappingKernelManager"}, server
+    assert server["ServerApp"] == {"jpserver_extensions": {"convkit.serverext": True}}, server["ServerApp"]
+    guard = server["MemoryGuard"]
+    assert guard["enabled"] is True and 0 < guard["interval"] <= 10, guard
+    assert guard["limit_bytes"] == 1_500_000_000, "1.5 GB leaves one TensorFlow import of room under Binder's 2 GB"
+    assert "1.5 GB" in docs and "memory guard" in docs, "docs/teaching-with-binder.md should explain the guard"
+
+
+def test_memory_guard_can_measure_in_the_binder_image() -> None:
+    # the guard reads memory through psutil: binder/requirements.txt must bring it (ipykernel 7 no longer does)
+    assert "psutil" in _pins(), "pin psutil in binder/requirements.txt: convkit.serverext needs it"
 
 
 def test_install_script_defaults_are_where_jupyter_reads() -> None:
@@ -137,7 +149,8 @@ def test_install_script_merges_into_existing_files(tmp_path: Path) -> None:
     assert module.main(["--config-dir", str(config), "--lab-settings-dir", str(lab)]) == 0
     merged = json.loads((config / "jupyter_server_config.json").read_text(encoding="utf-8"))
     shipped = json.loads((BINDER / "jupyter_server_config.json").read_text(encoding="utf-8"))
-    assert merged["ServerApp"] == {"root_dir": "/srv"}, "settings already there must be kept"
+    assert merged["ServerApp"] == {"root_dir": "/srv", **shipped["ServerApp"]}, "settings already there are kept"
+    assert merged["MemoryGuard"] == shipped["MemoryGuard"]
     assert merged["MappingKernelManager"] == shipped["MappingKernelManager"]
     assert json.loads((lab / "overrides.json").read_text(encoding="utf-8")) == json.loads(
         (BINDER / "overrides.json").read_text(encoding="utf-8")
