@@ -1499,6 +1499,7 @@ function render({ model, el: host }) {
       d.message.textContent = g.tooLarge;
       d.message.style.color = palette().error;
       d.root.classList.add("ck-too-large");
+      d.depthBox.hidden = true; // nothing to draw: no empty depth canvas under the message
       d.stepInfo.textContent = d.sum.textContent = d.covInfo.textContent = "";
       setAttrs();
       return;
