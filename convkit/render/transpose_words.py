@@ -35,6 +35,8 @@ __all__ = [
     "sum_sentence",
     "fill",
     "refusal_kept",
+    "CONTROL_REASONS",
+    "output_padding_reset",
 ]
 
 #: The views' names, as the toggle and the exports say them.
@@ -275,3 +277,23 @@ def refusal_kept(message: str) -> str:
     if not sep:
         return f"{message.rstrip('.')}. The picture keeps the last valid settings."
     return f"{head.rstrip('.')}. The picture keeps the last valid settings. Received: {received}"
+
+
+#: Why a control of the widget is switched off (written next to the controls, one line each).
+CONTROL_REASONS = {
+    "upsample": "kernel, dilation, padding and output_padding: upsampling has none (it copies each cell size times)",
+    "conv_interpolation": "interpolation: upsampling only (a transposed convolution learns its kernel)",
+    "rank_interpolation": "interpolation: bilinear is UpSampling2D's; 1-D upsampling repeats",
+    "rank3_operation": "operation: upsampling is drawn in 1-D and 2-D",
+    "strided": "dilation: Keras refuses dilation_rate > 1 with strides > 1 (strides 1 first)",
+    "dilated": "strides: Keras refuses strides > 1 with dilation_rate > 1 (dilation 1 first)",
+}
+
+
+def output_padding_reset(value: Any) -> str:
+    """The note when a smaller stride sends ``output_padding`` back to ``None``.
+
+    >>> output_padding_reset(1)
+    'output_padding was 1 and must be smaller than the stride: it is None now'
+    """
+    return f"output_padding was {value!r} and must be smaller than the stride: it is None now"

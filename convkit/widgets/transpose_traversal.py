@@ -14,18 +14,30 @@ settings; playback runs in the browser with no kernel messages (``step`` comes b
 
 from __future__ import annotations
 
+import functools
 import html
+import math
 import pathlib
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
 import ipywidgets
+import numpy as np
 import traitlets
 
-from ..render.transpose_words import refusal_kept, step_sentence, sum_sentence
+from ..core.args import axis_names
+from ..render.transpose_words import (
+    CONTROL_REASONS,
+    output_padding_reset,
+    refusal_kept,
+    step_sentence,
+    sum_sentence,
+)
 from ._static import display_with_fallback, fallback_bundle
 from ._transpose_layers import transposed_settings
 from ._transpose_payload import BUFFERS, SETTINGS, TransposeState, advance, initial_state
+from ._traversal_messages import parse_count
 
 __all__ = ["TransposedKernelTraversal", "TransposeCanvas"]
 
@@ -51,6 +63,226 @@ class TransposeCanvas(anywidget.AnyWidget):
     show_overlap = traitlets.Bool(False).tag(sync=True)
     speed = traitlets.Float(4.0).tag(sync=True)
     loop = traitlets.Bool(False).tag(sync=True)
+
+
+_NUMBER = ipywidgets.Layout(width="4.6em")
+_LABEL = ipywidgets.Layout(width="auto", margin="0 2px 0 8px")
+_INVALID = "ck-invalid"
+_AXIS_SETTINGS = {"input_size": "input", "kernel_size": "kernel", "strides": "strides", "dilation_rate": "dilation"}
+_OPERATIONS = [("transposed convolution", "conv"), ("upsampling", "upsample")]
+_MAX_OUTPUT_PADDING_OPTIONS = 64  # per-axis combinations listed in the dropdown (else equal values on every axis)
+
+
+def output_padding_options(strides: tuple[int, ...]) -> list[tuple[str, Any]]:
+    """The dropdown's choices for ``output_padding``: ``None`` and every value smaller than the stride.
+
+    Equal strides give one number per choice; unequal strides give the per-axis tuples (equal values only when
+    there would be more than 64 of them).
+
+    >>> output_padding_options((2, 2))
+    [('None', None), ('0', 0), ('1', 1)]
+    >>> output_padding_options((1, 2))
+    [('None', None), ('(0, 0)', (0, 0)), ('(0, 1)', (0, 1))]
+    """
+    options: list[tuple[str, Any]] = [("None", None)]
+    if len(set(strides)) == 1:
+        return options + [(str(v), v) for v in range(strides[0])]
+    if math.prod(strides) <= _MAX_OUTPUT_PADDING_OPTIONS:
+        combos = [tuple(int(v) for v in c) for c in np.ndindex(*strides)]
+    else:
+        combos = [(v,) * len(strides) for v in range(min(strides))]
+    return options + [(str(c), c) for c in combos]
+
+
+def _shown_output_padding(value: Any, strides: tuple[int, ...]) -> Any:
+    """The dropdown value of a normalised ``output_padding`` (a number when strides and values are all equal)."""
+    if value is None:
+        return None
+    return value[0] if len(set(strides)) == 1 and len(set(value)) == 1 else tuple(value)
+
+
+class _Controls:
+    """The layer's parameters as fields and dropdowns (the look and rules of KernelTraversal's controls).
+
+    The controls only *propose*: every edit calls ``on_change(changes, note)`` and the widget decides. Number
+    fields are text read by :func:`~convkit.widgets._traversal_messages.parse_count` (nothing clamped or
+    rounded); a refused value stays in its field, outlined, and the widget's message says why. ``output_padding``
+    lists only the values valid for the stride; controls the layer has no choice for are switched off and the
+    reason is written next to them.
+    """
+
+    def __init__(self, on_change: Callable[[dict[str, Any], str], bool], on_invalid: Callable[[str], None]) -> None:
+        self._on_change, self._on_invalid = on_change, on_invalid
+        self._handlers: dict[int, Callable[[Any], Any]] = {}
+        self._typed: ipywidgets.Text | None = None
+        self._rank = 0
+        self._state: TransposeState | None = None
+        self.fields: dict[str, list[ipywidgets.Text]] = {}
+        self.labels: dict[str, ipywidgets.Label] = {}
+        self.box = ipywidgets.VBox(layout=ipywidgets.Layout(width="100%")).add_class("ck-controls")
+        self.padding = self._dropdown("padding", "padding", [("valid", "valid"), ("same", "same")], "6.5em")
+        self.output_padding = self._dropdown(
+            "output_padding", "output_padding (extra output rows/columns, smaller than the stride)", [], "7.5em"
+        )
+        self.operation = self._dropdown("operation", "operation", _OPERATIONS, "13em")
+        self.interpolation = self._dropdown(
+            "interpolation", "interpolation", [("nearest", "nearest"), ("bilinear", "bilinear")], "7.5em"
+        )
+        self.reasons = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="0")).add_class("ck-disabled-reasons")
+        self._listen(self.padding, lambda ch: self._choice_changed("padding", ch))
+        self._listen(self.output_padding, lambda ch: self._choice_changed("output_padding", ch))
+        self._listen(self.operation, lambda ch: self._choice_changed("operation", ch))
+        self._listen(self.interpolation, lambda ch: self._choice_changed("interpolation", ch))
+
+    @staticmethod
+    def _dropdown(name: str, label: str, options: Any, width: str) -> ipywidgets.Dropdown:
+        box = ipywidgets.Dropdown(
+            options=options,
+            description=label,
+            tooltip=label,
+            layout=ipywidgets.Layout(width=width),
+            style={"description_width": "0px"},  # the visible label is next to it; this one names it for readers
+        )
+        return box.add_class(f"ck-control-{name}")
+
+    def _listen(self, control: Any, handler: Callable[[Any], Any]) -> None:
+        self._handlers[id(control)] = handler
+        control.observe(handler, "value")
+
+    def _write(self, control: Any, **values: Any) -> None:
+        """Show the state in ``control`` with its edit handler detached (showing never proposes a change)."""
+        handler = self._handlers.get(id(control))
+        if handler is not None:
+            control.unobserve(handler, "value")
+        try:
+            for name, value in values.items():
+                if name != "options" or list(getattr(control, "_options_full", None) or []) != list(value):
+                    setattr(control, name, value)
+        finally:
+            if handler is not None:
+                control.observe(handler, "value")
+
+    def _build(self, rank: int) -> None:
+        self._rank, self.fields, items = rank, {}, []
+        names = axis_names(rank)
+        for name, title in _AXIS_SETTINGS.items():
+            label = self.labels[name] = ipywidgets.Label(title, layout=_LABEL)
+            row: list[Any] = [label]
+            boxes = []
+            for i in range(rank):
+                tip = f"{title} ({names[i]})" if rank > 1 else title
+                box = ipywidgets.Text(
+                    description=tip,
+                    tooltip=tip,
+                    layout=_NUMBER,
+                    continuous_update=False,
+                    style={"description_width": "0px"},
+                ).add_class("ck-number")
+                box.add_class(f"ck-control-{name}")
+                self._listen(box, functools.partial(self._axis_changed, name, box))
+                boxes.append(box)
+                if i:
+                    row.append(ipywidgets.Label("×"))
+                row.append(box)
+            self.fields[name] = boxes
+            items.append(ipywidgets.HBox(row, layout=ipywidgets.Layout(align_items="center")))
+        wrap = ipywidgets.Layout(flex_flow="row wrap", align_items="center")
+        row2 = [
+            ipywidgets.Label("padding", layout=_LABEL),
+            self.padding,
+            ipywidgets.Label("output_padding", layout=_LABEL),
+            self.output_padding,
+            ipywidgets.Label("operation", layout=_LABEL),
+            self.operation,
+            ipywidgets.Label("interpolation", layout=_LABEL),
+            self.interpolation,
+        ]
+        self.box.children = [ipywidgets.HBox(items, layout=wrap), ipywidgets.HBox(row2, layout=wrap), self.reasons]
+
+    def sync(self, state: TransposeState, *, refused: bool = False) -> None:
+        """Show ``state``; after a refusal the refused field keeps what the learner typed (outlined)."""
+        self._state = state
+        s = state.settings
+        rank = len(s["input_size"])
+        if rank != self._rank:
+            self._build(rank)
+        for name, boxes in self.fields.items():
+            for box, value in zip(boxes, s[name]):
+                if refused and (box is self._typed or _INVALID in box._dom_classes):
+                    continue
+                box.remove_class(_INVALID)
+                self._write(box, value=str(value))
+        upsample = s["operation"] == "upsample"
+        self.labels["strides"].value = "size" if upsample else "strides"
+        self._write(self.padding, value=s["padding"])
+        options = output_padding_options(s["strides"])
+        shown = _shown_output_padding(s["output_padding"], s["strides"])
+        if all(shown != v for _, v in options):  # many unequal strides: the value set is listed too
+            options.append((str(shown), shown))
+        self._write(self.output_padding, options=options, value=shown)
+        self._write(self.operation, options=_OPERATIONS if rank < 3 else _OPERATIONS[:1], value=s["operation"])
+        self._write(self.interpolation, value=s["interpolation"])
+        reasons: dict[str, str] = {}
+        if upsample:
+            reasons["kernel_size"] = CONTROL_REASONS["upsample"]
+        else:
+            reasons["interpolation"] = CONTROL_REASONS["conv_interpolation"]
+        if rank != 2 and "interpolation" not in reasons:
+            reasons["interpolation"] = CONTROL_REASONS["rank_interpolation"]
+        if rank == 3:
+            reasons["operation"] = CONTROL_REASONS["rank3_operation"]
+        strided, dilated = max(s["strides"]) > 1, max(s["dilation_rate"]) > 1
+        if not upsample and strided:
+            reasons["dilation_rate"] = CONTROL_REASONS["strided"]
+        if not upsample and dilated:
+            reasons["strides"] = CONTROL_REASONS["dilated"]
+        for name, off in (
+            ("kernel_size", upsample),
+            ("dilation_rate", upsample or strided),
+            ("strides", not upsample and dilated),
+        ):
+            for box in self.fields[name]:
+                box.disabled = off
+        self.padding.disabled = self.output_padding.disabled = upsample
+        self.interpolation.disabled = "interpolation" in reasons
+        self.operation.disabled = rank == 3
+        self.reasons.value = "".join(
+            f'<div class="ck-reason" data-for="{name}">{html.escape(text)}.</div>' for name, text in reasons.items()
+        )
+
+    def _emit(self, changes: dict[str, Any], typed: ipywidgets.Text | None = None, note: str = "") -> bool:
+        self._typed = typed
+        try:
+            accepted = bool(self._on_change(changes, note))
+        finally:
+            self._typed = None
+        if typed is not None:
+            (typed.remove_class if accepted else typed.add_class)(_INVALID)
+        return accepted
+
+    def _axis_changed(self, name: str, box: ipywidgets.Text, _change: Any = None) -> None:
+        values = []
+        for b in self.fields[name]:
+            try:
+                values.append(parse_count(b.value, b.tooltip, 1))
+            except ValueError as err:
+                b.add_class(_INVALID)
+                self._on_invalid(str(err))
+                return
+        changes: dict[str, Any] = {name: tuple(values)}
+        note = ""
+        state = self._state
+        padding = state.settings["output_padding"] if state is not None else None
+        if state is not None and name == "strides" and padding is not None and any(map(int.__ge__, padding, values)):
+            # output_padding must stay below the stride: it goes back to None, and the note says so
+            changes["output_padding"] = None
+            note = output_padding_reset(_shown_output_padding(padding, state.settings["strides"]))
+        self._emit(changes, box, note)
+
+    def _choice_changed(self, name: str, change: dict[str, Any]) -> None:
+        if name != "output_padding" and change["new"] is None:
+            return
+        self._emit({name: change["new"]})
 
 
 class _Setting(traitlets.TraitType):  # type: ignore[type-arg]
@@ -176,9 +408,12 @@ class TransposedKernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
         self._state: TransposeState = initial_state(settings)
         self._canvas = TransposeCanvas()
         self._note = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="0")).add_class("ck-widget-message")
-        super().__init__(children=[self._note, self._canvas], **kwargs)
+        self._controls = _Controls(self._from_controls, lambda text: self._show(refusal_kept(text), error=True))
+        super().__init__(children=[self._controls.box, self._note, self._canvas], **kwargs)
         self.add_class("convkit-widget")
+        self.add_class("convkit-transpose-widget")
         self._push(None)
+        self._controls.sync(self._state)
         self._canvas.observe(self._from_browser, list(_FROM_BROWSER))
 
     # -- public ----------------------------------------------------------------------------------------
@@ -251,16 +486,24 @@ class TransposedKernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
                 raise
             self._show(refusal_kept(str(err)), error=True)
             self._push(self._state)  # the browser shows the kept state again (its toggles too)
+            self._controls.sync(self._state, refused=True)
             return False
         old, self._state = self._state, new
         if source != "browser":
             self._show(note)
+        self._controls.sync(new)
         for name in SETTINGS:
             a, b = old.settings[name], new.settings[name]
             if (a is not b) if name == "numbers" else (a != b):
                 self._notify_trait(name, old.settings[name], new.settings[name])
         self._push(old)
         return True
+
+    def _from_controls(self, changes: dict[str, Any], note: str) -> bool:
+        accepted = self._change(changes, source="controls")
+        if accepted and note:
+            self._show(note)
+        return accepted
 
     def _from_browser(self, change: Any) -> None:
         if change["new"] != self._state.value(change["name"]):

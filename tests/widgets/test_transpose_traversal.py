@@ -264,3 +264,132 @@ def test_large_inputs_send_small_arrays() -> None:
     assert len(w.buffer("targets")) == 2 * 512 * 3 * 4
     assert len(w.buffer("overlap")) == 4 * 1025 * 1025
     assert w.buffer("contrib") == b""
+
+
+# -- the layer's controls (no kernel: the fields and dropdowns are ipywidgets models driven from Python) ------------
+from convkit.core.axis import transposed_axis  # noqa: E402
+from convkit.widgets.transpose_traversal import output_padding_options  # noqa: E402
+
+
+def typed(w: T, name: str, *values: object) -> None:
+    """Type ``values`` into the fields of ``name``, one after the other, as a learner would (Enter after each)."""
+    for box, value in zip(w._controls.fields[name], values):
+        box.value = str(value)
+
+
+def field_texts(w: T, name: str) -> list[str]:
+    return [box.value for box in w._controls.fields[name]]
+
+
+CONTROL_CHANGES = [
+    pytest.param(("input_size", (7, 9)), dict(input_size=(7, 9)), id="input_size"),
+    pytest.param(("kernel_size", (4, 2)), dict(kernel_size=(4, 2)), id="kernel_size"),
+    pytest.param(("strides", (3, 3)), dict(strides=(3, 3)), id="strides"),
+    pytest.param(("dilation_rate", (2, 1)), dict(dilation_rate=(2, 1)), id="dilation_from_strides_1"),
+    pytest.param(("padding", "same"), dict(padding="same"), id="padding_same"),
+    pytest.param(("output_padding", 0), dict(output_padding=(0, 0)), id="output_padding_0"),
+    pytest.param(("output_padding", None), dict(output_padding=None), id="output_padding_None"),
+    pytest.param(("operation", "upsample"), dict(operation="upsample", kernel_size=(2, 2)), id="upsample"),
+]
+
+
+@pytest.mark.parametrize(("edit", "expected"), CONTROL_CHANGES)
+def test_a_control_changes_the_state(edit: tuple, expected: dict) -> None:
+    w = T((13, 13), 3, strides=2, output_padding=1) if expected.get("dilation_rate") is None else T((13, 13), 3)
+    name, value = edit
+    if name in w._controls.fields:
+        typed(w, name, *value)
+    else:
+        getattr(w._controls, name).value = value
+    for setting, want in expected.items():
+        assert getattr(w, setting) == want, setting
+    assert w.message == ""
+    # the controls show the state again, and the picture is of it
+    for axis_name, boxes in w._controls.fields.items():
+        assert [b.value for b in boxes] == [str(v) for v in getattr(w, axis_name)]
+    if w.operation == "conv":
+        op = w.output_padding or (None, None)
+        size = tuple(
+            transposed_axis(n, k, s, w.padding, o, d).output
+            for n, k, s, o, d in zip(w.input_size, w.kernel_size, w.strides, op, w.dilation_rate)
+        )
+        assert w.output_shape[:2] == size
+
+
+CONTROL_REFUSALS = [
+    pytest.param((13, 13), "kernel_size", "3.5", "not rounded", id="not_a_whole_number"),
+    pytest.param((13, 13), "input_size", "0", "at least 1", id="zero_input"),
+    pytest.param((13, 13), "strides", "two", "whole number", id="words"),
+    pytest.param((13, 13), "input_size", " ", "whole number", id="empty"),
+    pytest.param(13, "input_size", "20000000", "too large", id="too_large_to_trace"),
+    pytest.param((13, 13), "dilation_rate", "2", "cannot be combined", id="dilation_with_strides"),
+]
+
+
+@pytest.mark.parametrize(("size", "name", "value", "word"), CONTROL_REFUSALS)
+def test_a_refused_control_value_keeps_the_picture_shows_what_was_typed_and_says_why(size, name, value, word) -> None:
+    w = T(size, 3, strides=2, output_padding=1)
+    before = (w.header, w.buffer("targets"), w.output_shape)
+    box = w._controls.fields[name][0]
+    box.value = value  # the dilation field is switched off in the browser here; its model still refuses
+    assert word in w.message, w.message
+    assert "The picture keeps the last valid settings" in w.message and "Received:" in w.message
+    assert (w.header, w.buffer("targets"), w.output_shape) == before
+    assert box.value == value  # what the learner typed, not a corrected value
+    assert "ck-invalid" in box._dom_classes
+    assert 'role="alert"' in w._note.value and "Traceback" not in w._note.value
+    # the next accepted change writes every field again and clears the outline
+    w._controls.padding.value = "same"
+    assert w.message == "" and field_texts(w, name) == [str(v) for v in getattr(w, name)]
+    assert "ck-invalid" not in box._dom_classes
+
+
+def test_output_padding_lists_only_values_smaller_than_the_stride() -> None:
+    w = T((13, 13), 3, strides=2, output_padding=1)
+    assert [v for _, v in w._controls.output_padding.options] == [None, 0, 1]
+    typed(w, "strides", 3, 3)
+    assert [v for _, v in w._controls.output_padding.options] == [None, 0, 1, 2]
+    assert w._controls.output_padding.value == 1 and w.output_padding == (1, 1)
+    # a smaller stride than output_padding: output_padding goes back to None, and the note says so
+    typed(w, "strides", 1)
+    assert w.strides == (1, 3) and w.output_padding is None and w.message == ""
+    assert "output_padding was 1" in w._note.value
+    assert [v for _, v in w._controls.output_padding.options] == [None, (0, 0), (0, 1), (0, 2)]
+    w._controls.output_padding.value = (0, 2)
+    assert w.output_padding == (0, 2) and w.output_shape[:2] == (15, 41)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=3))
+def test_property_output_padding_options_are_exactly_the_legal_values(strides: list[int]) -> None:
+    options = [v for _, v in output_padding_options(tuple(strides))]
+    assert options[0] is None and len(options) == len(set(map(str, options)))
+    for v in options[1:]:
+        op = (v,) * len(strides) if isinstance(v, int) else v
+        assert len(op) == len(strides) and all(0 <= o < s for o, s in zip(op, strides))
+        T((2,) * len(strides), 3, strides=tuple(strides), output_padding=op)  # the widget accepts every choice
+
+
+def test_controls_switch_off_what_the_layer_has_no_choice_for_and_say_why() -> None:
+    w = T((4, 4), strides=2, operation="upsample")
+    c = w._controls
+    assert c.labels["strides"].value == "size"
+    assert all(b.disabled for b in c.fields["kernel_size"] + c.fields["dilation_rate"])
+    assert c.padding.disabled and c.output_padding.disabled and not c.interpolation.disabled
+    assert "upsampling has none" in c.reasons.value
+    c.interpolation.value = "bilinear"
+    assert w.interpolation == "bilinear" and w.view == "scatter"
+    c.operation.value = "conv"
+    assert w.operation == "conv" and c.interpolation.disabled and "upsampling only" in c.reasons.value
+    w3 = T((3, 4, 4), 2, strides=2)
+    assert [v for _, v in w3._controls.operation.options] == ["conv"] and len(w3._controls.fields["input_size"]) == 3
+
+
+def test_attribute_changes_show_in_the_controls_and_every_control_is_labelled() -> None:
+    w = T(6, 3, strides=2)
+    w.update(input_size=9, strides=3, output_padding=2)
+    c = w._controls
+    assert field_texts(w, "input_size") == ["9"] and field_texts(w, "strides") == ["3"]
+    assert c.output_padding.value == 2
+    for control in [*(b for boxes in c.fields.values() for b in boxes), c.padding, c.output_padding, c.operation]:
+        assert control.description and control.tooltip  # a name for screen readers and a tooltip
