@@ -103,9 +103,10 @@ class KernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
     operation
         ``"conv"``, ``"max"`` or ``"average"`` (pooling: ``kernel_size`` is the pool size).
     numbers
-        ``None``, ``True`` (small integer demo values) or ``(x, kernel)`` arrays of finite real numbers: shows
-        input values, kernel weights and each step's multiply-sum, computed by :func:`convkit.convolve` /
-        :func:`convkit.pool`.
+        ``None``, ``True`` (small integer demo values, a bias included) or ``(x, kernel)`` / ``(x, kernel, bias)``
+        arrays of finite real numbers in Keras' layouts: shows input values, kernel weights and each step's
+        multiply-sum, computed by :func:`convkit.convolve` / :func:`convkit.pool`. The output cells are the
+        layer's output (bias included); with a bias the sum line ends ``… + bias b = value``.
     coverage
         ``True``/``False``: mark the input cells the layer never reads.
     step
