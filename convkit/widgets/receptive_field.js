@@ -318,6 +318,13 @@ function marks(pixels, W, L, m, mask, at, colour) {
     for (let t = 0; t < tick; t++) {
       for (let d = -1; d <= px; d++) { put(j * px + d, t); put(j * px + d, H - 1 - t); put(t, i * px + d); put(W - 1 - t, i * px + d); }
     }
+    // and a ring of at least 12 px around the chosen cell itself, so the ticks point at something visible
+    const g = Math.max(0, Math.ceil((12 - px) / 2));
+    const x0 = j * px - 2 - g, x1 = (j + 1) * px + 1 + g, y0 = i * px - 2 - g, y1 = (i + 1) * px + 1 + g;
+    for (let t = 0; t < 2; t++) {
+      for (let x = x0; x <= x1; x++) { put(x, y0 + t); put(x, y1 - t); }
+      for (let y = y0; y <= y1; y++) { put(x0 + t, y); put(x1 - t, y); }
+    }
   }
 }
 
