@@ -8,7 +8,8 @@ tree every few seconds (the PSS sum, as the container counts shared pages about 
 active one. It logs one line per shutdown naming the notebook, e.g.::
 
     convkit memory guard: 1.62 GB in use, over 1.50 GB: shut down the kernel of 01_example_strided_valid.ipynb,
-    idle for 3 min; reopen or re-run it to start a new one
+    idle for 3 min; its tab shows No Kernel: click No Kernel and Select (or reopen the notebook), then run its
+    cells again
 
 The policy is the pure function :func:`choose_kernel_to_shut_down`; the measure is :func:`measure_tree`.
 Configured through the ``MemoryGuard`` section of the server's config (``enabled``, ``limit_bytes``,
@@ -32,6 +33,9 @@ __all__ = ["KernelState", "MemoryGuard", "choose_kernel_to_shut_down", "describe
 #: At most this many processes are measured per check (a server has a handful: the work stays bounded).
 MAX_PROCESSES = 256
 PREFIX = "convkit memory guard"
+#: What a learner does to go on in the notebook whose kernel was shut down (Lab shows "No Kernel" in its toolbar;
+#: a cell run there waits and does not run).
+AFTER = "its tab shows No Kernel: click No Kernel and Select (or reopen the notebook), then run its cells again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +271,7 @@ class MemoryGuard(LoggingConfigurable):
             what = f"the kernel of {path}" if path else f"kernel {victim.kernel_id} (no notebook open on it)"
             line = (
                 f"{PREFIX}: {_gb(used)} in use, over {_gb(self.limit_bytes)}: shut down {what}, idle for "
-                f"{describe_idle(idle)}; reopen or re-run it to start a new one"
+                f"{describe_idle(idle)}; {AFTER}"
             )
             self.shutdowns.append(line)
             self.log.warning(line)
