@@ -172,14 +172,18 @@ def make_cell_texts(
     weights at the taps (placed by the caller), output values of every step (hidden until computed)."""
     if nums is None or t.rank == 3 or g.zoomed or min(cell_pts, row_pts) < NUMBERS_MIN_PTS or g.rows * g.cols > 1600:
         return CellTexts({}, [], [], None)
-    size = min(11.0, 0.4 * cell_pts)
-    style: dict[str, Any] = dict(ha="center", va="center", fontsize=size, zorder=6, color=colors.text)
     is_pad = padding_mask(t, g)
-    input_at = {
-        (r, c): ax.text(c + 0.5, r + 0.5, fmt(value, nums.integral), **style)
+    shown_inputs = {
+        (r, c): fmt(value, nums.integral)
         for (r, c), value in np.ndenumerate(nums.padded.reshape(g.rows, g.cols))
         if not is_pad[r, c]  # padding is 0: the hatching and the multiply-sum say so
     }
+    shown_outputs = [fmt(v, nums.integral) for v in nums.output]
+    # the longest value fits its cell (a digit is about 0.62 em wide): real weights give long decimals
+    longest = max((len(text) for text in (*shown_inputs.values(), *shown_outputs)), default=1)
+    size = min(11.0, 0.4 * cell_pts, 0.92 * cell_pts / (0.62 * longest))
+    style: dict[str, Any] = dict(ha="center", va="center", fontsize=size, zorder=6, color=colors.text)
+    input_at = {(r, c): ax.text(c + 0.5, r + 0.5, text, **style) for (r, c), text in shown_inputs.items()}
     weights = [
         ax.text(
             0,
@@ -187,7 +191,7 @@ def make_cell_texts(
             fmt(w, nums.integral),
             ha="right",
             va="bottom",
-            fontsize=max(5.0, 0.7 * size),
+            fontsize=0.7 * size,
             color=colors.window,
             fontweight="bold",
             zorder=6,
@@ -196,7 +200,7 @@ def make_cell_texts(
     ]
     rows, cols = order_rc
     outputs = [
-        ax.text(g.out_x0 + c + 0.5, g.out_y0 + r + 0.5, fmt(v, nums.integral), visible=False, **style)
-        for r, c, v in zip(rows, cols, nums.output)
+        ax.text(g.out_x0 + c + 0.5, g.out_y0 + r + 0.5, text, visible=False, **style)
+        for r, c, text in zip(rows, cols, shown_outputs)
     ]
     return CellTexts(input_at, weights, outputs, readable_on(colors.output_current, colors.text, colors.background))

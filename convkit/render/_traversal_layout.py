@@ -10,7 +10,7 @@ Data coordinates are those of the views: a drawn cell ``(r, c)`` of the padded i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -299,8 +299,11 @@ def text_lines(t: Traversal, numbers_on: bool, coverage: bool, show_formula: boo
     return top, bottom
 
 
-def _longest_line(t: Traversal, numbers_on: bool, coverage: bool, show_formula: bool, operation: str) -> float:
-    """Points from the grid's left edge to the end of the longest text line that starts there."""
+def _longest_line(
+    t: Traversal, numbers_on: bool, coverage: bool, show_formula: bool, operation: str, sum_lines: Sequence[str] = ()
+) -> float:
+    """Points from the grid's left edge to the end of the longest text line that starts there (``sum_lines``: the
+    multiply-sum lines of a few steps, measured; without them an estimate from the number of taps)."""
     widths = [text_width(step_line(t, operation, s), bold=True) for s in (0, t.num_steps - 1)]
     widths.append(text_width(f"input {size_text(t.input_size)}{pad_text(t) if is_padded(t) else ''}"))
     if show_formula:
@@ -309,6 +312,7 @@ def _longest_line(t: Traversal, numbers_on: bool, coverage: bool, show_formula: 
         widths.append(text_width("× 100.00% of input never read (0,000,000 of 00,000,000 cells)"))
     if numbers_on:
         widths.append((24 + 7 * min(t.num_taps, 12)) * FONT * 0.62)
+        widths += [text_width(line) for line in sum_lines]
     return max(widths)
 
 
@@ -319,10 +323,18 @@ def figure_layout(
     show_formula: bool,
     operation: str,
     dpi: float = 100,
+    sum_lines: Sequence[str] = (),
+    longest_value: int = 0,
 ) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
     """Automatic figure size (inches) and axes rectangle (figure fractions) for a traversal frame: cells of at
-    least :data:`MIN_CELL_PX` pixels at ``dpi``, room for every text line and nothing outside the figure."""
+    least :data:`MIN_CELL_PX` pixels at ``dpi``, room for every text line and nothing outside the figure.
+
+    ``longest_value`` (characters of the longest number written in a cell) widens the cells, so that values of
+    real weights stay readable (7 pt), as long as the grids stay within about 10 inches."""
     cell = max(_auto_cell_points(t), MIN_CELL_PX * 72 / dpi)
+    if longest_value:
+        columns = t.padded_size[-1] + t.output_size[-1]  # cells across the input and output grids
+        cell = max(cell, min(0.62 * 7 * longest_value / 0.92, 720 / max(columns, 1)))
     row = _strip_row_points(cell) if t.rank == 1 else cell
     g = geometry(t, cell, row)
     grid_w, grid_h = g.width * cell / 72, g.height * row / 72
@@ -330,7 +342,7 @@ def figure_layout(
     side = 34.0 if t.rank == 1 and is_padded(t) else (LINE + 6 if is_padded(t) else 8)
     left, right = side / 72, (side if t.rank == 1 else 8.0) / 72
     top_in, bottom_in = (top * LINE + 8) / 72, (BELOW_GAP + bottom * LINE + 8) / 72
-    text_in = _longest_line(t, numbers_on, coverage, show_formula, operation) / 72
+    text_in = _longest_line(t, numbers_on, coverage, show_formula, operation, sum_lines) / 72
     out_label = g.out_x0 * cell / 72 + text_width(f"output {size_text(t.output_size)}") / 72
     width = max(grid_w + left + right, left + max(text_in, out_label) + 0.12)
     height = grid_h + top_in + bottom_in

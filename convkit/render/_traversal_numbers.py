@@ -95,6 +95,11 @@ class Numbers:
             out = np.where(is_pad, 0, values).sum(axis=1) / (~is_pad).sum(axis=1)
         return out
 
+    @property
+    def longest_value(self) -> int:
+        """Characters of the longest value written in a cell (input, weight or output)."""
+        return max((len(text) for texts in self._texts if texts is not None for text in texts), default=1)
+
     def sum_line(self, t: Traversal, step: int) -> str:
         """``output[0, 5] = 1·0 + 2·1 + … = 7`` or ``max(1, 3, 0) = 3`` / ``mean(...)`` over the non-padding
         taps: :class:`convkit.render.traversal_words.SumTemplate`, the widget's sentence too."""

@@ -384,7 +384,15 @@ def _build_figure(
     _check_options(traversal, operation, theme)
     shown = numbers_on(traversal, numbers)
     if figsize is None:
-        figsize, rect = figure_layout(traversal, shown, coverage, show_formula, operation, dpi)
+        sum_lines: list[str] = []
+        longest = 0
+        if shown:  # the multiply-sum lines of a few steps, measured, so the figure is wide enough for them
+            numbers = resolve_numbers(traversal, numbers, operation)
+            if numbers is not None:
+                n = traversal.num_steps
+                sum_lines = [numbers.sum_line(traversal, s) for s in sorted({0, n // 2, n - 1, step})]
+                longest = numbers.longest_value
+        figsize, rect = figure_layout(traversal, shown, coverage, show_formula, operation, dpi, sum_lines, longest)
     else:
         rect = fixed_rect(figsize, traversal, shown, coverage, show_formula)
     fig = Figure(figsize=figsize, dpi=dpi, facecolor=palette(theme).background)

@@ -519,7 +519,7 @@ function drawBase(canvas, g, L, pal, dpr, opts, o) {
         if (pad && g.numbers.pool) continue; // pooling ignores padding: nothing to show
         ctx.fillStyle = pal.text;
         ctx.globalAlpha = pad ? 0.45 : 1;
-        ctx.fillText(cellText(g, pr, pc), inX + (pc - c0 + 0.5) * cw, inY + (pr - r0 + 0.5) * ch);
+        ctx.fillText(cellText(g, pr, pc), inX + (pc - c0 + 0.5) * cw, inY + (pr - r0 + 0.5) * ch, cw - 2);
       }
     }
     ctx.restore();
@@ -678,7 +678,7 @@ function drawFrame(state) {
 
 /** Numbers mode: the values under the window, the weights, the outputs computed so far (Python's texts).
  * @param {CanvasRenderingContext2D} ctx */
-function drawNumbers(ctx, state, pr0, pc0, s) {
+function drawNumbers(ctx, state, pr0, pc0, s) { // every value fits its cell (fillText's maxWidth narrows a long one)
   const { g, L, fontFamily } = state;
   const { cw, ch, inX, inY, outX, outY, V } = L;
   const { r0, c0, or0, oc0 } = state.origins;
@@ -692,11 +692,11 @@ function drawNumbers(ctx, state, pr0, pc0, s) {
     const x = inX + (pc - c0 + 0.5) * cw, y = inY + (pr - r0 + 0.5) * ch;
     if (!(isPaddingCell(g, pr, pc) && g.numbers.pool)) {
       ctx.font = `bold ${big}px ${fontFamily}`;
-      ctx.fillText(cellText(g, pr, pc), x, g.numbers.pool ? y : y - ch * 0.14);
+      ctx.fillText(cellText(g, pr, pc), x, g.numbers.pool ? y : y - ch * 0.14, cw - 2);
     }
     if (!g.numbers.pool && ch >= 24) {
       ctx.font = `${Math.max(8, Math.floor(ch * 0.28))}px ${fontFamily}`;
-      ctx.fillText(`×${g.wText[t]}`, x, y + ch * 0.26);
+      ctx.fillText(`×${g.wText[t]}`, x, y + ch * 0.26, cw - 2);
     }
   }
   const done = Math.min(s + 1, g.numSteps);
@@ -707,7 +707,7 @@ function drawNumbers(ctx, state, pr0, pc0, s) {
       for (let c = oc0; c < oc0 + lenC; c++) {
         const i = r * g.outCols + c;
         if (i >= done) break;
-        ctx.fillText(g.yText[i], outX + (c - oc0 + 0.5) * cw, outY + (r - or0 + 0.5) * ch);
+        ctx.fillText(g.yText[i], outX + (c - oc0 + 0.5) * cw, outY + (r - or0 + 0.5) * ch, cw - 2);
       }
     }
   }
