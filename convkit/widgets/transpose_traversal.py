@@ -70,6 +70,7 @@ _LABEL = ipywidgets.Layout(width="auto", margin="0 2px 0 8px")
 _INVALID = "ck-invalid"
 _AXIS_SETTINGS = {"input_size": "input", "kernel_size": "kernel", "strides": "strides", "dilation_rate": "dilation"}
 _OPERATIONS = [("transposed convolution", "conv"), ("upsampling", "upsample")]
+_NONE = "None"  # output_padding=None in its dropdown
 _MAX_OUTPUT_PADDING_OPTIONS = 64  # per-axis combinations listed in the dropdown (else equal values on every axis)
 
 
@@ -77,14 +78,14 @@ def output_padding_options(strides: tuple[int, ...]) -> list[tuple[str, Any]]:
     """The dropdown's choices for ``output_padding``: ``None`` and every value smaller than the stride.
 
     Equal strides give one number per choice; unequal strides give the per-axis tuples (equal values only when
-    there would be more than 64 of them).
+    there would be more than 64 of them). ``None`` is the value ``"None"`` (a dropdown's ``None`` selects nothing).
 
     >>> output_padding_options((2, 2))
-    [('None', None), ('0', 0), ('1', 1)]
+    [('None', 'None'), ('0', 0), ('1', 1)]
     >>> output_padding_options((1, 2))
-    [('None', None), ('(0, 0)', (0, 0)), ('(0, 1)', (0, 1))]
+    [('None', 'None'), ('(0, 0)', (0, 0)), ('(0, 1)', (0, 1))]
     """
-    options: list[tuple[str, Any]] = [("None", None)]
+    options: list[tuple[str, Any]] = [("None", _NONE)]
     if len(set(strides)) == 1:
         return options + [(str(v), v) for v in range(strides[0])]
     if math.prod(strides) <= _MAX_OUTPUT_PADDING_OPTIONS:
@@ -97,7 +98,7 @@ def output_padding_options(strides: tuple[int, ...]) -> list[tuple[str, Any]]:
 def _shown_output_padding(value: Any, strides: tuple[int, ...]) -> Any:
     """The dropdown value of a normalised ``output_padding`` (a number when strides and values are all equal)."""
     if value is None:
-        return None
+        return _NONE
     return value[0] if len(set(strides)) == 1 and len(set(value)) == 1 else tuple(value)
 
 
@@ -280,9 +281,10 @@ class _Controls:
         self._emit(changes, box, note)
 
     def _choice_changed(self, name: str, change: dict[str, Any]) -> None:
-        if name != "output_padding" and change["new"] is None:
+        value = change["new"]
+        if value is None:  # nothing selected (options being replaced)
             return
-        self._emit({name: change["new"]})
+        self._emit({name: None if name == "output_padding" and value == _NONE else value})
 
 
 class _Setting(traitlets.TraitType):  # type: ignore[type-arg]

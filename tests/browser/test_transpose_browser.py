@@ -157,3 +157,50 @@ def test_sizes_follow_the_kernel_and_dark_theme_is_readable(
             hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
             assert (hi + 0.05) / (lo + 0.05) >= 4.5, f"{name} {tag}: title contrast {fg} on {bg}"
             print(screenshot(root, f"transpose-size-{name}-{tag}"))
+
+
+def test_controls_by_keyboard_refusal_keeps_the_typed_value(page: Any, lab_server: LabServer) -> None:
+    name = write_notebook(
+        lab_server.root_dir,
+        "transpose_controls.ipynb",
+        ["import convkit\nw = convkit.TransposedKernelTraversal((13, 13), 3, strides=2, output_padding=1)\nw"],
+    )
+    panel = open_and_run(page, lab_server, name)
+    widget = panel.locator(".convkit-transpose-widget").first
+    root = widget.locator(ROOT)
+    wait_attr(page, root, "the widget to draw", "Number(d.frames) > 0", 60)
+    widget.scroll_into_view_if_needed()
+    title = root.locator(".ck-title")
+    assert "output 28×28" in title.inner_text()
+    print(screenshot(widget, "transpose-controls-light"))
+
+    # every field has a name a screen reader reads; typing + Enter (keyboard only) changes the picture
+    height = widget.get_by_role("textbox", name="input (height)")
+    height.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("7")
+    page.keyboard.press("Enter")
+    wait_js(page, "the new input size", "(el) => el.textContent.includes('input 7×13')", 20, title.element_handle())
+    assert "output 16×28" in title.inner_text()
+    page.keyboard.press("Tab")  # on to the next field by keyboard
+    assert page.evaluate("() => document.activeElement.closest('.ck-control-input_size') !== null")
+
+    # output_padding: only the values smaller than the stride are offered
+    dropdown = widget.get_by_role(
+        "combobox", name="output_padding (extra output rows/columns, smaller than the stride)"
+    )
+    assert dropdown.locator("option").all_inner_texts() == ["None", "0", "1"]
+    dropdown.select_option(label="None")
+    wait_js(page, "output_padding None", "(el) => el.textContent.includes('output 15×27')", 20, title.element_handle())
+
+    # a refused value: the picture stays, the field keeps what was typed, the message says why (no traceback)
+    before = root.evaluate(CANVAS_HASH_JS)
+    kernel = widget.get_by_role("textbox", name="kernel (width)")
+    kernel.fill("3.5")
+    kernel.press("Enter")
+    alert = widget.locator(".ck-error[role='alert']")
+    alert.wait_for(timeout=20_000)
+    assert "not rounded" in alert.inner_text() and "Traceback" not in widget.inner_text()
+    assert kernel.input_value() == "3.5"
+    assert root.evaluate(CANVAS_HASH_JS) == before
+    print(screenshot(widget, "transpose-controls-refused"))

@@ -288,7 +288,7 @@ CONTROL_CHANGES = [
     pytest.param(("dilation_rate", (2, 1)), dict(dilation_rate=(2, 1)), id="dilation_from_strides_1"),
     pytest.param(("padding", "same"), dict(padding="same"), id="padding_same"),
     pytest.param(("output_padding", 0), dict(output_padding=(0, 0)), id="output_padding_0"),
-    pytest.param(("output_padding", None), dict(output_padding=None), id="output_padding_None"),
+    pytest.param(("output_padding", "None"), dict(output_padding=None), id="output_padding_None"),
     pytest.param(("operation", "upsample"), dict(operation="upsample", kernel_size=(2, 2)), id="upsample"),
 ]
 
@@ -346,15 +346,16 @@ def test_a_refused_control_value_keeps_the_picture_shows_what_was_typed_and_says
 
 def test_output_padding_lists_only_values_smaller_than_the_stride() -> None:
     w = T((13, 13), 3, strides=2, output_padding=1)
-    assert [v for _, v in w._controls.output_padding.options] == [None, 0, 1]
+    assert [v for _, v in w._controls.output_padding.options] == ["None", 0, 1]
     typed(w, "strides", 3, 3)
-    assert [v for _, v in w._controls.output_padding.options] == [None, 0, 1, 2]
+    assert [v for _, v in w._controls.output_padding.options] == ["None", 0, 1, 2]
     assert w._controls.output_padding.value == 1 and w.output_padding == (1, 1)
     # a smaller stride than output_padding: output_padding goes back to None, and the note says so
     typed(w, "strides", 1)
     assert w.strides == (1, 3) and w.output_padding is None and w.message == ""
     assert "output_padding was 1" in w._note.value
-    assert [v for _, v in w._controls.output_padding.options] == [None, (0, 0), (0, 1), (0, 2)]
+    assert [v for _, v in w._controls.output_padding.options] == ["None", (0, 0), (0, 1), (0, 2)]
+    assert w._controls.output_padding.label == "None"  # shown as selected, not blank
     w._controls.output_padding.value = (0, 2)
     assert w.output_padding == (0, 2) and w.output_shape[:2] == (15, 41)
 
@@ -363,7 +364,7 @@ def test_output_padding_lists_only_values_smaller_than_the_stride() -> None:
 @given(st.lists(st.integers(1, 9), min_size=1, max_size=3))
 def test_property_output_padding_options_are_exactly_the_legal_values(strides: list[int]) -> None:
     options = [v for _, v in output_padding_options(tuple(strides))]
-    assert options[0] is None and len(options) == len(set(map(str, options)))
+    assert options[0] == "None" and len(options) == len(set(map(str, options)))
     for v in options[1:]:
         op = (v,) * len(strides) if isinstance(v, int) else v
         assert len(op) == len(strides) and all(0 <= o < s for o, s in zip(op, strides))
