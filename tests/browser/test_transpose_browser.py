@@ -159,20 +159,28 @@ def test_sizes_follow_the_kernel_and_dark_theme_is_readable(
             print(screenshot(root, f"transpose-size-{name}-{tag}"))
 
 
-def test_controls_by_keyboard_refusal_keeps_the_typed_value(page: Any, lab_server: LabServer) -> None:
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_controls_by_keyboard_refusal_keeps_the_typed_value(page: Any, lab_server: LabServer, theme: str) -> None:
+    from .lab import lab_theme
+
+    tag = "dark" if "Dark" in theme else "light"
     name = write_notebook(
         lab_server.root_dir,
-        "transpose_controls.ipynb",
+        f"transpose_controls_{tag}.ipynb",
         ["import convkit\nw = convkit.TransposedKernelTraversal((13, 13), 3, strides=2, output_padding=1)\nw"],
     )
-    panel = open_and_run(page, lab_server, name)
+    with lab_theme(lab_server, theme):
+        _controls_by_keyboard(page, open_and_run(page, lab_server, name), tag)
+
+
+def _controls_by_keyboard(page: Any, panel: Any, tag: str) -> None:
     widget = panel.locator(".convkit-transpose-widget").first
     root = widget.locator(ROOT)
     wait_attr(page, root, "the widget to draw", "Number(d.frames) > 0", 60)
     widget.scroll_into_view_if_needed()
     title = root.locator(".ck-title")
     assert "output 28×28" in title.inner_text()
-    print(screenshot(widget, "transpose-controls-light"))
+    print(screenshot(widget, f"transpose-controls-{tag}"))
 
     # every field has a name a screen reader reads; typing + Enter (keyboard only) changes the picture
     height = widget.get_by_role("textbox", name="input (height)")
@@ -203,4 +211,4 @@ def test_controls_by_keyboard_refusal_keeps_the_typed_value(page: Any, lab_serve
     assert "not rounded" in alert.inner_text() and "Traceback" not in widget.inner_text()
     assert kernel.input_value() == "3.5"
     assert root.evaluate(CANVAS_HASH_JS) == before
-    print(screenshot(widget, "transpose-controls-refused"))
+    print(screenshot(widget, f"transpose-controls-refused-{tag}"))
