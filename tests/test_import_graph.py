@@ -18,6 +18,7 @@ ALLOWED = {
     "widgets": {"render", "core"},
     "checks": {"core"},
     "adapters": {"core"},
+    "serverext": set(),
 }
 
 

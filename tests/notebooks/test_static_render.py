@@ -33,7 +33,7 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_CODE = re.compile(r"KernelTraversal|\.editor\(|StackEditor|ReceptiveFieldView")
 #: How a static picture's alt text starts: a traversal (its grids, or its depth view), a stack, a receptive field.
 ALT_STARTS = ("Kernel traversal picture, step", "Kernel traversal depth view, step", "Layer-stack diagram",
-              "Receptive-field picture:")
+              "Receptive-field picture:", "Transposed convolution picture.")
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -126,7 +126,8 @@ def test_static_output_keeps_png_and_text_for_other_renderers(exported, name: st
             if WIDGET_VIEW not in data:
                 continue
             assert "image/png" not in data, "the PNG lives in the static output, not twice"
-            assert data["text/plain"].startswith(("KernelTraversal: ", "StackEditor: ", "ReceptiveFieldView: ")), \
+            assert data["text/plain"].startswith(
+                ("KernelTraversal: ", "StackEditor: ", "ReceptiveFieldView: ", "TransposedKernelTraversal: ")), \
                 data["text/plain"]
             static = outputs[i + 1]["data"]
             assert set(static) == {"text/html", "image/png", "text/plain"}
