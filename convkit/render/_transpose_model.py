@@ -124,12 +124,14 @@ def build_model(
     interpolation: str = "nearest",
     numbers: tuple[np.ndarray, Any] | None = None,
     depth_slice: int = 0,
+    plane: int = 0,
 ) -> TransposeModel:
     """The model of one setting (arguments already normalised to one entry per axis of the layer's rank).
 
     ``numbers`` is ``(x, kernel)``: ``x`` ``(*input_size, C_in)``, ``kernel`` ``(*k, filters, C_in)`` (conv) or
     ``None`` (upsampling). ``values`` then holds ``x``, ``contrib`` (``(num_steps, taps)``: what each tap of each
-    step adds, summed over input channels, filter 0), ``grid`` (the drawn grid's final values), ``output`` and
+    step adds, summed over input channels, for output plane ``plane``: a filter, or the channel an upsampling
+    copies), ``grid`` (the drawn grid's final values), ``output`` and
     ``parts`` (``(*output_size, C_in)``: each output cell's sum per input channel; they add up to ``output``).
 
     >>> m = build_model((3, 3), (3, 3), (2, 2), "valid", None, (1, 1))
@@ -172,7 +174,7 @@ def build_model(
     targets = targets[drawn]
     values = None
     if numbers is not None:
-        values = _numbers(t, targets, wts, numbers, operation, kernel_size, strides)
+        values = _numbers(t, targets, wts, numbers, operation, kernel_size, strides, plane)
     model = TransposeModel(
         operation=operation,
         interpolation=interpolation,
@@ -202,6 +204,7 @@ def _numbers(
     operation: str,
     kernel_size: tuple[int, ...],
     strides: tuple[int, ...],
+    plane: int = 0,
 ) -> dict[str, np.ndarray]:
     x, kernel = numbers
     x = np.asarray(x, np.float64)
@@ -209,9 +212,9 @@ def _numbers(
     c_in = x.shape[-1]
     if operation == "conv":
         assert t is not None
-        k: np.ndarray | None = np.asarray(kernel, np.float64)[..., :1, :]  # filter 0
-    else:  # upsampling works per channel: channel 0, a ones kernel (nearest)
-        x, c_in = x[..., :1], 1
+        k: np.ndarray | None = np.asarray(kernel, np.float64)[..., plane : plane + 1, :]  # the chosen filter
+    else:  # upsampling works per channel: the chosen channel, a ones kernel (nearest)
+        x, c_in = x[..., plane : plane + 1], 1
         k = np.ones((*strides, 1, 1)) if t is not None else None
     if t is not None and k is not None:
         grid = convolve_transpose(x[None], k, t.strides, "valid", None, t.dilation_rate)[0, ..., 0]

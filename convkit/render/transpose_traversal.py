@@ -162,12 +162,14 @@ class _Painter:
     """One figure drawn step after step: axes, images and grid lines made once, per step the cell colours change
     (``set_data``) and the outlines, cell numbers and sentences are replaced."""
 
-    def __init__(self, fig: Figure, model: TransposeModel, view: str, *, show_overlap: bool, theme: str) -> None:
+    def __init__(
+        self, fig: Figure, model: TransposeModel, view: str, *, show_overlap: bool, theme: str, title: str | None = None
+    ) -> None:
         self.fig, self.m, self.view, self.overlap, self.theme = fig, model, view, show_overlap, theme
         p = self.p = palette(theme)
         fig.clear()
         fig.set_facecolor(p.background)
-        title = f"{title_sentence(model)} · {VIEW_NAMES[view]} view"
+        title = f"{title or title_sentence(model)} · {VIEW_NAMES[view]} view"
         fig.text(0.01, 0.98, title, color=p.text, fontsize=9, va="top", weight="bold")
         static = [crop_sentence(model) if view == "scatter" else "zero-stuffed: inserted zeros blank, padding hatched"]
         if show_overlap:
@@ -280,9 +282,11 @@ def draw_frame(
     *,
     show_overlap: bool = False,
     theme: str = "light",
+    title: str | None = None,
 ) -> None:
-    """Draw one frame of ``view`` at ``step`` on ``fig`` (cleared first); a pure function of its arguments."""
-    painter = _Painter(fig, model, view, show_overlap=show_overlap, theme=theme)
+    """Draw one frame of ``view`` at ``step`` on ``fig`` (cleared first); a pure function of its arguments.
+    ``title``: the widget's title line (with the depth and the filter drawn); default the model's own."""
+    painter = _Painter(fig, model, view, show_overlap=show_overlap, theme=theme, title=title)
     painter.paint(step, _Accumulator(model) if view == "scatter" else None)
 
 
@@ -322,6 +326,7 @@ def save(
     dpi: float = 80.0,
     theme: str = "light",
     show_overlap: bool = False,
+    title: str | None = None,
 ) -> Path:
     """Write ``.gif`` (the run of ``view``), ``.png`` or ``.svg`` (``step``) to ``path``; returns the path.
 
@@ -339,13 +344,13 @@ def save(
     n = math.prod(model.output_size) if view == "direct" else model.num_steps
     fig = _figure(model, dpi)
     if ext != ".gif":
-        draw_frame(fig, model, view, step, show_overlap=show_overlap, theme=theme)
+        draw_frame(fig, model, view, step, show_overlap=show_overlap, theme=theme, title=title)
         fig.savefig(out, format=ext[1:], dpi=dpi, facecolor=fig.get_facecolor())
         return out
     p = palette(theme)
     exact = np.array([_rgb(c) for c in (*p.as_dict().values(), *overlap_colours(theme))], np.uint8)
     acc = _Accumulator(model) if view == "scatter" else None
-    painter = _Painter(fig, model, view, show_overlap=show_overlap, theme=theme)
+    painter = _Painter(fig, model, view, show_overlap=show_overlap, theme=theme, title=title)
     with GifStream(out, exact) as gif:
         for s in sorted(frame_steps(n, steps)) if acc is not None else frame_steps(n, steps):
             gif.add(painter.blit(s, acc), 1000.0 / fps)
@@ -360,6 +365,7 @@ def png_bytes(
     show_overlap: bool = False,
     theme: str = "light",
     dpi: float = 80.0,
+    title: str | None = None,
 ) -> bytes:
     """One frame as PNG bytes (the widget's static picture).
 
@@ -367,7 +373,7 @@ def png_bytes(
     b'\\x89PNG'
     """
     fig = _figure(model, dpi)
-    draw_frame(fig, model, view, step, show_overlap=show_overlap, theme=theme)
+    draw_frame(fig, model, view, step, show_overlap=show_overlap, theme=theme, title=title)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor=fig.get_facecolor())
     return buffer.getvalue()

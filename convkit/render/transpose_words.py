@@ -27,6 +27,7 @@ __all__ = [
     "TEMPLATES",
     "VIEW_NAMES",
     "title_sentence",
+    "filter_reset",
     "crop_sentence",
     "overlap_sentence",
     "depth_sentence",
@@ -76,7 +77,7 @@ def _layer_name(model: TransposeModel) -> str:
     return f"Conv{model.full_rank}DTranspose"
 
 
-def title_sentence(model: TransposeModel, in_channels: int = 1, filters: int = 1) -> str:
+def title_sentence(model: TransposeModel, in_channels: int = 1, filters: int = 1, plane: int = 0) -> str:
     """``Conv2DTranspose: input 13×13×1, kernel 3×3, strides 2×2, padding valid, output_padding 1×1 → output 28×28×1``.
 
     >>> from convkit.render._transpose_model import build_model
@@ -95,9 +96,10 @@ def title_sentence(model: TransposeModel, in_channels: int = 1, filters: int = 1
             if factor is not None
             else times(tuple(o // n for o, n in zip(model.output_size, model.input_size)))
         )
+        drawn = f" · channel {plane} drawn" if in_channels > 1 else ""
         return (
             f"{_layer_name(model)} ({model.interpolation}): input {shape_in}×{in_channels}, size {sizes} "
-            f"→ output {shape_out}×{in_channels}"
+            f"→ output {shape_out}×{in_channels}{drawn}"
         )
     assert t is not None
     op = t.output_padding
@@ -106,6 +108,7 @@ def title_sentence(model: TransposeModel, in_channels: int = 1, filters: int = 1
     return (
         f"{_layer_name(model)}: input {shape_in}×{in_channels}, kernel {times(t.kernel_size)}, strides "
         f"{times(t.strides)}{dil}, padding {t.padding_mode}, output_padding {ops} → output {shape_out}×{filters}"
+        + (f" · filter {plane} drawn" if filters > 1 else "")
     )
 
 
@@ -297,3 +300,12 @@ def output_padding_reset(value: Any) -> str:
     'output_padding was 1 and must be smaller than the stride: it is None now'
     """
     return f"output_padding was {value!r} and must be smaller than the stride: it is None now"
+
+
+def filter_reset(value: int, planes: int) -> str:
+    """The note when fewer output planes send the drawn ``filter`` back to 0.
+
+    >>> filter_reset(5, 4)
+    'filter was 5 and there are 4 output planes now (0 to 3): it is 0 now'
+    """
+    return f"filter was {value} and there are {planes} output planes now (0 to {planes - 1}): it is 0 now"

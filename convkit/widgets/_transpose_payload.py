@@ -25,6 +25,7 @@ from ..render.transpose_words import (
     VIEW_NAMES,
     crop_sentence,
     depth_sentence,
+    filter_reset,
     overlap_sentence,
     title_sentence,
 )
@@ -49,6 +50,7 @@ SETTINGS = (
     "interpolation",
     "show_overlap",
     "depth_slice",
+    "filter",
 )
 #: Settings that change the picture's geometry or numbers (a change rebuilds the payload).
 _MODEL = frozenset(SETTINGS) - {"view", "step", "speed", "loop", "show_overlap"}
@@ -158,6 +160,15 @@ def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
             f"`depth_slice` picks an input depth plane: 0 to {s['input_size'][0] - 1}. "
             f"Received: depth_slice={s['depth_slice']!r}"
         )
+    planes = s["filters"] if s["operation"] == "conv" else s["in_channels"]
+    if isinstance(s["filter"], bool) or not isinstance(s["filter"], _numbers.Integral):
+        raise TypeError(f"`filter` must be an int. Received: filter={s['filter']!r}")
+    if not 0 <= int(s["filter"]) < planes:
+        what = f"filters={planes}" if s["operation"] == "conv" else f"in_channels={planes} (upsampling copies each)"
+        raise ValueError(
+            f"`filter` picks the output plane drawn: 0 to {planes - 1} for {what}. Received: filter={s['filter']!r}"
+        )
+    s["filter"] = int(s["filter"])
     return s
 
 
@@ -230,6 +241,7 @@ def _build(raw: dict[str, Any]) -> TransposeState:
         interpolation=s["interpolation"],
         numbers=None,
         depth_slice=s["depth_slice"],
+        plane=s["filter"],
     )
     if numbers is not None:
         if math.prod(model.grid_size) > MAX_NUMBER_CELLS:
@@ -249,6 +261,7 @@ def _build(raw: dict[str, Any]) -> TransposeState:
             interpolation=s["interpolation"],
             numbers=numbers,
             depth_slice=s["depth_slice"],
+            plane=s["filter"],
         )
     if s["view"] == "direct" and not model.has_direct:
         raise ValueError(
@@ -282,7 +295,7 @@ def _payload(s: dict[str, Any], m: TransposeModel, formula: list[str]) -> tuple[
         "operation": m.operation,
         "interpolation": m.interpolation,
         "has_direct": m.has_direct,
-        "title": title_sentence(m, s["in_channels"], s["filters"]),
+        "title": title_sentence(m, s["in_channels"], s["filters"], s["filter"]),
         "crop": crop_sentence(m),
         "overlap_text": overlap_sentence(m),
         "depth_text": depth_sentence(m),
@@ -330,6 +343,11 @@ def advance(state: TransposeState, changes: dict[str, Any]) -> tuple[TransposeSt
     if "view" in changes and "step" not in changes and changes["view"] != state.settings["view"]:
         raw["step"] = 0
         note = "the step starts again at 1 in the other view"
+    if "filter" not in changes and {"filters", "in_channels", "operation"} & set(changes):
+        planes = raw["filters"] if raw["operation"] == "conv" else raw["in_channels"]
+        if isinstance(planes, int) and not isinstance(planes, bool) and planes >= 1 and raw["filter"] >= planes:
+            note = filter_reset(raw["filter"], planes)  # fewer planes: the drawn one goes back to 0, and says so
+            raw["filter"] = 0
     if set(changes) & _MODEL:
         if "step" not in changes:
             raw["step"] = 0

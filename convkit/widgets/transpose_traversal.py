@@ -129,7 +129,17 @@ class _Controls:
         self.interpolation = self._dropdown(
             "interpolation", "interpolation", [("nearest", "nearest"), ("bilinear", "bilinear")], "7.5em"
         )
+        self.filter = ipywidgets.Text(
+            description="filter (the output plane drawn)",
+            tooltip="filter (the output plane drawn)",
+            layout=_NUMBER,
+            continuous_update=False,
+            style={"description_width": "0px"},
+        ).add_class("ck-number")
+        self.filter.add_class("ck-control-filter")
+        self.filter_label = ipywidgets.Label("filter", layout=_LABEL)
         self.reasons = ipywidgets.HTML(layout=ipywidgets.Layout(min_height="0")).add_class("ck-disabled-reasons")
+        self._listen(self.filter, self._filter_changed)
         self._listen(self.padding, lambda ch: self._choice_changed("padding", ch))
         self._listen(self.output_padding, lambda ch: self._choice_changed("output_padding", ch))
         self._listen(self.operation, lambda ch: self._choice_changed("operation", ch))
@@ -197,6 +207,8 @@ class _Controls:
             self.operation,
             ipywidgets.Label("interpolation", layout=_LABEL),
             self.interpolation,
+            self.filter_label,
+            self.filter,
         ]
         self.box.children = [ipywidgets.HBox(items, layout=wrap), ipywidgets.HBox(row2, layout=wrap), self.reasons]
 
@@ -223,6 +235,12 @@ class _Controls:
         self._write(self.output_padding, options=options, value=shown)
         self._write(self.operation, options=_OPERATIONS if rank < 3 else _OPERATIONS[:1], value=s["operation"])
         self._write(self.interpolation, value=s["interpolation"])
+        planes = s["filters"] if s["operation"] == "conv" else s["in_channels"]
+        self.filter_label.value = f"{'filter' if s['operation'] == 'conv' else 'channel'} (0–{planes - 1})"
+        if not (refused and (self._typed is self.filter or _INVALID in self.filter._dom_classes)):
+            self.filter.remove_class(_INVALID)
+            self._write(self.filter, value=str(s["filter"]))
+        self.filter.disabled = planes == 1
         reasons: dict[str, str] = {}
         if upsample:
             reasons["kernel_size"] = CONTROL_REASONS["upsample"]
@@ -280,6 +298,15 @@ class _Controls:
             note = output_padding_reset(_shown_output_padding(padding, state.settings["strides"]))
         self._emit(changes, box, note)
 
+    def _filter_changed(self, _change: Any = None) -> None:
+        try:
+            value = parse_count(self.filter.value, "filter", 0)
+        except ValueError as err:
+            self.filter.add_class(_INVALID)
+            self._on_invalid(str(err))
+            return
+        self._emit({"filter": value}, self.filter)
+
     def _choice_changed(self, name: str, change: dict[str, Any]) -> None:
         value = change["new"]
         if value is None:  # nothing selected (options being replaced)
@@ -317,7 +344,10 @@ class TransposedKernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
         ``size`` (the kernel follows it).
     in_channels, filters
         Input depth and number of filters: each output cell is the sum over input channels (numbers mode
-        shows the per-channel parts; filter 0 is drawn).
+        shows the per-channel parts).
+    filter
+        The output plane drawn (0-based): a filter of a transposed convolution, or the channel an upsampling
+        copies (upsampling keeps the depth). Its field is next to the layer's other controls.
     numbers
         ``None``, ``True`` (small whole demo values) or ``(x, kernel)``: ``x`` of shape
         ``(*input_size, in_channels)``, ``kernel`` in Keras' transposed layout ``(*kernel_size, filters,
@@ -364,6 +394,7 @@ class TransposedKernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
     interpolation = _Setting()
     show_overlap = _Setting()
     depth_slice = _Setting()
+    filter = _Setting()
     message = traitlets.Unicode("", read_only=True, help="why the last change was refused ('' when accepted)")
 
     def __init__(
@@ -386,6 +417,7 @@ class TransposedKernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
         interpolation: str = "nearest",
         show_overlap: bool = False,
         depth_slice: int = 0,
+        filter: int = 0,
         **kwargs: Any,
     ) -> None:
         settings = dict(
@@ -406,6 +438,7 @@ class TransposedKernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
             interpolation=interpolation,
             show_overlap=show_overlap,
             depth_slice=depth_slice,
+            filter=filter,
         )
         self._state: TransposeState = initial_state(settings)
         self._canvas = TransposeCanvas()
@@ -473,7 +506,11 @@ class TransposedKernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
         :func:`convkit.render.transpose_traversal.save`)."""
         from ..render.transpose_traversal import save
 
-        options: dict[str, Any] = {"view": self.view, "show_overlap": self.show_overlap}
+        options: dict[str, Any] = {
+            "view": self.view,
+            "show_overlap": self.show_overlap,
+            "title": self._state.header["title"],
+        }
         if pathlib.Path(path).suffix.lower() != ".gif":
             options["step"] = self.step
         options.update(kwargs)
@@ -548,7 +585,13 @@ class TransposedKernelTraversal(ipywidgets.VBox):  # type: ignore[misc]
         """The static picture published after the live view (see :mod:`convkit.widgets._static`)."""
         from ..render.transpose_traversal import png_bytes
 
-        png = png_bytes(self._state.model, self.step, view=self.view, show_overlap=self.show_overlap)
+        png = png_bytes(
+            self._state.model,
+            self.step,
+            view=self.view,
+            show_overlap=self.show_overlap,
+            title=self._state.header["title"],
+        )
         alt = f"Transposed convolution picture. {self._state.header['title']}. {self.sentence()}."
         return fallback_bundle(png, alt, f"Picture of step {self.step + 1}: {self._summary()}")
 

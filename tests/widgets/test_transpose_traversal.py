@@ -394,3 +394,24 @@ def test_attribute_changes_show_in_the_controls_and_every_control_is_labelled() 
     assert c.output_padding.value == 2
     for control in [*(b for boxes in c.fields.values() for b in boxes), c.padding, c.output_padding, c.operation]:
         assert control.description and control.tooltip  # a name for screen readers and a tooltip
+
+
+def test_filter_picks_the_output_plane_drawn_in_both_views_and_exports() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.integers(-2, 3, size=(3, 3, 2)).astype(float)
+    kernel = rng.integers(-1, 2, size=(3, 3, 4, 2)).astype(float)
+    expected = convkit.convolve_transpose(x[None], kernel, 2, "valid")[0]
+    w = T((3, 3), 3, strides=2, in_channels=2, filters=4, numbers=(x, kernel), filter=2)
+    assert w.filter == 2 and "filter 2 drawn" in w._state.header["title"]
+    np.testing.assert_allclose(w._state.model.values["output"], expected[..., 2])
+    np.testing.assert_allclose(w._state.model.values["parts"].sum(axis=-1), expected[..., 2])
+    w.filter = 4  # only 4 filters: refused, picture kept
+    assert w.filter == 2 and "`filter` picks the output plane drawn: 0 to 3" in w.message
+    demo = T((3, 3), 3, strides=2, filters=4, numbers=True, filter=3)
+    demo.filters = 2  # fewer planes: the drawn one goes back to 0 and the message says so
+    assert demo.filter == 0 and demo.filters == 2 and "filter was 3" in demo._note.value
+    controls = w._controls
+    controls.filter.value = "1"  # typed in its field
+    assert w.filter == 1
+    controls.filter.value = "x"
+    assert w.filter == 1 and "ck-invalid" in controls.filter._dom_classes
