@@ -267,6 +267,20 @@ class _Server:
         finally:
             client.stop_channels()
 
+    def wait_idle(self, kernel_id: str, what: str, timeout: float = 120) -> None:
+        """Talk to the kernel until the server has seen it go idle: the server's own iopub subscription may join
+        after the kernel's first status messages on a busy machine (zmq's slow joiner), so one request is not enough."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.talk_to(kernel_id)
+            try:
+                self.wait(what, lambda: self.kernel_state(kernel_id) == "idle", 3)
+                return
+            except AssertionError:
+                if self.proc.poll() is not None:
+                    raise
+        raise AssertionError(f"timed out waiting for {what}:\n{self.log()[-3000:]}")
+
     def close(self) -> None:
         self.proc.terminate()
         try:
@@ -285,20 +299,19 @@ def test_the_extension_shuts_down_the_idle_older_kernel_in_a_real_server(tmp_pat
         older = server.api("POST", "api/sessions", {"path": "older.ipynb", "type": "notebook",
                                                      "kernel": {"name": "python3"}})  # fmt: skip
         older_id = older["kernel"]["id"]
-        server.talk_to(older_id)
-        server.wait("the older kernel to be idle", lambda: server.kernel_state(older_id) == "idle", 90)
+        server.wait_idle(older_id, "the older kernel to be idle")
         time.sleep(1.5)  # three checks with one kernel: the only kernel is kept
         assert [x["id"] for x in server.api("GET", "api/kernels")] == [older_id]
         newer = server.api("POST", "api/sessions", {"path": "newer.ipynb", "type": "notebook",
                                                      "kernel": {"name": "python3"}})  # fmt: skip
         newer_id = newer["kernel"]["id"]
-        server.talk_to(newer_id)
+        server.talk_to(newer_id)  # the newest kernel is kept even before the server has seen it idle
         server.wait(
             "the older kernel to be shut down",
             lambda: [x["id"] for x in server.api("GET", "api/kernels") or []] == [newer_id],
             90,
         )
-        server.wait("the newer kernel to be idle", lambda: server.kernel_state(newer_id) == "idle", 90)
+        server.wait_idle(newer_id, "the newer kernel to be idle")
         time.sleep(1.5)
         assert [x["id"] for x in server.api("GET", "api/kernels")] == [newer_id], "the newer kernel is kept"
         lines = [ln for ln in server.log().splitlines() if "shut down the kernel of" in ln]
