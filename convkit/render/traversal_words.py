@@ -383,39 +383,6 @@ def more_channels(hidden: int, what: str = "channels") -> str:
     return f"… {hidden} more {what[:-1] if hidden == 1 else what}"
 
 
-def depth_step_sentence(
-    index: Sequence[int],
-    plane: int,
-    *,
-    kind: str,
-    operation: str = "conv",
-    channels: Sequence[int],
-    groups: int = 1,
-    depth_multiplier: int = 1,
-    partials: Sequence[float] | None = None,
-    bias: float | None = None,
-    whole: bool = True,
-) -> str:
-    """The depth narration of one step: which channels output plane ``plane`` reads and, with numbers, each
-    channel's multiply-sum, then the bias, equal to the output cell (the widget's live region says the same).
-    It is :func:`convkit.core.words.arithmetic_sentence`, ``str(StepArithmetic)``: one sentence everywhere.
-
-    ``kind``: ``"conv"``, ``"grouped"``, ``"depthwise"``, ``"separable"`` (depthwise phase) or ``"pool"``.
-
-    >>> depth_step_sentence([0, 5], 2, kind="conv", channels=[0, 1, 2], partials=[4, -3, 7], bias=1)
-    'output[0, 5], filter 2 = channel 0: 4 + channel 1: -3 + channel 2: 7 + bias 1 = 9'
-    >>> depth_step_sentence([1], 0, kind="pool", operation="max", channels=[0])
-    'output[1], channel 0 reads channel 0 only: pooling keeps each channel apart (depth in = depth out)'
-    """
-    return arithmetic_sentence(
-        index,
-        plane,
-        kind=kind,
-        operation=operation,
-        channels=channels,
-        groups=groups,
-        depth_multiplier=depth_multiplier,
-        partials=partials,
-        bias=bias,
-        whole=whole,
-    )
+#: The depth narration of one step (the widget's live region, the exported pictures and ``str(StepArithmetic)``):
+#: :func:`convkit.core.words.arithmetic_sentence` itself, under the name the depth view uses.
+depth_step_sentence = arithmetic_sentence

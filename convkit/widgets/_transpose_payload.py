@@ -230,27 +230,9 @@ def _build(raw: dict[str, Any]) -> TransposeState:
     shape = (None, *s["input_size"], s["in_channels"])
     explanation = layer.explain(shape)
     numbers = _check_numbers(s)
-    model = build_model(
-        s["input_size"],
-        s["kernel_size"],
-        s["strides"],
-        s["padding"],
-        s["output_padding"],
-        s["dilation_rate"],
-        operation=s["operation"],
-        interpolation=s["interpolation"],
-        numbers=None,
-        depth_slice=s["depth_slice"],
-        plane=s["filter"],
-    )
-    if numbers is not None:
-        if math.prod(model.grid_size) > MAX_NUMBER_CELLS:
-            raise ValueError(
-                f"Numbers are drawn for at most {MAX_NUMBER_CELLS} output cells (a 32×32 grid); this output has "
-                f"{math.prod(model.grid_size):,}. Use a smaller input, or numbers=None. "
-                f"Received: input_size={s['input_size']}"
-            )
-        model = build_model(
+
+    def model_of(numbers: tuple[np.ndarray, Any] | None) -> TransposeModel:
+        return build_model(
             s["input_size"],
             s["kernel_size"],
             s["strides"],
@@ -263,6 +245,16 @@ def _build(raw: dict[str, Any]) -> TransposeState:
             depth_slice=s["depth_slice"],
             plane=s["filter"],
         )
+
+    model = model_of(None)  # the geometry first: the numbers' size is checked before any is computed
+    if numbers is not None:
+        if math.prod(model.grid_size) > MAX_NUMBER_CELLS:
+            raise ValueError(
+                f"Numbers are drawn for at most {MAX_NUMBER_CELLS} output cells (a 32×32 grid); this output has "
+                f"{math.prod(model.grid_size):,}. Use a smaller input, or numbers=None. "
+                f"Received: input_size={s['input_size']}"
+            )
+        model = model_of(numbers)
     if s["view"] == "direct" and not model.has_direct:
         raise ValueError(
             "The zero-stuffed view is a plain convolution with one kernel; bilinear weights change at the "
