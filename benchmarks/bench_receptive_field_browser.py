@@ -31,6 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from _browser_bench import BARE_RAF_JS, widget_notebook  # noqa: E402
+
 from tests.browser.lab import (  # noqa: E402
     LabServer,
     count_sent_ws_frames,
@@ -48,11 +50,6 @@ TEN_64 = (
     "[L.Conv2D(1, 3, padding='same', dilation_rate=1 + i % 3) for i in range(10)]))"
 )
 TWO_512 = "convkit.ReceptiveFieldView(convkit.LayerStack((None, 512, 512, 1), [L.Conv2D(1, 5, padding='same')] * 2))"
-BARE_RAF_JS = """(ms) => new Promise(resolve => {
-  let n = 0; const t0 = performance.now();
-  const f = (t) => { n++; if (t - t0 < ms) requestAnimationFrame(f); else resolve(n * 1000 / (t - t0)); };
-  requestAnimationFrame(f);
-})"""
 #: Choose a new cell of map k on every animation frame for ``ms`` milliseconds; resolves to the frames requested.
 EVERY_FRAME_JS = """([el, k, ms]) => new Promise(resolve => {
   const m = el.ckHeader().maps[k]; let n = 0; const t0 = performance.now();
@@ -65,14 +62,9 @@ EVERY_FRAME_JS = """([el, k, ms]) => new Promise(resolve => {
 
 
 def _notebook(root: Path, cases: list[tuple[str, str]]) -> str:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("import convkit\nfrom convkit import layers as L")]
-    nb.cells += [nbformat.v4.new_code_cell(f"{name} = {code}\n{name}") for name, code in cases]
-    nbformat.write(nb, str(root / "bench_receptive_field_browser.ipynb"))
-    return "bench_receptive_field_browser.ipynb"
+    return widget_notebook(
+        root, "bench_receptive_field_browser.ipynb", "import convkit\nfrom convkit import layers as L", cases
+    )
 
 
 _METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")

@@ -22,6 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from _browser_bench import BARE_RAF_JS  # noqa: E402
+
 from tests.browser.lab import (  # noqa: E402
     LabServer,
     count_sent_ws_frames,
@@ -34,11 +36,6 @@ from tests.browser.lab import (  # noqa: E402
 )
 
 CODE = "import convkit\nw = convkit.TransposedKernelTraversal((28, 28), 3, strides=2, speed=60, loop=True)\nw"
-BARE_RAF_JS = """(ms) => new Promise(resolve => {
-  let n = 0; const t0 = performance.now();
-  const f = (t) => { n++; if (t - t0 < ms) requestAnimationFrame(f); else resolve(n * 1000 / (t - t0)); };
-  requestAnimationFrame(f);
-})"""
 
 
 def _gif_seconds() -> tuple[float, float, int]:

@@ -37,6 +37,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from _browser_bench import BARE_RAF_JS, widget_notebook  # noqa: E402
+
 from tests.browser.lab import (  # noqa: E402
     LabServer,
     count_sent_ws_frames,
@@ -49,22 +51,10 @@ from tests.browser.lab import (  # noqa: E402
 )
 
 TARGET_FPS = 60.0
-BARE_RAF_JS = """(ms) => new Promise(resolve => {
-  let n = 0; const t0 = performance.now();
-  const f = (t) => { n++; if (t - t0 < ms) requestAnimationFrame(f); else resolve(n * 1000 / (t - t0)); };
-  requestAnimationFrame(f);
-})"""
 
 
 def _notebook(root: Path, cases: list[tuple[str, str]]) -> str:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("import convkit")]
-    nb.cells += [nbformat.v4.new_code_cell(f"{name} = {code}\n{name}") for name, code in cases]
-    nbformat.write(nb, str(root / "bench_traversal_browser.ipynb"))
-    return "bench_traversal_browser.ipynb"
+    return widget_notebook(root, "bench_traversal_browser.ipynb", "import convkit", cases)
 
 
 _METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
